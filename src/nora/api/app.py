@@ -1,0 +1,78 @@
+"""The FastAPI application factory: REST API under /api, OpenAPI at /api/docs, and the built frontend."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+import nora
+from nora.api import errors
+from nora.api.deps import AppState
+from nora.api.routes import admin, auth, files, projects, table, tags
+from nora.archive.db import make_engine, make_sessionmaker
+from nora.archive.storage import Layout
+from nora.core.settings import Settings
+
+FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+
+
+def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI:
+    """Build the app on the database and data root named by ``settings`` (already initialised)."""
+    app = FastAPI(
+        title="nora",
+        version=nora.__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        description="REST API of nora, an open medical imaging research platform.",
+    )
+    engine = make_engine(settings.effective_database_url)
+    app.state.nora = AppState(settings, make_sessionmaker(engine), Layout(settings.home))
+    errors.install(app)
+    _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
+
+    api = APIRouter(prefix="/api")
+    for module in (auth, projects, table, files, tags, admin):
+        api.include_router(module.router)
+
+    @api.get("/health", tags=["system"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": nora.__version__}
+
+    app.include_router(api)
+    _frontend(app, frontend_dist or FRONTEND_DIST)
+    return app
+
+
+def _limit_uploads(app: FastAPI, max_bytes: int) -> None:
+    """Refuse bodies whose declared length exceeds the limit before reading them."""
+
+    @app.middleware("http")
+    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_bytes + 1024 * 1024):
+            return JSONResponse(
+                {"detail": f"request body too large (limit {max_bytes // (1024 * 1024)} MB)"}, status_code=413
+            )
+        return await call_next(request)
+
+
+def _frontend(app: FastAPI, dist: Path) -> None:
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def spa(path: str) -> Response:
+        if path.startswith("api/") or path == "api":
+            return JSONResponse({"detail": f"no such API route: /{path}"}, status_code=404)
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return JSONResponse({"detail": "frontend not built: run 'npm run build' in frontend/"}, status_code=404)

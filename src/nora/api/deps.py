@@ -1,0 +1,77 @@
+"""Request dependencies: the database session, the caller, and their access to a project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from nora.archive.services.access import Access, Actor, project_access
+from nora.archive.services.accounts import user_for_token
+from nora.archive.storage import Layout
+from nora.core.errors import NotAuthenticated
+from nora.core.settings import Settings
+
+COOKIE = "nora_session"
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    layout: Layout
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.nora
+    return state
+
+
+def db_session(state: Annotated[AppState, Depends(app_state)]) -> Iterator[Session]:
+    """A session per request; routes commit their writes, anything uncommitted is rolled back."""
+    with state.sessions() as session:
+        yield session
+
+
+def credentials(request: Request) -> tuple[str, str] | None:
+    """(kind, secret) from ``Authorization: Bearer`` or the session cookie."""
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, secret = auth.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+        return "api", secret.strip()
+    cookie = request.cookies.get(COOKIE)
+    return ("session", cookie) if cookie else None
+
+
+def optional_actor(request: Request, db: Annotated[Session, Depends(db_session)]) -> Actor | None:
+    creds = credentials(request)
+    if creds is None:
+        return None
+    user = user_for_token(db, creds[1], kind=creds[0])
+    db.commit()  # last_used_at
+    return Actor.of(user)
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise NotAuthenticated("not logged in: log in or send 'Authorization: Bearer <token>'")
+    return actor
+
+
+def access(
+    project: Annotated[str, Path(description="project name")],
+    actor: Annotated[Actor, Depends(current_actor)],
+    db: Annotated[Session, Depends(db_session)],
+) -> Access:
+    return project_access(db, actor, project)
+
+
+DB = Annotated[Session, Depends(db_session)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+ProjectAccess = Annotated[Access, Depends(access)]
+State = Annotated[AppState, Depends(app_state)]

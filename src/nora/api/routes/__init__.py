@@ -1,0 +1,1 @@
+"""REST routes: thin, they validate, call a service and return a schema."""

@@ -1,0 +1,76 @@
+"""System administration: users, capability rights and the audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from nora.api.deps import DB, CurrentActor
+from nora.api.schemas import AuditOut, RightIn, RightOut, UserIn, UserOut
+from nora.archive.services import accounts, audit, rights
+from nora.archive.services.access import require_system_admin
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(actor: CurrentActor, db: DB) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in accounts.list_users(db, actor)]
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserIn, actor: CurrentActor, db: DB) -> UserOut:
+    user = accounts.create_user(
+        db, actor, body.username, body.password, is_admin=body.is_admin, full_name=body.full_name, email=body.email
+    )
+    db.commit()
+    return UserOut.model_validate(user)
+
+
+@router.delete("/users/{username}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(username: str, actor: CurrentActor, db: DB) -> None:
+    accounts.delete_user(db, actor, username)
+    db.commit()
+
+
+@router.get("/users/{username}/rights", response_model=list[RightOut])
+def user_rights(username: str, actor: CurrentActor, db: DB) -> list[RightOut]:
+    return [
+        RightOut(
+            username=username,
+            scope=r.scope,
+            role=r.role,
+            readonly=r.readonly,
+            download=r.download,
+            batchtool=r.batchtool,
+            deanonym=r.deanonym,
+        )
+        for r in rights.rights_of_user(db, actor, username)
+    ]
+
+
+@router.put("/users/{username}/rights/{scope}", response_model=RightOut)
+def set_user_right(username: str, scope: str, body: RightIn, actor: CurrentActor, db: DB) -> RightOut:
+    """Grant a project right or a capability (``PACS_<node>``, ``PACSQUERY_<node>``, ``QUEUE_<queue>``)."""
+    r = rights.grant(db, actor, username, scope, rights.RightSpec(**body.model_dump()))
+    db.commit()
+    return RightOut(
+        username=username,
+        scope=scope,
+        role=r.role,
+        readonly=r.readonly,
+        download=r.download,
+        batchtool=r.batchtool,
+        deanonym=r.deanonym,
+    )
+
+
+@router.delete("/users/{username}/rights/{scope}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user_right(username: str, scope: str, actor: CurrentActor, db: DB) -> None:
+    rights.revoke(db, actor, username, scope)
+    db.commit()
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(actor: CurrentActor, db: DB, project: str | None = None, limit: int = 200) -> list[AuditOut]:
+    require_system_admin(actor)
+    return [AuditOut.model_validate(e) for e in audit.entries(db, project, limit)]

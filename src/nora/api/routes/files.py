@@ -1,0 +1,172 @@
+"""Files: listing, the backend selector, upload, download (range + ETag) and deletion."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from nora.api.deps import DB, ProjectAccess, State
+from nora.api.schemas import FileOut, FilePage
+from nora.archive.models import File as FileRow
+from nora.archive.models import FileTag, Patient, Study
+from nora.archive.selection import resolve_selection
+from nora.archive.services import files as svc
+from nora.archive.services import nodes
+from nora.archive.services.access import Access
+from nora.archive.services.tags import tags_of
+from nora.core.errors import NotFound
+
+router = APIRouter(prefix="/projects/{project}", tags=["files"])
+
+
+def files_out(db: DB, access: Access, rows: list[FileRow], names: dict[int, tuple[str, str | None]]) -> list[FileOut]:
+    """File rows as the API shows them; ``names`` maps file id → (pid, sid)."""
+    tags = tags_of(db, FileTag, "file_id", [r.id for r in rows])
+    base = f"/api/projects/{access.project.name}/files"
+    return [
+        FileOut(
+            id=r.id,
+            path=r.path,
+            format=r.format,
+            size=r.size,
+            header=r.header,
+            tags=tags[r.id],
+            modified_at=r.modified_at,
+            study_id=r.study_id,
+            patient_id=r.patient_id,
+            pid=names[r.id][0],
+            sid=names[r.id][1],
+            url=f"{base}/{r.id}/content",
+        )
+        for r in rows
+    ]
+
+
+@router.get("/patients/{pid}/studies/{sid}/files", response_model=list[FileOut])
+def study_files(pid: str, sid: str, access: ProjectAccess, db: DB) -> list[FileOut]:
+    study = nodes.get_study(db, access, pid, sid)
+    rows = svc.list_files(db, access, study.patient, study)
+    return files_out(db, access, rows, {r.id: (pid, sid) for r in rows})
+
+
+@router.get("/patients/{pid}/files", response_model=list[FileOut])
+def patient_files(pid: str, access: ProjectAccess, db: DB) -> list[FileOut]:
+    patient = nodes.get_patient(db, access, pid)
+    rows = svc.list_files(db, access, patient, None)
+    return files_out(db, access, rows, {r.id: (pid, None) for r in rows})
+
+
+@router.get("/files", response_model=FilePage)
+def select_files(
+    access: ProjectAccess,
+    db: DB,
+    state: State,
+    select_: Annotated[str, Query(alias="select", max_length=2000, description="subject selector")] = "*",
+    pattern: Annotated[str, Query(max_length=2000, description="file selectors")] = "*",
+    offset: int = 0,
+    limit: int = 1000,
+) -> FilePage:
+    """The backend selector of ``nora -s SUBJECT FILES``."""
+    hits = resolve_selection(db, access.project.id, select_, pattern, state.layout.project_dir(access.project.name))
+    page = hits[max(0, offset) : max(0, offset) + max(1, min(limit, state.settings.page_size_max))]
+    rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_([h.file_id for h in page])))}
+    names = {h.file_id: (h.pid, h.sid) for h in page}
+    return FilePage(total=len(hits), items=files_out(db, access, [rows[h.file_id] for h in page], names))
+
+
+def _upload(
+    access: Access,
+    db: DB,
+    state: State,
+    patient: Patient,
+    study: Study | None,
+    files: list[UploadFile],
+    folder: str,
+    overwrite: bool,
+) -> list[FileOut]:
+    uploads = [
+        svc.Upload(f"{folder.strip('/')}/{f.filename}" if folder.strip("/") else (f.filename or ""), f.file)
+        for f in files
+    ]
+    rows = svc.store_uploads(
+        db,
+        access,
+        state.layout,
+        patient,
+        study,
+        uploads,
+        overwrite=overwrite,
+        max_bytes=state.settings.max_upload_mb * 1024 * 1024,
+    )
+    db.commit()
+    return files_out(db, access, rows, {r.id: (patient.pid, study.sid if study else None) for r in rows})
+
+
+@router.post("/patients/{pid}/studies/{sid}/files", response_model=list[FileOut], status_code=status.HTTP_201_CREATED)
+def upload_study_files(
+    pid: str,
+    sid: str,
+    access: ProjectAccess,
+    db: DB,
+    state: State,
+    file: Annotated[list[UploadFile], File(description="one or more files")],
+    folder: Annotated[str, Form(max_length=512)] = "",
+    overwrite: Annotated[bool, Form()] = False,
+) -> list[FileOut]:
+    """Upload files into a study; every file is checked and the upload is stored all or nothing."""
+    access.require_write()
+    study = nodes.get_study(db, access, pid, sid)
+    return _upload(access, db, state, study.patient, study, file, folder, overwrite)
+
+
+@router.post("/patients/{pid}/files", response_model=list[FileOut], status_code=status.HTTP_201_CREATED)
+def upload_patient_files(
+    pid: str,
+    access: ProjectAccess,
+    db: DB,
+    state: State,
+    file: Annotated[list[UploadFile], File(description="one or more files")],
+    folder: Annotated[str, Form(max_length=512)] = "",
+    overwrite: Annotated[bool, Form()] = False,
+) -> list[FileOut]:
+    access.require_write()
+    patient = nodes.get_patient(db, access, pid)
+    return _upload(access, db, state, patient, None, file, folder, overwrite)
+
+
+@router.get(
+    "/files/{file_id}/content",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
+)
+def file_content(
+    file_id: int, request: Request, access: ProjectAccess, db: DB, state: State, download: bool = False
+) -> Response:
+    """The file's bytes, with HTTP range requests and ETag; ``download=true`` needs the download right."""
+    row = svc.get_file(db, access, file_id)
+    if download:
+        access.require_download()
+    path = svc.file_location(db, state.layout, access, row)
+    if not path.is_file():
+        raise NotFound(f"file {row.path} is indexed but missing on disk")
+    tag = svc.etag(row)
+    headers = {"ETag": tag, "Cache-Control": "private, max-age=0, must-revalidate"}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    name = row.path.rsplit("/", 1)[-1]
+    return FileResponse(
+        path,
+        headers=headers,
+        filename=name,
+        content_disposition_type="attachment" if download else "inline",
+        media_type="application/octet-stream",
+    )
+
+
+@router.delete("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_file(file_id: int, access: ProjectAccess, db: DB, state: State) -> None:
+    svc.delete_file(db, access, state.layout, svc.get_file(db, access, file_id))
+    db.commit()

@@ -1,0 +1,158 @@
+"""The subject/study table, patients and studies, and their metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, status
+
+from nora.api.deps import DB, ProjectAccess, State
+from nora.api.schemas import NodeOut, PatientIn, PatientPage, PatientRow, StudyIn, StudyPage, StudyRow
+from nora.archive.services import nodes
+from nora.archive.services.table import TableQuery, query_patients, query_studies
+
+router = APIRouter(prefix="/projects/{project}", tags=["table"])
+
+FilterBar = Annotated[str, Query(max_length=2000)]
+
+
+def _table_query(
+    pid: str,
+    name: str,
+    birth_date: str,
+    sid: str,
+    study_date: str,
+    sdesc: str,
+    modality: str,
+    ptag: str,
+    stag: str,
+    files: str,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> TableQuery:
+    filters = {
+        "pid": pid,
+        "name": name,
+        "birth_date": birth_date,
+        "sid": sid,
+        "study_date": study_date,
+        "sdesc": sdesc,
+        "modality": modality,
+        "ptag": ptag,
+        "stag": stag,
+    }
+    return TableQuery({k: v for k, v in filters.items() if v}, files, sort, offset, limit)
+
+
+@router.get("/studies", response_model=StudyPage)
+def list_studies(
+    access: ProjectAccess,
+    db: DB,
+    state: State,
+    pid: FilterBar = "",
+    name: FilterBar = "",
+    birth_date: FilterBar = "",
+    sid: FilterBar = "",
+    study_date: FilterBar = "",
+    sdesc: FilterBar = "",
+    modality: FilterBar = "",
+    ptag: FilterBar = "",
+    stag: FilterBar = "",
+    files: FilterBar = "",
+    sort: str = "pid",
+    offset: int = 0,
+    limit: int = 200,
+) -> StudyPage:
+    """Studies of the project filtered by the filter bars (selection language) and the file-search bar."""
+    q = _table_query(pid, name, birth_date, sid, study_date, sdesc, modality, ptag, stag, files, sort, offset, limit)
+    total, rows = query_studies(db, access, q, state.settings.page_size_max)
+    return StudyPage(total=total, offset=offset, limit=limit, items=[StudyRow(**r) for r in rows])
+
+
+@router.get("/patients", response_model=PatientPage)
+def list_patients(
+    access: ProjectAccess,
+    db: DB,
+    state: State,
+    pid: FilterBar = "",
+    name: FilterBar = "",
+    birth_date: FilterBar = "",
+    sid: FilterBar = "",
+    study_date: FilterBar = "",
+    sdesc: FilterBar = "",
+    modality: FilterBar = "",
+    ptag: FilterBar = "",
+    stag: FilterBar = "",
+    files: FilterBar = "",
+    offset: int = 0,
+    limit: int = 200,
+) -> PatientPage:
+    q = _table_query(pid, name, birth_date, sid, study_date, sdesc, modality, ptag, stag, files, "pid", offset, limit)
+    total, rows = query_patients(db, access, q, state.settings.page_size_max)
+    return PatientPage(total=total, offset=offset, limit=limit, items=[PatientRow(**r) for r in rows])
+
+
+@router.post("/patients", response_model=NodeOut, status_code=status.HTTP_201_CREATED)
+def create_patient(body: PatientIn, access: ProjectAccess, db: DB, state: State) -> NodeOut:
+    nodes.create_patient(db, access, state.layout, body.pid, name=body.name, birth_date=body.birth_date, sex=body.sex)
+    db.commit()
+    return NodeOut(pid=body.pid)
+
+
+@router.post("/patients/{pid}/studies", response_model=NodeOut, status_code=status.HTTP_201_CREATED)
+def create_study(pid: str, body: StudyIn, access: ProjectAccess, db: DB, state: State) -> NodeOut:
+    patient = nodes.get_patient(db, access, pid)
+    nodes.create_study(
+        db,
+        access,
+        state.layout,
+        patient,
+        body.sid,
+        study_date=body.study_date,
+        description=body.description,
+        modality=body.modality,
+    )
+    db.commit()
+    return NodeOut(pid=pid, sid=body.sid)
+
+
+@router.delete("/patients/{pid}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_patient(pid: str, access: ProjectAccess, db: DB, state: State) -> None:
+    nodes.delete_patient(db, access, state.layout, pid)
+    db.commit()
+
+
+@router.delete("/patients/{pid}/studies/{sid}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_study(pid: str, sid: str, access: ProjectAccess, db: DB, state: State) -> None:
+    nodes.delete_study(db, access, state.layout, pid, sid)
+    db.commit()
+
+
+@router.get("/patients/{pid}/meta")
+def get_patient_meta(pid: str, access: ProjectAccess, db: DB) -> dict[str, Any]:
+    return nodes.get_patient(db, access, pid).meta
+
+
+@router.put("/patients/{pid}/meta")
+def put_patient_meta(
+    pid: str, meta: Annotated[dict[str, Any], Body()], access: ProjectAccess, db: DB, state: State
+) -> dict[str, Any]:
+    out = nodes.set_meta(db, access, state.layout, nodes.get_patient(db, access, pid), None, meta)
+    db.commit()
+    return out
+
+
+@router.get("/patients/{pid}/studies/{sid}/meta")
+def get_study_meta(pid: str, sid: str, access: ProjectAccess, db: DB) -> dict[str, Any]:
+    return nodes.get_study(db, access, pid, sid).meta
+
+
+@router.put("/patients/{pid}/studies/{sid}/meta")
+def put_study_meta(
+    pid: str, sid: str, meta: Annotated[dict[str, Any], Body()], access: ProjectAccess, db: DB, state: State
+) -> dict[str, Any]:
+    study = nodes.get_study(db, access, pid, sid)
+    out = nodes.set_meta(db, access, state.layout, nodes.get_patient(db, access, pid), study, meta)
+    db.commit()
+    return out

@@ -1,0 +1,1 @@
+"""nora.archive layer."""

@@ -1,0 +1,1 @@
+"""Core layer: settings, the exception hierarchy, identifiers and logging. Imports nothing internal."""
