@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up and runs every check: ruff, mypy (strict), the import-linter layer contract, the frontend's
+# type check and unit tests, the whole pytest suite on SQLite and PostgreSQL (temporary cluster) with the
+# headless-Chromium browser tests, and a smoke run of the benchmarks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export PATH="$(pwd)/.venv/bin:$PATH"
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+
+step "ruff"
+ruff check src tests benchmarks
+ruff format --check src tests benchmarks
+step "mypy --strict src"
+mypy src
+step "import-linter (layers)"
+lint-imports
+step "frontend: typecheck and unit tests"
+(cd frontend && npm run -s typecheck && npm test --silent)
+step "benchmark smoke run"
+python benchmarks/selection.py --engine sqlite --scale 0.002 >/dev/null
+step "pytest"
+pytest -q -p no:cacheprovider "$@"
