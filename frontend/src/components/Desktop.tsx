@@ -1,0 +1,233 @@
+/**
+ * The web desktop after login: top bar, subject/study table with the files of the selected study
+ * below it, and the (future) viewer on the right. Owns the selection, context menus and tag actions.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { projects as projectsApi, tags as tagsApi } from "../api/endpoints";
+import type { ArchiveFile, Me, Project, StudyRow, TagChange } from "../api/types";
+import type { FilterParam, Filters, Sort, SortKey } from "../lib/query";
+import { nextSort } from "../lib/query";
+import { chooseProject, LAST_PROJECT_KEY, loadSetting, saveSetting } from "../lib/storage";
+import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
+import { useErrors } from "../state/errors";
+import { useDebounced } from "../state/useDebounced";
+import { useStudyFiles } from "../state/useStudyFiles";
+import { useStudyPages } from "../state/useStudyPages";
+import { ContextMenu, type MenuItem } from "./ContextMenu";
+import { FilesPanel } from "./FilesPanel";
+import { Layout } from "./Layout";
+import { StudyTable, type Selection } from "./StudyTable";
+import { TagDialog } from "./TagDialog";
+import { TopBar } from "./TopBar";
+
+const FILTER_DEBOUNCE_MS = 250;
+const READONLY_TITLE = "You have read-only rights in this project";
+
+interface MenuState {
+  x: number;
+  y: number;
+  title: string;
+  items: MenuItem[];
+}
+
+interface DialogState {
+  title: string;
+  onSubmit: (tags: string[]) => Promise<void>;
+}
+
+export function Desktop(props: { me: Me; onLogout: () => void }) {
+  const { report } = useErrors();
+  const [projectList, setProjectList] = useState<Project[] | null>(null);
+  const [projectName, setProjectName] = useState<string | null>(null);
+  const [filters, setFilters] = useState<Filters>({});
+  const [sort, setSort] = useState<Sort | null>(null);
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const [menu, setMenu] = useState<MenuState | null>(null);
+  const [dialog, setDialog] = useState<DialogState | null>(null);
+  const bodyRef = useRef<HTMLDivElement | null>(null);
+  const debouncedFilters = useDebounced(filters, FILTER_DEBOUNCE_MS);
+  const project = projectList?.find((p) => p.name === projectName) ?? null;
+  const readonly = project?.readonly ?? true;
+
+  useEffect(() => {
+    projectsApi
+      .list()
+      .then((list) => {
+        setProjectList(list);
+        setProjectName(chooseProject(list.map((p) => p.name), loadSetting(LAST_PROJECT_KEY)));
+      })
+      .catch((err: unknown) => {
+        setProjectList([]);
+        report(err, "Loading projects");
+      });
+  }, [report]);
+
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
+  const pages = useStudyPages(projectName, debouncedFilters, sort, () => {
+    if (bodyRef.current) bodyRef.current.scrollTop = 0;
+    const sel = selectionRef.current;
+    if (sel) setSelection({ ...sel, index: pages.findIndex((r) => r.pid === sel.pid && r.sid === sel.sid) });
+  });
+  const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
+
+  function chooseProjectByUser(name: string) {
+    setProjectName(name);
+    saveSetting(LAST_PROJECT_KEY, name);
+    setSelection(null);
+  }
+
+  const onFilter = useCallback((param: FilterParam, value: string) => {
+    setFilters((f) => ({ ...f, [param]: value }));
+  }, []);
+
+  const onSelect = useCallback((index: number, row: StudyRow) => {
+    setSelection({ pid: row.pid, sid: row.sid, index });
+  }, []);
+
+  async function changeStudyTags(row: StudyRow, change: TagChange, doing: string) {
+    if (!projectName) return;
+    try {
+      const answer = await tagsApi.study(projectName, row.pid, row.sid, change);
+      pages.updateRows((r) => withStudyTags(r, row.study_id, answer.tags));
+    } catch (err) {
+      report(err, doing);
+      throw err;
+    }
+  }
+
+  async function changePatientTags(row: StudyRow, change: TagChange, doing: string) {
+    if (!projectName) return;
+    try {
+      const answer = await tagsApi.patient(projectName, row.pid, change);
+      pages.updateRows((r) => withPatientTags(r, row.patient_id, answer.tags));
+    } catch (err) {
+      report(err, doing);
+      throw err;
+    }
+  }
+
+  async function changeFileTags(file: ArchiveFile, change: TagChange, doing: string) {
+    if (!projectName) return;
+    try {
+      const answer = await tagsApi.file(projectName, file.id, change);
+      files.updateFile({ ...file, tags: answer.tags });
+    } catch (err) {
+      report(err, doing);
+      throw err;
+    }
+  }
+
+  // Menu actions run after the menu closed; their failures are already in the banner.
+  const quietly = (p: Promise<void>) => void p.catch(() => undefined);
+
+  function writeItem(item: MenuItem): MenuItem {
+    return readonly ? { ...item, disabled: true, title: READONLY_TITLE } : item;
+  }
+
+  function openRowMenu(row: StudyRow, _index: number, x: number, y: number) {
+    const items: MenuItem[] = [
+      {
+        testId: "ctx-add-study-tag",
+        label: "Add study tag…",
+        onSelect: () =>
+          setDialog({
+            title: `Add study tag to ${row.pid} / ${row.sid}`,
+            onSubmit: (t) => changeStudyTags(row, { add: newTags(row.stags, t), remove: [] }, "Adding study tag"),
+          }),
+      },
+      {
+        testId: "ctx-add-patient-tag",
+        label: "Add patient tag…",
+        onSelect: () =>
+          setDialog({
+            title: `Add patient tag to ${row.pid}`,
+            onSubmit: (t) => changePatientTags(row, { add: newTags(row.ptags, t), remove: [] }, "Adding patient tag"),
+          }),
+      },
+      ...row.stags.map((tag, i) => ({
+        testId: "ctx-remove-study-tag",
+        label: `Remove study tag “${tag}”`,
+        tag,
+        separatorBefore: i === 0,
+        onSelect: () => quietly(changeStudyTags(row, { add: [], remove: [tag] }, `Removing study tag ${tag}`)),
+      })),
+      ...row.ptags.map((tag, i) => ({
+        testId: "ctx-remove-patient-tag",
+        label: `Remove patient tag “${tag}”`,
+        tag,
+        separatorBefore: i === 0 && row.stags.length === 0,
+        onSelect: () => quietly(changePatientTags(row, { add: [], remove: [tag] }, `Removing patient tag ${tag}`)),
+      })),
+    ];
+    setMenu({ x, y, title: `${row.pid} / ${row.sid}`, items: items.map(writeItem) });
+  }
+
+  function openFileMenu(file: ArchiveFile, x: number, y: number) {
+    const items: MenuItem[] = [
+      {
+        testId: "ctx-add-file-tag",
+        label: "Add file tag…",
+        onSelect: () =>
+          setDialog({
+            title: `Add tag to ${file.path}`,
+            onSubmit: (t) => changeFileTags(file, { add: newTags(file.tags, t), remove: [] }, "Adding file tag"),
+          }),
+      },
+      ...file.tags.map((tag, i) => ({
+        testId: "ctx-remove-file-tag",
+        label: `Remove file tag “${tag}”`,
+        tag,
+        separatorBefore: i === 0,
+        onSelect: () => quietly(changeFileTags(file, { add: [], remove: [tag] }, `Removing file tag ${tag}`)),
+      })),
+    ];
+    setMenu({ x, y, title: file.path, items: items.map(writeItem) });
+  }
+
+  const closeMenu = useCallback(() => setMenu(null), []);
+
+  return (
+    <div className="desktop">
+      <TopBar
+        me={props.me}
+        projects={projectList}
+        project={projectName}
+        onProject={chooseProjectByUser}
+        onLogout={props.onLogout}
+      />
+      <Layout
+        table={
+          project === null ? (
+            <div className="empty">{projectList === null ? "Loading projects…" : "No project available to you."}</div>
+          ) : (
+            <StudyTable
+              project={project}
+              pages={pages}
+              filters={filters}
+              onFilter={onFilter}
+              sort={sort}
+              onSort={(key: SortKey) => setSort((s) => nextSort(s, key))}
+              selection={selection}
+              onSelect={onSelect}
+              onRowMenu={openRowMenu}
+              bodyRef={bodyRef}
+            />
+          )
+        }
+        files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} />}
+        viewer={
+          <section className="viewer-placeholder" aria-label="Viewer" data-testid="viewer">
+            <div className="panel-title">Viewer</div>
+            <div className="viewer-empty">
+              <div>Viewer</div>
+              <div className="muted">Image viewing arrives here in a later version.</div>
+            </div>
+          </section>
+        }
+      />
+      {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
+      {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
+    </div>
+  );
+}
