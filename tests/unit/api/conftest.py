@@ -53,7 +53,11 @@ def build_env(db_url: str, home: Path) -> Env:
         projects.create_project(s, SYSTEM, layout, PROJECT, "test project")
         projects.create_project(s, SYSTEM, layout, "OTHER", "a project nobody but admins sees")
         for role in ROLES[1:]:
-            user = accounts.create_user(s, SYSTEM, role, f"{role}-password", is_admin=role == "admin")
+            user = (
+                accounts.get_user(s, role)
+                if role == "admin"
+                else accounts.create_user(s, SYSTEM, role, f"{role}-password")
+            )
             tokens[role] = accounts.create_token(s, user, "test").secret
         rights.grant(s, SYSTEM, "readonly", PROJECT, rights.RightSpec(readonly=True))
         rights.grant(s, SYSTEM, "user", PROJECT, rights.RightSpec(download=True))

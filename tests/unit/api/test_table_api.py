@@ -41,7 +41,7 @@ def test_filter_bars_file_search_and_paging(env: Env) -> None:
     assert found["items"][0]["n_files"] == 1
     page = c.get(T, params={"limit": 7, "offset": 28, "sort": "-pid"}).json()
     assert page["total"] == 31 and len(page["items"]) == 3
-    assert [r["pid"] for r in page["items"]] == ["SUB002", "SUB001", "SUB000"]
+    assert [r["pid"] for r in page["items"]] == ["SUB001", "SUB000", "PAT1"]
 
 
 def test_tags_show_in_rows_and_filter(env: Env) -> None:

@@ -71,10 +71,11 @@ def select_files(
 ) -> FilePage:
     """The backend selector of ``nora -s SUBJECT FILES``."""
     hits = resolve_selection(db, access.project.id, select_, pattern, state.layout.project_dir(access.project.name))
-    page = hits[max(0, offset) : max(0, offset) + max(1, min(limit, state.settings.page_size_max))]
-    rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_([h.file_id for h in page])))}
-    names = {h.file_id: (h.pid, h.sid) for h in page}
-    return FilePage(total=len(hits), items=files_out(db, access, [rows[h.file_id] for h in page], names))
+    names = {h.file_id: (h.pid, h.sid) for h in hits if h.file_id is not None}  # "[info]" rows have no file
+    ids = list(names)
+    page = ids[max(0, offset) : max(0, offset) + max(1, min(limit, state.settings.page_size_max))]
+    rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_(page)))}
+    return FilePage(total=len(ids), items=files_out(db, access, [rows[i] for i in page], names))
 
 
 def _upload(
@@ -88,7 +89,7 @@ def _upload(
     overwrite: bool,
 ) -> list[FileOut]:
     uploads = [
-        svc.Upload(f"{folder.strip('/')}/{f.filename}" if folder.strip("/") else (f.filename or ""), f.file)
+        svc.Upload(f"{folder.rstrip('/')}/{f.filename}" if folder.strip() else (f.filename or ""), f.file)
         for f in files
     ]
     rows = svc.store_uploads(

@@ -75,7 +75,7 @@ def list_rights(session: Session, actor: Actor, scope: str) -> list[tuple[str, R
         .where(Right.scope == scope)
         .order_by(User.username)
     )
-    return [(name, right) for name, right in rows.tuples()]
+    return [(name, right) for name, right in rows]
 
 
 def rights_of_user(session: Session, actor: Actor, username: str) -> list[Right]:

@@ -85,7 +85,7 @@ def query_studies(
         select(Study, Patient).join(Patient, Patient.id == Study.patient_id).where(and_(*_conditions(access, q)))
     )
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Study.id).subquery())) or 0
-    page = session.execute(base.order_by(*_order(q)).offset(q.offset).limit(q.limit)).tuples().all()
+    page = session.execute(base.order_by(*_order(q)).offset(q.offset).limit(q.limit)).all()
     return total, _rows(session, access, page)
 
 
@@ -96,7 +96,7 @@ def _rows(session: Session, access: Access, page: Sequence[tuple[Study, Patient]
     ptags = tags_of(session, PatientTag, "patient_id", patient_ids)
     n_files = dict(
         session.execute(select(File.study_id, func.count()).where(File.study_id.in_(study_ids)).group_by(File.study_id))
-        .tuples()
+        
         .all()
     )
     jobs: dict[int, dict[str, int]] = {i: {"q": 0, "r": 0, "e": 0} for i in study_ids}
@@ -104,7 +104,7 @@ def _rows(session: Session, access: Access, page: Sequence[tuple[Study, Patient]
         select(Job.study_id, Job.state, func.count())
         .where(Job.study_id.in_(study_ids), Job.state.in_(["q", "r", "e"]))
         .group_by(Job.study_id, Job.state)
-    ).tuples():
+    ):
         if sid is not None:
             jobs[sid][state] = n
     return [
@@ -158,7 +158,7 @@ def query_patients(
         session.execute(
             select(Study.patient_id, func.count()).where(Study.patient_id.in_(ids)).group_by(Study.patient_id)
         )
-        .tuples()
+        
         .all()
     )
     return total, [

@@ -48,7 +48,7 @@ def _change(
         session.execute(delete(model).where(column.in_(ids), model.tag.in_(remove)))
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        have = set(session.execute(select(column, model.tag).where(column.in_(chunk), model.tag.in_(add))).tuples())
+        have = set(session.execute(select(column, model.tag).where(column.in_(chunk), model.tag.in_(add))))
         for node_id in chunk:
             for tag in add:
                 if (node_id, tag) not in have:
@@ -109,7 +109,7 @@ def tags_of(
 ) -> dict[int, list[str]]:
     column = getattr(model, key)
     out: dict[int, list[str]] = {i: [] for i in ids}
-    for node_id, tag in session.execute(select(column, model.tag).where(column.in_(ids)).order_by(model.tag)).tuples():
+    for node_id, tag in session.execute(select(column, model.tag).where(column.in_(ids)).order_by(model.tag)):
         out[node_id].append(tag)
     return out
 
@@ -125,21 +125,21 @@ def tag_stats(session: Session, access: Access) -> dict[str, dict[str, int]]:
                 .where(Patient.project_id == pid)
                 .group_by(PatientTag.tag)
             )
-            .tuples()
+            
             .all()
         ),
         "study": dict(
             session.execute(
                 select(StudyTag.tag, func.count()).join(Study).where(Study.project_id == pid).group_by(StudyTag.tag)
             )
-            .tuples()
+            
             .all()
         ),
         "file": dict(
             session.execute(
                 select(FileTag.tag, func.count()).join(File).where(File.project_id == pid).group_by(FileTag.tag)
             )
-            .tuples()
+            
             .all()
         ),
     }
