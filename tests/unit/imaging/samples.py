@@ -428,6 +428,13 @@ CASES: list[Case] = [
         _nrrd("gen_ras.nrrd", "right-anterior-superior", (1, 1, 1), "gzip"),
         nrrd_expect(),
     ),
+    Case(
+        "nrrd-gen-bzip2-las",
+        "nrrd",
+        "generated",
+        _nrrd("gen_las.nrrd", "left-anterior-superior", (-1, 1, 1), "bzip2"),
+        nrrd_expect(),
+    ),
     Case("nrrd-gen-gzip-4d-list", "nrrd", "generated", _nrrd_4d, nrrd_expect(n_volumes=3)),
     Case(
         "nrrd-gen-detached",
