@@ -7,7 +7,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests.support.pgcluster import TempCluster
 
@@ -29,21 +30,42 @@ def pg_server() -> Iterator[TempCluster | str]:
         cluster.stop()
 
 
+def _server_url(server: TempCluster | str, db: str) -> str:
+    if isinstance(server, str):
+        return server.rsplit("/", 1)[0] + "/" + db
+    return server.url(db)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: TempCluster | str) -> str:
+    """A migrated database that fresh test databases are copied from (CREATE DATABASE ... TEMPLATE)."""
+    from nora.archive.db import make_engine
+    from nora.archive.migrate import upgrade
+
+    name = f"nora_template_{os.getpid()}"
+    admin = create_engine(_server_url(pg_server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    eng = make_engine(_server_url(pg_server, name))
+    upgrade(eng)
+    eng.dispose()
+    return name
+
+
 def new_database_url(request: pytest.FixtureRequest, engine_kind: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh, empty database of the given kind."""
+    """A fresh database of the given kind (PostgreSQL ones already migrated, copied from a template)."""
     if engine_kind == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'nora.sqlite'}"
     server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_template")
     name = f"nora_test_{os.getpid()}_{next(_counter)}"
-    if isinstance(server, str):
-        from sqlalchemy import create_engine
-
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        return server.rsplit("/", 1)[0] + "/" + name
-    return server.create_database(name)
+    admin = create_engine(_server_url(server, "postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return _server_url(server, name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -62,3 +84,19 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2's production cost (~0.2 s a hash) dominates fixtures that create users; tests use a cheap one.
+
+    Only the cost parameters change: the same argon2id code hashes and verifies.
+    """
+    from argon2 import PasswordHasher
+
+    from nora.archive.services import accounts
+
+    original = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = original
