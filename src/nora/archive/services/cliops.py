@@ -150,7 +150,10 @@ def delete_nodes(session: Session, access: Access, layout: Layout, psids: Sequen
     """Delete patients (``PID``) and studies (``PID#SID``) with their files; every one must exist."""
     access.require_write()
     wanted = [nodes.split_psid(p) for p in dict.fromkeys(psids)]
-    for pid, sid in wanted:  # all must exist before anything is deleted
+    for pid, sid in wanted:  # all must be valid and exist before anything is deleted
+        check_name(pid, "patient ID")
+        if sid is not None:
+            check_name(sid, "study ID")
         if sid is None:
             nodes.get_patient(session, access, pid)
         else:
@@ -417,16 +420,20 @@ def export_meta(session: Session, access: Access, layout: Layout, subject: str, 
                 doc[hit.path] = {"format": row.format, "size": row.size, **row.header}
     names = _node_names(session, access, docs, wants_nodeinfo)
     flat = {node: _flatten(doc) for node, doc in docs.items()}
+    inner = {key: part for values in flat.values() for key, part in values.items()}
     columns: list[str] = []
     for pattern in patterns:
         regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
         for values in flat.values():
             for key in values:
-                inner = key.split(".", 1)[1] if "." in key else key
-                if key not in columns and (regex.fullmatch(key) or regex.fullmatch(inner)):
+                if key not in columns and (regex.fullmatch(key) or regex.fullmatch(inner[key][0])):
                     columns.append(key)
     ordered = sorted(flat, key=lambda node: names[node][1])
-    return Table(["PSID", *columns], [[names[n][0], *(flat[n].get(c, "") for c in columns)] for n in ordered])
+    return Table(["PSID", *columns], [[names[n][0], *(_cell(flat[n], c) for c in columns)] for n in ordered])
+
+
+def _cell(values: dict[str, tuple[str, Any]], key: str) -> Any:
+    return values[key][1] if key in values else ""
 
 
 def _file_rows(session: Session, ids: list[int]) -> dict[int, File]:
@@ -466,17 +473,24 @@ def _read_json(path: Path) -> Any:
         raise CorruptFile(f"{path} is not valid JSON: {exc}") from None
 
 
-def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested objects as dotted keys; lists and other values as CSV cell text."""
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        name = f"{prefix}{key}"
+def _flatten(documents: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+    """Every value of every document by its full dotted key, with its key inside the document.
+
+    Nested objects become dotted keys (document names may contain dots themselves, hence the pairs);
+    lists and other values become CSV cell text.
+    """
+    out: dict[str, tuple[str, Any]] = {}
+
+    def walk(name: str, inner: str, value: Any) -> None:
         if isinstance(value, dict) and value:
-            out.update(_flatten(value, name + "."))
-        elif isinstance(value, str):
-            out[name] = value
-        else:
-            out[name] = "" if value is None else json.dumps(value, default=str)
+            for key, item in value.items():
+                walk(name, f"{inner}.{key}" if inner else str(key), item)
+            return
+        text = value if isinstance(value, str) else "" if value is None else json.dumps(value, default=str)
+        out[f"{name}.{inner}" if inner else name] = (inner or name, text)
+
+    for name, document in documents.items():
+        walk(name, "", document)
     return out
 
 

@@ -1,0 +1,1 @@
+"""nora.cli layer."""
