@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from nora.archive.models import File, Patient, Study, utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access
+from nora.archive.services.trash import remove_after_commit
 from nora.archive.storage import TMP_PREFIX, Layout, atomic_write, file_digest, safe_relpath
 from nora.core.errors import Conflict, CorruptFile, InvalidInput, NotFound, UnsafePath
 from nora.imaging.formats import inspect_file
@@ -161,20 +162,11 @@ def list_files(session: Session, access: Access, patient: Patient, study: Study 
 
 
 def delete_file(session: Session, access: Access, layout: Layout, row: File) -> None:
-    """Remove a file's row and the file itself (the file is moved aside first, so a failure loses nothing)."""
+    """Remove a file's row and, once that is committed, the file itself."""
     access.require_write()
-    path = file_location(session, layout, access, row)
-    aside = path.with_name(f"{TMP_PREFIX}del-{path.name}")
-    if path.exists():
-        os.replace(path, aside)
-    try:
-        session.delete(row)
-        session.flush()
-    except BaseException:
-        if aside.exists():
-            os.replace(aside, path)
-        raise
-    aside.unlink(missing_ok=True)
+    remove_after_commit(session, file_location(session, layout, access, row))
+    session.delete(row)
+    session.flush()
     audit.record(session, access.actor, "file.delete", project=access.project.name, target=row.path, file_id=row.id)
 
 

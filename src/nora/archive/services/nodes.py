@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Patient, Study
+from nora.archive.models import File, Patient, Study, utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access
+from nora.archive.services.trash import remove_after_commit
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import Conflict, InvalidInput, NotFound
 from nora.core.ids import check_name
@@ -134,10 +134,28 @@ def set_meta(
     node: Patient | Study = study if study is not None else patient
     node.meta = meta
     folder = layout.node_dir(access.project.name, patient.pid, study.sid if study else None)
-    atomic_write_json(folder / METAFILE, meta)
+    written = atomic_write_json(folder / METAFILE, meta)
+    _index_metafile(session, access, patient, study, written.size, written.sha256, meta)
     target = f"{patient.pid}#{study.sid}" if study else patient.pid
     audit.record(session, access.actor, "meta.set", project=access.project.name, target=target)
     return meta
+
+
+def _index_metafile(
+    session: Session, access: Access, patient: Patient, study: Study | None, size: int, sha: str, meta: dict[str, Any]
+) -> None:
+    """``nodeinfo.json`` is a file of the node like any other, so selectors and exportmeta find it."""
+    study_id = study.id if study else None
+    row = session.scalar(
+        select(File).where(File.patient_id == patient.id, File.study_id == study_id, File.path == METAFILE)
+    )
+    if row is None:
+        row = File(
+            project_id=access.project.id, patient_id=patient.id, study_id=study_id, path=METAFILE, path_lc=METAFILE
+        )
+        session.add(row)
+    row.format, row.size, row.sha256, row.modified_at = "json", size, sha, utcnow()
+    row.header = {"type": "object", "n_keys": len(meta)}
 
 
 def delete_patient(session: Session, access: Access, layout: Layout, pid: str) -> None:
@@ -145,7 +163,7 @@ def delete_patient(session: Session, access: Access, layout: Layout, pid: str) -
     patient = get_patient(session, access, pid)
     session.delete(patient)
     session.flush()
-    shutil.rmtree(layout.patient_dir(access.project.name, pid), ignore_errors=True)
+    remove_after_commit(session, layout.patient_dir(access.project.name, pid))
     audit.record(session, access.actor, "patient.delete", project=access.project.name, target=pid)
 
 
@@ -154,7 +172,7 @@ def delete_study(session: Session, access: Access, layout: Layout, pid: str, sid
     study = get_study(session, access, pid, sid)
     session.delete(study)
     session.flush()
-    shutil.rmtree(layout.study_dir(access.project.name, pid, sid), ignore_errors=True)
+    remove_after_commit(session, layout.study_dir(access.project.name, pid, sid))
     audit.record(session, access.actor, "study.delete", project=access.project.name, target=f"{pid}#{sid}")
 
 

@@ -87,16 +87,12 @@ def project_counts(session: Session, project_ids: list[int]) -> dict[int, tuple[
             select(Patient.project_id, func.count())
             .where(Patient.project_id.in_(project_ids))
             .group_by(Patient.project_id)
-        )
-        
-        .all()
+        ).all()
     )
     studs = dict(
         session.execute(
             select(Study.project_id, func.count()).where(Study.project_id.in_(project_ids)).group_by(Study.project_id)
-        )
-        
-        .all()
+        ).all()
     )
     return {pid: (pats.get(pid, 0), studs.get(pid, 0)) for pid in project_ids}
 

@@ -81,9 +81,7 @@ def query_studies(
     """(total, rows of the requested page) for the subject/study table."""
     if q.offset < 0 or not 1 <= q.limit <= max_limit:
         raise InvalidInput(f"offset must be >= 0 and limit between 1 and {max_limit}")
-    base = (
-        select(Study, Patient).join(Patient, Patient.id == Study.patient_id).where(and_(*_conditions(access, q)))
-    )
+    base = select(Study, Patient).join(Patient, Patient.id == Study.patient_id).where(and_(*_conditions(access, q)))
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Study.id).subquery())) or 0
     page = session.execute(base.order_by(*_order(q)).offset(q.offset).limit(q.limit)).all()
     return total, _rows(session, access, page)
@@ -95,9 +93,9 @@ def _rows(session: Session, access: Access, page: Sequence[tuple[Study, Patient]
     stags = tags_of(session, StudyTag, "study_id", study_ids)
     ptags = tags_of(session, PatientTag, "patient_id", patient_ids)
     n_files = dict(
-        session.execute(select(File.study_id, func.count()).where(File.study_id.in_(study_ids)).group_by(File.study_id))
-        
-        .all()
+        session.execute(
+            select(File.study_id, func.count()).where(File.study_id.in_(study_ids)).group_by(File.study_id)
+        ).all()
     )
     jobs: dict[int, dict[str, int]] = {i: {"q": 0, "r": 0, "e": 0} for i in study_ids}
     for sid, state, n in session.execute(
@@ -157,9 +155,7 @@ def query_patients(
     n_studies = dict(
         session.execute(
             select(Study.patient_id, func.count()).where(Study.patient_id.in_(ids)).group_by(Study.patient_id)
-        )
-        
-        .all()
+        ).all()
     )
     return total, [
         {**patient_public(access, p), "patient_id": p.id, "ptags": ptags[p.id], "n_studies": n_studies.get(p.id, 0)}

@@ -124,22 +124,16 @@ def tag_stats(session: Session, access: Access) -> dict[str, dict[str, int]]:
                 .join(Patient)
                 .where(Patient.project_id == pid)
                 .group_by(PatientTag.tag)
-            )
-            
-            .all()
+            ).all()
         ),
         "study": dict(
             session.execute(
                 select(StudyTag.tag, func.count()).join(Study).where(Study.project_id == pid).group_by(StudyTag.tag)
-            )
-            
-            .all()
+            ).all()
         ),
         "file": dict(
             session.execute(
                 select(FileTag.tag, func.count()).join(File).where(File.project_id == pid).group_by(FileTag.tag)
-            )
-            
-            .all()
+            ).all()
         ),
     }

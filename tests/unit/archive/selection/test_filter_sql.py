@@ -142,7 +142,9 @@ def test_bound_parameters_only(session: Session) -> None:
     cond = files_condition(parse_filter('"\'; DROP TABLE files; --" & STAG:x\' & SDESC:"a\'b"'))
     compiled = select(Study.id).where(cond).compile(session.get_bind())
     assert "DROP" not in str(compiled) and "a'b" not in str(compiled)
-    assert "'; drop table files; --%" in compiled.params.values()
+    like_or_glob = {"'; drop table files; --%", "'; drop table files; --*"}  # PostgreSQL / SQLite
+    assert like_or_glob & set(compiled.params.values())
+    assert len(compiled.params) == 3
 
 
 def test_column_condition_accepts_plain_and_tag_columns(session: Session, demo: ArchiveBuilder) -> None:

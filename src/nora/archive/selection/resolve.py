@@ -1,0 +1,170 @@
+"""Resolving a backend selector (subject part + file part) to files (or studies) with one SQL query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from nora.archive.models import File, FileTag, Patient, Study
+from nora.archive.selection.backend import (
+    FilePattern,
+    FileSelector,
+    FileTagged,
+    FileTerm,
+    PatientPattern,
+    PatientTagged,
+    PatientTerm,
+    SelectionHit,
+    StudyPattern,
+    StudyRank,
+    StudyTagged,
+    StudyTerm,
+    SubjectSelector,
+    absolute_candidates,
+    order_hits,
+    parse_file_selectors,
+    parse_subject_selector,
+)
+from nora.archive.selection.compile import patient_has_tag, study_has_tag, tag_match
+from nora.archive.selection.patterns import binary_order, like, match_all
+
+
+def _any(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    if not conditions:
+        return false()
+    return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def _pid(pattern: str) -> ColumnElement[bool]:
+    return true() if match_all(pattern) else like(Patient.pid_lc, pattern, trailing=False)
+
+
+def _patient_term(term: PatientTerm) -> ColumnElement[bool]:
+    if isinstance(term, PatientPattern):
+        return _pid(term.pattern)
+    if isinstance(term, PatientTagged):
+        tagged = patient_has_tag(Patient.id, [term.tag], trailing=False)
+        return ~tagged if term.negate else tagged
+    return Patient.pid_lc.in_(sorted({pid.lower() for pid in term.pids}))
+
+
+def ranked_study(latest: bool, offset: int) -> ColumnElement[bool]:
+    """The study is its patient's latest (or oldest) one after skipping ``offset`` studies."""
+    other = aliased(Study)
+    date = other.study_date.desc() if latest else other.study_date.asc()
+    sid = binary_order(other.sid)
+    order: list[ColumnElement[Any]] = [
+        other.study_date.is_(None),
+        date,
+        sid.desc() if latest else sid.asc(),
+        other.id.asc(),
+    ]
+    pick = (
+        select(other.id)
+        .where(other.patient_id == Study.patient_id)
+        .order_by(*order)
+        .limit(1)
+        .offset(offset)
+        .scalar_subquery()
+    )
+    return Study.id == pick
+
+
+def _study_term(term: StudyTerm) -> ColumnElement[bool]:
+    if isinstance(term, StudyPattern):
+        return and_(_pid(term.pid), like(Study.sid_lc, term.sid, trailing=False))
+    if isinstance(term, StudyRank):
+        return and_(_pid(term.pid), ranked_study(term.latest, term.offset))
+    if isinstance(term, StudyTagged):
+        tagged = study_has_tag([term.tag], trailing=False)
+        return and_(_pid(term.pid), ~tagged if term.negate else tagged)
+    pairs = sorted({(pid.lower(), sid.lower()) for pid, sid in term.pairs})
+    return tuple_(Patient.pid_lc, Study.sid_lc).in_(pairs)
+
+
+def subject_conditions(selector: SubjectSelector) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """``(whole patients, single studies)``: a condition on ``patients`` rows and one on ``studies`` rows
+    (joined to their patient). A file is selected when its patient is, or its study is."""
+    patients = _any([_patient_term(t) for t in selector.patient_terms])
+    studies = _any([_study_term(t) for t in selector.study_terms])
+    return patients, studies
+
+
+def _file_term(term: FileTerm, project_dir: Path | None) -> ColumnElement[bool]:
+    if isinstance(term, FilePattern):
+        return like(File.path_lc, term.pattern, trailing=False)
+    if isinstance(term, FileTagged):
+        return File.id.in_(select(FileTag.file_id).where(tag_match(FileTag.tag, [term.tag], trailing=False)))
+    readings = []
+    for pid, sid, rel in absolute_candidates(term.path, project_dir):
+        node = File.study_id.is_(None) if sid is None else Study.sid == sid
+        readings.append(and_(Patient.pid == pid, node, File.path == rel))
+    return _any(readings)
+
+
+def _files(
+    session: Session, project_id: int, subject: SubjectSelector, files: FileSelector, project_dir: Path | None
+) -> list[SelectionHit]:
+    patients, studies = subject_conditions(subject)
+    wanted = _any([_file_term(t, project_dir) for t in files.terms])
+    query = (
+        select(File.id, File.path, File.patient_id, File.study_id, Patient.pid, Study.sid)
+        .join(Patient, Patient.id == File.patient_id)
+        .outerjoin(Study, Study.id == File.study_id)
+        .where(File.project_id == project_id, or_(patients, and_(File.study_id.is_not(None), studies)), wanted)
+    )
+    return [
+        SelectionHit(pid=pid, sid=sid, path=path, file_id=fid, patient_id=patient_id, study_id=study_id)
+        for fid, path, patient_id, study_id, pid, sid in session.execute(query).all()
+    ]
+
+
+def _info(session: Session, project_id: int, subject: SubjectSelector) -> list[SelectionHit]:
+    patients, studies = subject_conditions(subject)
+    study_rows = (
+        select(Study.id, Study.sid, Study.patient_id, Patient.pid)
+        .join(Patient, Patient.id == Study.patient_id)
+        .where(Study.project_id == project_id, or_(patients, studies))
+    )
+    hits = [
+        SelectionHit(pid=pid, sid=sid, path=None, file_id=None, patient_id=patient_id, study_id=study_id)
+        for study_id, sid, patient_id, pid in session.execute(study_rows).all()
+    ]
+    lonely = select(Patient.id, Patient.pid).where(
+        Patient.project_id == project_id, patients, Patient.id.not_in(select(Study.patient_id))
+    )
+    hits += [
+        SelectionHit(pid=pid, sid=None, path=None, file_id=None, patient_id=patient_id, study_id=None)
+        for patient_id, pid in session.execute(lonely).all()
+    ]
+    return hits
+
+
+def resolve_selection(
+    session: Session,
+    project_id: int,
+    subject: str | SubjectSelector,
+    files: str | FileSelector,
+    project_dir: Path | None = None,
+) -> list[SelectionHit]:
+    """The files of project ``project_id`` selected by a backend selector, ordered by PID, SID, path.
+
+    ``subject`` and ``files`` are the two parts (``'10*'``, ``'ROIS/mask*.nii.gz SORTDESC NTH(1)'``), as
+    text or parsed. Patient-level files are selected only by terms that select whole patients.
+    ``project_dir`` is needed for ``ABS:`` paths, which must lie inside it. With ``[info]`` the hits are
+    the selected studies (and selected patients without any study) with ``path`` and ``file_id`` None.
+    Raises :class:`~nora.core.errors.SelectionSyntaxError` or :class:`~nora.core.errors.UnsafePath`.
+    """
+    subject_selector = parse_subject_selector(subject) if isinstance(subject, str) else subject
+    file_selector = parse_file_selectors(files) if isinstance(files, str) else files
+    if file_selector.info:
+        hits = _info(session, project_id, subject_selector)
+    else:
+        hits = _files(session, project_id, subject_selector, file_selector, project_dir)
+    return order_hits(hits, file_selector)
+
+
+__all__ = ["ranked_study", "resolve_selection", "subject_conditions"]

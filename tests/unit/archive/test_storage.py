@@ -1,0 +1,67 @@
+"""Storage layout, safe paths, atomic writes and removal that waits for the commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from nora.archive.db import make_sessionmaker
+from nora.archive.services.trash import remove_after_commit
+from nora.archive.storage import Layout, atomic_write, safe_relpath
+from nora.core.errors import TooLarge, UnsafePath
+
+
+@pytest.mark.parametrize("bad", ["../x", "/abs", "a/../b", "a//b", ".hidden", "a\\b", "c:/x", "x\x00y", "", " "])
+def test_unsafe_relative_paths_are_refused(bad: str) -> None:
+    with pytest.raises(UnsafePath):
+        safe_relpath(bad)
+
+
+def test_safe_relative_path_is_kept() -> None:
+    assert safe_relpath("t1_mprage/s003.nii.gz") == "t1_mprage/s003.nii.gz"
+
+
+def test_layout_locates_paths_and_refuses_outside(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    study = layout.study_dir("P", "PAT", "S1")
+    assert layout.locate(study / "t1/s1.nii") == ("P", "PAT", "S1", "t1/s1.nii")
+    assert layout.locate(layout.patient_dir("P", "PAT") / "x.json") == ("P", "PAT", None, "x.json")
+    with pytest.raises(UnsafePath):
+        layout.locate(tmp_path / "elsewhere.nii")
+    with pytest.raises(UnsafePath):
+        layout.study_dir("P", "..", "S1")
+
+
+def test_atomic_write_leaves_nothing_on_refusal(tmp_path: Path) -> None:
+    dest = tmp_path / "f.bin"
+    with pytest.raises(TooLarge):
+        atomic_write(dest, b"x" * 100, max_bytes=10)
+
+    def refuse(_p: Path) -> None:
+        raise UnsafePath("no")
+
+    with pytest.raises(UnsafePath):
+        atomic_write(dest, b"data", check=refuse)
+    assert list(tmp_path.iterdir()) == []
+    written = atomic_write(dest, b"data")
+    assert dest.read_bytes() == b"data" and written.size == 4
+
+
+def test_removal_waits_for_commit_and_rollback_restores(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "a.nii").write_bytes(b"1")
+    factory = make_sessionmaker(engine)
+    with factory() as s:
+        s.execute(text("SELECT 1"))  # in a transaction, as every service call is
+        remove_after_commit(s, folder)
+        assert not folder.exists()
+        s.rollback()
+    assert (folder / "a.nii").read_bytes() == b"1"
+    with factory() as s:
+        s.execute(text("SELECT 1"))
+        remove_after_commit(s, folder)
+        s.commit()
+    assert list(tmp_path.iterdir()) == []
