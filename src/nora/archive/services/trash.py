@@ -29,7 +29,7 @@ def remove_after_commit(session: Session, path: Path) -> None:
         else:
             aside.unlink(missing_ok=True)
 
-    def _rollback(_session: Session) -> None:
+    def _rollback(_session: Session, _transaction: object) -> None:
         if aside.exists() and not path.exists():
             os.replace(aside, path)
 
