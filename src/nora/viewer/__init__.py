@@ -1,0 +1,1 @@
+"""Viewer support: autoloader presets, shared links and URL calls."""
