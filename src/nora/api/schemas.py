@@ -176,6 +176,19 @@ class RightOut(RightIn):
     username: str
     scope: str
 
+    @classmethod
+    def of(cls, username: str, right: Any) -> RightOut:
+        """From a ``rights`` row."""
+        return cls(
+            username=username,
+            scope=right.scope,
+            role=right.role,
+            readonly=right.readonly,
+            download=right.download,
+            batchtool=right.batchtool,
+            deanonym=right.deanonym,
+        )
+
 
 class UserIn(Strict):
     username: str = Field(max_length=64)

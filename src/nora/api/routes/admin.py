@@ -34,18 +34,7 @@ def delete_user(username: str, actor: CurrentActor, db: DB) -> None:
 
 @router.get("/users/{username}/rights", response_model=list[RightOut])
 def user_rights(username: str, actor: CurrentActor, db: DB) -> list[RightOut]:
-    return [
-        RightOut(
-            username=username,
-            scope=r.scope,
-            role=r.role,
-            readonly=r.readonly,
-            download=r.download,
-            batchtool=r.batchtool,
-            deanonym=r.deanonym,
-        )
-        for r in rights.rights_of_user(db, actor, username)
-    ]
+    return [RightOut.of(username, r) for r in rights.rights_of_user(db, actor, username)]
 
 
 @router.put("/users/{username}/rights/{scope}", response_model=RightOut)
@@ -53,15 +42,7 @@ def set_user_right(username: str, scope: str, body: RightIn, actor: CurrentActor
     """Grant a project right or a capability (``PACS_<node>``, ``PACSQUERY_<node>``, ``QUEUE_<queue>``)."""
     r = rights.grant(db, actor, username, scope, rights.RightSpec(**body.model_dump()))
     db.commit()
-    return RightOut(
-        username=username,
-        scope=scope,
-        role=r.role,
-        readonly=r.readonly,
-        download=r.download,
-        batchtool=r.batchtool,
-        deanonym=r.deanonym,
-    )
+    return RightOut.of(username, r)
 
 
 @router.delete("/users/{username}/rights/{scope}", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,6 @@ from fastapi import APIRouter, status
 
 from nora.api.deps import DB, CurrentActor, ProjectAccess, State
 from nora.api.schemas import ProjectIn, ProjectOut, ProjectPatch, RightIn, RightOut
-from nora.archive.models import Right
 from nora.archive.services import projects as svc
 from nora.archive.services import rights
 from nora.archive.services.access import Access, project_access
@@ -58,29 +57,16 @@ def update_project(body: ProjectPatch, access: ProjectAccess, db: DB) -> Project
     return project_out(access, svc.project_counts(db, [access.project.id])[access.project.id], with_settings=True)
 
 
-def right_out(username: str, scope: str, r: Right) -> RightOut:
-    return RightOut(
-        username=username,
-        scope=scope,
-        role=r.role,
-        readonly=r.readonly,
-        download=r.download,
-        batchtool=r.batchtool,
-        deanonym=r.deanonym,
-    )
-
-
 @router.get("/{project}/rights", response_model=list[RightOut])
 def list_rights(access: ProjectAccess, db: DB) -> list[RightOut]:
-    name = access.project.name
-    return [right_out(u, name, r) for u, r in rights.list_rights(db, access.actor, name)]
+    return [RightOut.of(u, r) for u, r in rights.list_rights(db, access.actor, access.project.name)]
 
 
 @router.put("/{project}/rights/{username}", response_model=RightOut)
 def set_right(username: str, body: RightIn, access: ProjectAccess, db: DB) -> RightOut:
     right = rights.grant(db, access.actor, username, access.project.name, rights.RightSpec(**body.model_dump()))
     db.commit()
-    return right_out(username, access.project.name, right)
+    return RightOut.of(username, right)
 
 
 @router.delete("/{project}/rights/{username}", status_code=status.HTTP_204_NO_CONTENT)

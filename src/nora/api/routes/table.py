@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Depends, Query, status
 
 from nora.api.deps import DB, ProjectAccess, State
 from nora.api.schemas import NodeOut, PatientIn, PatientPage, PatientRow, StudyIn, StudyPage, StudyRow
@@ -16,40 +16,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["table"])
 FilterBar = Annotated[str, Query(max_length=2000)]
 
 
-def _table_query(
-    pid: str,
-    name: str,
-    birth_date: str,
-    sid: str,
-    study_date: str,
-    sdesc: str,
-    modality: str,
-    ptag: str,
-    stag: str,
-    files: str,
-    sort: str,
-    offset: int,
-    limit: int,
-) -> TableQuery:
-    filters = {
-        "pid": pid,
-        "name": name,
-        "birth_date": birth_date,
-        "sid": sid,
-        "study_date": study_date,
-        "sdesc": sdesc,
-        "modality": modality,
-        "ptag": ptag,
-        "stag": stag,
-    }
-    return TableQuery({k: v for k, v in filters.items() if v}, files, sort, offset, limit)
-
-
-@router.get("/studies", response_model=StudyPage)
-def list_studies(
-    access: ProjectAccess,
-    db: DB,
-    state: State,
+def table_query(
     pid: FilterBar = "",
     name: FilterBar = "",
     birth_date: FilterBar = "",
@@ -63,34 +30,37 @@ def list_studies(
     sort: str = "pid",
     offset: int = 0,
     limit: int = 200,
-) -> StudyPage:
+) -> TableQuery:
+    """The filter bars (selection language), the file-search bar, sorting and paging of the table."""
+    bars = {
+        "pid": pid,
+        "name": name,
+        "birth_date": birth_date,
+        "sid": sid,
+        "study_date": study_date,
+        "sdesc": sdesc,
+        "modality": modality,
+        "ptag": ptag,
+        "stag": stag,
+    }
+    return TableQuery({k: v for k, v in bars.items() if v}, files, sort, offset, limit)
+
+
+Table = Annotated[TableQuery, Depends(table_query)]
+
+
+@router.get("/studies", response_model=StudyPage)
+def list_studies(access: ProjectAccess, db: DB, state: State, q: Table) -> StudyPage:
     """Studies of the project filtered by the filter bars (selection language) and the file-search bar."""
-    q = _table_query(pid, name, birth_date, sid, study_date, sdesc, modality, ptag, stag, files, sort, offset, limit)
     total, rows = query_studies(db, access, q, state.settings.page_size_max)
-    return StudyPage(total=total, offset=offset, limit=limit, items=[StudyRow(**r) for r in rows])
+    return StudyPage(total=total, offset=q.offset, limit=q.limit, items=[StudyRow(**r) for r in rows])
 
 
 @router.get("/patients", response_model=PatientPage)
-def list_patients(
-    access: ProjectAccess,
-    db: DB,
-    state: State,
-    pid: FilterBar = "",
-    name: FilterBar = "",
-    birth_date: FilterBar = "",
-    sid: FilterBar = "",
-    study_date: FilterBar = "",
-    sdesc: FilterBar = "",
-    modality: FilterBar = "",
-    ptag: FilterBar = "",
-    stag: FilterBar = "",
-    files: FilterBar = "",
-    offset: int = 0,
-    limit: int = 200,
-) -> PatientPage:
-    q = _table_query(pid, name, birth_date, sid, study_date, sdesc, modality, ptag, stag, files, "pid", offset, limit)
+def list_patients(access: ProjectAccess, db: DB, state: State, q: Table) -> PatientPage:
+    """Patients with at least one study matching the same filters (``sort`` is by patient ID here)."""
     total, rows = query_patients(db, access, q, state.settings.page_size_max)
-    return PatientPage(total=total, offset=offset, limit=limit, items=[PatientRow(**r) for r in rows])
+    return PatientPage(total=total, offset=q.offset, limit=q.limit, items=[PatientRow(**r) for r in rows])
 
 
 @router.post("/patients", response_model=NodeOut, status_code=status.HTTP_201_CREATED)
