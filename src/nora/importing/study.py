@@ -1,0 +1,257 @@
+"""One study of an import: stage its new series, then place files and rows in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nora.archive.db import transaction
+from nora.archive.models import Job, Patient, Study
+from nora.archive.services import audit, nodes
+from nora.archive.services.access import Access, project_access
+from nora.archive.services.tags import change_patient_tags, change_study_tags
+from nora.dicom import naming
+from nora.dicom.scan import Instance, Series
+from nora.importing.convert_series import Staged, stage_series
+from nora.importing.models import ImportedInstance
+from nora.importing.placement import clear_journal, free_base, index_file, taken_paths, write_journal
+from nora.importing.report import ConvertedSeries, FailedSeries, KeptObject
+
+if TYPE_CHECKING:
+    from nora.importing.service import Context
+
+log = logging.getLogger(__name__)
+
+#: dcm2niix processes run at the same time (each is single-threaded; most time goes to gzip)
+CONVERTERS = max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class _Ready:
+    series: Series
+    new: list[Instance]
+    staged: Staged
+
+
+def _date(value: str) -> str | None:
+    return value if len(value) == 8 and value.isdigit() else None
+
+
+class StudyImport:
+    def __init__(self, ctx: Context, study_uid: str, series: dict[str, Series], known: set[tuple[str, str]]) -> None:
+        self.ctx, self.study_uid, self.series, self.known = ctx, study_uid, series, known
+        self.first = next(iter(series.values())).first
+        self.pid, self.orig_pid = ctx.patient_ids(self.first, self.first.path)
+        self.sid, self.sid_given = ctx.study_id(self.first)
+        self.label = f"{self.pid}#{self.sid}"
+
+    def run(self) -> None:
+        """Convert the study's new series (a few dcm2niix processes at a time), then place them together."""
+        todo: list[tuple[int, str, Series, list[Instance]]] = []
+        for k, (uid, series) in enumerate(sorted(self.series.items(), key=lambda kv: _order(kv[1]))):
+            new = [i for i in series.instances if (i.sop_uid, uid) not in self.known]
+            new = list({i.sop_uid: i for i in new}.values())  # the same instance twice in one source
+            self.ctx.report.duplicates_skipped += len(series.instances) - len(new)
+            if new:
+                todo.append((k, uid, series, new))
+            else:
+                self.ctx.series_step(f"{series.description}: already imported")
+        with ThreadPoolExecutor(max_workers=CONVERTERS) as pool:
+            staged_all = list(pool.map(lambda item: self._stage(*item), todo))
+        ready = [_Ready(series, new, staged) for (_k, _uid, series, new), staged in zip(todo, staged_all, strict=True)]
+        for item in ready:
+            if item.staged.kind == "failed":
+                failure = FailedSeries(self.label, item.staged.name, item.series.uid, item.staged.reason)
+                self.ctx.report.not_converted.append(failure)
+                self.ctx.tracker.log(f"{self.label} {item.staged.name}: not converted: {item.staged.reason}")
+        if any(r.staged.kind != "failed" for r in ready):
+            self._place([r for r in ready if r.staged.kind != "failed"])
+
+    def _stage(self, k: int, uid: str, series: Series, new: list[Instance]) -> Staged:
+        staged = stage_series(
+            series,
+            new,
+            self.ctx.work / f"{self.study_uid[-40:]}-{k}",
+            anonymised=self.ctx.anonymised,
+            pseudonym=self.pid if self.ctx.anonymised else None,
+            keep_originals=self.ctx.keep_originals,
+        )
+        self.ctx.series_step(f"{self.label} {staged.name}: {staged.kind}")
+        return staged
+
+    # -- placement ---------------------------------------------------------------------------------
+
+    def _patient(self, session: Session, access: Access) -> Patient:
+        first = self.first
+        return nodes.create_patient(
+            session,
+            access,
+            self.ctx.layout,
+            self.pid,
+            name=first.patient_name[:255],
+            birth_date=_date(first.birth_date),
+            sex=first.sex[:8],
+            orig_pid=self.orig_pid[:128],
+            exist_ok=True,
+        )
+
+    def _study(self, session: Session, access: Access, patient: Patient) -> tuple[Study, bool]:
+        """The study this import adds to (same Study Instance UID, or the explicit study ID) or a new one."""
+        if not self.sid_given:
+            existing = session.scalar(
+                select(Study).where(Study.patient_id == patient.id, Study.study_uid == self.study_uid)
+            )
+            if existing is not None:
+                return existing, False
+        sid, n = self.sid, 1
+        while (
+            other := session.scalar(select(Study).where(Study.patient_id == patient.id, Study.sid == sid))
+        ) is not None:
+            if self.sid_given:
+                return other, False
+            n += 1
+            sid = f"{self.sid}_{n}"
+        modalities = sorted({s.first.modality for s in self.series.values() if s.first.modality})
+        first = self.first
+        study = nodes.create_study(
+            session,
+            access,
+            self.ctx.layout,
+            patient,
+            sid,
+            study_date=_date(first.study_date),
+            description=first.study_description[:255],
+            modality=",".join(modalities)[:64],
+            study_uid=self.study_uid,
+        )
+        if not self.ctx.anonymised:
+            study.accession = first.accession[:64]
+        self.sid, self.label = sid, f"{self.pid}#{sid}"
+        return study, True
+
+    def _place(self, ready: list[_Ready]) -> None:
+        ctx = self.ctx
+        placed: list[Path] = []
+        try:
+            with transaction(ctx.sessions) as session:
+                access = project_access(session, ctx.actor, ctx.project)
+                patient = self._patient(session, access)
+                study, created = self._study(session, access, patient)
+                folder = ctx.layout.study_dir(ctx.project, patient.pid, study.sid)
+                taken = taken_paths(session, study, folder)
+                moves = self._plan(ready, taken, folder)
+                write_journal(ctx.tracker.folder, [dest for _, dest, *_ in moves])
+                for src, dest, *_ in moves:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, dest)
+                    placed.append(dest)
+                for _src, dest, rel, known in moves:
+                    index_file(session, access, patient, study, rel, dest, known)
+                for item in ready:
+                    self._record(session, study, item)
+                self._tags(session, access, patient, study)
+                job = session.get(Job, ctx.tracker.job_id)
+                if job is not None and job.study_id is None:
+                    job.patient_id, job.study_id = patient.id, study.id
+                audit.record(
+                    session,
+                    ctx.actor,
+                    "import.study",
+                    project=ctx.project,
+                    target=self.label,
+                    series=len(ready),
+                    files=len(moves),
+                )
+                session.flush()
+        except BaseException:
+            for dest in placed:
+                dest.unlink(missing_ok=True)
+            clear_journal(ctx.tracker.folder)
+            raise
+        clear_journal(ctx.tracker.folder)
+        (ctx.report.studies_created if created else ctx.report.studies_updated).append(self.label)
+        ctx.tracker.log(f"{self.label}: {len(ready)} series placed ({len(moves)} files)")
+
+    def _plan(self, ready: list[_Ready], taken: set[str], folder: Path) -> list[tuple[Path, Path, str, Any]]:
+        """(staged file, destination, relative path, known DICOM header or None) for every staged file."""
+        moves: list[tuple[Path, Path, str, Any]] = []
+        for item in ready:
+            first = item.series.first
+            rendered = naming.render(
+                self.ctx.template,
+                {
+                    "series_description": first.series_description,
+                    "protocol": first.protocol,
+                    "series_number": first.series_number,
+                    "modality": first.modality,
+                    "series_uid": item.series.uid,
+                    "study_date": first.study_date,
+                },
+            )
+            base = free_base(taken, rendered, item.staged.files)
+            rels = []
+            for suffix, src in sorted(item.staged.files.items()):
+                rel = base + suffix
+                taken.add(rel.lower())
+                rels.append(rel)
+                header = _original_header(first) if suffix.endswith(".dcm") else None
+                moves.append((src, folder / rel, rel, header))
+            item.staged.files = dict(zip(sorted(item.staged.files), [Path(r) for r in rels], strict=True))
+            self._report(item, base, rels)
+        return moves
+
+    def _report(self, item: _Ready, base: str, rels: list[str]) -> None:
+        staged, report = item.staged, self.ctx.report
+        if staged.kind == "object":
+            report.objects.append(KeptObject(self.label, staged.name, staged.object_kind, len(item.new), rels))
+        else:
+            shown = [r for r in rels if "_dicom/" not in r]
+            report.converted.append(
+                ConvertedSeries(self.label, staged.name, item.series.uid, len(item.new), shown, staged.notes)
+            )
+        self._series_path = base
+
+    def _record(self, session: Session, study: Study, item: _Ready) -> None:
+        paths = sorted(str(p) for p in item.staged.files.values())
+        series_path = paths[0] if paths else ""
+        for inst in item.new:
+            session.add(
+                ImportedInstance(
+                    project_id=self.ctx.project_id,
+                    study_id=study.id,
+                    sop_uid=inst.sop_uid,
+                    series_uid=item.series.uid,
+                    series_path=series_path[:1024],
+                    job_id=self.ctx.tracker.job_id,
+                )
+            )
+
+    def _tags(self, session: Session, access: Access, patient: Patient, study: Study) -> None:
+        opts = self.ctx.options
+        if opts.addtag_patient:
+            change_patient_tags(session, access, [patient], add=list(opts.addtag_patient))
+        if opts.addtag_study:
+            change_study_tags(session, access, [study], add=list(opts.addtag_study))
+
+
+def _order(series: Series) -> tuple[int, str]:
+    return (series.first.series_number or 0, series.uid)
+
+
+def _original_header(inst: Instance) -> dict[str, Any]:
+    return {
+        "modality": inst.modality or None,
+        "sop_class_uid": inst.sop_class or None,
+        "study_instance_uid": inst.study_uid,
+        "series_instance_uid": inst.series_uid,
+        "rows": inst.rows,
+        "n_frames": inst.frames,
+        "series_description": inst.series_description or None,
+    }

@@ -1,0 +1,106 @@
+"""Rights matrix of the import routes: zip upload (REST-native and NORA's form), native-PID upload, jobs."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from typing import Any
+
+import pytest
+
+from tests.unit.api.conftest import Env
+from tests.unit.api.test_rights_matrix import READ, Case, expect
+from tests.unit.dicom.support import dicom_file
+
+P = "/api/projects/P1"
+QUEUED = expect(401, 404, 403, 202, 202, 202)
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.write(dicom_file("CT_small.dcm"), "ct/1.dcm")
+    return buffer.getvalue()
+
+
+def _wait(env: Env, job_id: int) -> dict[str, Any]:
+    client = env.client("admin")
+    for _ in range(300):
+        job = client.get(f"{P}/import/jobs/{job_id}").json()
+        if job["state"] in ("d", "e"):
+            return dict(job)
+        time.sleep(0.05)
+    raise AssertionError(f"import job {job_id} did not finish")
+
+
+def _job(env: Env) -> int:
+    r = env.client("admin").post(f"{P}/import", files={"file": ("ct.zip", _zip())})
+    assert r.status_code == 202, r.text
+    job_id = int(r.json()["id"])
+    _wait(env, job_id)
+    return job_id
+
+
+def _failed_job(env: Env, role: str) -> int:
+    bad = io.BytesIO()
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("../evil.dcm"), b"x")
+    r = env.client("admin").post(f"{P}/import", files={"file": ("bad.zip", bad.getvalue())})
+    job_id = int(r.json()["id"])
+    assert _wait(env, job_id)["state"] == "e"
+    return job_id
+
+
+def _legacy(env: Env, role: str) -> dict[str, Any]:
+    call: dict[str, Any] = {"cmd": "import"}
+    if role != "anonymous":
+        call.update(user=role, token=env.tokens[role])
+    env.app_client.headers.pop("authorization", None)  # NORA's form authenticates by the token in call
+    return {"data": {"call": json.dumps(call)}, "files": {"thefile": ("data.zip", _zip())}}
+
+
+CASES = [
+    Case(
+        "POST",
+        "/api/projects/{project}/import",
+        lambda e, r: f"{P}/import",
+        QUEUED,
+        lambda e, r: {"files": {"file": ("ct.zip", _zip())}},
+    ),
+    Case(
+        "POST",
+        "/api/projects/{project}/import/native",
+        lambda e, r: f"{P}/import/native",
+        QUEUED,
+        lambda e, r: {"files": {"file": ("ct.dcm", dicom_file("CT_small.dcm").read_bytes())}},
+    ),
+    Case("GET", "/api/projects/{project}/import/jobs", lambda e, r: f"{P}/import/jobs", READ),
+    Case("GET", "/api/projects/{project}/import/jobs/{job_id}", lambda e, r: f"{P}/import/jobs/{_job(e)}", READ),
+    Case(
+        "GET", "/api/projects/{project}/import/jobs/{job_id}/log", lambda e, r: f"{P}/import/jobs/{_job(e)}/log", READ
+    ),
+    Case(
+        "POST",
+        "/api/projects/{project}/import/jobs/{job_id}/retry",
+        lambda e, r: f"{P}/import/jobs/{_failed_job(e, r)}/retry",
+        QUEUED,
+    ),
+    # NORA's form: no token → 401; a user without a right → 404; read-only → 403
+    Case("POST", "/api/import", lambda e, r: "/api/import?project=P1", QUEUED, _legacy),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.route}")
+def test_rights(env: Env, case: Case) -> None:
+    from tests.unit.api.test_rights_matrix import ROLES
+
+    for role in ROLES:
+        url = case.url(env, role)
+        client = env.client(role)
+        kwargs = case.kwargs(env, role)
+        response = client.request(case.method, url, **kwargs)
+        assert response.status_code == case.statuses[role], (role, case.method, url, response.text)
+        if response.status_code >= 400:
+            assert response.json()["detail"], "an error must say why"
