@@ -1,0 +1,193 @@
+/** The batch tool: compose a batch from the job menu, fill its arguments, save/load it, launch it on rows. */
+import { useEffect, useState } from "react";
+import { studies } from "../api/endpoints";
+import type { StudyRow } from "../api/types";
+import { studyParams, type Filters, type Sort } from "../lib/query";
+import { useErrors } from "../state/errors";
+import { processing, type BatchDef, type Catalog, type JobArg, type JobDef, type SavedBatch } from "./api";
+import { cleanBatch, newJob, PATTERN_HELP, syncScriptArgs, type CatalogJob } from "./batch";
+
+const MAX_ROWS = 1000;
+const EMPTY: BatchDef = { name: "", level: "study", jobs: [] };
+
+export function BatchTool(props: { project: string; filters: Filters; sort: Sort | null; onClose: () => void; onLaunched: () => void }) {
+  const { report } = useErrors();
+  const [catalog, setCatalog] = useState<Catalog | null>(null);
+  const [saved, setSaved] = useState<SavedBatch[]>([]);
+  const [batch, setBatch] = useState<BatchDef>(EMPTY);
+  const [menu, setMenu] = useState("bash");
+  const [rows, setRows] = useState<StudyRow[] | null>(null);
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [queue, setQueue] = useState<string>("");
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<string>("");
+
+  useEffect(() => {
+    processing.catalog().then((c) => {
+      setCatalog(c);
+      setQueue(c.queues.find((q) => q.default && q.allowed)?.name ?? c.queues.find((q) => q.allowed)?.name ?? "");
+    }).catch((err: unknown) => report(err, "Loading the job catalog"));
+    processing.saved(props.project).then(setSaved).catch((err: unknown) => report(err, "Loading saved batches"));
+  }, [props.project, report]);
+
+  useEffect(() => {
+    setRows(null);
+    studies
+      .list(props.project, studyParams(props.filters, props.sort, { offset: 0, limit: MAX_ROWS }))
+      .then((page) => {
+        setRows(page.items);
+        setPicked(new Set(page.items.map((r) => `${r.pid}#${r.sid}`)));
+      })
+      .catch((err: unknown) => report(err, "Loading the table rows"));
+  }, [props.project, props.filters, props.sort, report]);
+
+  function setJob(index: number, job: JobDef) {
+    setBatch((b) => ({ ...b, jobs: b.jobs.map((j, i) => (i === index ? job : j)) }));
+  }
+
+  function addJob() {
+    const entry = catalog?.jobs.find((j) => j["id"] === menu) as CatalogJob | undefined;
+    if (entry) setBatch((b) => ({ ...b, jobs: [...b.jobs, newJob(entry)] }));
+  }
+
+  async function save() {
+    const name = batch.name.trim();
+    if (!name) return report(new Error("give the batch a name first"), "Saving the batch");
+    try {
+      await processing.save(props.project, name, cleanBatch(batch), false);
+      setSaved(await processing.saved(props.project));
+      setResult(`saved batch ${name}`);
+    } catch (err) {
+      report(err, "Saving the batch");
+    }
+  }
+
+  async function launch() {
+    setBusy(true);
+    setResult("");
+    try {
+      const out = await processing.launch(props.project, cleanBatch(batch), [...picked], queue || null);
+      setResult(`batch ${out.batch_id} launched on ${queue} (${out.executor}): ${out.jobs} jobs` +
+        (out.errors.length ? `, ${out.errors.length} could not start: ${out.errors[0]?.message ?? ""}` : ""));
+      props.onLaunched();
+    } catch (err) {
+      report(err, "Launching the batch");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="proc-window" data-testid="batch-tool" role="dialog" aria-label="Batch tool">
+      <div className="proc-head">
+        <strong>Batchtool</strong>
+        <input placeholder="batch name" value={batch.name} data-testid="batch-name"
+          onChange={(e) => setBatch({ ...batch, name: e.target.value })} />
+        <select aria-label="Selection level" value={batch.level}
+          onChange={(e) => setBatch({ ...batch, level: e.target.value as BatchDef["level"] })}>
+          <option value="study">per study</option>
+          <option value="subject">per subject</option>
+        </select>
+        <button type="button" onClick={() => void save()}>Save</button>
+        <select aria-label="Load a saved batch" value="" data-testid="load-batch"
+          onChange={(e) => { const doc = saved.find((d) => d.name === e.target.value); if (doc) setBatch(doc.content as unknown as BatchDef); }}>
+          <option value="">load…</option>
+          {saved.map((d) => <option key={d.name} value={d.name}>{d.name}{d.shared ? " (shared)" : ""}</option>)}
+        </select>
+        <span className="spacer" />
+        <button type="button" onClick={props.onClose} aria-label="Close batch tool">×</button>
+      </div>
+      <div className="proc-body">
+        <div className="proc-jobs">
+          <div className="proc-tools">
+            <select aria-label="Job menu" value={menu} onChange={(e) => setMenu(e.target.value)} data-testid="job-menu">
+              {(catalog?.jobs ?? []).map((j) => <option key={String(j["id"])} value={String(j["id"])}>{String(j["title"])}</option>)}
+            </select>
+            <button type="button" onClick={addJob} data-testid="add-job" disabled={catalog === null}>Add job</button>
+          </div>
+          {batch.jobs.map((job, i) => (
+            <JobCard key={i} index={i} job={job} onChange={(j) => setJob(i, j)}
+              onRemove={() => setBatch((b) => ({ ...b, jobs: b.jobs.filter((_, k) => k !== i) }))} />
+          ))}
+          {batch.jobs.length === 0 ? <div className="empty">Add jobs from the menu; they run one after another.</div> : null}
+        </div>
+        <div className="proc-rows">
+          <div className="proc-tools">
+            <strong>Rows</strong>
+            <span className="muted">{picked.size} of {rows?.length ?? 0} selected (the table's filtered rows)</span>
+            <button type="button" onClick={() => setPicked(new Set((rows ?? []).map((r) => `${r.pid}#${r.sid}`)))}>all</button>
+            <button type="button" onClick={() => setPicked(new Set())}>none</button>
+          </div>
+          <div className="proc-rowlist" data-testid="batch-rows">
+            {rows === null ? <div className="muted">loading…</div> : null}
+            {(rows ?? []).map((r) => {
+              const key = `${r.pid}#${r.sid}`;
+              return (
+                <label key={key} className="proc-row">
+                  <input type="checkbox" checked={picked.has(key)} data-psid={key}
+                    onChange={(e) => setPicked((p) => { const n = new Set(p); if (e.target.checked) n.add(key); else n.delete(key); return n; })} />
+                  {key} <span className="muted">{r.sdesc}</span>
+                </label>
+              );
+            })}
+          </div>
+          <div className="proc-tools">
+            <select aria-label="Queue" value={queue} onChange={(e) => setQueue(e.target.value)} data-testid="queue">
+              {(catalog?.queues ?? []).map((q) => (
+                <option key={q.name} value={q.name} disabled={!q.allowed}>{q.name}{q.partition ? ` → ${q.partition}` : ""}</option>
+              ))}
+            </select>
+            <button type="button" data-testid="launch" disabled={busy || batch.jobs.length === 0 || picked.size === 0}
+              onClick={() => void launch()}>
+              {busy ? "Launching…" : `Launch on ${picked.size}`}
+            </button>
+          </div>
+          {result ? <div className="proc-result" data-testid="launch-result">{result}</div> : null}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => void; onRemove: () => void }) {
+  const { job } = props;
+  const generic = job.job === "bash" || job.job === "python";
+  function setArg(k: number, arg: JobArg) {
+    props.onChange({ ...job, args: job.args.map((a, i) => (i === k ? arg : a)) });
+  }
+  return (
+    <div className="proc-job" data-testid="job-card">
+      <div className="proc-tools">
+        <strong>{props.index + 1}. {job.job}</strong>
+        <input placeholder="label" value={job.label ?? ""} onChange={(e) => props.onChange({ ...job, label: e.target.value })} />
+        <span className="spacer" />
+        <button type="button" onClick={props.onRemove} aria-label="Remove job">remove</button>
+      </div>
+      {generic ? (
+        <textarea className="proc-script" rows={4} value={job.script ?? ""} data-testid="job-script" spellCheck={false}
+          title="Refer to arguments as $f1..$f9 (files), $o1.. (outputs), $p1.. (output folders), $s1.. (strings), $n1.. (numbers)"
+          onChange={(e) => props.onChange({ ...job, script: e.target.value, args: syncScriptArgs(e.target.value, job.args) })} />
+      ) : null}
+      {job.args.map((arg, k) => (
+        <div key={arg.name} className="proc-arg" data-testid="arg-row" data-arg={arg.name}>
+          <span className="proc-argname" title={PATTERN_HELP}>{arg.name} <small>{arg.type}</small></span>
+          {arg.type === "LOGICAL" ? (
+            <input type="checkbox" checked={Boolean(arg.value)} onChange={(e) => setArg(k, { ...arg, value: e.target.checked })} />
+          ) : (
+            <input value={String(arg.value)} title={PATTERN_HELP} data-testid={`arg-${arg.name}`}
+              placeholder={arg.type === "FILE" ? "t1*/s0*.nii" : arg.type === "OUT" ? "RESULTS/out.nii.gz TAG(tag)" : ""}
+              onChange={(e) => setArg(k, { ...arg, value: e.target.value })} />
+          )}
+          {arg.type === "FILE" || arg.type === "OUT" || arg.type === "PATHOUT" ? (
+            <input className="proc-ref" placeholder="study ref" title={PATTERN_HELP} value={arg.ref ?? ""}
+              onChange={(e) => setArg(k, { ...arg, ref: e.target.value })} />
+          ) : null}
+          {arg.type === "FILE" ? (
+            <label title="accept several files"><input type="checkbox" checked={Boolean(arg.multi)}
+              onChange={(e) => setArg(k, { ...arg, multi: e.target.checked })} />several</label>
+          ) : null}
+        </div>
+      ))}
+    </div>
+  );
+}

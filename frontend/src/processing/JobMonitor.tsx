@@ -1,0 +1,129 @@
+/** The job monitor (NORA's Gridstats): queued / running / error / done, search, sort, log, spec, kill, dismiss. */
+import { useCallback, useEffect, useState } from "react";
+import { useErrors } from "../state/errors";
+import { loadSetting, saveSetting } from "../lib/storage";
+import { processing, type JobDetail, type JobRow } from "./api";
+import { STATE_NAMES } from "./batch";
+
+const HIDE_DONE_KEY = "nora.jobs.hideDone";
+const SORTS: [string, string][] = [["-id", "newest"], ["id", "oldest"], ["state", "state"], ["psid", "subject"], ["name", "job"]];
+
+export function JobMonitor(props: { project: string; onClose: () => void; onRerunFailed: () => void }) {
+  const { report } = useErrors();
+  const [jobs, setJobs] = useState<JobRow[] | null>(null);
+  const [search, setSearch] = useState("");
+  const [sort, setSort] = useState("-id");
+  const [hideDone, setHideDone] = useState(loadSetting(HIDE_DONE_KEY) !== "false");
+  const [detail, setDetail] = useState<{ job: JobDetail; log: string } | null>(null);
+
+  const refresh = useCallback(() => {
+    processing
+      .jobs(props.project, { search, sort, hide_done: hideDone })
+      .then(setJobs)
+      .catch((err: unknown) => report(err, "Loading the jobs"));
+  }, [props.project, search, sort, hideDone, report]);
+
+  useEffect(() => {
+    refresh();
+    const timer = window.setInterval(refresh, 2000);
+    return () => window.clearInterval(timer);
+  }, [refresh]);
+
+  async function open(id: number) {
+    try {
+      const [job, log] = await Promise.all([processing.job(props.project, id), processing.log(props.project, id)]);
+      setDetail({ job, log });
+    } catch (err) {
+      report(err, "Loading the job");
+    }
+  }
+
+  async function act(kind: "kill" | "dismiss", ids: number[]) {
+    if (ids.length === 0) return;
+    try {
+      await (kind === "kill" ? processing.kill(props.project, ids) : processing.dismiss(props.project, ids));
+      refresh();
+    } catch (err) {
+      report(err, kind === "kill" ? "Killing jobs" : "Dismissing errors");
+    }
+  }
+
+  const counts = { q: 0, r: 0, e: 0, d: 0 } as Record<string, number>;
+  for (const j of jobs ?? []) counts[j.state] = (counts[j.state] ?? 0) + 1;
+  const errors = (jobs ?? []).filter((j) => j.state === "e").map((j) => j.id);
+
+  return (
+    <div className="proc-window" data-testid="job-monitor" role="dialog" aria-label="Job monitor">
+      <div className="proc-head">
+        <strong>Gridstats</strong>
+        <span data-testid="job-counts">
+          {(["q", "r", "e", "d"] as const).map((s) => (
+            <span key={s} className={`job job-${s}`} title={STATE_NAMES[s]}>
+              {STATE_NAMES[s]} {counts[s] ?? 0}
+            </span>
+          ))}
+        </span>
+        {jobs === null ? <span className="muted">loading…</span> : null}
+        <span className="spacer" />
+        <button type="button" onClick={props.onClose} aria-label="Close job monitor">×</button>
+      </div>
+      <div className="proc-tools">
+        <input placeholder="search subject, job, message" value={search} onChange={(e) => setSearch(e.target.value)}
+          data-testid="job-search" />
+        <select value={sort} onChange={(e) => setSort(e.target.value)} aria-label="Sort jobs">
+          {SORTS.map(([k, label]) => <option key={k} value={k}>{label}</option>)}
+        </select>
+        <label>
+          <input type="checkbox" checked={hideDone} data-testid="hide-done"
+            onChange={(e) => { setHideDone(e.target.checked); saveSetting(HIDE_DONE_KEY, String(e.target.checked)); }} />
+          hide finished
+        </label>
+        <button type="button" disabled={errors.length === 0} onClick={() => void act("dismiss", errors)}>
+          Dismiss errors
+        </button>
+        <button type="button" data-testid="rerun-failed" disabled={errors.length === 0} onClick={props.onRerunFailed}
+          title="Select the subjects with failed jobs in the table (JOB:e) and open the batch tool">
+          Select failed &amp; rerun
+        </button>
+      </div>
+      <div className="proc-table" data-testid="job-rows">
+        <table>
+          <thead><tr><th>id</th><th>subject</th><th>job</th><th>batch</th><th>state</th><th>queue</th><th>message</th><th /></tr></thead>
+          <tbody>
+            {(jobs ?? []).map((j) => (
+              <tr key={j.id} className={`job-row state-${j.state}`} data-testid="job-row" data-state={j.state}>
+                <td>{j.id}</td>
+                <td>{j.psid}</td>
+                <td><button type="button" className="link" onClick={() => void open(j.id)} title="log and JSON spec">{j.name}</button></td>
+                <td>{j.batch}</td>
+                <td><span className={`job job-${j.state}`}>{STATE_NAMES[j.state] ?? j.state}</span></td>
+                <td>{j.queue}</td>
+                <td className="ellipsis" title={j.message}>{j.message}</td>
+                <td>
+                  {j.state === "q" || j.state === "r" ? (
+                    <button type="button" onClick={() => void act("kill", [j.id])}>kill</button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {jobs !== null && jobs.length === 0 ? <div className="empty">No jobs.</div> : null}
+      </div>
+      {detail ? (
+        <div className="proc-detail" data-testid="job-detail">
+          <div className="proc-head">
+            <strong>Job {detail.job.id}</strong> <span>{detail.job.psid}</span>
+            <span className="spacer" />
+            <button type="button" onClick={() => setDetail(null)} aria-label="Close job detail">×</button>
+          </div>
+          <h4>Log</h4>
+          <pre data-testid="job-log">{detail.log || "(empty)"}</pre>
+          {detail.job.error ? (<><h4>Error record</h4><pre>{JSON.stringify(detail.job.error, null, 2)}</pre></>) : null}
+          <h4>Spec</h4>
+          <pre data-testid="job-spec">{JSON.stringify(detail.job.spec, null, 2)}</pre>
+        </div>
+      ) : null}
+    </div>
+  );
+}

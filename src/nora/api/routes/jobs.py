@@ -1,0 +1,288 @@
+"""Processing: the job catalog, launching batches, the job monitor, saved batches, autoexecution rules.
+
+Also :func:`install`, which gives the app its processing settings and runs the daemon in the server's
+lifespan (unless ``daemon_in_server`` is false).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from nora.api.deps import DB, CurrentActor, ProjectAccess, State
+from nora.archive.models import Job
+from nora.archive.services.access import has_capability
+from nora.processing import autoexec, service
+from nora.processing.catalog import CATALOG
+from nora.processing.config import ProcessingSettings
+from nora.processing.daemon import start_in_thread
+from nora.processing.spec import GENERIC, script_rows
+
+router = APIRouter(tags=["processing"])
+P = "/projects/{project}"
+
+
+def install(app: FastAPI) -> None:
+    """Processing settings on the app, and the daemon thread for the app's lifetime."""
+    state = app.state.nora
+    app.state.processing = ProcessingSettings.of(state.settings)
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        daemon = start_in_thread(state.sessions, a.state.processing)
+        try:
+            async with previous(a) as value:
+                yield value
+        finally:
+            if daemon is not None:
+                daemon.stop()
+
+    app.router.lifespan_context = lifespan
+
+
+def _config(request: Request) -> ProcessingSettings:
+    config: ProcessingSettings = request.app.state.processing
+    return config
+
+
+# --------------------------------------------------------------------------------------------- schemas
+
+
+class JobOut(BaseModel):
+    id: int
+    batch_id: int | None
+    batch: str
+    psid: str
+    name: str
+    state: str
+    phase: str
+    queue: str
+    executor: str
+    step: int
+    message: str
+    exit_code: int | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class JobDetail(JobOut):
+    spec: dict[str, Any]
+    error: dict[str, Any] | None
+
+
+class JobIds(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=10_000)
+
+
+class LaunchIn(BaseModel):
+    batch: dict[str, Any] | None = None
+    batch_name: str = Field(default="", max_length=255)
+    rows: list[str] = Field(default_factory=list, max_length=20_000)
+    select: str = Field(default="", max_length=5000)
+    queue: str | None = Field(default=None, max_length=64)
+
+
+class LaunchOut(BaseModel):
+    batch_id: int
+    name: str
+    queue: str
+    executor: str
+    jobs: int
+    errors: list[JobOut]
+
+
+class SavedBatch(BaseModel):
+    name: str
+    owner: bool
+    shared: bool
+    content: dict[str, Any]
+    updated_at: dt.datetime
+
+
+class SavedBatchIn(BaseModel):
+    content: dict[str, Any]
+    shared: bool = False
+
+
+class QueueOut(BaseModel):
+    name: str
+    partition: str
+    params: str
+    allowed: bool
+    default: bool
+
+
+class CatalogOut(BaseModel):
+    executor: str
+    jobs: list[dict[str, Any]]
+    queues: list[QueueOut]
+
+
+class ScriptRowsIn(BaseModel):
+    script: str = Field(max_length=200_000)
+
+
+class RuleList(BaseModel):
+    rules: list[dict[str, Any]] = Field(max_length=100)
+
+
+def _job_out(job: Job, psid: str, batch: str) -> JobOut:
+    return JobOut(
+        id=job.id,
+        batch_id=job.batch_id,
+        batch=batch,
+        psid=psid,
+        name=job.name,
+        state=job.state,
+        phase=job.phase,
+        queue=job.queue,
+        executor=job.executor,
+        step=job.step,
+        message=job.message,
+        exit_code=job.exit_code,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ routes
+
+
+@router.get("/processing/catalog", response_model=CatalogOut)
+def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
+    """The job menu (generic Bash/Python jobs and the built-ins) and the queues the caller may use."""
+    config = _config(request)
+    generic = [
+        {
+            "id": g,
+            "title": f"Generic {g.capitalize()} job",
+            "description": "Script with $f1.. $o1.. $p1.. $s1.. $n1..",
+            "args": [],
+        }
+        for g in GENERIC
+    ]
+    queues = [
+        QueueOut(
+            name=name,
+            partition=spec.partition,
+            params=spec.params,
+            allowed=not spec.restricted or has_capability(db, actor, f"QUEUE_{name}"),
+            default=name == config.default_queue,
+        )
+        for name, spec in sorted(config.queues.items())
+    ]
+    return CatalogOut(executor=config.executor, jobs=generic + [b.public() for b in CATALOG.values()], queues=queues)
+
+
+@router.post("/processing/script-rows")
+def script_argument_rows(body: ScriptRowsIn, actor: CurrentActor) -> list[dict[str, str]]:
+    """The argument rows a Bash/Python script refers to ($f1 -> a FILE row f1)."""
+    return [{"name": name, "type": kind} for name, kind in script_rows(body.script)]
+
+
+@router.get(P + "/jobs", response_model=list[JobOut])
+def list_jobs(
+    access: ProjectAccess,
+    db: DB,
+    state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    search: str = "",
+    sort: str = "-id",
+    hide_done: bool = False,
+    batch_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> list[JobOut]:
+    rows = service.list_jobs(db, access, state, search, sort, hide_done, batch_id, limit)
+    return [_job_out(job, psid, batch) for job, psid, batch in rows]
+
+
+@router.get(P + "/jobs/{job_id}", response_model=JobDetail)
+def job_detail(job_id: int, access: ProjectAccess, db: DB) -> JobDetail:
+    job = service.get_job(db, access, job_id)
+    found = {j.id: (p, b) for j, p, b in service.list_jobs(db, access, batch_id=job.batch_id, limit=10_000)}
+    psid, batch = found.get(job.id, ("", ""))
+    return JobDetail(
+        **_job_out(job, psid, batch).model_dump(), spec=job.spec, error=service.error_record(db, access, job_id)
+    )
+
+
+@router.get(P + "/jobs/{job_id}/log", response_class=PlainTextResponse)
+def job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
+    return service.job_log(db, access, job_id)
+
+
+@router.post(P + "/jobs/kill")
+def kill(body: JobIds, request: Request, access: ProjectAccess, db: DB) -> dict[str, list[int]]:
+    killed = service.kill_jobs(db, access, _config(request), body.ids)
+    db.commit()
+    return {"killed": killed}
+
+
+@router.post(P + "/jobs/dismiss")
+def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> dict[str, list[int]]:
+    done = service.dismiss_errors(db, access, body.ids)
+    db.commit()
+    return {"dismissed": done}
+
+
+@router.post(P + "/batches", response_model=LaunchOut, status_code=201)
+def launch(body: LaunchIn, request: Request, access: ProjectAccess, db: DB, state: State) -> LaunchOut:
+    """Launch a batch (inline, or a saved one by name) on rows (PID#SID or PID) or a subject selector."""
+    request_ = service.LaunchRequest(
+        batch=body.batch, batch_name=body.batch_name, rows=body.rows, select=body.select, queue=body.queue
+    )
+    batch = service.launch(db, access, state.layout, _config(request), request_)
+    db.commit()
+    rows = service.list_jobs(db, access, batch_id=batch.id, limit=10_000)
+    errors = [_job_out(j, p, b) for j, p, b in rows if j.state == "e"]
+    return LaunchOut(
+        batch_id=batch.id, name=batch.name, queue=batch.queue, executor=batch.executor, jobs=len(rows), errors=errors
+    )
+
+
+@router.get(P + "/saved-batches", response_model=list[SavedBatch])
+def saved_batches(access: ProjectAccess, db: DB) -> list[SavedBatch]:
+    return [
+        SavedBatch(
+            name=d.name,
+            owner=d.owner_id == access.actor.user_id,
+            shared=d.shared,
+            content=d.content,
+            updated_at=d.updated_at,
+        )
+        for d in service.list_saved(db, access)
+    ]
+
+
+@router.put(P + "/saved-batches/{name}", response_model=SavedBatch)
+def save_batch(name: str, body: SavedBatchIn, access: ProjectAccess, db: DB) -> SavedBatch:
+    doc = service.save_batch(db, access, name, body.content, body.shared)
+    db.commit()
+    return SavedBatch(name=doc.name, owner=True, shared=doc.shared, content=doc.content, updated_at=doc.updated_at)
+
+
+@router.delete(P + "/saved-batches/{name}", status_code=204)
+def delete_batch(name: str, access: ProjectAccess, db: DB) -> Response:
+    service.delete_saved(db, access, name)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.get(P + "/autoexec", response_model=RuleList)
+def autoexec_rules(access: ProjectAccess) -> RuleList:
+    return RuleList(rules=[r.model_dump() for r in autoexec.rules_of(access)])
+
+
+@router.put(P + "/autoexec", response_model=RuleList)
+def set_autoexec_rules(body: RuleList, access: ProjectAccess, db: DB) -> RuleList:
+    rules = autoexec.set_rules(db, access, body.rules)
+    db.commit()
+    return RuleList(rules=[r.model_dump() for r in rules])

@@ -1,0 +1,66 @@
+"""The daemon loop: the engine's recover() once, then tick() every ``poll_interval_s`` until stopped.
+
+``nora daemon`` runs it in the foreground; ``nora serve`` runs it in a background thread
+(:func:`start_in_thread`) unless ``daemon_in_server`` is false.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from nora.processing.config import ProcessingSettings
+from nora.processing.engine import Engine, TickReport
+
+log = logging.getLogger(__name__)
+
+
+def run_loop(
+    sessions: sessionmaker[Session],
+    config: ProcessingSettings,
+    stop: threading.Event,
+    *,
+    on_tick: Callable[[TickReport], None] | None = None,
+    engine: Engine | None = None,
+) -> None:
+    """Recover, then dispatch and poll until ``stop`` is set; errors of one round are logged, not fatal."""
+    engine = engine or Engine(sessions, config)
+    engine.recover()
+    while not stop.is_set():
+        busy = False
+        try:
+            report = engine.tick()
+            busy = bool(report.submitted or report.finished or report.skipped)
+            if on_tick is not None:
+                on_tick(report)
+        except Exception:  # the loop must survive a bad round (database hiccup, executor error)
+            log.exception("daemon round failed")
+        # a round that changed something is followed at once (freed workers take the next jobs)
+        stop.wait(config.poll_interval_s / 20 if busy else config.poll_interval_s)
+
+
+class DaemonThread:
+    """The daemon in a background thread of the web server."""
+
+    def __init__(self, sessions: sessionmaker[Session], config: ProcessingSettings) -> None:
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(
+            target=run_loop, args=(sessions, config, self.stop_event), name="nora-daemon", daemon=True
+        )
+
+    def start(self) -> DaemonThread:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+
+def start_in_thread(sessions: sessionmaker[Session], config: ProcessingSettings) -> DaemonThread | None:
+    if not config.daemon_in_server:
+        return None
+    return DaemonThread(sessions, config).start()

@@ -1,0 +1,360 @@
+"""The dispatch/poll engine the daemon runs: queued jobs to the executor, executor states to the database.
+
+Every state change is a compare-and-set (``UPDATE ... WHERE phase = <expected>``) in its own short
+transaction, so two engines (``nora serve`` and ``nora daemon``, or a daemon and ``nora --launch
+--handle_job_result``) never submit or finish a job twice, and a restart loses nothing:
+
+* ``queued`` -> ``submitting``: the job folder and spec are written, then the executor starts it;
+* ``submitting`` -> ``submitted`` with its external id; after a crash in between, :meth:`Engine.recover`
+  asks the executor (``adopt``) whether it was started, else puts it back to ``queued``;
+* ``submitted``/``running`` -> ``finishing`` when the executor says it ended: the runner's
+  ``result.json`` decides; outputs are registered in the archive with their tags;
+* ``finishing`` -> ``done`` / ``error``; a crash while finishing is redone (registration is idempotent).
+
+A job whose predecessor in its chain failed is not run (error, saying why).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from nora.archive.models import Job, Project, User, utcnow
+from nora.archive.services.access import SYSTEM, Actor, project_access
+from nora.archive.storage import Layout, atomic_write_json
+from nora.core.errors import NoraError
+from nora.processing.config import ProcessingSettings
+from nora.processing.executors import Executor, Poll, Submission, make_executor
+from nora.processing.outputs import register_outputs
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("submitting", "submitted", "running")
+
+
+@dataclass
+class TickReport:
+    submitted: int = 0
+    finished: int = 0
+    errors: int = 0
+    skipped: int = 0
+    active: int = 0
+    queued: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _set(session: Session, job_id: int, expected: Sequence[str], **values: Any) -> bool:
+    """Compare-and-set on the job's phase; True when this caller made the change."""
+    values.setdefault("updated_at", utcnow())
+    result = session.execute(update(Job).where(Job.id == job_id, Job.phase.in_(list(expected))).values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Engine:
+    """Dispatch and poll the jobs of every project (optionally only some batches)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        config: ProcessingSettings,
+        batches: Sequence[int] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.config = config
+        self.layout = Layout(config.home)
+        self.batches = list(batches) if batches is not None else None
+        self._executors: dict[str, Executor] = {}
+
+    def executor(self, name: str) -> Executor:
+        if name not in self._executors:
+            self._executors[name] = make_executor(name, self.config)
+        return self._executors[name]
+
+    def job_dir(self, job_id: int) -> Path:
+        return self.config.home / "jobs" / str(job_id)
+
+    def _scope(self, query: Any) -> Any:
+        # import and retrieve jobs share the jobs table (for the table's JOB: filter) but run elsewhere
+        query = query.where(Job.kind == "job")
+        return query if self.batches is None else query.where(Job.batch_id.in_(self.batches))
+
+    # ------------------------------------------------------------------------------------------- tick
+
+    def tick(self) -> TickReport:
+        """One round: finish ended jobs, skip jobs whose chain failed, submit what may run."""
+        report = TickReport()
+        self.poll(report)
+        self.dispatch(report)
+        with self.sessions() as s:
+            report.active = s.scalar(self._scope(select(func.count()).where(Job.phase.in_(ACTIVE)))) or 0
+            report.queued = s.scalar(self._scope(select(func.count()).where(Job.phase == "queued"))) or 0
+        return report
+
+    def recover(self) -> None:
+        """After a restart: adopt or requeue submissions cut short, redo finishing ones."""
+        with self.sessions() as s:
+            stuck = list(s.scalars(self._scope(select(Job).where(Job.phase == "submitting"))))
+        for job in stuck:
+            external = None
+            try:
+                external = self.executor(job.executor or "local").adopt(self._submission(job, ""))
+            except NoraError as exc:
+                log.warning("job %s: cannot ask the executor about it: %s", job.id, exc)
+                continue
+            with self.sessions() as s:
+                if external:
+                    _set(s, job.id, ["submitting"], phase="submitted", external_id=external)
+                else:
+                    _set(s, job.id, ["submitting"], phase="queued", state="q")
+                s.commit()
+        with self.sessions() as s:
+            finishing = list(s.scalars(self._scope(select(Job).where(Job.phase == "finishing"))))
+        for job in finishing:
+            self._finish(job, Poll("ended", "the daemon restarted while finishing the job"))
+
+    # --------------------------------------------------------------------------------------- dispatch
+
+    def dispatch(self, report: TickReport) -> None:
+        with self.sessions() as s:
+            queued = list(s.scalars(self._scope(select(Job).where(Job.phase == "queued").order_by(Job.id))))
+            if not queued:
+                return
+            previous = self._previous_phases(s, queued)
+            active = {
+                name: n
+                for name, n in s.execute(
+                    select(Job.executor, func.count()).where(Job.phase.in_(ACTIVE)).group_by(Job.executor)
+                ).all()
+            }
+        ready: dict[str, list[Job]] = {}
+        for job in queued:
+            before = previous.get(job.id)
+            if before is not None and before[0] in ("error",):
+                self._skip(job, before[1], report)
+                continue
+            executor = self.executor(job.executor or "local")
+            chained = executor.chains_dependencies and before is not None and before[0] in ("submitted", "running")
+            if before is not None and before[0] != "done" and not (chained and before[2]):
+                continue
+            ready.setdefault(executor.name, []).append(job)
+        for name, jobs in ready.items():
+            executor = self.executor(name)
+            room = executor.capacity(active.get(name, 0))
+            self._submit(executor, jobs[:room], previous, report)
+
+    def _previous_phases(self, s: Session, jobs: Sequence[Job]) -> dict[int, tuple[str, int, str]]:
+        """job id -> (phase, id, external id) of the job before it in its chain."""
+        wanted = {(j.batch_id, j.chain, j.step - 1): j.id for j in jobs if j.step > 0}
+        if not wanted:
+            return {}
+        batch_ids = sorted({b for b, _c, _s in wanted if b is not None})
+        rows = s.execute(
+            select(Job.batch_id, Job.chain, Job.step, Job.phase, Job.id, Job.external_id).where(
+                Job.batch_id.in_(batch_ids)
+            )
+        ).all()
+        out = {}
+        for batch_id, chain, step, phase, jid, external in rows:
+            key = (batch_id, chain, step)
+            if key in wanted:
+                out[wanted[key]] = (phase, jid, external)
+        return out
+
+    def _skip(self, job: Job, failed_id: int, report: TickReport) -> None:
+        with self.sessions() as s:
+            if _set(
+                s,
+                job.id,
+                ["queued"],
+                phase="error",
+                state="e",
+                finished_at=utcnow(),
+                message=f"not run: the previous job of this subject (job {failed_id}) failed",
+            ):
+                report.skipped += 1
+            s.commit()
+
+    def _submission(self, job: Job, after: str) -> Submission:
+        timeout = float(job.spec.get("timeout_s") or self.config.job_timeout_s)
+        return Submission(
+            job.id, self.job_dir(job.id), job.queue, job.batch_id or 0, job.step, job.chain, timeout, after
+        )
+
+    def _submit(
+        self, executor: Executor, jobs: Sequence[Job], previous: dict[int, tuple[str, int, str]], report: TickReport
+    ) -> None:
+        claimed: list[Submission] = []
+        for job in jobs:
+            with self.sessions() as s:
+                if not _set(s, job.id, ["queued"], phase="submitting", executor=executor.name):
+                    continue
+                s.commit()
+            try:
+                self._write_job_dir(job)
+            except (OSError, NoraError) as exc:
+                self._error(job.id, ["submitting"], f"cannot prepare the job folder: {exc}")
+                report.errors += 1
+                continue
+            before = previous.get(job.id)
+            claimed.append(self._submission(job, before[2] if before else ""))
+        if not claimed:
+            return
+        try:
+            started = executor.submit(claimed)
+        except (OSError, NoraError) as exc:
+            log.error("submitting %d jobs to %s failed: %s", len(claimed), executor.name, exc)
+            for sub in claimed:
+                self._error(sub.job_id, ["submitting"], f"submission to {executor.name} failed: {exc}")
+                report.errors += 1
+            return
+        with self.sessions() as s:
+            for sub in claimed:
+                external = started.get(sub.job_id)
+                if external is None:
+                    _set(s, sub.job_id, ["submitting"], phase="queued")
+                    continue
+                _set(s, sub.job_id, ["submitting"], phase="submitted", external_id=external)
+                report.submitted += 1
+            s.commit()
+
+    def _write_job_dir(self, job: Job) -> None:
+        folder = self.job_dir(job.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in ("result.json", "error.json", "executor.json"):
+            (folder / stale).unlink(missing_ok=True)
+        with self.sessions() as s:
+            project = s.get(Project, job.project_id)
+            user = s.get(User, job.user_id) if job.user_id else None
+            assert project is not None
+        env = {
+            "NORA_HOME": str(self.config.home),
+            "NORA_DATABASE_URL": self.config.effective_database_url,
+            "NORA_PROJECT": project.name,
+            "NORA_USER": user.username if user else "",
+            "NORA_JOB_ID": str(job.id),
+            "NORA_PSID": str(job.spec.get("psid", "")),
+            "DPXproject": project.name,
+            "DPXpsid": str(job.spec.get("psid", "")),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+        spec = {**job.spec, "job_id": job.id, "env": env}
+        spec["timeout_s"] = spec.get("timeout_s") or self.config.job_timeout_s
+        atomic_write_json(folder / "spec.json", spec)
+        with self.sessions() as s:
+            s.execute(update(Job).where(Job.id == job.id).values(job_dir=str(folder), log_path=str(folder / "log.txt")))
+            s.commit()
+
+    # ------------------------------------------------------------------------------------------- poll
+
+    def poll(self, report: TickReport) -> None:
+        with self.sessions() as s:
+            active = select(Job).where(Job.phase.in_(("submitted", "running"))).order_by(Job.step, Job.id)
+            jobs = list(s.scalars(self._scope(active)))
+        by_executor: dict[str, list[Job]] = {}
+        for job in jobs:
+            by_executor.setdefault(job.executor or "local", []).append(job)
+        for name, group in by_executor.items():
+            try:
+                states = self.executor(name).poll([j.external_id for j in group])
+            except (OSError, NoraError) as exc:
+                report.notes.append(f"polling {name} failed: {exc}")
+                log.warning("polling %s failed: %s", name, exc)
+                continue
+            for job in group:
+                state = states.get(job.external_id, Poll("lost", "the executor does not know the job"))
+                if state.state == "running" and job.phase == "submitted":
+                    with self.sessions() as s:
+                        _set(s, job.id, ["submitted"], phase="running", state="r", started_at=utcnow())
+                        s.commit()
+                elif state.state in ("ended", "lost") and self._finish(job, state):
+                    report.finished += 1
+
+    def _finish(self, job: Job, state: Poll) -> bool:
+        with self.sessions() as s:
+            if job.phase != "finishing" and not _set(s, job.id, ["submitted", "running"], phase="finishing"):
+                return False
+            s.commit()
+        folder = Path(job.job_dir or self.job_dir(job.id))
+        result = _read_json(folder / "result.json")
+        if result is None:
+            if job.message == "kill requested":  # killed before the runner could record it
+                message = "the job was killed"
+            else:
+                message = self._predecessor_failed(job) or (
+                    f"{state.reason or 'the job ended'} without a result (its process or node went away)"
+                )
+            self._write_error(folder, message)
+            self._error(job.id, ["finishing"], message)
+            return True
+        code = result.get("exit_code")
+        if result.get("status") != "done":
+            self._error(job.id, ["finishing"], str(result.get("message") or "the job failed"), code)
+            return True
+        try:
+            with self.sessions() as s:
+                access = project_access(s, self._actor(s, job), self._project_name(s, job))
+                notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
+                _set(
+                    s,
+                    job.id,
+                    ["finishing"],
+                    phase="done",
+                    state="d",
+                    exit_code=code,
+                    finished_at=utcnow(),
+                    progress=1.0,
+                    message="; ".join(notes),
+                )
+                s.commit()
+        except NoraError as exc:
+            message = f"the outputs could not be registered: {exc.message}"
+            self._write_error(folder, message)
+            self._error(job.id, ["finishing"], message, code)
+        return True
+
+    def _predecessor_failed(self, job: Job) -> str:
+        """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''."""
+        if job.step == 0:
+            return ""
+        with self.sessions() as s:
+            before = s.scalar(
+                select(Job).where(Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1)
+            )
+        if before is not None and before.phase == "error":
+            return f"not run: the previous job of this subject (job {before.id}) failed"
+        return ""
+
+    def _actor(self, s: Session, job: Job) -> Actor:
+        user = s.get(User, job.user_id) if job.user_id else None
+        return Actor.of(user) if user else SYSTEM
+
+    def _project_name(self, s: Session, job: Job) -> str:
+        project = s.get(Project, job.project_id)
+        assert project is not None
+        return project.name
+
+    def _write_error(self, folder: Path, message: str) -> None:
+        if folder.is_dir() and not (folder / "error.json").exists():
+            atomic_write_json(folder / "error.json", {"status": "error", "message": message, "by": "daemon"})
+
+    def _error(self, job_id: int, expected: Sequence[str], message: str, code: int | None = None) -> None:
+        with self.sessions() as s:
+            _set(s, job_id, expected, phase="error", state="e", message=message, exit_code=code, finished_at=utcnow())
+            s.commit()
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

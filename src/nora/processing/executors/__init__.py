@@ -1,0 +1,24 @@
+"""Executors: where jobs run. One interface (:class:`~.base.Executor`), two implementations.
+
+* ``local`` (:mod:`.local`): a bounded pool of detached runner processes on this machine;
+* ``slurm`` (:mod:`.slurm`): ``sbatch`` job arrays per batch step with dependencies, ``squeue``/``sacct``
+  polling, ``scancel``.
+"""
+
+from __future__ import annotations
+
+from nora.processing.config import ProcessingSettings
+from nora.processing.executors.base import Executor, Poll, Submission
+
+
+def make_executor(name: str, config: ProcessingSettings) -> Executor:
+    if name == "slurm":
+        from nora.processing.executors.slurm import SlurmExecutor
+
+        return SlurmExecutor(config)
+    from nora.processing.executors.local import LocalExecutor
+
+    return LocalExecutor(config)
+
+
+__all__ = ["Executor", "Poll", "Submission", "make_executor"]

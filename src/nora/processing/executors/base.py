@@ -1,0 +1,65 @@
+"""The executor interface: submit prepared job folders, poll them, cancel them, find lost submissions."""
+
+from __future__ import annotations
+
+import abc
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+State = Literal["pending", "running", "ended", "lost"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One job ready to run: its folder (with spec.json), queue, and place in its batch."""
+
+    job_id: int
+    job_dir: Path
+    queue: str
+    batch_id: int
+    step: int
+    chain: int
+    timeout_s: float
+    #: the external id of the job it must wait for (same chain, previous step), if still unfinished
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What the executor knows about a submitted job; ``reason`` explains an end without a result."""
+
+    state: State
+    reason: str = ""
+
+
+def runner_command(job_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "nora.processing.runner", str(job_dir)]
+
+
+class Executor(abc.ABC):
+    name: str
+    #: whether jobs of one chain may be submitted before their predecessor ended (Slurm dependencies)
+    chains_dependencies: bool = False
+
+    @abc.abstractmethod
+    def capacity(self, active: int) -> int:
+        """How many more jobs to submit now, given ``active`` submitted and unfinished ones."""
+
+    @abc.abstractmethod
+    def submit(self, jobs: Sequence[Submission]) -> dict[int, str]:
+        """Start ``jobs``; returns job id -> external id. Jobs not in the answer were not submitted."""
+
+    @abc.abstractmethod
+    def poll(self, external_ids: Sequence[str]) -> dict[str, Poll]:
+        """The state of each external id (``lost`` when the executor knows nothing of it)."""
+
+    @abc.abstractmethod
+    def cancel(self, external_ids: Sequence[str]) -> None:
+        """Stop the jobs (the runner records them as killed)."""
+
+    def adopt(self, job: Submission) -> str | None:
+        """After a crash between submitting and recording: the external id if ``job`` was submitted."""
+        return None

@@ -1,0 +1,151 @@
+"""Resolving a batch for one subject or study: file patterns to absolute inputs, output names to paths.
+
+Inputs come from the archive (through the selection language's resolver) and from the outputs that the
+batch's earlier jobs will write for the same subject, so a later job can read an earlier job's output.
+An input that resolves to no file, or to several where one is required, fails that subject's job with a
+message naming the pattern and the study, instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from nora.archive.models import Patient, Study
+from nora.archive.selection import FilePattern, parse_file_selectors, resolve_selection
+from nora.archive.selection.patterns import glob_match
+from nora.archive.services.access import Access
+from nora.archive.storage import Layout
+from nora.core.errors import InvalidInput, NoraError
+from nora.processing.catalog import defaults
+from nora.processing.spec import BatchDef, JobArg, JobDef, out_target
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one chain of a batch runs on: a study (study level) or a patient (subject level)."""
+
+    patient: Patient
+    study: Study | None
+
+    @property
+    def psid(self) -> str:
+        return f"{self.patient.pid}#{self.study.sid}" if self.study else self.patient.pid
+
+
+@dataclass
+class Planned:
+    """Outputs the chain's earlier jobs will write: (pid, sid or None, relative path)."""
+
+    files: list[tuple[str, str | None, str]] = field(default_factory=list)
+
+
+def _studies(session: Session, access: Access, target: Target, ref: str) -> list[tuple[str, str | None]]:
+    """The (pid, sid) nodes a reference names for this target ('' = this study / the whole patient)."""
+    pid = target.patient.pid
+    if not ref:
+        return [(pid, target.study.sid)] if target.study else [(pid, None)]
+    hits = resolve_selection(session, access.project.id, f"{pid}#{ref}", "[info]")
+    return [(h.pid, h.sid) for h in hits if h.sid is not None]
+
+
+def _file_values(
+    session: Session, access: Access, layout: Layout, target: Target, arg: JobArg, planned: Planned
+) -> list[str]:
+    pattern = str(arg.value)
+    selector = parse_file_selectors(pattern)
+    nodes = _studies(session, access, target, arg.ref)
+    if not nodes:
+        raise InvalidInput(f"argument {arg.name}: the study reference {arg.ref!r} selects no study of {target.psid}")
+    project = access.project.name
+    found: dict[str, None] = {}
+    for pid, sid in nodes:
+        subject = f"PIDLIST:{pid}" if sid is None else f"PSIDLIST:{pid}#{sid}"
+        for hit in resolve_selection(session, access.project.id, subject, selector, layout.project_dir(project)):
+            if hit.path is not None:
+                found[str(layout.file_path(project, hit.pid, hit.sid, hit.path))] = None
+        for ppid, psid, rel in planned.files:
+            if ppid == pid and (sid is None or psid == sid) and _matches(selector.terms, rel):
+                found[str(layout.file_path(project, ppid, psid, rel))] = None
+    paths = list(found)
+    where = target.psid + (f" (reference {arg.ref})" if arg.ref else "")
+    if not paths:
+        raise InvalidInput(f"argument {arg.name}: no file matches {pattern!r} in {where}")
+    if len(paths) > 1 and not arg.multi:
+        names = ", ".join(Path(p).name for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
+        raise InvalidInput(
+            f"argument {arg.name}: {pattern!r} matches {len(paths)} files in {where} ({names}); "
+            "make the pattern specific (or mark the argument as several files)"
+        )
+    return paths
+
+
+def _matches(terms: tuple[object, ...], rel: str) -> bool:
+    return any(isinstance(t, FilePattern) and glob_match(t.pattern, rel, trailing=False) for t in terms)
+
+
+def _output(
+    session: Session, access: Access, layout: Layout, target: Target, arg: JobArg, planned: Planned
+) -> dict[str, Any]:
+    rel, tags = out_target(str(arg.value))
+    nodes = _studies(session, access, target, arg.ref)
+    if len(nodes) != 1:
+        raise InvalidInput(
+            f"argument {arg.name}: the study reference {arg.ref!r} must name exactly one study of "
+            f"{target.psid}, it names {len(nodes)}"
+        )
+    pid, sid = nodes[0]
+    planned.files.append((pid, sid, rel))
+    path = layout.file_path(access.project.name, pid, sid, rel)
+    kind = "dir" if arg.type == "PATHOUT" else "file"
+    return {"name": arg.name, "path": str(path), "kind": kind, "tags": tags}
+
+
+def resolve_job(
+    session: Session, access: Access, layout: Layout, target: Target, job: JobDef, planned: Planned
+) -> dict[str, Any]:
+    """The runner's spec of ``job`` for ``target`` (raises :class:`InvalidInput` when inputs do not resolve)."""
+    values: dict[str, Any] = defaults(job.job) if job.job not in ("bash", "python") else {}
+    outputs = []
+    for arg in job.args:
+        if arg.type == "FILE":
+            paths = _file_values(session, access, layout, target, arg, planned)
+            values[arg.name] = paths if arg.multi else paths[0]
+        elif arg.type in ("OUT", "PATHOUT"):
+            outputs.append(_output(session, access, layout, target, arg, planned))
+        elif arg.value not in ("", None):
+            values[arg.name] = arg.value
+    return {
+        "job": job.job,
+        "label": job.label or job.job,
+        "script": job.script,
+        "timeout_s": job.timeout_s,
+        "values": values,
+        "order": [a.name for a in job.args],
+        "outputs": outputs,
+        "psid": target.psid,
+        "pid": target.patient.pid,
+        "sid": target.study.sid if target.study else None,
+    }
+
+
+def resolve_chain(
+    session: Session, access: Access, layout: Layout, target: Target, batch: BatchDef
+) -> list[dict[str, Any] | str]:
+    """Per job of the batch, its spec, or the message why it cannot run for this target."""
+    planned = Planned()
+    out: list[dict[str, Any] | str] = []
+    failed = ""
+    for index, job in enumerate(batch.jobs):
+        if failed:
+            out.append(f"not run: {failed}")
+            continue
+        try:
+            out.append(resolve_job(session, access, layout, target, job, planned))
+        except NoraError as exc:
+            failed = f"job {index + 1} ({job.label or job.job}) cannot run"
+            out.append(exc.message)
+    return out

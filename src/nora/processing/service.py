@@ -1,0 +1,362 @@
+"""Processing services: launch batches, the job monitor's queries and actions, saved batches.
+
+Launching needs the project's ``batchtool`` right (and ``QUEUE_<queue>`` for restricted queues). A launch
+resolves every subject's inputs at once: subjects whose inputs do not resolve get their jobs in the
+error state with the reason (they show in the monitor and in the ``JOB:e`` filter), the others are
+queued for the daemon's engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from nora.archive.models import Job, JsonDocument, Patient, Study, utcnow
+from nora.archive.selection import parse_subject_selector, resolve_selection
+from nora.archive.services import audit
+from nora.archive.services.access import Access
+from nora.archive.storage import Layout
+from nora.core.errors import InvalidInput, NotFound
+from nora.core.ids import check_name
+from nora.processing.config import ProcessingSettings, choose_queue
+from nora.processing.executors import make_executor
+from nora.processing.models import Batch
+from nora.processing.resolve import Target, resolve_chain
+from nora.processing.spec import BatchDef, parse_batch
+
+MAX_TARGETS = 20_000
+MAX_LOG = 1 << 20
+BATCH_KIND = "batch"
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """A batch (inline, or the name of a saved one) for some rows (``PID#SID`` or ``PID``) or a selector."""
+
+    batch: BatchDef | dict[str, Any] | None = None
+    batch_name: str = ""
+    rows: Sequence[str] = ()
+    select: str = ""
+    queue: str | None = None
+    origin: str = ""
+
+
+def _targets(session: Session, access: Access, batch: BatchDef, rows: Sequence[str], select_text: str) -> list[Target]:
+    pairs: dict[tuple[int, int | None], Target] = {}
+    hits = []
+    if rows:
+        study_rows = [r for r in rows if "#" in r]
+        patient_rows = [r for r in rows if "#" not in r]
+        for r in study_rows:
+            pid, _, sid = r.partition("#")
+            if not pid or not sid:
+                raise InvalidInput(f"row {r!r} is not PID#SID")
+        terms = []
+        if study_rows:
+            terms.append("PSIDLIST:" + ",".join(study_rows))
+        if patient_rows:
+            terms.append("PIDLIST:" + ",".join(patient_rows))
+        for term in terms:
+            parse_subject_selector(term)
+        hits += resolve_selection(session, access.project.id, " ".join(_quote(t) for t in terms), "[info]")
+        found = {h.pid.lower() for h in hits} | {f"{h.pid}#{h.sid}".lower() for h in hits}
+        missing = [r for r in rows if r.lower() not in found]
+        if missing:
+            raise NotFound(f"not in project {access.project.name!r}: {', '.join(missing[:5])}")
+    if select_text:
+        hits += resolve_selection(session, access.project.id, select_text, "[info]")
+    if not rows and not select_text:
+        raise InvalidInput("no subjects: give rows (PID#SID or PID) or a subject selector")
+    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_({h.patient_id for h in hits})))}
+    study_ids = {h.study_id for h in hits if h.study_id is not None}
+    studies_by_id = {s.id: s for s in session.scalars(select(Study).where(Study.id.in_(study_ids)))}
+    for h in hits:
+        patient = patients[h.patient_id]
+        if batch.level == "subject":
+            pairs.setdefault((patient.id, None), Target(patient, None))
+        elif h.study_id is not None:
+            pairs.setdefault((patient.id, h.study_id), Target(patient, studies_by_id[h.study_id]))
+    if not pairs:
+        raise InvalidInput("the selection contains no " + ("subjects" if batch.level == "subject" else "studies"))
+    if len(pairs) > MAX_TARGETS:
+        raise InvalidInput(f"{len(pairs)} targets: at most {MAX_TARGETS} per launch")
+    return sorted(pairs.values(), key=lambda t: t.psid)
+
+
+def _quote(term: str) -> str:
+    return f'"{term}"' if " " in term else term
+
+
+def load_saved(session: Session, access: Access, name: str) -> BatchDef:
+    doc = _saved_doc(session, access, name)
+    if doc is None:
+        raise NotFound(f"no saved batch {name!r} in project {access.project.name!r}")
+    return parse_batch(doc.content)
+
+
+def launch(
+    session: Session, access: Access, layout: Layout, config: ProcessingSettings, request: LaunchRequest
+) -> Batch:
+    """Create a batch and its jobs (queued, or in error with the reason); the daemon runs them."""
+    access.require_batchtool()
+    if request.batch is not None:
+        batch = parse_batch(request.batch)
+    elif request.batch_name:
+        batch = load_saved(session, access, request.batch_name)
+    else:
+        raise InvalidInput("give a batch (JSON) or the name of a saved batch")
+    project_queue = str(access.project.settings.get("queues", {}).get("default", ""))
+    queue = choose_queue(session, access.actor, config, request.queue, project_queue)
+    targets = _targets(session, access, batch, request.rows, request.select)
+    row = Batch(
+        project_id=access.project.id,
+        user_id=access.actor.user_id,
+        username=access.actor.username,
+        name=batch.name or request.batch_name or "batch",
+        level=batch.level,
+        queue=queue,
+        executor=config.executor,
+        spec=batch.model_dump(),
+        origin=request.origin,
+    )
+    session.add(row)
+    session.flush()
+    jobs = []
+    for chain, target in enumerate(targets):
+        for step, resolved in enumerate(resolve_chain(session, access, layout, target, batch)):
+            jobdef = batch.jobs[step]
+            failed = isinstance(resolved, str)
+            jobs.append(
+                Job(
+                    project_id=access.project.id,
+                    patient_id=target.patient.id,
+                    study_id=target.study.id if target.study else None,
+                    batch_id=row.id,
+                    user_id=access.actor.user_id,
+                    name=jobdef.label or jobdef.job,
+                    kind="job",
+                    state="e" if failed else "q",
+                    phase="error" if failed else "queued",
+                    spec={"psid": target.psid, "job": jobdef.job, "definition": jobdef.model_dump()}
+                    if failed
+                    else resolved,
+                    message=resolved if isinstance(resolved, str) else "",
+                    step=step,
+                    chain=chain,
+                    queue=queue,
+                    executor=config.executor,
+                    finished_at=utcnow() if failed else None,
+                )
+            )
+    session.add_all(jobs)
+    session.flush()
+    audit.record(
+        session,
+        access.actor,
+        "batch.launch",
+        project=access.project.name,
+        target=row.name,
+        batch_id=row.id,
+        n_targets=len(targets),
+        n_jobs=len(jobs),
+        queue=queue,
+    )
+    return row
+
+
+# --------------------------------------------------------------------------------------------- monitor
+
+SortKey = Literal["id", "-id", "state", "psid", "name", "created", "-created", "updated", "-updated"]
+
+
+def list_jobs(
+    session: Session,
+    access: Access,
+    states: Sequence[str] = (),
+    search: str = "",
+    sort: str = "-id",
+    hide_done: bool = False,
+    batch_id: int | None = None,
+    limit: int = 500,
+) -> list[tuple[Job, str, str]]:
+    """Jobs of the project with their PID#SID and batch name: filtered, searched, sorted."""
+    query = (
+        select(Job, Patient.pid, Study.sid, Batch.name)
+        .outerjoin(Patient, Patient.id == Job.patient_id)
+        .outerjoin(Study, Study.id == Job.study_id)
+        .outerjoin(Batch, Batch.id == Job.batch_id)
+        .where(Job.project_id == access.project.id)
+    )
+    bad = [s for s in states if s not in ("q", "r", "e", "d", "x")]
+    if bad:
+        raise InvalidInput(f"unknown job state {bad[0]!r}: use q, r, e, d or x")
+    if states:
+        query = query.where(Job.state.in_(list(states)))
+    elif hide_done:
+        query = query.where(Job.state.in_(["q", "r", "e"]))
+    if batch_id is not None:
+        query = query.where(Job.batch_id == batch_id)
+    if search:
+        like = f"%{search.lower().replace('%', '').replace('_', '')}%"
+        query = query.where(
+            or_(
+                Patient.pid_lc.like(like),
+                Study.sid_lc.like(like),
+                Job.name.ilike(like),
+                Job.message.ilike(like),
+                Batch.name.ilike(like),
+            )
+        )
+    columns = {
+        "id": Job.id,
+        "state": Job.state,
+        "psid": Patient.pid_lc,
+        "name": Job.name,
+        "created": Job.created_at,
+        "updated": Job.updated_at,
+        "batch": Batch.name,
+    }
+    key = sort.lstrip("-")
+    if key not in columns:
+        raise InvalidInput(f"cannot sort by {sort!r}: use {', '.join(columns)} (prefix - for descending)")
+    order = columns[key].desc() if sort.startswith("-") else columns[key].asc()
+    query = query.order_by(order, Job.id.desc()).limit(max(1, min(limit, 10_000)))
+    return [
+        (job, f"{pid}#{sid}" if sid else (pid or ""), batch or "")
+        for job, pid, sid, batch in session.execute(query).all()
+    ]
+
+
+def get_job(session: Session, access: Access, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or job.project_id != access.project.id:
+        raise NotFound(f"job {job_id} not found in project {access.project.name!r}")
+    return job
+
+
+def job_log(session: Session, access: Access, job_id: int) -> str:
+    """The tail of the job's log (at most 1 MB), with its error record's message when it failed."""
+    job = get_job(session, access, job_id)
+    if not job.log_path:
+        return "" if job.state != "e" else f"[nora] {job.message}\n"
+    path = Path(job.log_path)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - MAX_LOG))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    return text
+
+
+def error_record(session: Session, access: Access, job_id: int) -> dict[str, Any] | None:
+    import json
+
+    job = get_job(session, access, job_id)
+    if not job.job_dir:
+        return {"message": job.message} if job.state in ("e", "x") else None
+    try:
+        data = json.loads((Path(job.job_dir) / "error.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def kill_jobs(session: Session, access: Access, config: ProcessingSettings, job_ids: Sequence[int]) -> list[int]:
+    """Stop jobs: queued ones end at once in error, running ones are cancelled (the runner records it)."""
+    access.require_batchtool()
+    killed = []
+    for job_id in job_ids:
+        job = get_job(session, access, job_id)
+        if job.phase in ("queued",):
+            job.phase, job.state, job.message, job.finished_at = "error", "e", "killed before it started", utcnow()
+            killed.append(job.id)
+        elif job.phase in ("submitted", "running") and job.external_id:
+            make_executor(job.executor or "local", config).cancel([job.external_id])
+            job.message = "kill requested"
+            killed.append(job.id)
+    session.flush()
+    audit.record(session, access.actor, "job.kill", project=access.project.name, target=",".join(map(str, killed)))
+    return killed
+
+
+def dismiss_errors(session: Session, access: Access, job_ids: Sequence[int]) -> list[int]:
+    """Mark failed jobs as seen (state ``x``): they leave the monitor's error list and the JOB:e filter."""
+    access.require_batchtool()
+    done = []
+    for job_id in job_ids:
+        job = get_job(session, access, job_id)
+        if job.state == "e":
+            job.state, job.updated_at = "x", utcnow()
+            done.append(job.id)
+    session.flush()
+    audit.record(session, access.actor, "job.dismiss", project=access.project.name, target=",".join(map(str, done)))
+    return done
+
+
+# ---------------------------------------------------------------------------------------- saved batches
+
+
+def _saved_doc(session: Session, access: Access, name: str) -> JsonDocument | None:
+    docs = session.scalars(
+        select(JsonDocument)
+        .where(
+            JsonDocument.project_id == access.project.id,
+            JsonDocument.kind == BATCH_KIND,
+            JsonDocument.name == name,
+            or_(JsonDocument.owner_id == access.actor.user_id, JsonDocument.shared.is_(True)),
+        )
+        .order_by((JsonDocument.owner_id == access.actor.user_id).desc())
+    ).all()
+    return docs[0] if docs else None
+
+
+def list_saved(session: Session, access: Access) -> list[JsonDocument]:
+    return list(
+        session.scalars(
+            select(JsonDocument)
+            .where(
+                JsonDocument.project_id == access.project.id,
+                JsonDocument.kind == BATCH_KIND,
+                or_(JsonDocument.owner_id == access.actor.user_id, JsonDocument.shared.is_(True)),
+            )
+            .order_by(JsonDocument.name)
+        )
+    )
+
+
+def save_batch(session: Session, access: Access, name: str, content: Any, shared: bool = False) -> JsonDocument:
+    """Save (or replace) one of the caller's batches after validating it."""
+    access.require_batchtool()
+    check_name(name, "batch name")
+    batch = parse_batch(content)
+    doc = session.scalar(
+        select(JsonDocument).where(
+            JsonDocument.project_id == access.project.id,
+            JsonDocument.kind == BATCH_KIND,
+            JsonDocument.owner_id == access.actor.user_id,
+            JsonDocument.name == name,
+        )
+    )
+    if doc is None:
+        doc = JsonDocument(project_id=access.project.id, owner_id=access.actor.user_id, kind=BATCH_KIND, name=name)
+        session.add(doc)
+    doc.content, doc.shared, doc.updated_at = batch.model_dump(), shared, utcnow()
+    session.flush()
+    audit.record(session, access.actor, "batch.save", project=access.project.name, target=name)
+    return doc
+
+
+def delete_saved(session: Session, access: Access, name: str) -> None:
+    access.require_batchtool()
+    doc = _saved_doc(session, access, name)
+    if doc is None or (doc.owner_id != access.actor.user_id and not access.is_project_admin):
+        raise NotFound(f"no saved batch {name!r} of yours in project {access.project.name!r}")
+    session.delete(doc)
+    session.flush()
+    audit.record(session, access.actor, "batch.delete", project=access.project.name, target=name)

@@ -1,0 +1,154 @@
+"""The job model: a batch is a linear series of jobs, each a list of typed arguments.
+
+Argument types (as NORA's batch tool): ``FILE`` (a file pattern of the selection language plus a study
+reference), ``OUT`` (a file name relative to the study, optionally ``name TAG(tag)``), ``PATHOUT`` (a folder
+name), ``NUMERIC``, ``STRING``, ``LOGICAL`` and ``OPTION``. Generic Bash and Python jobs refer to their
+arguments as ``$f1..$f9`` (FILE), ``$o1..`` (OUT), ``$p1..`` (PATHOUT), ``$s1..`` (STRING), ``$n1..`` (NUMERIC);
+:func:`script_rows` lists the rows a script needs, which is how the batch tool adds them.
+
+Everything is validated when the model is built, so an invalid batch never exists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from nora.archive.storage import safe_relpath
+from nora.core.errors import InvalidInput
+
+ArgType = Literal["FILE", "OUT", "PATHOUT", "NUMERIC", "STRING", "LOGICAL", "OPTION"]
+Level = Literal["study", "subject"]
+GENERIC = ("bash", "python")
+PREFIX_TYPE: dict[str, ArgType] = {"f": "FILE", "o": "OUT", "p": "PATHOUT", "s": "STRING", "n": "NUMERIC"}
+_REF = re.compile(r"\$\{?([fopsn])([1-9][0-9]?)\b\}?")
+_TAG = re.compile(r"^(?P<name>.*?)\s*(?:TAG\((?P<tags>[^()]*)\))?\s*$", re.IGNORECASE)
+_ARGNAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_JOBS = 50
+
+
+class JobArg(BaseModel):
+    """One argument row of a job."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="f1..f9, o1.., p1.., s1.., n1.. for scripts; the catalog's names for built-ins")
+    type: ArgType
+    value: str | float | bool = ""
+    #: FILE/OUT/PATHOUT: which study (study level: empty = this study; subject level: LATEST, OLDEST1,
+    #: tag:baseline, a SID pattern; empty = the patient's single study, or the patient folder for outputs)
+    ref: str = Field(default="", max_length=200)
+    #: FILE: accept several files (passed as a list) instead of exactly one
+    multi: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _ARGNAME.match(value):
+            raise ValueError(f"argument name {value!r} must be lower-case letters, digits and _ (as f1, o1, n1)")
+        return value
+
+    @model_validator(mode="after")
+    def _value(self) -> JobArg:
+        if self.type == "NUMERIC" and not isinstance(self.value, int | float):
+            try:
+                self.value = float(str(self.value))
+            except ValueError:
+                raise ValueError(f"argument {self.name}: NUMERIC value {self.value!r} is not a number") from None
+        if self.type == "LOGICAL" and not isinstance(self.value, bool):
+            text = str(self.value).strip().lower()
+            if text not in ("true", "false", "1", "0", "yes", "no", ""):
+                raise ValueError(f"argument {self.name}: LOGICAL value {self.value!r} is not true or false")
+            self.value = text in ("true", "1", "yes")
+        if self.type in ("FILE", "OUT", "PATHOUT") and not str(self.value).strip():
+            raise ValueError(f"argument {self.name}: {self.type} needs a value")
+        if self.type in ("OUT", "PATHOUT"):
+            out_target(str(self.value))  # raises for unsafe names
+        return self
+
+
+def out_target(value: str) -> tuple[str, list[str]]:
+    """``'RESULTS/mask.nii.gz TAG(mask,auto)'`` -> ``('RESULTS/mask.nii.gz', ['mask', 'auto'])``."""
+    match = _TAG.match(value.strip())
+    assert match is not None  # the pattern matches every string
+    name = match.group("name").strip()
+    if any(c in name for c in "*?"):
+        raise ValueError(f"output {name!r} may not contain wildcards")
+    tags = [t.strip() for t in (match.group("tags") or "").split(",") if t.strip()]
+    try:
+        return safe_relpath(name), tags
+    except InvalidInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+class JobDef(BaseModel):
+    """One job of a batch: a catalog job (``job``) or a generic script, with its arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job: str = Field(description="'bash', 'python' or a built-in job of the catalog")
+    label: str = Field(default="", max_length=200)
+    script: str = Field(default="", max_length=200_000)
+    args: list[JobArg] = Field(default_factory=list, max_length=64)
+    timeout_s: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
+
+    @model_validator(mode="after")
+    def _check(self) -> JobDef:
+        names = [a.name for a in self.args]
+        if len(set(names)) != len(names):
+            raise ValueError(f"job {self.job!r}: an argument name is used twice ({', '.join(names)})")
+        if self.job in GENERIC:
+            if not self.script.strip():
+                raise ValueError(f"a {self.job} job needs a script")
+            have = {a.name: a for a in self.args}
+            for name, kind in script_rows(self.script):
+                if name not in have:
+                    raise ValueError(f"the script refers to ${name} but the job has no {kind} argument {name}")
+                if have[name].type != kind:
+                    raise ValueError(f"${name} must be a {kind} argument, not {have[name].type}")
+        else:
+            from nora.processing.catalog import check_builtin
+
+            check_builtin(self.job, self.args)
+        return self
+
+
+class BatchDef(BaseModel):
+    """A batch: jobs that run one after another for every selected subject or study."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=255)
+    level: Level = "study"
+    jobs: list[JobDef] = Field(min_length=1, max_length=MAX_JOBS)
+
+
+def script_rows(script: str) -> list[tuple[str, ArgType]]:
+    """The argument rows a Bash/Python script refers to (``$f1`` -> ``('f1', 'FILE')``), in order."""
+    seen: dict[str, ArgType] = {}
+    for prefix, number in _REF.findall(script):
+        seen.setdefault(f"{prefix}{number}", PREFIX_TYPE[prefix])
+    return sorted(seen.items(), key=lambda item: ("fopsn".index(item[0][0]), int(item[0][1:])))
+
+
+def _problems(exc: ValidationError) -> str:
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e.get("loc", ()))
+        msg = str(e.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts)
+
+
+def parse_batch(raw: Any) -> BatchDef:
+    """A batch from JSON data, or :class:`InvalidInput` saying what is wrong with it."""
+    if isinstance(raw, BatchDef):
+        return raw
+    if not isinstance(raw, dict):
+        raise InvalidInput("a batch must be a JSON object with 'jobs' (and optionally 'name', 'level')")
+    try:
+        return BatchDef.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid batch: {_problems(exc)}") from None

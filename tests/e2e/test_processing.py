@@ -1,0 +1,50 @@
+"""Processing in the browser: launch a batch from the batch tool on two rows, watch it in Gridstats,
+select the failed subjects and rerun a corrected batch for them (the daemon runs inside the server)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, shot
+from tests.e2e.test_desktop import choose, login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_launch_monitor_and_rerun_failed(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("filter-pid").fill("subj002")
+    expect(page.get_by_test_id("study-row")).to_have_count(2)
+
+    page.get_by_test_id("open-batchtool").click()
+    tool = page.get_by_test_id("batch-tool")
+    expect(tool.locator("[data-psid]")).to_have_count(2)
+    tool.get_by_test_id("job-menu").select_option("bash")
+    tool.get_by_test_id("add-job").click()
+    tool.get_by_test_id("job-script").fill('echo "broken run for $DPXpsid"\nexit 3\n')
+    tool.get_by_test_id("batch-name").fill("e2e-batch")
+    tool.get_by_test_id("launch").click()
+    expect(tool.get_by_test_id("launch-result")).to_contain_text("2 jobs")
+
+    monitor = page.get_by_test_id("job-monitor")
+    expect(monitor.locator('[data-testid="job-row"][data-state="e"]')).to_have_count(2, timeout=30_000)
+    monitor.locator('[data-testid="job-row"]').first.get_by_role("button").first.click()
+    expect(monitor.get_by_test_id("job-log")).to_contain_text("broken run for SUBJ002")
+    expect(monitor.get_by_test_id("job-spec")).to_contain_text('"job": "bash"')
+    shot(page, "processing-failed")
+    monitor.get_by_role("button", name="Close job detail").click()
+
+    monitor.get_by_test_id("rerun-failed").click()
+    expect(page.get_by_test_id("filter-files")).to_have_value("JOB:e")
+    expect(page.get_by_test_id("study-row")).to_have_count(2)
+    tool.get_by_test_id("job-script").fill("echo '{\"ok\": true}' > $o1\n")
+    tool.get_by_test_id("arg-o1").fill("e2e/result.json TAG(e2e)")
+    tool.get_by_test_id("launch").click()
+    expect(tool.get_by_test_id("launch-result")).to_contain_text("2 jobs")
+    monitor.get_by_test_id("hide-done").uncheck()
+    expect(monitor.locator('[data-testid="job-row"][data-state="d"]')).to_have_count(2, timeout=30_000)
+    monitor.get_by_role("button", name="Dismiss errors").click()
+    expect(monitor.locator('[data-testid="job-row"][data-state="e"]')).to_have_count(0)
+    shot(page, "processing-rerun-done")

@@ -1,0 +1,163 @@
+"""Rights matrix of the processing routes: launching, killing, dismissing and saving need ``batchtool``.
+
+In the shared fixture ``user`` has download but no batchtool right, so it may read the monitor but not
+launch; project admins and system admins may. Also: bad batches and bad launches are clear 4xx answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.api.conftest import Env
+from tests.unit.api.test_rights_matrix import ANYUSER, PADMIN, READ, Case, expect
+
+P = "/api/projects/P1"
+BATCH = {
+    "name": "noop",
+    "jobs": [
+        {
+            "job": "bash",
+            "script": "echo hello $f1",
+            "args": [{"name": "f1", "type": "FILE", "value": "t1_mprage/*.nii"}],
+        }
+    ],
+}
+BATCHTOOL = expect(401, 404, 403, 403, 200, 200)
+LAUNCH = expect(401, 404, 403, 403, 201, 201)
+BATCHTOOL_DELETE = expect(401, 404, 403, 403, 204, 204)
+
+
+def _job(env: Env, role: str) -> int:
+    r = env.client("admin").post(f"{P}/batches", json={"batch": BATCH, "rows": ["PAT1#20240101"]})
+    assert r.status_code == 201, r.text
+    return int(env.client("admin").get(f"{P}/jobs", params={"batch_id": r.json()["batch_id"]}).json()[0]["id"])
+
+
+def _failed_job(env: Env, role: str) -> int:
+    bad = {
+        "jobs": [
+            {
+                "job": "to_nifti",
+                "args": [
+                    {"name": "input", "type": "FILE", "value": "nothing*/*.nii"},
+                    {"name": "output", "type": "OUT", "value": "x.nii"},
+                ],
+            }
+        ]
+    }
+    r = env.client("admin").post(f"{P}/batches", json={"batch": bad, "rows": ["PAT1#20240101"]})
+    assert r.status_code == 201 and r.json()["errors"], r.text
+    return int(r.json()["errors"][0]["id"])
+
+
+def _saved(env: Env, role: str) -> str:
+    r = env.client("admin").put(f"{P}/saved-batches/del-{role}", json={"content": BATCH, "shared": True})
+    assert r.status_code == 200, r.text
+    return f"del-{role}"
+
+
+CASES = [
+    Case("GET", "/api/processing/catalog", lambda e, r: "/api/processing/catalog", ANYUSER),
+    Case(
+        "POST",
+        "/api/processing/script-rows",
+        lambda e, r: "/api/processing/script-rows",
+        ANYUSER,
+        lambda e, r: {"json": {"script": "cp $f1 $o1"}},
+    ),
+    Case("GET", "/api/projects/{project}/jobs", lambda e, r: f"{P}/jobs", READ),
+    Case("GET", "/api/projects/{project}/jobs/{job_id}", lambda e, r: f"{P}/jobs/{_job(e, r)}", READ),
+    Case("GET", "/api/projects/{project}/jobs/{job_id}/log", lambda e, r: f"{P}/jobs/{_job(e, r)}/log", READ),
+    Case(
+        "POST",
+        "/api/projects/{project}/jobs/kill",
+        lambda e, r: f"{P}/jobs/kill",
+        BATCHTOOL,
+        lambda e, r: {"json": {"ids": [_job(e, r)]}},
+    ),
+    Case(
+        "POST",
+        "/api/projects/{project}/jobs/dismiss",
+        lambda e, r: f"{P}/jobs/dismiss",
+        BATCHTOOL,
+        lambda e, r: {"json": {"ids": [_failed_job(e, r)]}},
+    ),
+    Case(
+        "POST",
+        "/api/projects/{project}/batches",
+        lambda e, r: f"{P}/batches",
+        LAUNCH,
+        lambda e, r: {"json": {"batch": BATCH, "rows": ["PAT1#20240101"]}},
+    ),
+    Case("GET", "/api/projects/{project}/saved-batches", lambda e, r: f"{P}/saved-batches", READ),
+    Case(
+        "PUT",
+        "/api/projects/{project}/saved-batches/{name}",
+        lambda e, r: f"{P}/saved-batches/mine-{r}",
+        BATCHTOOL,
+        lambda e, r: {"json": {"content": BATCH}},
+    ),
+    Case(
+        "DELETE",
+        "/api/projects/{project}/saved-batches/{name}",
+        lambda e, r: f"{P}/saved-batches/{_saved(e, r)}",
+        BATCHTOOL_DELETE,
+    ),
+    Case("GET", "/api/projects/{project}/autoexec", lambda e, r: f"{P}/autoexec", READ),
+    Case(
+        "PUT",
+        "/api/projects/{project}/autoexec",
+        lambda e, r: f"{P}/autoexec",
+        PADMIN,
+        lambda e, r: {"json": {"rules": []}},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.route}")
+def test_rights(env: Env, case: Case) -> None:
+    for role in ("anonymous", "norights", "readonly", "user", "projadmin", "admin"):
+        url = case.url(env, role)
+        kwargs: dict[str, Any] = case.kwargs(env, role)  # may call the API as admin first
+        response = env.client(role).request(case.method, url, **kwargs)
+        assert response.status_code == case.statuses[role], (role, case.method, url, response.text)
+        if response.status_code >= 400:
+            assert response.json()["detail"], "an error must say why"
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"batch": {"jobs": []}, "rows": ["PAT1#20240101"]}, "jobs"),
+        ({"batch": {"jobs": [{"job": "nope"}]}, "rows": ["PAT1#20240101"]}, "unknown job 'nope'"),
+        ({"batch": {"jobs": [{"job": "bash", "script": "cat $f1"}]}, "rows": ["PAT1#20240101"]}, "refers to $f1"),
+        ({"batch": BATCH, "rows": ["NOPE#1"]}, "not in project"),
+        ({"batch": BATCH, "rows": ["PAT1#20240101"], "queue": "nosuchqueue"}, "unknown queue"),
+        (
+            {
+                "batch": {
+                    "jobs": [
+                        {
+                            "job": "bash",
+                            "script": "echo > $o1",
+                            "args": [{"name": "o1", "type": "OUT", "value": "../../etc/x"}],
+                        }
+                    ]
+                },
+                "rows": ["PAT1#20240101"],
+            },
+            "not allowed",
+        ),
+        ({"rows": ["PAT1#20240101"]}, "give a batch"),
+    ],
+)
+def test_bad_launches_are_refused_and_store_nothing(env: Env, body: dict[str, Any], fragment: str) -> None:
+    client = env.client("admin")
+    before = client.get(f"{P}/jobs").json()
+    r = client.post(f"{P}/batches", json=body)
+    assert r.status_code in (400, 404), r.text
+    assert fragment in r.json()["detail"]
+    assert client.get(f"{P}/jobs").json() == before
+    assert client.get("/api/health").status_code == 200
