@@ -1,0 +1,28 @@
+/**
+ * The page's address at start: `?project=P&call={...}` (a URL call, authenticated by its token) or
+ * `?project=P&state=LINK` (a shared link). Runs before the session check so the token can log in.
+ */
+import { ApiError } from "../api/client";
+import { viewerApi } from "./api";
+import { fromUrlCall, setPending } from "./bus";
+import { parseAddress } from "./model";
+
+export async function runAddress(report: (err: unknown, doing: string) => void): Promise<void> {
+  const { project, call, state } = parseAddress(window.location.search);
+  if (!project) return;
+  if (state) {
+    setPending({ project, pid: null, sid: null, preset: null, link: state });
+    return;
+  }
+  if (!call) {
+    setPending({ project, pid: null, sid: null, preset: null, link: null });
+    return;
+  }
+  try {
+    setPending(fromUrlCall(await viewerApi.urlCall(project, call)));
+  } catch (err) {
+    // Not an ApiError: a refused token is not an ended session, and its reason must stay visible.
+    const reason = err instanceof ApiError ? err.detail : err instanceof Error ? err.message : String(err);
+    report(new Error(`The URL call could not open ${project}: ${reason}`), "Opening the URL call");
+  }
+}

@@ -1,0 +1,274 @@
+"""The viewer: autoloader presets, shared links, URL calls, guest-aware streaming and DICOM series volumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nora.api.deps import COOKIE, DB, State, db_session, optional_actor
+from nora.api.routes.files import files_out
+from nora.api.schemas import FileOut
+from nora.archive.models import File as FileRow
+from nora.archive.services import accounts, audit
+from nora.archive.services import files as file_svc
+from nora.archive.services.access import Access, Actor, project_access
+from nora.core.errors import NotFound
+from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
+from nora.viewer.access import viewer_access
+
+router = APIRouter(tags=["viewer"])
+P = "/projects/{project}/viewer"
+
+
+def _viewer_access(
+    project: Annotated[str, PathParam(description="project name")],
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+    db: Annotated[Session, Depends(db_session)],
+) -> Access:
+    return viewer_access(db, actor, project)
+
+
+ViewerAccess = Annotated[Access, Depends(_viewer_access)]
+
+
+class PresetOut(BaseModel):
+    name: str
+    shared: bool
+    owner: str
+    mine: bool
+    definition: autoloaders.Autoloader
+
+
+class LoaderFiles(BaseModel):
+    index: int
+    viewports: list[int]
+    intent: autoloaders.Intent
+    files: list[FileOut]
+
+
+class AutoloadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    definition: autoloaders.Autoloader
+    pid: str = Field(min_length=1, max_length=128)
+    sid: str | None = Field(default=None, max_length=128)
+
+
+class AutoloadOut(BaseModel):
+    pid: str
+    sid: str | None
+    main_viewport: int
+    layout: str | None
+    loaders: list[LoaderFiles]
+
+
+class SnapshotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: autoloaders.SnapshotMode = "smart"
+    file_ids: list[int] = Field(min_length=1, max_length=autoloaders.MAX_LOADERS)
+
+
+class SharedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: sharedstates.ViewerState
+    title: str = Field(default="", max_length=255)
+
+
+class SharedOut(BaseModel):
+    link: str
+    project: str
+    title: str
+    owner: str
+    url: str
+    state: sharedstates.ViewerState
+    missing: list[int]
+
+
+class UrlCallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    project: str = Field(min_length=1, max_length=128)
+    call: str | dict[str, Any] = Field(description='NORA\'s call: {"pid","sid","selmode","preset","user","token"}')
+
+
+class UrlCallOut(BaseModel):
+    project: str
+    username: str
+    pid: str | None
+    sid: str | None
+    preset: str | None
+    selmode: str | None
+
+
+def _preset_out(p: autoloaders.Preset) -> PresetOut:
+    return PresetOut(name=p.name, shared=p.shared, owner=p.owner, mine=p.mine, definition=p.definition)
+
+
+@router.get(f"{P}/autoloaders", response_model=list[PresetOut])
+def list_presets(access: ViewerAccess, db: DB) -> list[PresetOut]:
+    """The caller's own autoloader presets and the project's shared ones."""
+    return [_preset_out(p) for p in autoloaders.list_presets(db, access)]
+
+
+@router.put(f"{P}/autoloaders/{{name}}", response_model=PresetOut)
+def save_preset(
+    name: str, body: autoloaders.Autoloader, access: ViewerAccess, db: DB, shared: bool = False
+) -> PresetOut:
+    """Create or overwrite a preset; ``shared=true`` makes it visible to the project (needs write access)."""
+    preset = autoloaders.save_preset(db, access, name, body, shared=shared)
+    db.commit()
+    return _preset_out(preset)
+
+
+@router.delete(f"{P}/autoloaders/{{name}}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_preset(name: str, access: ViewerAccess, db: DB, shared: bool = False) -> None:
+    autoloaders.delete_preset(db, access, name, shared=shared)
+    db.commit()
+
+
+@router.post(f"{P}/autoload", response_model=AutoloadOut)
+def autoload(body: AutoloadIn, access: ViewerAccess, db: DB) -> AutoloadOut:
+    """Run a preset (saved or being edited) for one case: each enabled loader's files."""
+    found = autoloaders.resolve(db, access, body.definition, body.pid, body.sid)
+    ids = [h.file_id for lh in found for h in lh.hits if h.file_id is not None]
+    rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_(ids)))} if ids else {}
+    names = {h.file_id: (h.pid, h.sid) for lh in found for h in lh.hits if h.file_id is not None}
+    loaders = []
+    for lh in found:
+        hit_rows = [rows[h.file_id] for h in lh.hits if h.file_id in rows]
+        loaders.append(
+            LoaderFiles(
+                index=lh.index,
+                viewports=lh.loader.viewports,
+                intent=lh.loader.intent,
+                files=files_out(db, access, hit_rows, names),
+            )
+        )
+    return AutoloadOut(
+        pid=body.pid,
+        sid=body.sid,
+        main_viewport=body.definition.main_viewport,
+        layout=body.definition.layout,
+        loaders=loaders,
+    )
+
+
+@router.post(f"{P}/autoloaders/snapshot", response_model=list[str])
+def snapshot(body: SnapshotIn, access: ViewerAccess, db: DB) -> list[str]:
+    """Patterns for the shown files: ``smart`` (generalised), ``strict`` (exact path) or ``tag`` (file tag)."""
+    return [autoloaders.snapshot_pattern(db, access, fid, body.mode) for fid in body.file_ids]
+
+
+def _shared_out(access: Access, s: sharedstates.Shared) -> SharedOut:
+    url = f"/?project={access.project.name}&state={s.link}"
+    return SharedOut(
+        link=s.link,
+        project=access.project.name,
+        title=s.title,
+        owner=s.owner,
+        url=url,
+        state=s.state,
+        missing=s.missing,
+    )
+
+
+@router.post(f"{P}/sharedstates", response_model=SharedOut, status_code=status.HTTP_201_CREATED)
+def create_shared(body: SharedIn, access: ViewerAccess, db: DB) -> SharedOut:
+    """Save the viewer state as a new link."""
+    shared = sharedstates.save(db, access, body.state, body.title)
+    db.commit()
+    return _shared_out(access, shared)
+
+
+@router.put(f"{P}/sharedstates/{{link}}", response_model=SharedOut)
+def overwrite_shared(link: str, body: SharedIn, access: ViewerAccess, db: DB) -> SharedOut:
+    """Overwrite a link with the current state (its creator or a project admin)."""
+    shared = sharedstates.save(db, access, body.state, body.title, link=link)
+    db.commit()
+    return _shared_out(access, shared)
+
+
+@router.get(f"{P}/sharedstates/{{link}}", response_model=SharedOut)
+def open_shared(link: str, access: ViewerAccess, db: DB) -> SharedOut:
+    """The saved state, limited to what the caller may see (``missing`` lists dropped files)."""
+    return _shared_out(access, sharedstates.open_link(db, access, link))
+
+
+def _stream(request: Request, path: Path, tag: str, name: str) -> Response:
+    headers = {"ETag": tag, "Cache-Control": "private, max-age=0, must-revalidate"}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    return FileResponse(
+        path, headers=headers, filename=name, content_disposition_type="inline", media_type="application/octet-stream"
+    )
+
+
+@router.get(
+    f"{P}/files/{{file_id}}/content",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
+)
+def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
+    """A file's bytes for viewing (range requests, ETag); guests may view public projects."""
+    row = file_svc.get_file(db, access, file_id)
+    path = file_svc.file_location(db, state.layout, access, row)
+    if not path.is_file():
+        raise NotFound(f"file {row.path} is indexed but missing on disk")
+    return _stream(request, path, file_svc.etag(row), row.path.rsplit("/", 1)[-1])
+
+
+@router.get(
+    f"{P}/files/{{file_id}}/series.nii.gz",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
+)
+def dicom_series(file_id: int, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
+    """The DICOM series that this file belongs to, as one NIfTI volume (converted once, then cached)."""
+    row = file_svc.get_file(db, access, file_id)
+    path, tag, _count = dicomseries.series_volume(db, access, state.layout, row)
+    return _stream(request, path, tag, "series.nii.gz")
+
+
+@router.post("/viewer/urlcall", response_model=UrlCallOut)
+def url_call(
+    body: UrlCallIn,
+    request: Request,
+    response: Response,
+    db: DB,
+    state: State,
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+) -> UrlCallOut:
+    """Authenticate a URL call by its token (starting a web session) and check the case it opens."""
+    call = urlcall.parse(body.call)
+    if call.token:
+        user = urlcall.authenticate(db, call)
+        actor = Actor.of(user)
+        hours = state.settings.session_hours
+        session = accounts.create_token(db, user, "url call", kind="session", lifetime=dt.timedelta(hours=hours))
+        audit.record(db, actor, "auth.urlcall", project=body.project)
+        response.set_cookie(
+            COOKIE,
+            session.secret,
+            max_age=int(hours * 3600),
+            httponly=True,
+            samesite="lax",
+            secure=state.settings.cookie_secure,
+            path="/",
+        )
+    access = viewer_access(db, None, body.project) if actor is None else project_access(db, actor, body.project)
+    case = urlcall.open_case(db, access, call)
+    db.commit()
+    return UrlCallOut(
+        project=access.project.name,
+        username=access.actor.username,
+        pid=case.pid,
+        sid=case.sid,
+        preset=case.preset,
+        selmode=call.selmode,
+    )

@@ -1,0 +1,249 @@
+"""Autoloader presets: which files of a case load into which viewports, and how they look.
+
+A preset has a level (``patient``, ``study`` or ``either``), a main viewport, an optional layout and
+loader entries. Each entry has a file pattern in the backend selection language (``t1_mprage/*.nii``,
+``tag:brainmask``), the viewport IDs it loads into, an enabled flag and an intent (background or overlay,
+colormap, colour limits, opacity, 4D frame). :func:`resolve` finds each entry's files for one case.
+Presets are validated when they are built, so an invalid one is never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nora.archive.models import File, FileTag, JsonDocument
+from nora.archive.selection import AbsolutePath, SelectionHit, parse_file_selectors, resolve_selection
+from nora.archive.services import audit, nodes
+from nora.archive.services.access import Access
+from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nora.core.ids import check_name
+from nora.viewer import documents
+from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
+
+_COLORMAP = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
+MAX_LOADERS = 64
+
+
+class Intent(BaseModel):
+    """How a loaded object is shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["background", "overlay", "3d"] = "background"
+    colormap: str | None = None
+    cal_min: float | None = None
+    cal_max: float | None = None
+    opacity: float | None = Field(default=None, ge=0.0, le=1.0)
+    frame: int | None = Field(default=None, ge=0, le=100_000)
+    slice: SliceName | None = None
+    outline: bool | None = None
+
+    @field_validator("colormap")
+    @classmethod
+    def _colormap(cls, value: str | None) -> str | None:
+        if value is not None and not _COLORMAP.match(value):
+            raise ValueError("colormap names are 1-40 letters, digits, '_' or '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _limits(self) -> Intent:
+        if self.cal_min is not None and self.cal_max is not None and self.cal_min >= self.cal_max:
+            raise ValueError(f"cal_min ({self.cal_min}) must be below cal_max ({self.cal_max})")
+        return self
+
+
+class Loader(BaseModel):
+    """One entry: a file pattern, the viewports it loads into, whether it runs, and its intent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(min_length=1, max_length=500)
+    viewports: list[int] = Field(default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS)
+    enabled: bool = True
+    intent: Intent = Field(default_factory=Intent)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            selectors = parse_file_selectors(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+        if selectors.info:
+            raise ValueError("an autoloader pattern selects files; '[info]' is not allowed")
+        if any(isinstance(t, AbsolutePath) for t in selectors.terms):
+            raise ValueError("an autoloader pattern is relative to the case; 'ABS:' paths are not allowed")
+        return value
+
+    @field_validator("viewports")
+    @classmethod
+    def _viewports(cls, value: list[int]) -> list[int]:
+        bad = [v for v in value if not 0 <= v < MAX_VIEWPORTS]
+        if bad:
+            raise ValueError(f"viewport IDs are 0-{MAX_VIEWPORTS - 1}, not {bad}")
+        return sorted(set(value))
+
+
+class Autoloader(BaseModel):
+    """A whole preset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["patient", "study", "either"] = "either"
+    main_viewport: int = Field(default=0, ge=0, lt=MAX_VIEWPORTS)
+    enabled: bool = True
+    layout: LayoutName | None = None
+    loaders: list[Loader] = Field(default_factory=list, max_length=MAX_LOADERS)
+
+    @model_validator(mode="after")
+    def _fits_layout(self) -> Autoloader:
+        if self.layout is None:
+            return self
+        count = VIEWPORTS[self.layout]
+        for i, loader in enumerate(self.loaders):
+            missing = [v for v in loader.viewports if v >= count]
+            if missing:
+                raise ValueError(
+                    f"loader {i + 1} names viewport(s) {missing}; layout {self.layout!r} has 0-{count - 1}"
+                )
+        if self.main_viewport >= count:
+            raise ValueError(f"main viewport {self.main_viewport} does not exist in layout {self.layout!r}")
+        return self
+
+
+def validate(raw: object) -> Autoloader:
+    """An :class:`Autoloader` from JSON data, or :class:`InvalidInput` naming every problem."""
+    try:
+        return Autoloader.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'preset'}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"invalid autoloader preset: {problems}") from None
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    shared: bool
+    owner: str
+    mine: bool
+    definition: Autoloader
+
+
+def list_presets(session: Session, access: Access) -> list[Preset]:
+    docs = documents.visible(session, access, documents.AUTOLOADER)
+    owners = documents.owner_names(session, docs)
+    out = []
+    for d in docs:
+        try:
+            definition = validate(d.content)
+        except InvalidInput:
+            continue  # a preset stored by an older version that no longer validates is not offered
+        owner = owners.get(d.owner_id or -1, "")
+        out.append(Preset(d.name, d.shared, owner, d.owner_id == access.actor.user_id, definition))
+    return out
+
+
+def get_preset(session: Session, access: Access, name: str) -> Preset:
+    """The caller's own preset of that name, else the shared one."""
+    for shared in (False, True):
+        doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)
+        if doc is not None:
+            owner = documents.owner_names(session, [doc]).get(doc.owner_id or -1, "")
+            return Preset(doc.name, doc.shared, owner, doc.owner_id == access.actor.user_id, validate(doc.content))
+    raise NotFound(f"autoloader preset {name!r} does not exist in project {access.project.name!r}")
+
+
+def save_preset(session: Session, access: Access, name: str, definition: Autoloader, *, shared: bool) -> Preset:
+    """Create or overwrite a preset. Personal presets need read access; shared ones need write access,
+    and only their owner or a project admin may overwrite them."""
+    check_name(name, "autoloader preset name")
+    if access.actor.user_id is None:
+        raise Forbidden("guests cannot save autoloader presets")
+    if shared:
+        access.require_write()
+    doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)
+    if doc is None:
+        doc = JsonDocument(
+            project_id=access.project.id, owner_id=access.actor.user_id, kind=documents.AUTOLOADER, name=name
+        )
+        session.add(doc)
+    elif shared and doc.owner_id != access.actor.user_id and not access.is_project_admin:
+        raise Conflict(f"the shared preset {name!r} belongs to someone else; choose another name")
+    doc.shared = shared
+    doc.content = definition.model_dump(mode="json")
+    documents.touch(doc)
+    session.flush()
+    audit.record(session, access.actor, "autoloader.save", project=access.project.name, target=name, shared=shared)
+    return Preset(name, shared, access.actor.username, True, definition)
+
+
+def delete_preset(session: Session, access: Access, name: str, *, shared: bool) -> None:
+    doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)
+    if doc is None:
+        raise NotFound(f"autoloader preset {name!r} does not exist in project {access.project.name!r}")
+    if shared:
+        access.require_write()
+        if doc.owner_id != access.actor.user_id and not access.is_project_admin:
+            raise Forbidden(f"only the owner or a project admin may delete the shared preset {name!r}")
+    session.delete(doc)
+    audit.record(session, access.actor, "autoloader.delete", project=access.project.name, target=name, shared=shared)
+
+
+@dataclass(frozen=True)
+class LoaderHits:
+    index: int
+    loader: Loader
+    hits: list[SelectionHit]
+
+
+def subject_selector(level: str, pid: str, sid: str | None) -> str:
+    """The subject part that confines a preset to one case (patient- or study-wide)."""
+    if level == "study" and not sid:
+        raise InvalidInput("this autoloader works at study level: choose a study, not only a patient")
+    if level == "patient" or not sid:
+        return f"PIDLIST:{pid}"
+    return f"PSIDLIST:{pid}#{sid}"
+
+
+def resolve(session: Session, access: Access, definition: Autoloader, pid: str, sid: str | None) -> list[LoaderHits]:
+    """Each enabled loader's files for the case ``pid`` (and ``sid``), in the selection's order."""
+    if sid:
+        nodes.get_study(session, access, pid, sid)
+    else:
+        nodes.get_patient(session, access, pid)
+    subject = subject_selector(definition.level, pid, sid)
+    out = []
+    for i, loader in enumerate(definition.loaders):
+        if loader.enabled:
+            out.append(LoaderHits(i, loader, resolve_selection(session, access.project.id, subject, loader.pattern)))
+    return out
+
+
+SnapshotMode = Literal["smart", "strict", "tag"]
+_DIGITS = re.compile(r"\d+")
+
+
+def _smart(path: str) -> str:
+    """Keep the folder, generalise numbers in the file name (series numbers differ between cases)."""
+    folder, _, name = path.rpartition("/")
+    return (f"{folder}/" if folder else "") + _DIGITS.sub("*", name)
+
+
+def snapshot_pattern(session: Session, access: Access, file_id: int, mode: SnapshotMode) -> str:
+    """A pattern for the file ``file_id``: exact (strict), generalised (smart) or by its first tag (tag)."""
+    row = session.get(File, file_id)
+    if row is None or row.project_id != access.project.id:
+        raise NotFound(f"file {file_id} not found in project {access.project.name!r}")
+    if mode == "strict":
+        return row.path
+    if mode == "tag":
+        tag = session.scalars(select(FileTag.tag).where(FileTag.file_id == row.id).order_by(FileTag.tag)).first()
+        if tag is not None:
+            return f"tag:{tag}"
+    return _smart(row.path)

@@ -1,0 +1,144 @@
+"""Autoloader presets: validation, personal and shared storage, resolving a case, snapshots."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from nibabel.testing import data_path
+
+from nora.archive.services import nodes, tags
+from nora.archive.services.access import SYSTEM, project_access
+from nora.archive.services.files import Upload, store_uploads
+from nora.core.errors import InvalidInput
+from nora.viewer import autoloaders
+from tests.unit.api.conftest import Env
+
+P = "/api/projects/P1/viewer"
+NIFTI = (Path(data_path) / "anatomical.nii").read_bytes()
+
+
+def _add_studies(env: Env) -> None:
+    """Two more studies with differently numbered T1 files and a tagged mask, as real projects have."""
+    with env.sessions() as s:  # type: ignore[operator]
+        access = project_access(s, SYSTEM, "P1")
+        for pid, sid, series in (("PAT2", "20240202", 7), ("PAT3", "20240303", 11)):
+            patient = nodes.create_patient(s, access, env.layout, pid)
+            study = nodes.create_study(s, access, env.layout, patient, sid)
+            rows = store_uploads(
+                s,
+                access,
+                env.layout,
+                patient,
+                study,
+                [Upload(f"t1_mprage/s{series:03d}.nii", io.BytesIO(NIFTI)), Upload("seg/mask.nii", io.BytesIO(NIFTI))],
+            )
+            tags.change_file_tags(s, access, [r.id for r in rows if r.path.startswith("seg/")], add=["brainmask"])
+        s.commit()
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ({"loaders": [{"pattern": "t1* NTH(x)"}]}, "NTH"),
+        ({"loaders": [{"pattern": "[info]"}]}, "[info]"),
+        ({"loaders": [{"pattern": "ABS:/etc/passwd"}]}, "ABS:"),
+        ({"loaders": [{"pattern": "x", "viewports": [99]}]}, "viewport IDs"),
+        ({"layout": "1x2", "loaders": [{"pattern": "x", "viewports": [3]}]}, "names viewport"),
+        ({"loaders": [{"pattern": "x", "intent": {"cal_min": 5, "cal_max": 1}}]}, "cal_min"),
+        ({"loaders": [{"pattern": "x", "intent": {"colormap": "../evil"}}]}, "colormap"),
+        ({"level": "series"}, "level"),
+        ({"unknown": 1}, "unknown"),
+    ],
+)
+def test_invalid_presets_are_refused_with_the_reason(raw: dict[str, object], words: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        autoloaders.validate(raw)
+    assert words in info.value.message
+
+
+def test_subject_selector_follows_the_level() -> None:
+    assert autoloaders.subject_selector("study", "P", "S") == "PSIDLIST:P#S"
+    assert autoloaders.subject_selector("patient", "P", "S") == "PIDLIST:P"
+    assert autoloaders.subject_selector("either", "P", None) == "PIDLIST:P"
+    with pytest.raises(InvalidInput):
+        autoloaders.subject_selector("study", "P", None)
+
+
+def test_personal_and_shared_presets(env: Env) -> None:
+    preset = {"layout": "1x2", "loaders": [{"pattern": "t1_mprage/*.nii", "viewports": [0, 1]}]}
+    user = env.client("user")
+    assert user.put(f"{P}/autoloaders/qc", json=preset).status_code == 200
+    assert user.put(f"{P}/autoloaders/team?shared=true", json=preset).status_code == 200
+    reader = env.client("readonly")
+    names = {(p["name"], p["shared"]) for p in reader.get(f"{P}/autoloaders").json()}
+    assert names == {("team", True)}, "a personal preset is its owner's only"
+    r = reader.put(f"{P}/autoloaders/team2?shared=true", json=preset)
+    assert r.status_code == 403 and "read-only" in r.json()["detail"]
+    assert reader.put(f"{P}/autoloaders/team?shared=false", json=preset).status_code == 200
+    mine = [p for p in reader.get(f"{P}/autoloaders").json() if p["mine"]]
+    assert [p["name"] for p in mine] == ["team"]
+    # someone else's shared preset cannot be overwritten or deleted by a plain user
+    r = env.client("projadmin").put(f"{P}/autoloaders/team?shared=true", json={"loaders": []})
+    assert r.status_code == 200, "project admins may overwrite shared presets"
+    r = env.client("user").delete(f"{P}/autoloaders/team?shared=true")
+    assert r.status_code == 204
+    assert env.client("user").delete(f"{P}/autoloaders/team?shared=true").status_code == 404
+
+
+def test_bad_bodies_store_nothing(env: Env) -> None:
+    user = env.client("user")
+    r = user.put(f"{P}/autoloaders/bad", json={"loaders": [{"pattern": "tag:"}]})
+    assert r.status_code in (400, 422) and r.json()["detail"]
+    r = user.put(f"{P}/autoloaders/bad name!", json={"loaders": []})
+    assert r.status_code == 400 and "preset name" in r.json()["detail"]
+    assert user.get(f"{P}/autoloaders").json() == []
+
+
+def test_resolve_walks_cases_and_reports_missing_files(env: Env) -> None:
+    _add_studies(env)
+    definition = {
+        "level": "study",
+        "layout": "1x2",
+        "loaders": [
+            {"pattern": "t1_mprage/*.nii", "viewports": [0]},
+            {"pattern": "tag:brainmask", "viewports": [0, 1], "intent": {"role": "overlay", "colormap": "red"}},
+            {"pattern": "never/*.nii", "viewports": [1]},
+            {"pattern": "t1_mprage/*.nii", "viewports": [1], "enabled": False},
+        ],
+    }
+    user = env.client("user")
+    got = {}
+    for pid, sid in (("PAT1", "20240101"), ("PAT2", "20240202"), ("PAT3", "20240303")):
+        r = user.post(f"{P}/autoload", json={"definition": definition, "pid": pid, "sid": sid})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert [lf["index"] for lf in body["loaders"]] == [0, 1, 2], "disabled loaders do not run"
+        got[pid] = [[f["path"] for f in lf["files"]] for lf in body["loaders"]]
+        assert all(f["pid"] == pid and f["sid"] == sid for lf in body["loaders"] for f in lf["files"])
+    assert got["PAT1"] == [["t1_mprage/s002.nii"], [], []]
+    assert got["PAT2"] == [["t1_mprage/s007.nii"], ["seg/mask.nii"], []]
+    assert got["PAT3"] == [["t1_mprage/s011.nii"], ["seg/mask.nii"], []]
+    r = user.post(f"{P}/autoload", json={"definition": definition, "pid": "NOPE", "sid": "1"})
+    assert r.status_code == 404 and "NOPE" in r.json()["detail"]
+    r = user.post(f"{P}/autoload", json={"definition": definition, "pid": "PAT1"})
+    assert r.status_code == 400 and "study level" in r.json()["detail"]
+
+
+def test_snapshot_modes(env: Env) -> None:
+    _add_studies(env)
+    user = env.client("user")
+    files = user.get("/api/projects/P1/patients/PAT2/studies/20240202/files").json()
+    ids = [f["id"] for f in sorted(files, key=lambda f: f["path"])]  # seg/mask.nii, t1_mprage/s007.nii
+
+    def snap(mode: str) -> list[str]:
+        r = user.post(f"{P}/autoloaders/snapshot", json={"mode": mode, "file_ids": ids})
+        assert r.status_code == 200, r.text
+        return list(r.json())
+
+    assert snap("strict") == ["seg/mask.nii", "t1_mprage/s007.nii"]
+    assert snap("smart") == ["seg/mask.nii", "t1_mprage/s*.nii"]
+    assert snap("tag") == ["tag:brainmask", "t1_mprage/s*.nii"]
+    r = user.post(f"{P}/autoloaders/snapshot", json={"mode": "smart", "file_ids": [999999]})
+    assert r.status_code == 404
