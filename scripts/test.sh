@@ -19,5 +19,6 @@ step "frontend: typecheck and unit tests"
 (cd frontend && npm run -s typecheck && npm test --silent)
 step "benchmark smoke run"
 python benchmarks/selection.py --engine sqlite --scale 0.002 >/dev/null
+python benchmarks/import.py --slices 40 >/dev/null
 step "pytest"
 pytest -q -p no:cacheprovider "$@"

@@ -7,6 +7,7 @@ import { ErrorBanner } from "./components/ErrorBanner";
 import { Desktop } from "./components/Desktop";
 import { LoginPage } from "./components/LoginPage";
 import { ErrorsProvider, useErrors } from "./state/errors";
+import { runAddress } from "./viewer/address";
 
 type Session = { state: "checking" } | { state: "out" } | { state: "in"; me: Me };
 
@@ -31,8 +32,9 @@ function Session(props: { session: Session; setSession: (s: Session) => void }) 
 
   useEffect(() => {
     if (session.state !== "checking") return;
-    auth
-      .me()
+    // A URL call's token logs in first; a shared link or URL call then opens its case in the desktop.
+    runAddress(report)
+      .then(() => auth.me())
       .then((me) => setSession({ state: "in", me }))
       .catch((err: unknown) => {
         // Not being logged in yet is the normal start, not an error to show.

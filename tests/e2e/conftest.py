@@ -28,8 +28,14 @@ from tests.support.pgcluster import free_port
 
 CHROMIUM = os.environ.get("NORA_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
-    "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
     "--no-first-run",
 ]
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend" / "dist" / "index.html"
@@ -49,16 +55,28 @@ def _fill_big_project(db_url: str, layout: Layout, n: int = 10_000) -> None:
     with factory() as s:
         project = projects.create_project(s, SYSTEM, layout, "BIG", "10,000 studies")
         s.flush()
-        s.execute(insert(Patient), [
-            {"project_id": project.id, "pid": f"P{i:05d}", "pid_lc": f"p{i:05d}", "name": f"Name{i}"}
-            for i in range(n)
-        ])
+        s.execute(
+            insert(Patient),
+            [
+                {"project_id": project.id, "pid": f"P{i:05d}", "pid_lc": f"p{i:05d}", "name": f"Name{i}"}
+                for i in range(n)
+            ],
+        )
         ids = dict(s.query(Patient.pid, Patient.id).filter(Patient.project_id == project.id).all())
-        s.execute(insert(Study), [
-            {"project_id": project.id, "patient_id": ids[f"P{i:05d}"], "sid": "S1", "sid_lc": "s1",
-             "description": "ct head" if i % 3 else "mr brain", "modality": "CT" if i % 3 else "MR"}
-            for i in range(n)
-        ])
+        s.execute(
+            insert(Study),
+            [
+                {
+                    "project_id": project.id,
+                    "patient_id": ids[f"P{i:05d}"],
+                    "sid": "S1",
+                    "sid_lc": "s1",
+                    "description": "ct head" if i % 3 else "mr brain",
+                    "modality": "CT" if i % 3 else "MR",
+                }
+                for i in range(n)
+            ],
+        )
         s.commit()
 
 
@@ -83,8 +101,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     env = {**os.environ, "NORA_HOME": str(home), "NORA_DATABASE_URL": db_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "nora.api.server:app_factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "nora.api.server:app_factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     url = f"http://127.0.0.1:{port}"

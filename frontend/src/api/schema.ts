@@ -11,6 +11,48 @@ export interface AuditOut {
   detail: Record<string, unknown>;
 }
 
+export interface AutoloadIn {
+  definition: Autoloader;
+  pid: string;
+  sid?: string | null;
+}
+
+export interface AutoloadOut {
+  pid: string;
+  sid: string | null;
+  main_viewport: number;
+  layout: string | null;
+  loaders: LoaderFiles[];
+}
+
+export interface Autoloader {
+  level?: "patient" | "study" | "either";
+  main_viewport?: number;
+  enabled?: boolean;
+  layout?: "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic" | null;
+  loaders?: Loader[];
+}
+
+export interface Body_import_native_upload_api_projects__project__import_native_post {
+  file: string[];
+}
+
+export interface Body_import_upload_api_projects__project__import_post {
+  file: string;
+  patients_id?: string | null;
+  studies_id?: string | null;
+  pattern?: string | null;
+  extrafiles_filter?: string | null;
+  addtag_study?: string | null;
+  addtag_patient?: string | null;
+  keep_originals?: boolean | null;
+}
+
+export interface Body_legacy_import_api_import_post {
+  call: string;
+  thefile: string;
+}
+
 export interface Body_upload_patient_files_api_projects__project__patients__pid__files_post {
   file: string[];
   folder?: string;
@@ -21,6 +63,12 @@ export interface Body_upload_study_files_api_projects__project__patients__pid__s
   file: string[];
   folder?: string;
   overwrite?: boolean;
+}
+
+export interface CatalogOut {
+  executor: string;
+  jobs: (Record<string, unknown>)[];
+  queues: QueueOut[];
 }
 
 export interface FileOut {
@@ -43,8 +91,133 @@ export interface FilePage {
   items: FileOut[];
 }
 
+export interface FindIn {
+  level?: string;
+  patient_name?: string;
+  patient_id?: string;
+  birth_date?: string;
+  study_date?: string;
+  modality?: string;
+  study_description?: string;
+  accession_number?: string;
+  study_uid?: string;
+}
+
 export interface HTTPValidationError {
   detail?: ValidationError[];
+}
+
+export interface ImportJobOut {
+  id: number;
+  name: string;
+  state: string;
+  progress: number;
+  message: string;
+  created_at: unknown;
+  updated_at: unknown;
+  pid?: string | null;
+  sid?: string | null;
+  report?: Record<string, unknown> | null;
+}
+
+export interface Intent {
+  role?: "background" | "overlay" | "3d";
+  colormap?: string | null;
+  cal_min?: number | null;
+  cal_max?: number | null;
+  opacity?: number | null;
+  frame?: number | null;
+  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | null;
+  outline?: boolean | null;
+}
+
+export interface ItemState {
+  role?: "background" | "overlay" | "3d";
+  colormap?: string | null;
+  cal_min?: number | null;
+  cal_max?: number | null;
+  opacity?: number | null;
+  frame?: number | null;
+  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | null;
+  outline?: boolean | null;
+  file_id: number;
+  name?: string;
+  kind?: "volume" | "mesh" | "tract";
+  visible?: boolean;
+  series?: boolean;
+}
+
+export interface JobDetail {
+  id: number;
+  batch_id: number | null;
+  batch: string;
+  psid: string;
+  name: string;
+  state: string;
+  phase: string;
+  queue: string;
+  executor: string;
+  step: number;
+  message: string;
+  exit_code: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  spec: Record<string, unknown>;
+  error: Record<string, unknown> | null;
+}
+
+export interface JobIds {
+  ids: number[];
+}
+
+export interface JobOut {
+  id: number;
+  batch_id: number | null;
+  batch: string;
+  psid: string;
+  name: string;
+  state: string;
+  phase: string;
+  queue: string;
+  executor: string;
+  step: number;
+  message: string;
+  exit_code: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface LaunchIn {
+  batch?: Record<string, unknown> | null;
+  batch_name?: string;
+  rows?: string[];
+  select?: string;
+  queue?: string | null;
+}
+
+export interface LaunchOut {
+  batch_id: number;
+  name: string;
+  queue: string;
+  executor: string;
+  jobs: number;
+  errors: JobOut[];
+}
+
+export interface Loader {
+  pattern: string;
+  viewports?: number[];
+  enabled?: boolean;
+  intent?: Intent;
+}
+
+export interface LoaderFiles {
+  index: number;
+  viewports: number[];
+  intent: Intent;
+  files: FileOut[];
 }
 
 export interface LoginIn {
@@ -61,6 +234,45 @@ export interface NodeOut {
   pid: string;
   sid?: string | null;
   created?: boolean;
+}
+
+export interface PacsNodeOut {
+  name: string;
+  ae_title: string;
+  host: string;
+  port: number;
+  description: string;
+  retrieve: string;
+  can_query: boolean;
+  can_send: boolean;
+}
+
+export interface PacsSeriesRow {
+  StudyInstanceUID?: string;
+  SeriesInstanceUID?: string;
+  Modality?: string;
+  SeriesNumber?: number | null;
+  SeriesDescription?: string;
+  SeriesDate?: string;
+  NumberOfSeriesRelatedInstances?: number | null;
+}
+
+export interface PacsStudyRow {
+  PatientName?: string;
+  PatientID?: string;
+  PatientBirthDate?: string;
+  PatientSex?: string;
+  StudyInstanceUID?: string;
+  StudyDate?: string;
+  StudyTime?: string;
+  StudyDescription?: string;
+  AccessionNumber?: string;
+  StudyID?: string;
+  ModalitiesInStudy?: string[];
+  NumberOfStudyRelatedSeries?: number | null;
+  NumberOfStudyRelatedInstances?: number | null;
+  NumberOfPatientRelatedStudies?: number | null;
+  series?: PacsSeriesRow[];
 }
 
 export interface PatientIn {
@@ -86,6 +298,14 @@ export interface PatientRow {
   sex: string;
   ptags: string[];
   n_studies: number;
+}
+
+export interface PresetOut {
+  name: string;
+  shared: boolean;
+  owner: string;
+  mine: boolean;
+  definition: Autoloader;
 }
 
 export interface ProjectIn {
@@ -114,6 +334,36 @@ export interface ProjectPatch {
   settings?: Record<string, unknown> | null;
 }
 
+export interface QueueOut {
+  name: string;
+  partition: string;
+  params: string;
+  allowed: boolean;
+  default: boolean;
+}
+
+export interface RetrieveIn {
+  project: string;
+  items: RetrieveItemIn[];
+  method?: string | null;
+}
+
+export interface RetrieveItemIn {
+  study_uid: string;
+  series_uids?: string[];
+}
+
+export interface RetrieveJobOut {
+  id: number;
+  state: string;
+  progress: number;
+  message: string;
+  pacs: string;
+  import_job?: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface RightIn {
   role?: string;
   readonly?: boolean;
@@ -130,6 +380,59 @@ export interface RightOut {
   deanonym?: boolean;
   username: string;
   scope: string;
+}
+
+export interface RuleList {
+  rules: (Record<string, unknown>)[];
+}
+
+export interface SavedBatch {
+  name: string;
+  owner: boolean;
+  shared: boolean;
+  content: Record<string, unknown>;
+  updated_at: string;
+}
+
+export interface SavedBatchIn {
+  content: Record<string, unknown>;
+  shared?: boolean;
+}
+
+export interface ScriptRowsIn {
+  script: string;
+}
+
+export interface SendIn {
+  project: string;
+  pid: string;
+  sid: string;
+}
+
+export interface SendOut {
+  sent: number;
+  failed: number;
+  warning: number;
+}
+
+export interface SharedIn {
+  state: ViewerState;
+  title?: string;
+}
+
+export interface SharedOut {
+  link: string;
+  project: string;
+  title: string;
+  owner: string;
+  url: string;
+  state: ViewerState;
+  missing: number[];
+}
+
+export interface SnapshotIn {
+  mode?: "smart" | "strict" | "tag";
+  file_ids: number[];
 }
 
 export interface StudyIn {
@@ -195,6 +498,20 @@ export interface TokenOut {
   last_used_at: string | null;
 }
 
+export interface UrlCallIn {
+  project: string;
+  call: string | Record<string, unknown>;
+}
+
+export interface UrlCallOut {
+  project: string;
+  username: string;
+  pid: string | null;
+  sid: string | null;
+  preset: string | null;
+  selmode: string | null;
+}
+
 export interface UserIn {
   username: string;
   password: string;
@@ -218,4 +535,21 @@ export interface ValidationError {
   type: string;
   input?: unknown;
   ctx?: Record<string, unknown>;
+}
+
+export interface ViewerState {
+  layout?: "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic";
+  crosshair_mm?: unknown[] | null;
+  viewports?: ViewportState[];
+  pid?: string | null;
+  sid?: string | null;
+}
+
+export interface ViewportState {
+  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar";
+  items?: ItemState[];
+  zoom?: number;
+  pan?: unknown[];
+  azimuth?: number | null;
+  elevation?: number | null;
 }

@@ -10,6 +10,9 @@ import { nextSort } from "../lib/query";
 import { chooseProject, LAST_PROJECT_KEY, loadSetting, saveSetting } from "../lib/storage";
 import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
 import { useErrors } from "../state/errors";
+import { Processing } from "../processing/Processing";
+import { Importing } from "../importing/Importing";
+import { Pacs } from "../pacs/Pacs";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
 import { useStudyPages } from "../state/useStudyPages";
@@ -19,6 +22,8 @@ import { Layout } from "./Layout";
 import { StudyTable, type Selection } from "./StudyTable";
 import { TagDialog } from "./TagDialog";
 import { TopBar } from "./TopBar";
+import { pending as pendingCase } from "../viewer/bus";
+import { Viewer } from "../viewer/Viewer";
 
 const FILTER_DEBOUNCE_MS = 250;
 const READONLY_TITLE = "You have read-only rights in this project";
@@ -54,7 +59,9 @@ export function Desktop(props: { me: Me; onLogout: () => void }) {
       .list()
       .then((list) => {
         setProjectList(list);
-        setProjectName(chooseProject(list.map((p) => p.name), loadSetting(LAST_PROJECT_KEY)));
+        const want = pendingCase?.project; // a URL call or shared link names its project
+        setProjectName(chooseProject(list.map((p) => p.name), want ?? loadSetting(LAST_PROJECT_KEY)));
+        if (want && pendingCase?.pid) setSelection({ pid: pendingCase.pid, sid: pendingCase.sid ?? "", index: -1 });
       })
       .catch((err: unknown) => {
         setProjectList([]);
@@ -80,6 +87,14 @@ export function Desktop(props: { me: Me; onLogout: () => void }) {
   const onFilter = useCallback((param: FilterParam, value: string) => {
     setFilters((f) => ({ ...f, [param]: value }));
   }, []);
+
+  /** Arrow up/down in the viewer: the previous / next row of the filtered table. */
+  function stepCase(delta: number) {
+    const index = (selection?.index ?? -1) + delta;
+    const row = index >= 0 ? pages.row(index) : undefined;
+    if (row) setSelection({ pid: row.pid, sid: row.sid, index });
+    else if (index >= 0) pages.ensureRange(index, index);
+  }
 
   const onSelect = useCallback((index: number, row: StudyRow) => {
     setSelection({ pid: row.pid, sid: row.sid, index });
@@ -216,16 +231,11 @@ export function Desktop(props: { me: Me; onLogout: () => void }) {
           )
         }
         files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} />}
-        viewer={
-          <section className="viewer-placeholder" aria-label="Viewer" data-testid="viewer">
-            <div className="panel-title">Viewer</div>
-            <div className="viewer-empty">
-              <div>Viewer</div>
-              <div className="muted">Image viewing arrives here in a later version.</div>
-            </div>
-          </section>
-        }
+        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} />}
       />
+      <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} />
+      <Importing project={projectName} onImported={pages.reload} />
+      <Pacs projects={projectList?.map((p) => p.name) ?? []} project={projectName} onPulled={pages.reload} />
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
     </div>

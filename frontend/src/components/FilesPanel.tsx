@@ -3,6 +3,7 @@ import { useState, type MouseEvent } from "react";
 import type { ArchiveFile } from "../api/types";
 import { formatSize, headerDims, headerVoxel } from "../lib/format";
 import type { StudyFiles } from "../state/useStudyFiles";
+import { endDrag, openFile, startDrag } from "../viewer/bus";
 
 export function FilesPanel(props: {
   study: { pid: string; sid: string } | null;
@@ -58,6 +59,11 @@ export function FilesPanel(props: {
                   data-file-id={file.id}
                   className={selected === file.id ? "selected" : ""}
                   onClick={() => setSelected(file.id)}
+                  draggable
+                  onDragStart={(e) => startDrag(file, e.dataTransfer)}
+                  onDragEnd={endDrag}
+                  onDoubleClick={() => openFile(file)}
+                  title="double-click: show in the next free viewport; drag: drop into a viewport"
                   onContextMenu={(e) => onContextMenu(e, file)}
                 >
                   <td className="path" title={file.path}>

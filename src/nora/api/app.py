@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 import nora
 from nora.api import errors
 from nora.api.deps import AppState
-from nora.api.routes import admin, auth, files, projects, table, tags
+from nora.api.routes import admin, auth, files, importing, jobs, pacs, projects, table, tags, viewer
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.storage import Layout
 from nora.core.settings import Settings
@@ -36,7 +36,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, projects, table, files, tags, admin):
+    for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs):
         api.include_router(module.router)
 
     @api.get("/health", tags=["system"])
@@ -44,6 +44,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         return {"status": "ok", "version": nora.__version__}
 
     app.include_router(api)
+    jobs.install(app)  # processing settings, and the daemon running in the server's lifespan
     _frontend(app, frontend_dist or FRONTEND_DIST)
     return app
 

@@ -19,6 +19,7 @@ STATUS = {
     "conflict": 409,
     "unauthenticated": 401,
     "forbidden": 403,
+    "unavailable": 502,
     "error": 500,
 }
 

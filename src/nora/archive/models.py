@@ -213,6 +213,19 @@ class Job(Base):
     log_path: Mapped[str] = mapped_column(String(1024), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # processing (migration 0004_processing): where and how the job runs; "x" in ``state`` = dismissed error
+    #: position in its batch (jobs of one subject run in this order) and the subject's index in the batch
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    chain: Mapped[int] = mapped_column(Integer, default=0)
+    #: finer than ``state``: queued, submitting, submitted, running, finishing, done, error
+    phase: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    executor: Mapped[str] = mapped_column(String(16), default="")
+    queue: Mapped[str] = mapped_column(String(64), default="")
+    external_id: Mapped[str] = mapped_column(String(64), default="")
+    job_dir: Mapped[str] = mapped_column(String(1024), default="")
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class JsonDocument(Base):

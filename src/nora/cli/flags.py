@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from nora.archive.services.access import Actor
-from nora.cli import admin, commands
+from nora.cli import admin, commands, dicomnode, importing, processing
 from nora.cli.context import Context, NoraParser, common_options, resolve_actor, write
 from nora.core.errors import InvalidInput
 from nora.core.settings import Settings
@@ -22,8 +22,9 @@ Handler = Callable[[Context, Session, Actor, argparse.Namespace], str]
 DESCRIPTION = """\
 NORA backend command line. Most commands work on a project (-p NAME, default NORA_PROJECT).
 Selectors: -s SUBJECT FILES, e.g. -s '10*' 'ROIS/mask*.nii.gz' or -s 'stag:baseline' 'T1.nii.gz META/*.json'.
-Server side: 'nora init', 'nora demo', 'nora serve' (see 'nora init --help').
-Exit codes: 2 invalid input, 3 not found, 4 not allowed, 5 conflict, 1 other errors, 70 unexpected errors."""
+Server side: 'nora init', 'nora demo', 'nora serve', 'nora dicom-node' (see 'nora init --help').
+Exit codes: 2 invalid input, 3 not found, 4 not allowed, 5 conflict, 6 peer (PACS) unavailable, 1 other errors,
+70 unexpected."""
 
 
 def build_parser() -> NoraParser:
@@ -63,6 +64,16 @@ def build_parser() -> NoraParser:
     o = p.add_argument_group("metadata")
     o.add_argument("--exportmeta", nargs=2, metavar=("SUBJECT", "FILES"), help="export JSON metadata as CSV")
     o.add_argument("--keys", metavar="KEYSET", help="with --exportmeta: keys such as '*.mask.volume' (default *)")
+    j = p.add_argument_group("processing (see docs/processing.md)")
+    j.add_argument("--launch", metavar="JSON", help="launch a batch: {batch|batch_name, rows|select, queue}")
+    j.add_argument("--launchfile", metavar="FILE", help="like --launch, the JSON read from FILE")
+    j.add_argument("--throwerror", action="store_true", help="with --launch: wait, exit 1 when a job failed")
+    # --handle_job_result (defined with the import options) also works with --launch: run and register
+    j.add_argument("--launch_autoexec", metavar="PSID", help="run the project's autoexecution rules on PID#SID")
+    importing.add_options(p)
+    p.add_argument_group("PACS (see docs/pacs.md)").add_argument(
+        "--dicomsend", nargs="+", metavar="NODE SUBJECT [FILES]", help="send the selected DICOM files to a PACS node"
+    )
     return p
 
 
@@ -81,6 +92,11 @@ ACTIONS: dict[str, Handler] = {
     "tagstats": commands.tag_stats,
     "exportmeta": commands.export_meta,
     "select": commands.select,
+    "import_": importing.run_import,
+    "launch": processing.launch_batch,
+    "launchfile": processing.launch_batch,
+    "launch_autoexec": processing.launch_autoexec,
+    "dicomsend": dicomnode.dicom_send,
 }
 #: modifier option → the actions it modifies
 MODIFIERS = {
@@ -93,15 +109,20 @@ MODIFIERS = {
     "byfilename": ("select",),
     "csv": ("sql",),
     "keys": ("exportmeta",),
+    **{m: ("import_",) for m in importing.MODIFIERS},
+    "throwerror": ("launch", "launchfile"),
+    "handle_job_result": ("import_", "launch", "launchfile"),
 }
 
 
 def _flag(dest: str) -> str:
-    return "--" + {"delete": "del"}.get(dest, dest)
+    return "--" + {"delete": "del", "import_": "import"}.get(dest, dest)
 
 
 def pick_action(args: argparse.Namespace) -> str:
     chosen = [a for a in ACTIONS if getattr(args, a) not in (None, False)]
+    if "import_" in chosen:  # with --import, --addtag_study/--addtag_patient TAG tag what is imported
+        chosen = [a for a in chosen if a not in ("addtag_study", "addtag_patient")]
     if len(chosen) > 1:
         raise InvalidInput(f"choose one action, not {' and '.join(_flag(a) for a in chosen)}")
     if not chosen:

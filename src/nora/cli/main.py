@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from nora.cli import admin, flags, server
+from nora.cli import admin, dicomnode, flags, processing, server
 from nora.core.errors import InvalidInput, NoraError
 from nora.core.settings import Settings
 
@@ -30,6 +30,7 @@ EXIT_CODES = {
     "unauthenticated": 4,
     "forbidden": 4,
     "conflict": 5,
+    "unavailable": 6,
 }
 EXIT_ERROR = 1
 EXIT_UNEXPECTED = 70
@@ -40,6 +41,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str], Settings], int]] = {
     "demo": server.run_demo,
     "serve": server.run_serve,
     "admin": admin.run,
+    "daemon": processing.run_daemon,
+    "dicom-node": dicomnode.run_dicom_node,
 }
 
 

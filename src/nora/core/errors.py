@@ -72,3 +72,9 @@ class Forbidden(NoraError):
     """The caller is known but lacks the right for this action."""
 
     kind = "forbidden"
+
+
+class Unavailable(NoraError):
+    """A remote peer (a PACS, a DICOM node) is down, refused us, or broke off the exchange."""
+
+    kind = "unavailable"

@@ -6,17 +6,50 @@ Nothing else in nora reads the environment.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+
+class DicomNodeSettings(BaseModel):
+    """One DICOM receive node (NORA's ``storescp`` entry): C-ECHO and C-STORE SCP on ``port``."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="logical node name (spool folder)")
+    ae_title: str = Field(pattern=r"^[ -~]{1,16}$", description="the node's AE title")
+    port: int = Field(ge=1, le=65535)
+    host: str = Field(default="0.0.0.0", description="interface to listen on")  # noqa: S104 - scanners connect
+    timeout: float = Field(default=15.0, gt=0, description="end-of-study timeout in seconds")
+    delete_after_import: bool = False
+    project: str = Field(default="", description="project that studies sent to ae_title are imported into")
+    #: called AE title → project; studies sent to these AE titles go to that project
+    routes: dict[str, str] = Field(default_factory=dict)
+    #: "store" imports what arrives; "move" only receives for PACS retrieve jobs; "both" does both
+    type: Literal["store", "move", "both"] = "store"
+
+
+class PacsSettings(BaseModel):
+    """A remote DICOM node (NORA's ``pacsquery`` / ``pacs`` entries) used for query, retrieve and send."""
+
+    ae_title: str = Field(pattern=r"^[ -~]{1,16}$")
+    host: str
+    port: int = Field(ge=1, le=65535)
+    #: our AE title towards this PACS (default: the first DICOM node's AE title, else NORA)
+    calling_ae: str = Field(default="", pattern=r"^[ -~]{0,16}$")
+    #: the DICOM node (by name) that receives C-MOVE results; empty: the first node of type move/both
+    move_node: str = ""
+    retrieve: Literal["move", "get"] = "move"
+    description: str = ""
+    #: seconds to wait for a response (C-FIND, C-MOVE) before giving up
+    max_wait: float = Field(default=60.0, gt=0)
 
 
 def _home_from_env() -> Path:
@@ -42,6 +75,12 @@ class Settings(BaseSettings):
     user: str = ""
     token: str = ""
     project: str = Field(default="", description="default project for the CLI (NORA's DPXproject)")
+    #: DICOM receive nodes (``[[dicom_nodes]]`` in nora.toml); started by ``nora dicom-node`` and ``nora serve``
+    dicom_nodes: list[DicomNodeSettings] = Field(default_factory=list)
+    #: whether ``nora serve`` runs the configured DICOM nodes in-process
+    dicom_nodes_in_serve: bool = True
+    #: remote PACS nodes by name (``[pacs.NAME]`` in nora.toml); rights PACSQUERY_<name> and PACS_<name>
+    pacs: dict[str, PacsSettings] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -57,6 +96,14 @@ class Settings(BaseSettings):
         if toml.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
         return tuple(sources)
+
+    @field_validator("pacs")
+    @classmethod
+    def _pacs_names(cls, value: dict[str, PacsSettings]) -> dict[str, PacsSettings]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
+                raise ValueError(f"PACS name {name!r}: use 1-32 letters, digits, '_' or '-'")
+        return value
 
     @field_validator("home")
     @classmethod

@@ -89,8 +89,17 @@ def test_exit_codes_are_mapped_in_one_place() -> None:
     assert exit_code(errors.NotFound("x")) == 3
     assert exit_code(errors.Forbidden("x")) == 4 == exit_code(errors.NotAuthenticated("x"))
     assert exit_code(errors.Conflict("x")) == 5
+    assert exit_code(errors.Unavailable("x")) == 6
     assert exit_code(errors.NoraError("x")) == 1
-    assert set(EXIT_CODES) == {"invalid", "too_large", "not_found", "unauthenticated", "forbidden", "conflict"}
+    assert set(EXIT_CODES) == {
+        "invalid",
+        "too_large",
+        "not_found",
+        "unauthenticated",
+        "forbidden",
+        "conflict",
+        "unavailable",
+    }
 
 
 def test_unexpected_errors_exit_70_and_show_the_traceback_only_with_debug(
