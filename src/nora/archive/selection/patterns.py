@@ -84,6 +84,8 @@ class matches(FunctionElement[bool]):  # noqa: N801 - used like a SQL function
     type = Boolean()
     name = "matches"
     inherit_cache = True
+    #: a comparison already: no "= 1" on engines without a boolean type (it would hide GLOB from the planner)
+    _is_implicitly_boolean = True
 
     def __init__(self, expr: ColumnElement[Any] | QueryableAttribute[Any], pattern: str, *, trailing: bool):
         like_value = bindparam(None, like_pattern(pattern, trailing=trailing), type_=String())
@@ -91,16 +93,46 @@ class matches(FunctionElement[bool]):  # noqa: N801 - used like a SQL function
         super().__init__(expr, like_value, glob_value)
 
 
+# the custom elements below render in parentheses: the compiler takes them for atoms inside AND / OR / NOT
+
+
 @compiles(matches)
 def _matches_like(element: matches, compiler: SQLCompiler, **kw: Any) -> str:
     expr, like_value, _ = element.clauses
-    return f"{compiler.process(expr, **kw)} LIKE {compiler.process(like_value, **kw)} ESCAPE '{ESCAPE}'"
+    return f"({compiler.process(expr, **kw)} LIKE {compiler.process(like_value, **kw)} ESCAPE '{ESCAPE}')"
 
 
 @compiles(matches, "sqlite")
 def _matches_glob(element: matches, compiler: SQLCompiler, **kw: Any) -> str:
     expr, _, glob_value = element.clauses
-    return f"{compiler.process(expr, **kw)} GLOB {compiler.process(glob_value, **kw)}"
+    return f"({compiler.process(expr, **kw)} GLOB {compiler.process(glob_value, **kw)})"
+
+
+class per_dialect(FunctionElement[bool]):  # noqa: N801 - used like a SQL function
+    """Renders the ``sqlite`` condition on SQLite and the ``default`` one elsewhere (for query plans)."""
+
+    type = Boolean()
+    name = "per_dialect"
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, *, sqlite: ColumnElement[bool], default: ColumnElement[bool]):
+        super().__init__(sqlite, default)
+
+
+@compiles(per_dialect)
+def _per_dialect_default(element: per_dialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(list(element.clauses)[1], **kw)})"
+
+
+@compiles(per_dialect, "sqlite")
+def _per_dialect_sqlite(element: per_dialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(list(element.clauses)[0], **kw)})"
+
+
+def has_literal_prefix(pattern: str) -> bool:
+    """True when the pattern starts with a literal character, so an index can narrow it to a range."""
+    return bool(pattern) and pattern[0] not in "*_"
 
 
 def like(expr: ColumnElement[Any] | QueryableAttribute[Any], pattern: str, *, trailing: bool) -> ColumnElement[bool]:
@@ -178,6 +210,8 @@ __all__ = [
     "ESCAPE",
     "binary_order",
     "glob_pattern",
+    "has_literal_prefix",
+    "per_dialect",
     "matches",
     "glob_match",
     "glob_regex",

@@ -1,12 +1,15 @@
-"""Resolving a backend selector (subject part + file part) to files (or studies) with one SQL query."""
+"""Resolving a backend selector (subject part + file part) to the files (or studies) it selects.
+
+A small subject selection is looked up first and passed to the files query by id; otherwise one query.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, tuple_
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from nora.archive.models import File, FileTag, Patient, Study
 from nora.archive.selection.backend import (
@@ -28,7 +31,7 @@ from nora.archive.selection.backend import (
     parse_file_selectors,
     parse_subject_selector,
 )
-from nora.archive.selection.compile import patient_has_tag, study_has_tag, tag_match
+from nora.archive.selection.compile import file_path_matches, patient_has_tag, study_has_tag, tag_match
 from nora.archive.selection.patterns import binary_order, like, match_all
 
 
@@ -95,7 +98,7 @@ def subject_conditions(selector: SubjectSelector) -> tuple[ColumnElement[bool], 
 
 def _file_term(term: FileTerm, project_dir: Path | None) -> ColumnElement[bool]:
     if isinstance(term, FilePattern):
-        return like(File.path_lc, term.pattern, trailing=False)
+        return file_path_matches(term.pattern, trailing=False)
     if isinstance(term, FileTagged):
         return File.id.in_(select(FileTag.file_id).where(tag_match(FileTag.tag, [term.tag], trailing=False)))
     readings = []
@@ -105,16 +108,48 @@ def _file_term(term: FileTerm, project_dir: Path | None) -> ColumnElement[bool]:
     return _any(readings)
 
 
+#: up to this many selected patients / studies are looked up first and handed to the files query by id
+SMALL_SELECTION = 2000
+
+
+def _scope(session: Session, project_id: int, subject: SubjectSelector) -> ColumnElement[bool]:
+    """The files of the selected patients and studies, as a condition on ``files`` rows.
+
+    A small selection (a PID, a PID list, a tag on a few studies) is resolved first and passed by id, so
+    the files query starts from those patients' files whatever the planner thinks of the file pattern;
+    a large one stays a subquery. ``*`` needs no condition at all.
+    """
+    if any(isinstance(t, PatientPattern) and match_all(t.pattern) for t in subject.patient_terms):
+        return true()
+    patients, studies = subject_conditions(subject)
+    parts: list[ColumnElement[bool]] = []
+    if subject.patient_terms:
+        ids = select(Patient.id).where(Patient.project_id == project_id, patients)
+        parts.append(_by_id(session, File.patient_id, ids))
+    if subject.study_terms:
+        ids = (
+            select(Study.id)
+            .join(Patient, Patient.id == Study.patient_id)
+            .where(Study.project_id == project_id, studies)
+        )
+        parts.append(_by_id(session, File.study_id, ids))
+    return _any(parts)
+
+
+def _by_id(session: Session, column: QueryableAttribute[Any], ids: Select[int]) -> ColumnElement[bool]:
+    found = list(session.scalars(ids.limit(SMALL_SELECTION + 1)))
+    return column.in_(ids if len(found) > SMALL_SELECTION else found)
+
+
 def _files(
     session: Session, project_id: int, subject: SubjectSelector, files: FileSelector, project_dir: Path | None
 ) -> list[SelectionHit]:
-    patients, studies = subject_conditions(subject)
     wanted = _any([_file_term(t, project_dir) for t in files.terms])
     query = (
         select(File.id, File.path, File.patient_id, File.study_id, Patient.pid, Study.sid)
         .join(Patient, Patient.id == File.patient_id)
         .outerjoin(Study, Study.id == File.study_id)
-        .where(File.project_id == project_id, or_(patients, and_(File.study_id.is_not(None), studies)), wanted)
+        .where(File.project_id == project_id, _scope(session, project_id, subject), wanted)
     )
     return [
         SelectionHit(pid=pid, sid=sid, path=path, file_id=fid, patient_id=patient_id, study_id=study_id)

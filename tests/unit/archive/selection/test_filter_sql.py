@@ -30,6 +30,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("files", "t1*", ["P001#S1", "P001#S2"]),
     ("files", "t1_trio*/s0*.nii", ["P001#S2"]),
     ("files", "t1* mpr*", ["P001#S1", "P001#S2", "P002#S1"]),
+    ("files", "nothing* t1_mprage/s003*", ["P001#S1"]),  # the other project has this file too
     ("files", "T1_MPRAGE/S00_.NII", ["P001#S1"]),
     ("files", "t1* & STAG:baseline", ["P001#S1"]),
     ("files", "t1* mpr* & STAG:control", ["P002#S1"]),
@@ -170,3 +171,19 @@ def test_patients_table(session: Session, demo: ArchiveBuilder) -> None:
     )
     query = select(Patient.pid).where(Patient.project_id == demo.project_id, Patient.id.in_(matching))
     assert sorted(session.scalars(query)) == ["P002", "P003"]
+
+
+def test_sqlite_plans_use_the_path_index(session: Session, demo: ArchiveBuilder) -> None:
+    """On SQLite a pattern with a literal prefix is an index range, one with a leading * reads distinct paths."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite query plans")
+
+    def plan(text_: str) -> str:
+        query = select(Study.id).where(files_condition(parse_filter(text_)))
+        compiled = query.compile(session.get_bind())
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params).all()
+        return " | ".join(str(row[-1]) for row in rows)
+
+    assert "ix_files_path_pattern (path_lc>? AND path_lc<?)" in plan("t1_mprage/s0*.nii")
+    assert "ix_files_path_pattern (path_lc=?)" in plan("*mask*")

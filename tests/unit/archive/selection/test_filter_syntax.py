@@ -183,3 +183,19 @@ def test_glob_match(pattern: str, value: str | None, trailing: bool, matches: bo
 def test_message_is_friendly() -> None:
     with pytest.raises(SelectionSyntaxError, match=re.escape("write conditions on both sides of '&'")):
         parse_filter("a & & b")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "trailing", "expected"),
+    [
+        ("t1_MPR*", True, "t1?mpr*"),
+        ("a?b[c]", False, "a[?]b[[]c]"),
+        ("**", False, "*"),
+        ("", True, "*"),
+        ("100%\\", False, "100%\\"),
+    ],
+)
+def test_glob_pattern(pattern: str, trailing: bool, expected: str) -> None:
+    from nora.archive.selection.patterns import glob_pattern
+
+    assert glob_pattern(pattern, trailing=trailing) == expected

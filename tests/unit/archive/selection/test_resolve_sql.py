@@ -120,6 +120,17 @@ def test_selector_forms(session: Session, demo: ArchiveBuilder, tmp_path: Path) 
     assert not failures, "\n".join(failures)
 
 
+def test_large_selections_stay_subqueries(
+    session: Session, demo: ArchiveBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answers when the selected patients / studies are too many to pass by id."""
+    from nora.archive.selection import resolve as resolve_module
+
+    monkeypatch.setattr(resolve_module, "SMALL_SELECTION", 0)
+    for subject, files, want in CASES:
+        assert names(resolve_selection(session, demo.project_id, subject, files, tmp_path)) == want, subject
+
+
 def test_hits_carry_ids(session: Session, demo: ArchiveBuilder) -> None:
     [hit] = resolve_selection(session, demo.project_id, "P001#S1", "ROIS/*")
     assert hit == SelectionHit(
