@@ -24,7 +24,15 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # LIKE $1 with a generic plan cannot use the path indexes; psycopg prepares statements after a few runs,
+    # so ask PostgreSQL to plan each execution with its real parameters (measured 3-5x on table queries).
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
