@@ -189,10 +189,11 @@ def test_autoloader_walk_with_arrow_keys(page: Page, server: Server) -> None:
             page.get_by_test_id("viewer-info").click()  # focus outside the table: the viewer's arrow keys
             page.keyboard.press("ArrowDown")
         wait_idle(page)
-        expect(items(page, 0)).to_have_count(len(vp0), timeout=LOAD_MS)
-        assert [i.get_attribute("data-name") for i in items(page, 0).all()] == vp0
-        expect(items(page, 1)).to_have_count(len(vp1))
-        assert [i.get_attribute("data-name") for i in items(page, 1).all()] == vp1
+        for viewport, names in ((0, vp0), (1, vp1)):
+            # the walk replaces the items; wait for the expected ones rather than reading a moment between
+            expect(items(page, viewport)).to_have_count(len(names), timeout=LOAD_MS)
+            for i, name in enumerate(names):
+                expect(items(page, viewport).nth(i)).to_have_attribute("data-name", name, timeout=LOAD_MS)
         if step == 0:
             shot(page, "viewer-autoloader-first-case")
     # SUBJ002's studies have no gm.nii.gz and the follow-up no fMRI: visible messages, the rest shown
