@@ -109,7 +109,7 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
             <div data-testid="import-result" className={job.state === "e" ? "import-failed" : "import-done"}>
               {job.state === "e" ? (
                 <>
-                  <div role="alert">Import failed: {job.message}</div>
+                  <div role="alert">Import failed: {job.message.replace(/^failed:\s*/, "")}</div>
                   <button type="button" onClick={() => importing.retry(props.project, job.id).then(
                     (j) => { setJob(j); setPhase("running"); }, (err: unknown) => report(err, "Retry"))}>
                     Retry
