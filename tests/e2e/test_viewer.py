@@ -205,6 +205,50 @@ def test_autoloader_walk_with_arrow_keys(page: Page, server: Server) -> None:
     assert page.get_by_test_id("layout-select").input_value() == "1x2"
 
 
+def test_dropping_a_preset_on_a_row_selects_it_and_runs_the_preset(page: Page, server: Server) -> None:
+    _preset(server, "dropped")
+    definition = {"level": "study", "layout": "single", "loaders": [{"pattern": "t1*/*.nii*", "viewports": [0]}]}
+    r = api(server).put("/api/projects/DEMO/viewer/autoloaders/chosen?shared=true", json=definition)
+    assert r.status_code == 200, r.text
+    login(page, server)
+    choose(page, "DEMO")
+    # autoload on with another preset chosen: the drop runs the dropped preset, not the chosen one
+    page.get_by_test_id("autoloader-button").click()
+    page.get_by_test_id("preset-select").select_option("chosen")
+    page.get_by_test_id("autoload-enabled").check()
+    open_study(page, "MNI001", "20240105")
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
+    expect(page.get_by_test_id("layout-select")).to_have_value("single")
+    wait_idle(page)
+    accepted = page.evaluate(
+        """() => {
+            const chip = document.querySelector('[data-testid="preset-chip"][data-name="dropped"]');
+            const row = document.querySelector('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20230611"]');
+            const dt = new DataTransfer();
+            chip.dispatchEvent(new DragEvent('dragstart', {dataTransfer: dt, bubbles: true}));
+            row.dispatchEvent(new DragEvent('dragenter', {dataTransfer: dt, bubbles: true, cancelable: true}));
+            const over = new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true});
+            row.dispatchEvent(over);
+            row.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+            chip.dispatchEvent(new DragEvent('dragend', {dataTransfer: dt, bubbles: true}));
+            return over.defaultPrevented;
+        }"""
+    )
+    assert accepted, "the row accepts a preset drag"
+    row = page.locator('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20230611"]')
+    expect(row).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("layout-select")).to_have_value("1x2", timeout=LOAD_MS)
+    wait_idle(page)
+    for viewport, name in ((0, "s002.nii"), (1, "s005.nii")):
+        expect(items(page, viewport)).to_have_count(1, timeout=LOAD_MS)
+        expect(items(page, viewport).first).to_have_attribute("data-name", name, timeout=LOAD_MS)
+    page.wait_for_timeout(500)  # nothing else (the chosen preset) replaces it afterwards
+    wait_idle(page)
+    expect(page.get_by_test_id("layout-select")).to_have_value("1x2")
+    expect(items(page, 1)).to_have_count(1)
+    shot(page, "viewer-preset-dropped-on-row")
+
+
 def test_shared_link_round_trip(page: Page, server: Server) -> None:
     login(page, server)
     choose(page, "DEMO")

@@ -3,11 +3,12 @@
  * virtualised body that asks for pages of rows as they scroll into view.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type RefObject } from "react";
+import { useEffect, useRef, type CSSProperties, type DragEvent, type KeyboardEvent, type MouseEvent, type RefObject } from "react";
 import type { Project, StudyRow } from "../api/types";
 import { jobSummary } from "../lib/format";
 import type { FilterParam, Filters, Sort, SortKey } from "../lib/query";
 import type { StudyPages } from "../state/useStudyPages";
+import { applyPreset, carriesPreset, PRESET_MIME } from "../viewer/bus";
 import { COLUMNS, GRID_TEMPLATE, ROW_HEIGHT } from "./columns";
 
 export interface Selection {
@@ -181,6 +182,10 @@ export function StudyTable(props: Props) {
                 selected={selected}
                 onClick={() => props.onSelect(item.index, row)}
                 onContextMenu={(e) => onRowContextMenu(e, row, item.index)}
+                onPresetDrop={(name) => {
+                  props.onSelect(item.index, row);
+                  applyPreset(name, row.pid, row.sid);
+                }}
               />
             );
           })}
@@ -228,8 +233,16 @@ function StudyRowView(props: {
   selected: boolean;
   onClick: () => void;
   onContextMenu: (e: MouseEvent) => void;
+  onPresetDrop: (name: string) => void;
 }) {
   const { row } = props;
+  // An autoloader preset dragged from the viewer's panel: selecting the row and running the preset.
+  const over = (e: DragEvent<HTMLDivElement>) => {
+    if (!carriesPreset(e.dataTransfer)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    e.currentTarget.classList.add("preset-drop");
+  };
   return (
     <div
       className={`row ${props.selected ? "selected" : ""} ${props.index % 2 ? "odd" : ""}`}
@@ -242,6 +255,16 @@ function StudyRowView(props: {
       data-index={props.index}
       onClick={props.onClick}
       onContextMenu={props.onContextMenu}
+      onDragEnter={over}
+      onDragOver={over}
+      onDragLeave={(e) => e.currentTarget.classList.remove("preset-drop")}
+      onDrop={(e) => {
+        e.currentTarget.classList.remove("preset-drop");
+        const name = carriesPreset(e.dataTransfer) ? e.dataTransfer.getData(PRESET_MIME) : "";
+        if (!name) return;
+        e.preventDefault();
+        props.onPresetDrop(name);
+      }}
     >
       <div className="cell" role="gridcell" title={row.pid}>{row.pid}</div>
       <div className="cell" role="gridcell" title={row.name ?? ""}>{row.name ?? <span className="muted">—</span>}</div>

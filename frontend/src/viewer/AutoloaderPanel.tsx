@@ -1,8 +1,10 @@
 /**
  * Autoloader presets: switch autoloading on and off, choose, save (personal or shared), delete, take a
- * snapshot of the current view (smart, strict, tag-based), edit the loader entries live, relaunch.
+ * snapshot of the current view (smart, strict, tag-based), edit the loader entries live, relaunch; drag a
+ * preset onto a table row to run it for that case.
  */
 import type { AutoloaderDef, LoaderEntry, Preset } from "./api";
+import { startPresetDrag } from "./bus";
 import { COLORMAPS, LAYOUT_NAMES, type LayoutName, type Role } from "./model";
 
 export interface AutoloaderProps {
@@ -53,6 +55,23 @@ export function AutoloaderPanel(props: AutoloaderProps) {
         <button data-testid="autoload-relaunch" onClick={props.onRelaunch} disabled={props.busy}>Relaunch</button>
         <button onClick={props.onClose} title="close">×</button>
       </div>
+      {props.presets.length > 0 ? (
+        <div className="al-row" title="drag a preset onto a row of the table to run it for that case">
+          <span>Drop on a row:</span>
+          {props.presets.map((p) => (
+            <span
+              key={`${p.name}:${p.shared}`}
+              className="al-preset-chip"
+              data-testid="preset-chip"
+              data-name={p.name}
+              draggable
+              onDragStart={(e) => startPresetDrag(p.name, e.dataTransfer)}
+            >
+              {p.name}{p.shared ? " (shared)" : ""}
+            </span>
+          ))}
+        </div>
+      ) : null}
       <div className="al-row">
         <span>Snapshot:</span>
         <button data-testid="snapshot-smart" onClick={() => props.onSnapshot("smart")}>smart</button>

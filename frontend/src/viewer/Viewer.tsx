@@ -7,7 +7,7 @@ import type { ArchiveFile } from "../api/types";
 import { useErrors } from "../state/errors";
 import { emptyDefinition, viewerApi, type AutoloaderDef, type Preset, type SharedLink } from "./api";
 import { AutoloaderPanel } from "./AutoloaderPanel";
-import { endDrag, onOpenFile, pending, setPending } from "./bus";
+import { endDrag, onApplyPreset, onOpenFile, pending, setPending } from "./bus";
 import { ViewerEngine } from "./engine";
 import {
   archiveSource,
@@ -194,12 +194,35 @@ export function Viewer(props: {
   );
 
   const selected = props.selection;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  /** The case a preset was just dropped on: its selection does not also run the chosen preset. */
+  const droppedOn = useRef<string | null>(null);
   useEffect(() => {
+    const dropped = droppedOn.current;
+    droppedOn.current = null;
+    if (selected && dropped === `${selected.pid}\n${selected.sid}`) return;
     if (!autoload || !selected || definition.loaders.length === 0 || !definition.enabled) return;
     void runAutoload(definition, selected.pid, selected.sid);
     // Run when the case changes; edits run with "Relaunch".
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [autoload, selected?.pid, selected?.sid, presetName]);
+
+  // A preset dropped on a table row (the row is selected too): run it for that case, whatever preset is chosen.
+  useEffect(
+    () =>
+      onApplyPreset((name, pid, sid) => {
+        const p = presets.find((x) => x.name === name && x.mine) ?? presets.find((x) => x.name === name);
+        if (!p) {
+          engine.message(`There is no autoloader preset named ${name} in this project`);
+          return;
+        }
+        const was = selectedRef.current;
+        if (!was || was.pid !== pid || was.sid !== sid) droppedOn.current = `${pid}\n${sid}`;
+        void runAutoload(p.definition, pid, sid);
+      }),
+    [engine, presets, runAutoload],
+  );
 
   function choosePreset(name: string, list = presets) {
     setPresetName(name);

@@ -1,7 +1,7 @@
 /**
  * How the rest of the desktop talks to the viewer without prop drilling: the files panel opens a file
- * (double-click) or starts dragging one; the URL call or shared link the page was opened with waits here
- * until the desktop and viewer are up.
+ * (double-click) or starts dragging one; a preset dropped on a table row runs for that row's case; the
+ * URL call or shared link the page was opened with waits here until the desktop and viewer are up.
  */
 import type { ArchiveFile } from "../api/types";
 import type { UrlCallAnswer } from "./api";
@@ -23,6 +23,33 @@ export function startDrag(file: ArchiveFile, dataTransfer: DataTransfer) {
 
 export function endDrag() {
   dragging = null;
+}
+
+/** An autoloader preset dragged from the autoloader panel onto a table row carries its name. */
+export const PRESET_MIME = "application/x-nora-preset";
+
+type PresetListener = (name: string, pid: string, sid: string) => void;
+const presetListeners = new Set<PresetListener>();
+
+export function startPresetDrag(name: string, dataTransfer: DataTransfer) {
+  dataTransfer.setData(PRESET_MIME, name);
+  dataTransfer.setData("text/plain", name);
+  dataTransfer.effectAllowed = "copy";
+}
+
+/** Whether a drag carries a preset (its data can be read only on the drop; its type before). */
+export function carriesPreset(dataTransfer: DataTransfer | null): boolean {
+  return !!dataTransfer && Array.from(dataTransfer.types).includes(PRESET_MIME);
+}
+
+/** A preset was dropped on a table row: the viewer runs it for that case. */
+export function applyPreset(name: string, pid: string, sid: string) {
+  for (const fn of presetListeners) fn(name, pid, sid);
+}
+
+export function onApplyPreset(fn: PresetListener): () => void {
+  presetListeners.add(fn);
+  return () => presetListeners.delete(fn);
 }
 
 export function openFile(file: ArchiveFile) {
