@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,22 +99,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         s.commit()
     engine.dispose()
     _fill_big_project(db_url, layout)
+    with running_server(home, db_url) as srv:
+        yield srv
+
+
+@contextmanager
+def running_server(home: Path, db_url: str) -> Iterator[Server]:
+    """``nora serve``'s app under Uvicorn in a subprocess on a free port, until the block ends."""
     port = free_port()
     env = {**os.environ, "NORA_HOME": str(home), "NORA_DATABASE_URL": db_url}
+    for key in ("NORA_PACS", "NORA_DICOM_NODES"):  # only the data root's nora.toml configures peers
+        env.pop(key, None)
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "nora.api.server:app_factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, "-m", "uvicorn", "--factory", "nora.api.server:app_factory"]
+        + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,
     )
     url = f"http://127.0.0.1:{port}"

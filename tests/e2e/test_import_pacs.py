@@ -10,14 +10,9 @@ MR_small and a 4-slice CT series of 'Doe^John' derived from CT_small. The zip to
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-import time
 import zipfile
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -26,7 +21,7 @@ from nora.archive.services import projects
 from nora.archive.services.access import SYSTEM
 from nora.archive.services.setup import init_database
 from nora.archive.storage import Layout
-from tests.e2e.conftest import FRONTEND, PASSWORD, Server, shot
+from tests.e2e.conftest import FRONTEND, PASSWORD, Server, running_server, shot
 from tests.e2e.test_desktop import login
 from tests.integration.pacs.conftest import MOVE_AE, ct_series, sample
 from tests.support.orthanc import ORTHANC_AET, TempOrthanc, orthanc_binary
@@ -94,31 +89,8 @@ calling_ae = "NORA"
 max_wait = 5
 """
     )
-    port = free_port()
-    env = {**os.environ, "NORA_HOME": str(home), "NORA_DATABASE_URL": db_url}
-    env.pop("NORA_PACS", None)
-    env.pop("NORA_DICOM_NODES", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "nora.api.server:app_factory"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    try:
-        yield Server(url, home)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_server(home, db_url) as srv:
+        yield srv
 
 
 def open_project(page: Page, server: Server, project: str) -> None:
