@@ -409,7 +409,13 @@ export function Viewer(props: {
         ) : null}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button onClick={() => engine.clearAll()} title="close all images">Clear</button>
-        {snap.loading > 0 || busy ? <span className="spinner" aria-label="loading images" data-testid="viewer-loading" /> : null}
+        {snap.loading > 0 || busy ? (
+          // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
+          // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).
+          <span className="loading-note" aria-label="loading images" data-testid="viewer-loading">
+            {snap.loading > 0 ? `loading ${snap.loading} image${snap.loading === 1 ? "" : "s"}…` : "working…"}
+          </span>
+        ) : null}
         <span className="muted vt-speed" title="slice step (Shift+X / Shift+Y)">step {snap.scrollSpeed}</span>
       </div>
       {autoOpen ? (
