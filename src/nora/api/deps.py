@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from nora.archive.services.access import Access, Actor, project_access
+from nora.archive.services.access import Access, Actor, project_access, read_access
 from nora.archive.services.accounts import user_for_token
 from nora.archive.storage import Layout
 from nora.core.errors import NotAuthenticated
@@ -71,7 +71,18 @@ def access(
     return project_access(db, actor, project)
 
 
+def reading_access(
+    project: Annotated[str, Path(description="project name")],
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+    db: Annotated[Session, Depends(db_session)],
+) -> Access:
+    """For read-only routes: the caller's rights, or guest access when the project is public."""
+    return read_access(db, actor, project)
+
+
 DB = Annotated[Session, Depends(db_session)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 ProjectAccess = Annotated[Access, Depends(access)]
+ReadAccess = Annotated[Access, Depends(reading_access)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 State = Annotated[AppState, Depends(app_state)]

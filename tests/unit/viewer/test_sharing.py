@@ -191,7 +191,8 @@ def test_guests_see_public_projects_only(env: Env) -> None:
     assert guest.get(f"{P}/autoloaders").status_code == 200
     assert guest.put(f"{P}/autoloaders/x", json={}).status_code == 403
     assert guest.post(f"{P}/sharedstates", json={"state": {}}).status_code == 403
-    assert guest.get(f"/api/projects/P1/files/{fid}/content").status_code == 401, "only the viewer's route"
+    assert guest.get(f"/api/projects/P1/files/{fid}/content").status_code == 200, "viewing inline is reading"
+    assert guest.get(f"/api/projects/P1/files/{fid}/content?download=true").status_code == 403, "no download right"
     assert guest.get("/api/projects/OTHER/viewer/autoloaders").status_code == 401
     r = _urlcall(env, {"pid": "PAT1"})
     assert r.status_code == 200 and r.json()["username"] == "guest"  # type: ignore[attr-defined]

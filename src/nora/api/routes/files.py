@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from nora.api.deps import DB, ProjectAccess, State
+from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import FileOut, FilePage
 from nora.archive.models import File as FileRow
 from nora.archive.models import FileTag, Patient, Study
@@ -46,14 +46,14 @@ def files_out(db: DB, access: Access, rows: list[FileRow], names: dict[int, tupl
 
 
 @router.get("/patients/{pid}/studies/{sid}/files", response_model=list[FileOut])
-def study_files(pid: str, sid: str, access: ProjectAccess, db: DB) -> list[FileOut]:
+def study_files(pid: str, sid: str, access: ReadAccess, db: DB) -> list[FileOut]:
     study = nodes.get_study(db, access, pid, sid)
     rows = svc.list_files(db, access, study.patient, study)
     return files_out(db, access, rows, {r.id: (pid, sid) for r in rows})
 
 
 @router.get("/patients/{pid}/files", response_model=list[FileOut])
-def patient_files(pid: str, access: ProjectAccess, db: DB) -> list[FileOut]:
+def patient_files(pid: str, access: ReadAccess, db: DB) -> list[FileOut]:
     patient = nodes.get_patient(db, access, pid)
     rows = svc.list_files(db, access, patient, None)
     return files_out(db, access, rows, {r.id: (pid, None) for r in rows})
@@ -61,7 +61,7 @@ def patient_files(pid: str, access: ProjectAccess, db: DB) -> list[FileOut]:
 
 @router.get("/files", response_model=FilePage)
 def select_files(
-    access: ProjectAccess,
+    access: ReadAccess,
     db: DB,
     state: State,
     select_: Annotated[str, Query(alias="select", max_length=2000, description="subject selector")] = "*",
@@ -144,7 +144,7 @@ def upload_patient_files(
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
 def file_content(
-    file_id: int, request: Request, access: ProjectAccess, db: DB, state: State, download: bool = False
+    file_id: int, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
 ) -> Response:
     """The file's bytes, with HTTP range requests and ETag; ``download=true`` needs the download right."""
     row = svc.get_file(db, access, file_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from nora.api.deps import DB, CurrentActor, ProjectAccess, State
+from nora.api.deps import DB, CurrentActor, OptionalActor, ProjectAccess, ReadAccess, State
 from nora.api.schemas import ProjectIn, ProjectOut, ProjectPatch, RightIn, RightOut
 from nora.archive.services import projects as svc
 from nora.archive.services import rights
@@ -13,8 +13,15 @@ from nora.archive.services.access import Access, project_access
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
+#: the settings a guest of a public project sees (the viewer needs them; queues and rules stay private)
+GUEST_SETTINGS = ("public", "anonymised", "colorlimpresets")
+
+
 def project_out(access: Access, counts: tuple[int, int], with_settings: bool = False) -> ProjectOut:
     p = access.project
+    settings = p.settings if with_settings else None
+    if settings is not None and access.role == "guest":
+        settings = {k: v for k, v in settings.items() if k in GUEST_SETTINGS}
     return ProjectOut(
         name=p.name,
         description=p.description,
@@ -27,12 +34,13 @@ def project_out(access: Access, counts: tuple[int, int], with_settings: bool = F
         public=bool(p.settings.get("public", False)),
         n_patients=counts[0],
         n_studies=counts[1],
-        settings=p.settings if with_settings else None,
+        settings=settings,
     )
 
 
 @router.get("", response_model=list[ProjectOut])
-def list_projects(actor: CurrentActor, db: DB) -> list[ProjectOut]:
+def list_projects(actor: OptionalActor, db: DB) -> list[ProjectOut]:
+    """The caller's projects and every public one; without a login, only the public projects."""
     accesses = svc.visible_projects(db, actor)
     counts = svc.project_counts(db, [a.project.id for a in accesses])
     return [project_out(a, counts[a.project.id]) for a in accesses]
@@ -46,7 +54,7 @@ def create_project(body: ProjectIn, actor: CurrentActor, db: DB, state: State) -
 
 
 @router.get("/{project}", response_model=ProjectOut)
-def get_project(access: ProjectAccess, db: DB) -> ProjectOut:
+def get_project(access: ReadAccess, db: DB) -> ProjectOut:
     return project_out(access, svc.project_counts(db, [access.project.id])[access.project.id], with_settings=True)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
-from nora.api.deps import DB, ProjectAccess, State
+from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import NodeOut, PatientIn, PatientPage, PatientRow, StudyIn, StudyPage, StudyRow
 from nora.archive.services import nodes
 from nora.archive.services.table import TableQuery, query_patients, query_studies
@@ -50,14 +50,14 @@ Table = Annotated[TableQuery, Depends(table_query)]
 
 
 @router.get("/studies", response_model=StudyPage)
-def list_studies(access: ProjectAccess, db: DB, state: State, q: Table) -> StudyPage:
+def list_studies(access: ReadAccess, db: DB, state: State, q: Table) -> StudyPage:
     """Studies of the project filtered by the filter bars (selection language) and the file-search bar."""
     total, rows = query_studies(db, access, q, state.settings.page_size_max)
     return StudyPage(total=total, offset=q.offset, limit=q.limit, items=[StudyRow(**r) for r in rows])
 
 
 @router.get("/patients", response_model=PatientPage)
-def list_patients(access: ProjectAccess, db: DB, state: State, q: Table) -> PatientPage:
+def list_patients(access: ReadAccess, db: DB, state: State, q: Table) -> PatientPage:
     """Patients with at least one study matching the same filters (``sort`` is by patient ID here)."""
     total, rows = query_patients(db, access, q, state.settings.page_size_max)
     return PatientPage(total=total, offset=q.offset, limit=q.limit, items=[PatientRow(**r) for r in rows])
@@ -100,7 +100,7 @@ def delete_study(pid: str, sid: str, access: ProjectAccess, db: DB, state: State
 
 
 @router.get("/patients/{pid}/meta")
-def get_patient_meta(pid: str, access: ProjectAccess, db: DB) -> dict[str, Any]:
+def get_patient_meta(pid: str, access: ReadAccess, db: DB) -> dict[str, Any]:
     return nodes.get_patient(db, access, pid).meta
 
 
@@ -114,7 +114,7 @@ def put_patient_meta(
 
 
 @router.get("/patients/{pid}/studies/{sid}/meta")
-def get_study_meta(pid: str, sid: str, access: ProjectAccess, db: DB) -> dict[str, Any]:
+def get_study_meta(pid: str, sid: str, access: ReadAccess, db: DB) -> dict[str, Any]:
     return nodes.get_study(db, access, pid, sid).meta
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nora.api.deps import DB, ProjectAccess
+from nora.api.deps import DB, ProjectAccess, ReadAccess
 from nora.api.schemas import TagChange, TagsOut
 from nora.archive.models import FileTag, PatientTag, StudyTag
 from nora.archive.services import files, nodes, tags
@@ -37,5 +37,5 @@ def file_tags(file_id: int, body: TagChange, access: ProjectAccess, db: DB) -> T
 
 
 @router.get("/tags")
-def tag_stats(access: ProjectAccess, db: DB) -> dict[str, dict[str, int]]:
+def tag_stats(access: ReadAccess, db: DB) -> dict[str, dict[str, int]]:
     return tags.tag_stats(db, access)

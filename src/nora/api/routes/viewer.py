@@ -4,39 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from nora.api.deps import COOKIE, DB, State, db_session, optional_actor
+from nora.api.deps import COOKIE, DB, OptionalActor, ReadAccess, State
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut
 from nora.archive.models import File as FileRow
 from nora.archive.services import accounts, audit
 from nora.archive.services import files as file_svc
-from nora.archive.services.access import Access, Actor, project_access
+from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
-from nora.viewer.access import viewer_access
 
 router = APIRouter(tags=["viewer"])
 P = "/projects/{project}/viewer"
 
 
-def _viewer_access(
-    project: Annotated[str, PathParam(description="project name")],
-    actor: Annotated[Actor | None, Depends(optional_actor)],
-    db: Annotated[Session, Depends(db_session)],
-) -> Access:
-    return viewer_access(db, actor, project)
-
-
-ViewerAccess = Annotated[Access, Depends(_viewer_access)]
+ViewerAccess = ReadAccess
 
 
 class PresetOut(BaseModel):
@@ -242,7 +231,7 @@ def url_call(
     response: Response,
     db: DB,
     state: State,
-    actor: Annotated[Actor | None, Depends(optional_actor)],
+    actor: OptionalActor,
 ) -> UrlCallOut:
     """Authenticate a URL call by its token (starting a web session) and check the case it opens."""
     call = urlcall.parse(body.call)
@@ -261,7 +250,7 @@ def url_call(
             secure=state.settings.cookie_secure,
             path="/",
         )
-    access = viewer_access(db, None, body.project) if actor is None else project_access(db, actor, body.project)
+    access = read_access(db, actor, body.project)
     case = urlcall.open_case(db, access, call)
     db.commit()
     return UrlCallOut(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import Project, Right, User
-from nora.core.errors import Forbidden, NotFound
+from nora.core.errors import Forbidden, NotAuthenticated, NotFound
 
 GUEST = "guest"
 
@@ -30,6 +30,8 @@ class Actor:
 
 
 SYSTEM = Actor(None, "system", True)
+#: the anonymous caller of a public project
+GUEST_ACTOR = Actor(None, GUEST, False)
 
 
 @dataclass(frozen=True)
@@ -90,19 +92,54 @@ def project_access(session: Session, actor: Actor, project_name: str) -> Access:
     return Access(actor, project, right.role, right.readonly, right.download, right.batchtool, right.deanonym)
 
 
-def visible_projects(session: Session, actor: Actor) -> list[Access]:
-    """Every project the actor may open, with their rights, ordered by name."""
+def is_public(project: Project) -> bool:
+    return bool(project.settings.get("public", False))
+
+
+def guest_access(actor: Actor, project: Project) -> Access:
+    """Read-only access to a public project: no writes, downloads, batch jobs or identities."""
+    return Access(actor, project, "guest", True, False, False, False)
+
+
+def read_access(session: Session, actor: Actor | None, project_name: str) -> Access:
+    """Access for reading: the caller's own rights, else read-only guest access if the project is public.
+
+    Anonymous callers are refused with :class:`NotAuthenticated` for any project that is not public, and a
+    logged-in caller without a right on a non-public project gets :class:`NotFound` as everywhere else.
+    """
+    project = session.scalar(select(Project).where(Project.name == project_name))
+    if actor is None:
+        if project is None or not is_public(project):
+            raise NotAuthenticated("not logged in: log in to open this project (it is not public)")
+        return guest_access(GUEST_ACTOR, project)
+    try:
+        return project_access(session, actor, project_name)
+    except NotFound:
+        if project is not None and is_public(project):
+            return guest_access(actor, project)
+        raise
+
+
+def visible_projects(session: Session, actor: Actor | None) -> list[Access]:
+    """Every project the actor may open, with their rights, ordered by name.
+
+    Public projects are listed for everyone (as read-only guest access where the caller has no right);
+    an anonymous caller (``None``) sees only those.
+    """
     projects = session.scalars(select(Project).order_by(Project.name)).all()
-    if actor.is_admin:
+    if actor is not None and actor.is_admin:
         return [_admin_access(actor, p) for p in projects]
-    if actor.user_id is None:
-        return []
-    rights = {r.scope: r for r in session.scalars(select(Right).where(Right.user_id == actor.user_id))}
-    return [
-        Access(actor, p, r.role, r.readonly, r.download, r.batchtool, r.deanonym)
-        for p in projects
-        if (r := rights.get(p.name)) is not None
-    ]
+    rights = {}
+    if actor is not None and actor.user_id is not None:
+        rights = {r.scope: r for r in session.scalars(select(Right).where(Right.user_id == actor.user_id))}
+    out: list[Access] = []
+    for p in projects:
+        r = rights.get(p.name)
+        if actor is not None and r is not None:
+            out.append(Access(actor, p, r.role, r.readonly, r.download, r.batchtool, r.deanonym))
+        elif is_public(p):
+            out.append(guest_access(actor or GUEST_ACTOR, p))
+    return out
 
 
 def has_capability(session: Session, actor: Actor, capability: str) -> bool:
