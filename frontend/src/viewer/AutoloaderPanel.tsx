@@ -16,7 +16,8 @@ export interface AutoloaderProps {
   onEnabled: (on: boolean) => void;
   onChoose: (name: string) => void;
   onChange: (def: AutoloaderDef) => void;
-  onSave: (name: string, shared: boolean) => void;
+  /** null: saving is not allowed (guests) */
+  onSave: ((name: string, shared: boolean) => void) | null;
   onDelete: () => void;
   onSnapshot: (mode: "smart" | "strict" | "tag") => void;
   onRelaunch: () => void;
@@ -133,7 +134,7 @@ export function AutoloaderPanel(props: AutoloaderProps) {
         <button data-testid="al-add" onClick={() => props.onChange({ ...def, loaders: [...def.loaders, { pattern: "*.nii*", viewports: [0], enabled: true, intent: { role: "background" } }] })}>
           Add image loader
         </button>
-        <SaveForm current={props.current} shared={chosen?.shared ?? false} onSave={props.onSave} />
+        {props.onSave ? <SaveForm current={props.current} shared={chosen?.shared ?? false} onSave={props.onSave} /> : null}
         {chosen?.mine ? <button data-testid="preset-delete" onClick={props.onDelete}>Delete</button> : null}
       </div>
     </div>

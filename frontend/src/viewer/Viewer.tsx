@@ -7,14 +7,16 @@ import type { ArchiveFile } from "../api/types";
 import { useErrors } from "../state/errors";
 import { emptyDefinition, viewerApi, type AutoloaderDef, type Preset, type SharedLink } from "./api";
 import { AutoloaderPanel } from "./AutoloaderPanel";
+import { loadLimPresets } from "./colorlim";
 import { endDrag, onApplyPreset, onOpenFile, pending, setPending } from "./bus";
 import { ViewerEngine } from "./engine";
 import {
   archiveSource,
-  CT_WINDOWS,
+  DEFAULT_LIM_PRESETS,
   defaultLook,
   LAYOUTS,
   LAYOUT_NAMES,
+  limPresetLines,
   localSource,
   MAX_VIEWPORTS,
   viewportCount,
@@ -48,6 +50,8 @@ export function Viewer(props: {
   project: string | null;
   selection: { pid: string; sid: string } | null;
   onStepCase: (delta: number) => void;
+  /** a guest of a public project: may view and use presets, but not save presets or links */
+  guest?: boolean;
 }) {
   const { report } = useErrors();
   const engine = useMemo(() => new ViewerEngine(), []);
@@ -337,6 +341,21 @@ export function Viewer(props: {
     }
   }
 
+  // ------------------------------------------------------------------ colour-limit presets (keys 0-8)
+
+  useEffect(() => {
+    engine.setLimPresets(DEFAULT_LIM_PRESETS);
+    if (!project) return;
+    let live = true;
+    loadLimPresets(project).then(
+      (presets) => live && engine.setLimPresets(presets),
+      (err: unknown) => live && report(err, "Loading the project's colour-limit presets (keys 0-8 use the CT windows)"),
+    );
+    return () => {
+      live = false;
+    };
+  }, [engine, project, report]);
+
   // ------------------------------------------------------------------ keyboard
 
   useEffect(() => {
@@ -345,17 +364,19 @@ export function Viewer(props: {
       if (e.type !== "keydown" || e.defaultPrevented || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
       const key = e.key.toLowerCase();
       const index = engine.active;
-      if (e.key in CT_WINDOWS || e.key === "0") engine.ctWindow(e.key);
+      if (/^[0-8]$/.test(e.key)) engine.applyLimPreset(e.key);
       else if (key === "x" && e.shiftKey) engine.setScrollSpeed(engine.scrollSpeed + 1);
       else if (key === "y" && e.shiftKey) engine.setScrollSpeed(engine.scrollSpeed - 1);
       else if (key === "x") engine.step(index, 1);
       else if (key === "y" || key === "z") engine.step(index, -1);
       else if (key === "s") setSettingsOpen((o) => !o);
       else if (key === "r") engine.resetCrosshair();
-      else if (key === "c") engine.resetView(index);
+      else if (key === "c" && e.shiftKey) engine.resetView(index);
+      else if (key === "c") engine.centre(index);
       else if (e.key === "Escape") {
         setSettingsOpen(false);
         setShareOpen(false);
+        engine.closePin();
       } else if (e.key === "ArrowDown") stepCase.current(1);
       else if (e.key === "ArrowUp") stepCase.current(-1);
       else return;
@@ -401,9 +422,11 @@ export function Viewer(props: {
         <button data-testid="autoloader-button" className={autoload ? "on" : ""} onClick={() => setAutoOpen((o) => !o)} title="autoloaders">
           Autoload{autoload && presetName ? `: ${presetName}` : ""}
         </button>
-        <button data-testid="share-button" onClick={() => void share(false)} disabled={!project} title="save this view as a link">
-          Share
-        </button>
+        {props.guest ? null : (
+          <button data-testid="share-button" onClick={() => void share(false)} disabled={!project} title="save this view as a link">
+            Share
+          </button>
+        )}
         {link?.owner && shareOpen ? (
           <button data-testid="share-overwrite" onClick={() => void share(true)} title="overwrite the opened link">Overwrite link</button>
         ) : null}
@@ -416,6 +439,21 @@ export function Viewer(props: {
             {snap.loading > 0 ? `loading ${snap.loading} image${snap.loading === 1 ? "" : "s"}…` : "working…"}
           </span>
         ) : null}
+        <select
+          data-testid="colorlim-select"
+          className="vt-presets"
+          value=""
+          title={`colour-limit presets (keys 0-8, from the project settings):\n${limPresetLines(snap.limPresets).map((l) => l.text).join("\n")}`}
+          onChange={(e) => {
+            engine.applyLimPreset(e.target.value);
+            e.target.blur(); // the number keys work again at once
+          }}
+        >
+          <option value="" disabled>Window</option>
+          {limPresetLines(snap.limPresets).map((l) => (
+            <option key={l.key} value={l.key} data-testid="colorlim-option">{l.text}</option>
+          ))}
+        </select>
         <span className="muted vt-speed" title="slice step (Shift+X / Shift+Y)">step {snap.scrollSpeed}</span>
       </div>
       {autoOpen ? (
@@ -431,7 +469,7 @@ export function Viewer(props: {
           }}
           onChoose={(name) => choosePreset(name)}
           onChange={setDefinition}
-          onSave={(name, shared) => void savePreset(name, shared)}
+          onSave={props.guest ? null : (name, shared) => void savePreset(name, shared)}
           onDelete={() => void deletePreset()}
           onSnapshot={(mode) => void snapshot(mode)}
           onRelaunch={() => {
@@ -459,7 +497,7 @@ export function Viewer(props: {
             <input type="checkbox" checked={radiological} onChange={(e) => setRadiological(e.target.checked)} /> Radiological convention (left is right)
           </label>
           <div className="muted">
-            Wheel: slice · Ctrl+wheel: zoom · right-drag: pan · middle-drag: window · 1-6: CT windows, 0: auto · X / Y, Z: step · Shift+X / Shift+Y: step size · ↑ / ↓: next case · R: reset crosshair · C: reset zoom
+            Wheel: slice · Ctrl+wheel: zoom · Shift+wheel: 4D frame / mosaic columns · right-drag or Shift+drag: pan · Ctrl+drag: pan all · Ctrl+Shift+click: time series (4D) · middle-drag: window · 0-8: colour-limit presets (toolbar “Window”) · X / Y, Z: step · Shift+X / Shift+Y: step size · ↑ / ↓: next case · R: reset crosshair · C: centre on crosshair · Shift+C: reset zoom
           </div>
           <button onClick={() => setSettingsOpen(false)}>Close</button>
         </div>

@@ -4,6 +4,7 @@ import type { ArchiveFile } from "../api/types";
 import { dragging, FILE_MIME } from "./bus";
 import type { Snapshot, ViewerEngine } from "./engine";
 import { dropOptions, kindOf, SLICE_NAMES, type ItemKind, type Role, type SliceName } from "./model";
+import { PinViewer } from "./PinViewer";
 import { Viewbar } from "./Viewbar";
 
 export interface Dropped {
@@ -67,6 +68,8 @@ export function ViewportView(props: {
   }
 
   const slice = snap.slices[index] ?? "axial";
+  const pin = snap.pin?.index === index ? snap.pin : null;
+  const pinned = pin ? snap.entries[index]?.find((e) => e.key === pin.key) : undefined;
   const options = over ? dropOptions(over, engine.hasBackground(index)) : [];
   return (
     <div
@@ -95,6 +98,7 @@ export function ViewportView(props: {
         </select>
       </div>
       <Viewbar engine={engine} snap={snap} index={index} />
+      {pin && pinned ? <PinViewer pin={pin} frame={pinned.look.frame} onClose={() => engine.closePin()} /> : null}
       {over ? (
         <div className="drop-options" data-testid={`drop-options-${index}`}>
           {options.map((o) => (

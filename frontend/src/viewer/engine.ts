@@ -5,19 +5,22 @@
  */
 import { DRAG_MODE, NVImage, NVMesh, Niivue, SLICE_TYPE } from "@niivue/niivue";
 import { fetchBytes } from "./api";
+import { attachGestures, type Gesture, type PanStart } from "./gestures";
 import {
-  CT_WINDOWS,
+  DEFAULT_LIM_PRESETS,
   LAYOUTS,
   MAX_VIEWPORTS,
+  MOSAIC_COLUMNS,
   defaultLook,
   effectiveLook,
   itemState,
   lookFromState,
-  mosaicPositions,
+  mosaicRows,
+  mosaicString,
   readerName,
   viewportCount,
-  windowLimits,
   type ItemKind,
+  type LimPresets,
   type LayoutName,
   type Look,
   type Role,
@@ -48,6 +51,16 @@ export interface ValueAt {
   vox: number[] | null;
 }
 
+/** A time-series pin: the values of a 4D image over all frames at one world position. */
+export interface Pin {
+  index: number;
+  key: string;
+  name: string;
+  mm: [number, number, number];
+  vox: number[];
+  values: number[];
+}
+
 export interface Snapshot {
   layout: LayoutName;
   slices: SliceName[];
@@ -59,6 +72,8 @@ export interface Snapshot {
   messages: { id: number; text: string }[];
   scrollSpeed: number;
   active: number;
+  limPresets: LimPresets;
+  pin: Pin | null;
   version: number;
 }
 
@@ -71,6 +86,8 @@ const SLICE_TYPES: Record<SliceName, SLICE_TYPE> = {
   mosaic: SLICE_TYPE.AXIAL,
 };
 const AXIS: Partial<Record<SliceName, 0 | 1 | 2>> = { sagittal: 0, coronal: 1, axial: 2, mosaic: 2 };
+/** Slicings whose view niivue pans and zooms (mosaic tiles and the 3D render ignore pan2Dxyzmm). */
+const PANNABLE: SliceName[] = ["axial", "coronal", "sagittal", "multiplanar"];
 const CACHE_BYTES = 1.5 * 1024 ** 3;
 
 class Viewport {
@@ -79,6 +96,7 @@ class Viewport {
   slice: SliceName;
   entries: Entry[] = [];
   ready: Promise<void> | null = null;
+  mosaicColumns = MOSAIC_COLUMNS.initial;
 
   constructor(slice: SliceName) {
     this.slice = slice;
@@ -142,6 +160,8 @@ export class ViewerEngine {
   active = 0;
   loading = 0;
   shift = false;
+  limPresets: LimPresets = DEFAULT_LIM_PRESETS;
+  pin: Pin | null = null;
   private cache = new ByteCache();
   private listeners = new Set<() => void>();
   private version = 0;
@@ -183,6 +203,8 @@ export class ViewerEngine {
         messages: [...this.messages],
         scrollSpeed: this.scrollSpeed,
         active: this.active,
+        limPresets: this.limPresets,
+        pin: this.pin,
         version: this.version,
       };
     }
@@ -194,8 +216,10 @@ export class ViewerEngine {
     for (const fn of this.listeners) fn();
   }
 
+  /** Show a message; the same text again moves to the end instead of stacking (an autoloader walk). */
   message(text: string) {
-    this.messages = [...this.messages.slice(-4), { id: ++messageId, text }];
+    const others = this.messages.filter((m) => m.text !== text);
+    this.messages = [...others.slice(-4), { id: ++messageId, text }];
     this.changed();
   }
 
@@ -221,6 +245,7 @@ export class ViewerEngine {
       vp.nv.onIntensityChange = (vol: NVImage) => this.windowChanged(index, vol);
       this.applySlice(vp);
       canvas.addEventListener("wheel", (e) => this.wheel(index, e), { capture: true, passive: false });
+      attachGestures(this, index, vp.nv, canvas);
       canvas.addEventListener("pointerenter", () => this.setActive(index));
     })();
     await vp.ready;
@@ -252,6 +277,7 @@ export class ViewerEngine {
     for (const vp of this.viewports.slice(0, viewportCount(this.layout))) {
       if (vp.canvas) {
         vp.nv.resizeListener();
+        if (vp.slice === "mosaic") this.applySlice(vp);
         vp.nv.drawScene();
       }
     }
@@ -270,10 +296,11 @@ export class ViewerEngine {
     const nv = vp.nv;
     if (vp.slice === "mosaic") {
       const back = nv.volumes[0];
-      const extMin = back?.extentsMinOrtho;
-      const extMax = back?.extentsMaxOrtho;
-      const pos = extMin && extMax ? mosaicPositions(extMin[2] ?? -50, extMax[2] ?? 50, 8) : [-40, -20, 0, 20, 40];
-      nv.setSliceMosaicString(`A ${pos.join(" ")}`);
+      const [lo, hi] = [back?.extentsMinOrtho ?? [-80, -110, -50], back?.extentsMaxOrtho ?? [80, 80, 80]];
+      const tile = (hi[0]! - lo[0]!) / (hi[1]! - lo[1]! || 1);
+      const aspect = vp.canvas.clientHeight > 0 ? vp.canvas.clientWidth / vp.canvas.clientHeight : 1;
+      const rows = mosaicRows(vp.mosaicColumns, aspect, tile);
+      nv.setSliceMosaicString(mosaicString(lo[2]!, hi[2]!, vp.mosaicColumns, rows));
     } else {
       nv.setSliceMosaicString("");
     }
@@ -415,6 +442,7 @@ export class ViewerEngine {
   private forget() {
     const shown = new Set(this.viewports.flatMap((v) => v.entries.map((e) => e.key)));
     for (const key of [...this.items.keys()]) if (!shown.has(key)) this.items.delete(key);
+    if (this.pin && !this.shows(this.pin.index, this.pin.key)) this.pin = null;
   }
 
   /** Keep only the objects `keys` in viewport `index` (switching cases reuses what stays). */
@@ -443,6 +471,7 @@ export class ViewerEngine {
       vp.nv.drawScene();
     }
     this.items.clear();
+    this.pin = null;
     this.changed();
   }
 
@@ -497,16 +526,24 @@ export class ViewerEngine {
     this.changed();
   }
 
-  /** CT window presets (keys 1-6) or 0 for the image's own range, on every background image. */
-  ctWindow(key: string) {
+  /** The project's colour-limit presets (keys 0-8). */
+  setLimPresets(presets: LimPresets) {
+    this.limPresets = presets;
+    this.changed();
+  }
+
+  /** Apply the colour-limit preset on `key` to every background image; false when the key has none. */
+  applyLimPreset(key: string): boolean {
+    const preset = this.limPresets[key];
+    if (!preset) return false;
     for (const [index, vp] of this.viewports.entries()) {
       const back = vp.entries.find((e) => e.vol !== null && e.role === "background");
       if (!back) continue;
       const item = this.items.get(back.key)!;
-      const preset = CT_WINDOWS[key];
-      const [calMin, calMax] = preset ? windowLimits(preset.level, preset.width) : [Number(back.vol!.robust_min ?? item.range[0]), Number(back.vol!.robust_max ?? item.range[1])];
+      const [calMin, calMax] = preset.limits ?? [Number(back.vol!.robust_min ?? item.range[0]), Number(back.vol!.robust_max ?? item.range[1])];
       this.setLook(index, back.key, { calMin, calMax }, false);
     }
+    return true;
   }
 
   private windowChanged(index: number, vol: NVImage) {
@@ -578,6 +615,102 @@ export class ViewerEngine {
     this.changed();
   }
 
+  /** Centre viewport `index` on the crosshair at its current zoom (NORA's "centralize", key C). */
+  centre(index: number) {
+    const vp = this.viewports[index];
+    const back = vp?.nv.volumes[0];
+    if (!vp || !back || !PANNABLE.includes(vp.slice)) return;
+    // niivue shows [(lo - pan) / zoom, (hi - pan) / zoom] of the volume's extent (in the same mm space as
+    // frac2mm without forcing world mm): the crosshair p is centred when pan = centre - zoom * p.
+    const p = vp.nv.frac2mm(vp.nv.scene.crosshairPos);
+    const [lo, hi] = [back.extentsMinOrtho, back.extentsMaxOrtho];
+    if (!lo || !hi) return;
+    const zoom = vp.nv.scene.pan2Dxyzmm[3]!;
+    const pan = [0, 1, 2].map((i) => (lo[i]! + hi[i]!) / 2 - zoom * p[i]!);
+    vp.nv.setPan2Dxyzmm([pan[0]!, pan[1]!, pan[2]!, zoom]);
+    this.changed();
+  }
+
+  // ------------------------------------------------------------------ left-button gestures (gestures.ts)
+
+  accepts(index: number, gesture: Gesture): boolean {
+    const vp = this.viewports[index];
+    if (!vp || vp.nv.volumes.length === 0 || vp.slice === "render") return false;
+    if (gesture === "pin") return this.fourD(vp) !== null;
+    return PANNABLE.includes(vp.slice);
+  }
+
+  /** The 2D viewports a pan moves: this one, or (Ctrl) every pannable one with an image. */
+  panStart(index: number, all: boolean): PanStart {
+    const start: PanStart = new Map();
+    this.viewports.slice(0, viewportCount(this.layout)).forEach((vp, i) => {
+      if (i === index || (all && vp.nv.volumes.length > 0 && PANNABLE.includes(vp.slice))) {
+        const p = vp.nv.scene.pan2Dxyzmm;
+        start.set(i, [p[0]!, p[1]!, p[2]!, p[3]!]);
+      }
+    });
+    return start;
+  }
+
+  /** Move every viewport of `start` by the same world distance `delta` (mm), at its own zoom. */
+  panFrom(_index: number, start: PanStart, delta: [number, number, number]) {
+    for (const [i, p] of start) {
+      const zoom = p[3];
+      this.viewports[i]!.nv.setPan2Dxyzmm([p[0] + zoom * delta[0], p[1] + zoom * delta[1], p[2] + zoom * delta[2], zoom]);
+    }
+  }
+
+  /** The first 4D volume of a viewport (the background before overlays). */
+  private fourD(vp: Viewport): Entry | null {
+    return vp.entries.find((e) => e.vol !== null && Number(e.vol.nFrame4D ?? 1) > 1) ?? null;
+  }
+
+  /** Pin the time series of the viewport's 4D image at canvas pixel (x, y). */
+  pinAt(index: number, x: number, y: number) {
+    const vp = this.viewports[index];
+    const entry = vp ? this.fourD(vp) : null;
+    if (!vp || !entry?.vol) return;
+    const frac = vp.nv.canvasPos2frac([x, y]);
+    if (!(frac[0]! >= 0)) return;
+    const world = vp.nv.frac2mm(frac, 0, true);
+    const mm: [number, number, number] = [world[0]!, world[1]!, world[2]!];
+    const vol = entry.vol;
+    const vox = Array.from(vol.mm2vox(mm as unknown as number[]));
+    const dims = (vol.dimsRAS ?? vol.dims ?? []).map(Number);
+    if (!vox.every((v, i) => v >= 0 && v < (dims[i + 1] ?? 0))) return;
+    const frames = Number(vol.nFrame4D ?? 1);
+    const values = Array.from({ length: frames }, (_, t) => Number(vol.getValue(vox[0]!, vox[1]!, vox[2]!, t)));
+    this.pin = { index, key: entry.key, name: this.items.get(entry.key)?.source.name ?? entry.key, mm, vox, values };
+    this.changed();
+  }
+
+  closePin() {
+    if (this.pin === null) return;
+    this.pin = null;
+    this.changed();
+  }
+
+  /** Shift + wheel: the next / previous time point of the viewport's 4D image (every viewport showing it). */
+  stepFrame(index: number, delta: number) {
+    const vp = this.viewports[index];
+    const entry = vp ? this.fourD(vp) : null;
+    const item = entry ? this.items.get(entry.key) : undefined;
+    if (!vp || !entry || !item) return;
+    const look = effectiveLook(item.look, entry.override);
+    const frame = Math.max(0, Math.min(item.frames - 1, look.frame + delta));
+    if (frame !== look.frame) this.setLook(index, entry.key, { frame }, entry.override.frame !== undefined);
+  }
+
+  /** Shift + wheel in mosaic slicing: more or fewer columns. */
+  mosaicColumns(index: number, delta: number) {
+    const vp = this.viewports[index];
+    if (!vp || vp.slice !== "mosaic") return;
+    vp.mosaicColumns = Math.max(MOSAIC_COLUMNS.min, Math.min(MOSAIC_COLUMNS.max, vp.mosaicColumns + delta));
+    this.applySlice(vp);
+    vp.nv.drawScene();
+    this.changed();
+  }
+
   resetCrosshair() {
     const vp = this.viewports.find((v) => v.nv.volumes.length > 0);
     if (!vp) return;
@@ -593,8 +726,13 @@ export class ViewerEngine {
     }
     e.preventDefault();
     e.stopImmediatePropagation();
-    if (e.ctrlKey) this.zoom(index, e.deltaY < 0 ? 1.15 : 1 / 1.15);
-    else this.step(index, e.deltaY < 0 ? 1 : -1);
+    // Chromium turns a Shift + wheel into a horizontal scroll: deltaX then carries it.
+    const up = (e.deltaY || e.deltaX) < 0;
+    if (e.shiftKey && vp.slice === "mosaic") this.mosaicColumns(index, up ? 1 : -1);
+    else if (e.shiftKey) this.stepFrame(index, up ? 1 : -1);
+    else if (e.ctrlKey && vp.slice === "mosaic") return; // niivue draws mosaic tiles unzoomed
+    else if (e.ctrlKey) this.zoom(index, up ? 1.15 : 1 / 1.15);
+    else this.step(index, up ? 1 : -1);
   }
 
   /** Value of every loaded image at the crosshair (each object once). */
@@ -699,12 +837,14 @@ export class ViewerEngine {
     if (e.vol) vp.nv.setVolume(e.vol, 0);
   }
 
-  /** Live viewport state for tests: zoom, slice and each volume's limits and colormap. */
+  /** Live viewport state for tests: zoom, pan, slice and each volume's limits, colormap and frame. */
   debug() {
     return this.viewports.slice(0, viewportCount(this.layout)).map((vp) => ({
       slice: vp.slice,
       zoom: vp.nv.scene.pan2Dxyzmm[3],
-      volumes: vp.nv.volumes.map((v) => ({ name: v.name, colormap: v.colormap, cal_min: v.cal_min, cal_max: v.cal_max, opacity: v.opacity })),
+      pan: Array.from(vp.nv.scene.pan2Dxyzmm).slice(0, 3),
+      mosaic: vp.slice === "mosaic" ? vp.nv.sliceMosaicString : null,
+      volumes: vp.nv.volumes.map((v) => ({ name: v.name, colormap: v.colormap, cal_min: v.cal_min, cal_max: v.cal_max, opacity: v.opacity, frame: v.frame4D ?? 0 })),
       meshes: vp.nv.meshes.length,
       crosshair: Array.from(vp.nv.scene.crosshairPos),
     }));

@@ -62,6 +62,55 @@ export function windowLimits(level: number, width: number): [number, number] {
   return [level - width / 2, level + width / 2];
 }
 
+/**
+ * A colour-limit preset on a number key (NORA's `colormap.colorlimpresets`): `limits` null means the
+ * image's own robust range.
+ */
+export interface LimPreset {
+  name: string;
+  limits: [number, number] | null;
+  /** "40/80" for a level/width window, "0–900" for min/max limits, "auto" for the image's range. */
+  label: string;
+}
+export type LimPresets = Record<string, LimPreset>;
+
+/** The default presets: the CT windows on 1-6 and the image's own range on 0. */
+export const DEFAULT_LIM_PRESETS: LimPresets = {
+  "0": { name: "image range", limits: null, label: "auto" },
+  ...Object.fromEntries(
+    Object.entries(CT_WINDOWS).map(([k, w]) => [k, { name: w.name, limits: windowLimits(w.level, w.width), label: `${w.level}/${w.width}` }]),
+  ),
+};
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * The presets of a project's settings document (`colorlimpresets`, validated by the server): absent or
+ * null gives the default table; otherwise exactly the configured keys 0-8 (the rest do nothing).
+ */
+export function limPresetsFrom(settings: Record<string, unknown> | null | undefined): LimPresets {
+  const raw = settings?.["colorlimpresets"];
+  if (raw === null || raw === undefined || typeof raw !== "object" || Array.isArray(raw)) return DEFAULT_LIM_PRESETS;
+  const out: LimPresets = {};
+  for (const [key, value] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    if (!/^[0-8]$/.test(key) || typeof value !== "object" || value === null) continue;
+    const name = typeof value["name"] === "string" ? value["name"] : `preset ${key}`;
+    const [level, width, min, max] = [num(value["level"]), num(value["width"]), num(value["min"]), num(value["max"])];
+    if (level !== null && width !== null && width > 0) out[key] = { name, limits: windowLimits(level, width), label: `${level}/${width}` };
+    else if (min !== null && max !== null && min < max) out[key] = { name, limits: [min, max], label: `${min}–${max}` };
+  }
+  return out;
+}
+
+/** "1 brain 40/80" lines in key order, for the toolbar's preset list. */
+export function limPresetLines(presets: LimPresets): { key: string; text: string }[] {
+  return Object.keys(presets)
+    .sort()
+    .map((key) => ({ key, text: `${key} ${presets[key]!.name} ${presets[key]!.label}` }));
+}
+
 export interface Look {
   colormap: string;
   calMin: number;
@@ -90,6 +139,27 @@ export function defaultLook(role: Role, index: number): Look {
 /** The look in one viewport: the object's look with this viewport's own (Shift) changes on top. */
 export function effectiveLook(look: Look, override: Partial<Look> | undefined): Look {
   return { ...look, ...(override ?? {}) };
+}
+
+/** Mosaic columns: default and bounds for Shift + wheel. */
+export const MOSAIC_COLUMNS = { initial: 8, min: 1, max: 24 };
+
+/**
+ * Rows of a mosaic with `columns` tiles a row that fill a viewport of aspect `viewport` (width/height)
+ * with tiles of aspect `tile` (at most 64 tiles in all).
+ */
+export function mosaicRows(columns: number, viewport: number, tile: number): number {
+  if (!(viewport > 0) || !(tile > 0) || columns < 1) return 1;
+  const rows = Math.floor((columns * tile) / viewport + 0.25);
+  return Math.max(1, Math.min(rows, Math.floor(64 / columns)));
+}
+
+/** niivue's mosaic string: `rows` rows of `columns` axial slices evenly spaced across [min, max] mm. */
+export function mosaicString(min: number, max: number, columns: number, rows: number): string {
+  const pos = mosaicPositions(min, max, columns * rows);
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) lines.push(pos.slice(r * columns, (r + 1) * columns).join(" "));
+  return `A ${lines.join(" ; ")}`;
 }
 
 /** Evenly spaced positions (mm) for a mosaic strip across an extent. */
@@ -224,4 +294,24 @@ export function lookFromState(item: ItemState, fallback: Look): Look {
 export function parseAddress(search: string): { project: string | null; call: string | null; state: string | null } {
   const params = new URLSearchParams(search);
   return { project: params.get("project"), call: params.get("call"), state: params.get("state") };
+}
+
+/**
+ * Screen points of a line plot of `values` (x: index, y: value) in a box; a flat series sits in the
+ * middle. Non-finite values are drawn at the bottom.
+ */
+export function plotPoints(
+  values: number[],
+  box: { x: number; y: number; w: number; h: number },
+): { points: [number, number][]; min: number; max: number } {
+  const finiteValues = values.filter((v) => Number.isFinite(v));
+  const min = finiteValues.length ? Math.min(...finiteValues) : 0;
+  const max = finiteValues.length ? Math.max(...finiteValues) : 0;
+  const n = values.length;
+  const points = values.map((v, i): [number, number] => {
+    const x = box.x + (n > 1 ? (i / (n - 1)) * box.w : box.w / 2);
+    const f = !Number.isFinite(v) ? 0 : max > min ? (v - min) / (max - min) : 0.5;
+    return [x, box.y + box.h - f * box.h];
+  });
+  return { points, min, max };
 }

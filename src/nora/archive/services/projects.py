@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +24,41 @@ from nora.archive.services.access import Access, Actor, project_access, require_
 from nora.archive.storage import Layout
 from nora.core.errors import Conflict, InvalidInput
 from nora.core.ids import check_name
+
+#: keys of colour-limit presets: the viewer's number keys, as NORA's ``colormap.colorlimpresets``
+PRESET_KEYS = tuple(str(k) for k in range(9))
+
+
+class ColorLimPreset(BaseModel):
+    """A colour-limit (window) preset: ``level`` and ``width`` (CT style) or ``min`` and ``max``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    level: float | None = None
+    width: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        window = (self.level, self.width)
+        limits = (self.min, self.max)
+        if any(v is not None and not math.isfinite(v) for v in (*window, *limits)):
+            raise ValueError("level, width, min and max must be finite numbers")
+        if all(v is not None for v in window) and all(v is None for v in limits):
+            if self.width is not None and self.width <= 0:
+                raise ValueError(f"width must be positive, got {self.width:g}")
+            return self
+        if all(v is not None for v in limits) and all(v is None for v in window):
+            if self.min is not None and self.max is not None and self.min >= self.max:
+                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+            return self
+        raise ValueError("give either level and width, or min and max (not both)")
+
+    @model_serializer(mode="wrap")
+    def _without_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class ProjectSettings(BaseModel):
@@ -28,6 +73,16 @@ class ProjectSettings(BaseModel):
     keep_originals: bool = True
     queues: dict[str, Any] = Field(default_factory=dict)
     autoexec: list[dict[str, Any]] = Field(default_factory=list)
+    #: the viewer's number keys 0-8; None (or absent) means the standard CT windows (see docs/viewer.md)
+    colorlimpresets: dict[str, ColorLimPreset] | None = None
+
+    @field_validator("colorlimpresets")
+    @classmethod
+    def _preset_keys(cls, value: dict[str, ColorLimPreset] | None) -> dict[str, ColorLimPreset] | None:
+        bad = sorted(k for k in value or {} if k not in PRESET_KEYS)
+        if bad:
+            raise ValueError(f"preset keys are the digits 0 to 8, not {', '.join(map(repr, bad))}")
+        return value
 
 
 def validate_settings(raw: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
