@@ -40,7 +40,9 @@ interface DialogState {
   onSubmit: (tags: string[]) => Promise<void>;
 }
 
-export function Desktop(props: { me: Me; onLogout: () => void }) {
+/** `me` is null for a guest: public projects only, read-only, no import, PACS or batch tool. */
+export function Desktop(props: { me: Me | null; onLogout: () => void }) {
+  const guest = props.me === null;
   const { report } = useErrors();
   const [projectList, setProjectList] = useState<Project[] | null>(null);
   const [projectName, setProjectName] = useState<string | null>(null);
@@ -231,11 +233,15 @@ export function Desktop(props: { me: Me; onLogout: () => void }) {
           )
         }
         files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} />}
-        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} />}
+        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={guest} />}
       />
-      <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} />
-      <Importing project={projectName} onImported={pages.reload} />
-      <Pacs projects={projectList?.map((p) => p.name) ?? []} project={projectName} onPulled={pages.reload} />
+      {guest ? null : (
+        <>
+          <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} />
+          <Importing project={projectName} onImported={pages.reload} />
+          <Pacs projects={projectList?.map((p) => p.name) ?? []} project={projectName} onPulled={pages.reload} />
+        </>
+      )}
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
     </div>

@@ -1,8 +1,8 @@
 import type { Me, Project } from "../api/types";
 
-/** Project chooser, current user and logout. */
+/** Project chooser, current user and logout (for a guest: a "Log in" button). */
 export function TopBar(props: {
-  me: Me;
+  me: Me | null;
   projects: Project[] | null;
   project: string | null;
   onProject: (name: string) => void;
@@ -29,7 +29,11 @@ export function TopBar(props: {
           ))}
         </select>
       </label>
-      {current?.readonly ? (
+      {current?.role === "guest" ? (
+        <span className="badge" data-testid="guest-badge" title="A public project, viewed read-only without an account">
+          public · guest
+        </span>
+      ) : current?.readonly ? (
         <span className="badge" data-testid="readonly-badge" title="You have read-only rights in this project">
           read-only
         </span>
@@ -38,12 +42,18 @@ export function TopBar(props: {
       {current?.description ? <span className="muted ellipsis">{current.description}</span> : null}
       <span className="spacer" />
       <span className="user" data-testid="current-user">
-        {props.me.username}
-        {props.me.is_admin ? <span className="badge">admin</span> : null}
+        {props.me ? props.me.username : "guest"}
+        {props.me?.is_admin ? <span className="badge">admin</span> : null}
       </span>
-      <button type="button" data-testid="logout" onClick={props.onLogout}>
-        Log out
-      </button>
+      {props.me ? (
+        <button type="button" data-testid="logout" onClick={props.onLogout}>
+          Log out
+        </button>
+      ) : (
+        <button type="button" data-testid="guest-login" onClick={props.onLogout} title="log in for your own projects">
+          Log in
+        </button>
+      )}
     </header>
   );
 }
