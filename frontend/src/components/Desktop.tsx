@@ -22,6 +22,7 @@ import { Layout } from "./Layout";
 import { StudyTable, type Selection } from "./StudyTable";
 import { TagDialog } from "./TagDialog";
 import { TopBar } from "./TopBar";
+import { TopToolsSlot } from "./TopTools";
 import { pending as pendingCase } from "../viewer/bus";
 import { Viewer } from "../viewer/Viewer";
 
@@ -43,6 +44,7 @@ interface DialogState {
 /** `me` is null for a guest: public projects only, read-only, no import, PACS or batch tool. */
 export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   const guest = props.me === null;
+  const [toolsSlot, setToolsSlot] = useState<HTMLElement | null>(null);
   const { report } = useErrors();
   const [projectList, setProjectList] = useState<Project[] | null>(null);
   const [projectName, setProjectName] = useState<string | null>(null);
@@ -212,6 +214,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         project={projectName}
         onProject={chooseProjectByUser}
         onLogout={props.onLogout}
+        toolsRef={setToolsSlot}
       />
       <Layout
         table={
@@ -236,11 +239,11 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={guest} />}
       />
       {guest ? null : (
-        <>
+        <TopToolsSlot.Provider value={toolsSlot}>
           <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} />
           <Importing project={projectName} onImported={pages.reload} />
           <Pacs projects={projectList?.map((p) => p.name) ?? []} project={projectName} onPulled={pages.reload} />
-        </>
+        </TopToolsSlot.Provider>
       )}
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}

@@ -7,6 +7,8 @@ export function TopBar(props: {
   project: string | null;
   onProject: (name: string) => void;
   onLogout: () => void;
+  /** receives the element the desktop tools put their buttons into */
+  toolsRef?: (el: HTMLElement | null) => void;
 }) {
   const current = props.projects?.find((p) => p.name === props.project) ?? null;
   return (
@@ -39,8 +41,9 @@ export function TopBar(props: {
         </span>
       ) : null}
       {current?.anonymised ? <span className="badge" title="Project is anonymised">anonymised</span> : null}
-      {current?.description ? <span className="muted ellipsis">{current.description}</span> : null}
+      {current?.description ? <span className="muted ellipsis top-description">{current.description}</span> : null}
       <span className="spacer" />
+      <span className="top-tools" ref={props.toolsRef} />
       <span className="user" data-testid="current-user">
         {props.me ? props.me.username : "guest"}
         {props.me?.is_admin ? <span className="badge">admin</span> : null}

@@ -1,5 +1,6 @@
 /** Mounts the import tool on the desktop: the "Import" button and its dialog. */
 import { useState } from "react";
+import { TopTool } from "../components/TopTools";
 import { ImportDialog } from "./ImportDialog";
 import "./importing.css";
 
@@ -8,11 +9,11 @@ export function Importing(props: { project: string | null; onImported: () => voi
   if (props.project === null) return null;
   return (
     <>
-      <div className="import-launcher">
+      <TopTool>
         <button type="button" data-testid="open-import" onClick={() => setOpen((o) => !o)}>
           Import
         </button>
-      </div>
+      </TopTool>
       {open ? <ImportDialog project={props.project} onClose={() => setOpen(false)} onImported={props.onImported} /> : null}
     </>
   );

@@ -1,5 +1,6 @@
 /** Mounts the PACS query tool on the desktop: the "PACS" button and its window. */
 import { useState } from "react";
+import { TopTool } from "../components/TopTools";
 import { PacsQuery } from "./PacsQuery";
 import "./pacs.css";
 
@@ -8,11 +9,11 @@ export function Pacs(props: { projects: string[]; project: string | null; onPull
   if (props.project === null) return null;
   return (
     <>
-      <div className="pacs-launcher">
+      <TopTool>
         <button type="button" data-testid="open-pacs" onClick={() => setOpen((o) => !o)}>
           PACS
         </button>
-      </div>
+      </TopTool>
       {open ? (
         <PacsQuery
           projects={props.projects}

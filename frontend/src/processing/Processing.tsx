@@ -1,5 +1,6 @@
 /** Mounts the processing windows on the desktop: the Batchtool and Gridstats buttons and their windows. */
 import { useState } from "react";
+import { TopTool } from "../components/TopTools";
 import type { FilterParam, Filters, Sort } from "../lib/query";
 import { BatchTool } from "./BatchTool";
 import { JobMonitor } from "./JobMonitor";
@@ -16,14 +17,14 @@ export function Processing(props: {
   const project = props.project;
   return (
     <>
-      <div className="proc-launchers">
+      <TopTool>
         <button type="button" data-testid="open-batchtool" onClick={() => setOpen((o) => ({ ...o, batch: !o.batch }))}>
           Batchtool
         </button>
         <button type="button" data-testid="open-gridstats" onClick={() => setOpen((o) => ({ ...o, monitor: !o.monitor }))}>
           Gridstats
         </button>
-      </div>
+      </TopTool>
       {open.batch ? (
         <BatchTool project={project} filters={props.filters} sort={props.sort}
           onClose={() => setOpen((o) => ({ ...o, batch: false }))} onLaunched={() => setOpen((o) => ({ ...o, monitor: true }))} />

@@ -84,20 +84,23 @@ export function ViewportView(props: {
       onContextMenu={(e) => e.preventDefault()}
     >
       <canvas ref={canvasRef} data-testid={`canvas-${index}`} tabIndex={-1} />
-      <div className="vp-top-left">
-        <span className="vp-id">{index + 1}</span>
-        <select
-          data-testid={`slice-select-${index}`}
-          value={slice}
-          title="slicing of this viewport"
-          onChange={(e) => engine.setSlice(index, e.target.value as SliceName)}
-        >
-          {SLICE_NAMES.map((s) => (
-            <option key={s} value={s}>{s === "render" ? "3D" : s}</option>
-          ))}
-        </select>
+      {/* one header row: the slicing on the left, the viewbar on the right, wrapping below it when narrow */}
+      <div className="vp-head">
+        <div className="vp-top-left">
+          <span className="vp-id">{index + 1}</span>
+          <select
+            data-testid={`slice-select-${index}`}
+            value={slice}
+            title="slicing of this viewport"
+            onChange={(e) => engine.setSlice(index, e.target.value as SliceName)}
+          >
+            {SLICE_NAMES.map((s) => (
+              <option key={s} value={s}>{s === "render" ? "3D" : s}</option>
+            ))}
+          </select>
+        </div>
+        <Viewbar engine={engine} snap={snap} index={index} />
       </div>
-      <Viewbar engine={engine} snap={snap} index={index} />
       {pin && pinned ? <PinViewer pin={pin} frame={pinned.look.frame} onClose={() => engine.closePin()} /> : null}
       {over ? (
         <div className="drop-options" data-testid={`drop-options-${index}`}>
