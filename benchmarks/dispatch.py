@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,7 +35,8 @@ from nora.archive.services.access import SYSTEM, project_access  # noqa: E402
 from nora.archive.services.setup import init_database  # noqa: E402
 from nora.archive.storage import Layout  # noqa: E402
 from nora.processing.config import ProcessingSettings, QueueSpec  # noqa: E402
-from nora.processing.engine import Engine  # noqa: E402
+from nora.processing.daemon import run_loop  # noqa: E402
+from nora.processing.engine import Engine, TickReport  # noqa: E402
 from nora.processing.service import LaunchRequest, launch  # noqa: E402
 
 SCRIPT = "true\n"
@@ -86,24 +88,26 @@ def run_nora(home: Path, n: int, executor: str) -> tuple[float, float]:
         s.commit()
         batch_id = batch.id
     engine = Engine(sessions, config, [batch_id])
-    first = None
-    while True:
-        report = engine.tick()
-        if first is None:
+    first: list[float] = []
+    stop = threading.Event()
+
+    def on_tick(report: TickReport) -> None:
+        if not first:
             with sessions() as s:
                 if s.scalar(
                     select(Job.id).where(Job.batch_id == batch_id, Job.phase.in_(("running", "done"))).limit(1)
                 ):
-                    first = time.perf_counter() - start
+                    first.append(time.perf_counter() - start)
         if report.active == 0 and report.queued == 0:
-            break
-        # as the daemon's loop does: go on at once after a round that changed something
-        time.sleep(config.poll_interval_s / 20 if report.submitted or report.finished else config.poll_interval_s)
+            stop.set()
+
+    # the daemon's own loop (nora serve / nora daemon), stopped when the batch is through
+    run_loop(sessions, config, stop, on_tick=on_tick, engine=engine)
     wall = time.perf_counter() - start
     with sessions() as s:
         states = [j for (j,) in s.execute(select(Job.state).where(Job.batch_id == batch_id))]
     assert states.count("d") == n, f"{states.count('d')} of {n} jobs done"
-    return wall, first or wall
+    return wall, first[0] if first else wall
 
 
 def run_pool(home: Path, n: int, workers: int) -> tuple[float, float]:

@@ -38,8 +38,12 @@ def run_loop(
                 on_tick(report)
         except Exception:  # the loop must survive a bad round (database hiccup, executor error)
             log.exception("daemon round failed")
-        # a round that changed something is followed at once (freed workers take the next jobs)
-        stop.wait(config.poll_interval_s / 20 if busy else config.poll_interval_s)
+        # a round that changed something is followed at once (freed workers take the next jobs); otherwise
+        # wait for a local job to end (woken by its pidfd) or the polling interval, whichever comes first
+        if busy:
+            stop.wait(config.poll_interval_s / 20)
+        else:
+            engine.wait(stop, config.poll_interval_s)
 
 
 class DaemonThread:

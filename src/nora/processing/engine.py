@@ -20,6 +20,8 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ from nora.processing.outputs import register_outputs
 log = logging.getLogger(__name__)
 
 ACTIVE = ("submitting", "submitted", "running")
+_LOST = Poll("lost", "the executor does not know the job")
 
 
 @dataclass
@@ -82,6 +85,20 @@ class Engine:
     def job_dir(self, job_id: int) -> Path:
         return self.config.home / "jobs" / str(job_id)
 
+    def wait(self, stop: threading.Event, timeout: float) -> None:
+        """Idle between rounds: until ``stop``, ``timeout`` seconds, or (sooner) the end of a local job."""
+        deadline = time.monotonic() + timeout
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            answers = [e.wait(min(left, 0.25)) for e in self._executors.values()]
+            if any(answers):
+                return
+            if all(a is None for a in answers):  # nobody can wake us early: plain sleep
+                stop.wait(left)
+                return
+
     def _scope(self, query: Any) -> Any:
         # import and retrieve jobs share the jobs table (for the table's JOB: filter) but run elsewhere
         query = query.where(Job.kind == "job")
@@ -112,7 +129,7 @@ class Engine:
                 continue
             with self.sessions() as s:
                 if external:
-                    _set(s, job.id, ["submitting"], phase="submitted", external_id=external)
+                    _set(s, job.id, ["submitting"], phase="submitted", external_id=external, **self._paths(job.id))
                 else:
                     _set(s, job.id, ["submitting"], phase="queued", state="q")
                 s.commit()
@@ -124,32 +141,56 @@ class Engine:
     # --------------------------------------------------------------------------------------- dispatch
 
     def dispatch(self, report: TickReport) -> None:
+        """Submit the oldest queued jobs that may run, as many as each executor has room for.
+
+        Queued jobs are read page by page only until the free slots are filled, so a long queue behind a
+        full pool costs nothing per round (reading the whole queue every round made 1,000 jobs quadratic).
+        """
         with self.sessions() as s:
-            queued = list(s.scalars(self._scope(select(Job).where(Job.phase == "queued").order_by(Job.id))))
-            if not queued:
+            names = set(s.scalars(self._scope(select(Job.executor).where(Job.phase == "queued").distinct())))
+            if not names:
                 return
-            previous = self._previous_phases(s, queued)
             active = {
                 name: n
                 for name, n in s.execute(
                     select(Job.executor, func.count()).where(Job.phase.in_(ACTIVE)).group_by(Job.executor)
                 ).all()
             }
+        rooms = {}
+        for name in names:
+            executor = self.executor(name or "local")
+            rooms[executor.name] = executor.capacity(active.get(executor.name, 0))
+        if not any(rooms.values()):
+            return
         ready: dict[str, list[Job]] = {}
-        for job in queued:
-            before = previous.get(job.id)
-            if before is not None and before[0] in ("error",):
-                self._skip(job, before[1], report)
-                continue
-            executor = self.executor(job.executor or "local")
-            chained = executor.chains_dependencies and before is not None and before[0] in ("submitted", "running")
-            if before is not None and before[0] != "done" and not (chained and before[2]):
-                continue
-            ready.setdefault(executor.name, []).append(job)
+        previous: dict[int, tuple[str, int, str]] = {}
+        after_id, page = 0, max(64, 4 * sum(rooms.values()))
+        while any(len(ready.get(n, [])) < room for n, room in rooms.items()):
+            with self.sessions() as s:
+                queued = list(
+                    s.scalars(
+                        self._scope(
+                            select(Job).where(Job.phase == "queued", Job.id > after_id).order_by(Job.id).limit(page)
+                        )
+                    )
+                )
+                if not queued:
+                    break
+                previous.update(self._previous_phases(s, queued))
+            after_id = queued[-1].id
+            for job in queued:
+                before = previous.get(job.id)
+                if before is not None and before[0] in ("error",):
+                    self._skip(job, before[1], report)
+                    continue
+                executor = self.executor(job.executor or "local")
+                chained = executor.chains_dependencies and before is not None and before[0] in ("submitted", "running")
+                if before is not None and before[0] != "done" and not (chained and before[2]):
+                    continue
+                if len(ready.get(executor.name, [])) < rooms.get(executor.name, 0):
+                    ready.setdefault(executor.name, []).append(job)
         for name, jobs in ready.items():
-            executor = self.executor(name)
-            room = executor.capacity(active.get(name, 0))
-            self._submit(executor, jobs[:room], previous, report)
+            self._submit(self.executor(name), jobs, previous, report)
 
     def _previous_phases(self, s: Session, jobs: Sequence[Job]) -> dict[int, tuple[str, int, str]]:
         """job id -> (phase, id, external id) of the job before it in its chain."""
@@ -192,14 +233,15 @@ class Engine:
     def _submit(
         self, executor: Executor, jobs: Sequence[Job], previous: dict[int, tuple[str, int, str]], report: TickReport
     ) -> None:
+        # claim them all in one transaction (compare-and-set: another engine may have taken some)
+        with self.sessions() as s:
+            mine = [j for j in jobs if _set(s, j.id, ["queued"], phase="submitting", executor=executor.name)]
+            s.commit()
+            names = self._names(s, mine)
         claimed: list[Submission] = []
-        for job in jobs:
-            with self.sessions() as s:
-                if not _set(s, job.id, ["queued"], phase="submitting", executor=executor.name):
-                    continue
-                s.commit()
+        for job in mine:
             try:
-                self._write_job_dir(job)
+                self._write_job_dir(job, *names(job))
             except (OSError, NoraError) as exc:
                 self._error(job.id, ["submitting"], f"cannot prepare the job folder: {exc}")
                 report.errors += 1
@@ -222,36 +264,44 @@ class Engine:
                 if external is None:
                     _set(s, sub.job_id, ["submitting"], phase="queued")
                     continue
-                _set(s, sub.job_id, ["submitting"], phase="submitted", external_id=external)
+                _set(s, sub.job_id, ["submitting"], phase="submitted", external_id=external, **self._paths(sub.job_id))
                 report.submitted += 1
             s.commit()
 
-    def _write_job_dir(self, job: Job) -> None:
+    def _names(self, s: Session, jobs: Sequence[Job]) -> Any:
+        """job -> (project name, user name), looked up once for a group of jobs."""
+        project_ids = {j.project_id for j in jobs}
+        projects = dict(s.execute(select(Project.id, Project.name).where(Project.id.in_(project_ids))).all())
+        user_ids = {j.user_id for j in jobs if j.user_id}
+        users = dict(s.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+        return lambda job: (projects[job.project_id], users.get(job.user_id, "") if job.user_id else "")
+
+    def _paths(self, job_id: int) -> dict[str, str]:
+        folder = self.job_dir(job_id)
+        return {"job_dir": str(folder), "log_path": str(folder / "log.txt")}
+
+    def _write_job_dir(self, job: Job, project: str | None = None, user: str = "") -> None:
+        if project is None:
+            with self.sessions() as s:
+                project, user = self._names(s, [job])(job)
         folder = self.job_dir(job.id)
         folder.mkdir(parents=True, exist_ok=True)
         for stale in ("result.json", "error.json", "executor.json"):
             (folder / stale).unlink(missing_ok=True)
-        with self.sessions() as s:
-            project = s.get(Project, job.project_id)
-            user = s.get(User, job.user_id) if job.user_id else None
-            assert project is not None
         env = {
             "NORA_HOME": str(self.config.home),
             "NORA_DATABASE_URL": self.config.effective_database_url,
-            "NORA_PROJECT": project.name,
-            "NORA_USER": user.username if user else "",
+            "NORA_PROJECT": project,
+            "NORA_USER": user,
             "NORA_JOB_ID": str(job.id),
             "NORA_PSID": str(job.spec.get("psid", "")),
-            "DPXproject": project.name,
+            "DPXproject": project,
             "DPXpsid": str(job.spec.get("psid", "")),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
         }
         spec = {**job.spec, "job_id": job.id, "env": env}
         spec["timeout_s"] = spec.get("timeout_s") or self.config.job_timeout_s
         atomic_write_json(folder / "spec.json", spec)
-        with self.sessions() as s:
-            s.execute(update(Job).where(Job.id == job.id).values(job_dir=str(folder), log_path=str(folder / "log.txt")))
-            s.commit()
 
     # ------------------------------------------------------------------------------------------- poll
 
@@ -269,13 +319,17 @@ class Engine:
                 report.notes.append(f"polling {name} failed: {exc}")
                 log.warning("polling %s failed: %s", name, exc)
                 continue
-            for job in group:
-                state = states.get(job.external_id, Poll("lost", "the executor does not know the job"))
-                if state.state == "running" and job.phase == "submitted":
-                    with self.sessions() as s:
+            started = [
+                j for j in group if j.phase == "submitted" and states.get(j.external_id, _LOST).state == "running"
+            ]
+            if started:
+                with self.sessions() as s:
+                    for job in started:
                         _set(s, job.id, ["submitted"], phase="running", state="r", started_at=utcnow())
-                        s.commit()
-                elif state.state in ("ended", "lost") and self._finish(job, state):
+                    s.commit()
+            for job in group:
+                state = states.get(job.external_id, _LOST)
+                if state.state in ("ended", "lost") and self._finish(job, state):
                     report.finished += 1
 
     def _finish(self, job: Job, state: Poll) -> bool:

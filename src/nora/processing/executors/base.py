@@ -63,3 +63,11 @@ class Executor(abc.ABC):
     def adopt(self, job: Submission) -> str | None:
         """After a crash between submitting and recording: the external id if ``job`` was submitted."""
         return None
+
+    def wait(self, timeout: float) -> bool | None:
+        """Block up to ``timeout`` seconds until one of this executor's jobs ends.
+
+        True when one ended, False when none did in time; None when the executor cannot tell (the caller
+        then sleeps its polling interval).
+        """
+        return None

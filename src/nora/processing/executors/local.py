@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 from collections.abc import Sequence
@@ -38,6 +39,8 @@ class LocalExecutor(Executor):
     def __init__(self, config: ProcessingSettings) -> None:
         self.workers = config.local_workers
         self._children: dict[int, subprocess.Popen[bytes]] = {}
+        #: a pidfd per running child (Linux), so the daemon wakes the moment one ends
+        self._pidfds: dict[int, int] = {}
 
     def capacity(self, active: int) -> int:
         return max(0, self.workers - active)
@@ -57,6 +60,8 @@ class LocalExecutor(Executor):
             external = f"{proc.pid}:{_start_time(proc.pid) or 0}"
             (job.job_dir / "executor.json").write_text(json.dumps({"executor": self.name, "id": external}))
             self._children[proc.pid] = proc
+            with contextlib.suppress(OSError, AttributeError):
+                self._pidfds[proc.pid] = os.pidfd_open(proc.pid)
             out[job.job_id] = external
         return out
 
@@ -66,8 +71,26 @@ class LocalExecutor(Executor):
         child = self._children.get(pid)
         if child is not None and child.poll() is not None:  # reaps our own children
             del self._children[pid]
+            self._close_pidfd(pid)
             return False
         return _start_time(pid) == started
+
+    def _close_pidfd(self, pid: int) -> None:
+        fd = self._pidfds.pop(pid, None)
+        if fd is not None:
+            os.close(fd)
+
+    def wait(self, timeout: float) -> bool | None:
+        """Wait on the children's pidfds: returns as soon as one ends (None without pidfd support)."""
+        if any(child.poll() is not None for child in self._children.values()):
+            return True  # one ended already and was not polled yet
+        if not self._pidfds:
+            return None
+        ready, _, _ = select.select(list(self._pidfds.values()), [], [], max(0.0, timeout))
+        for pid, fd in list(self._pidfds.items()):
+            if fd in ready:  # ended: stop watching it (poll() reaps the child and reports it)
+                self._close_pidfd(pid)
+        return bool(ready)
 
     def poll(self, external_ids: Sequence[str]) -> dict[str, Poll]:
         return {
