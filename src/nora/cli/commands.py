@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from nora.archive.selection.syntax import Token, quote, tokenize
-from nora.archive.services import cliops, files, nodes, projects, tags
+from nora.archive.services import cliops, exportmeta, files, nodes, projects, readonly_sql, tags
 from nora.archive.services.access import Access, Actor, project_access
 from nora.cli.context import Context, absolute, as_csv, as_json, as_lines, project_name
 from nora.core.errors import InvalidInput, NotFound
@@ -62,7 +62,7 @@ def create_project(ctx: Context, session: Session, actor: Actor, args: argparse.
 
 
 def sql(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
-    table = cliops.readonly_query(ctx.engine, actor, args.sql)
+    table = readonly_sql.readonly_query(ctx.engine, actor, args.sql)
     if args.csv:
         return as_csv(table.columns, table.rows)
     return as_json([dict(zip(table.columns, row, strict=True)) for row in table.rows])
@@ -209,5 +209,5 @@ def tag_stats(ctx: Context, session: Session, actor: Actor, args: argparse.Names
 def export_meta(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
     access = _access(ctx, session, actor, args)
     subject, pattern = args.exportmeta
-    table = cliops.export_meta(session, access, ctx.layout, subject_of(subject), pattern, args.keys or "*")
+    table = exportmeta.export_meta(session, access, ctx.layout, subject_of(subject), pattern, args.keys or "*")
     return as_csv(table.columns, table.rows)

@@ -4,16 +4,15 @@ NORA's CLI names files by path (``--add``, ``--del``), studies by ``PID#SID`` (`
 output locations by selector (``--out``, ``--pathout``); this module turns those names into rows and calls the
 file, node and account services. Every operation validates all of its arguments before it changes anything,
 so a refused argument leaves the archive as it was (the caller commits or rolls back the one transaction).
+``--sql`` lives in :mod:`.readonly_sql` and ``--exportmeta`` in :mod:`.exportmeta`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,9 @@ from nora.archive.migrate import current_revision
 from nora.archive.models import ApiToken, File, FileTag, Patient, PatientTag, Study, StudyTag
 from nora.archive.selection import (
     AbsolutePath,
-    FilePattern,
     FileSelector,
     SelectionHit,
     StudyPattern,
-    parse_file_selectors,
     parse_subject_selector,
     resolve_selection,
 )
@@ -39,7 +36,7 @@ from nora.archive.services.files import Upload, delete_file, file_location, regi
 from nora.archive.services.table import patient_public
 from nora.archive.services.tags import tags_of
 from nora.archive.storage import Layout, safe_relpath
-from nora.core.errors import CorruptFile, InvalidInput, NotFound
+from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import check_name
 from nora.imaging.formats import inspect_file
 
@@ -61,6 +58,14 @@ def is_initialised(engine: Engine) -> bool:
 def psid(pid: str, sid: str | None) -> str:
     """NORA's name of a study (``PID#SID``) or, without a study, of a patient (``PID``)."""
     return f"{pid}#{sid}" if sid else pid
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of named columns, values already JSON-compatible."""
+
+    columns: list[str]
+    rows: list[list[Any]]
 
 
 # ------------------------------------------------------------------------------------------------ adding
@@ -260,6 +265,14 @@ def selected_file_ids(hits: Sequence[SelectionHit]) -> list[int]:
     return ids
 
 
+def file_rows(session: Session, ids: list[int]) -> dict[int, File]:
+    """The file rows of ``ids`` by id, fetched in chunks (a selection may name more than a query may hold)."""
+    rows: dict[int, File] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows.update({r.id: r for r in session.scalars(select(File).where(File.id.in_(ids[start : start + _CHUNK])))})
+    return rows
+
+
 def output_location(
     session: Session, access: Access, layout: Layout, subject: str, name: str, *, must_exist: bool = True
 ) -> Path:
@@ -312,188 +325,6 @@ def tokens_of(session: Session, actor: Actor, username: str) -> list[ApiToken]:
     return accounts.list_tokens(session, user)
 
 
-# --------------------------------------------------------------------------------------- read-only SQL
-
-
-@dataclass(frozen=True)
-class Table:
-    """Rows of named columns, values already JSON-compatible."""
-
-    columns: list[str]
-    rows: list[list[Any]]
-
-
-_READ_STATEMENTS = {"select", "with", "values", "table", "explain", "show", "pragma"}
-_READ_PRAGMAS = re.compile(
-    r"(?i)^pragma\s+(\w+\.)?(table_info|table_xinfo|table_list|index_list|index_info|index_xinfo|"
-    r"foreign_key_list|database_list|compile_options|collation_list|function_list|user_version|schema_version)\b"
-)
-_LEADING_NOISE = re.compile(r"^(\s+|--[^\n]*(\n|$)|/\*.*?\*/|\()+", re.DOTALL)
-
-
-def readonly_query(engine: Engine, actor: Actor, sql: str) -> Table:
-    """Run one SQL statement in a read-only transaction (system admins only; NORA's ``--sql``).
-
-    The transaction is read-only on the database itself: ``PRAGMA query_only`` on SQLite, ``SET TRANSACTION
-    READ ONLY`` on PostgreSQL; only one statement runs, on a connection that is discarded afterwards so no
-    setting it changes survives. Database errors (a write, a syntax error) become :class:`InvalidInput`.
-    """
-    require_system_admin(actor)
-    text = _LEADING_NOISE.sub("", sql)
-    word = text.split(None, 1)[0].lower() if text.strip() else ""
-    if word not in _READ_STATEMENTS or (word == "pragma" and ("=" in text or not _READ_PRAGMAS.match(text))):
-        raise InvalidInput(
-            "--sql runs read-only queries only: SELECT, WITH, VALUES, TABLE, EXPLAIN, SHOW "
-            "or a schema PRAGMA such as table_info"
-        )
-    sqlite = engine.dialect.name == "sqlite"
-    raw = engine.raw_connection()
-    try:
-        cursor: Any = raw.driver_connection.cursor()  # type: ignore[union-attr]
-        if sqlite:
-            cursor.execute("PRAGMA query_only=ON")
-            cursor.execute(sql)  # sqlite3 refuses a second statement
-        else:
-            cursor.execute("SET TRANSACTION READ ONLY")
-            cursor.execute(sql, prepare=True)  # psycopg: the extended protocol refuses a second statement
-        columns = [d[0] for d in cursor.description or []]
-        rows = [[_plain(v) for v in row] for row in cursor.fetchall()] if columns else []
-    except engine.dialect.loaded_dbapi.Error as exc:
-        raise InvalidInput(f"SQL refused: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from None
-    finally:
-        try:
-            raw.rollback()
-        finally:
-            raw.invalidate()
-            raw.close()
-    return Table(columns, rows)
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, dict | list):
-        return value
-    return str(value)
-
-
-# ------------------------------------------------------------------------------------- metadata export
-
-MAX_JSON_BYTES = 64 * 1024 * 1024
-NODEINFO = "nodeinfo.json"
-
-
-def export_meta(session: Session, access: Access, layout: Layout, subject: str, files: str, keys: str = "*") -> Table:
-    """NORA's ``--exportmeta``: one row per study, one column per selected key.
-
-    Each selected JSON file is a document named by its path without ``.json`` (``META/radio1``); other files
-    contribute their indexed header. ``nodeinfo.json`` stands for the study's metadata (``nodeinfo``) and
-    its patient (``Patient``: PID, sex, metadata, and identity where the caller may see it), for every study
-    the subject selects. Keys are comma- or space-separated dotted paths with ``*`` wildcards, matched against
-    the full path (``*.mask.volume``) or the path inside the document (``mask.volume``); ``*`` is every key.
-    """
-    patterns = [k for k in re.split(r"[,\s]+", keys) if k] or ["*"]
-    selector = parse_file_selectors(files)
-    wants_nodeinfo = any(isinstance(t, FilePattern) and t.pattern.lower() == NODEINFO for t in selector.terms)
-    rest = tuple(t for t in selector.terms if not (isinstance(t, FilePattern) and t.pattern.lower() == NODEINFO))
-    project_dir = layout.project_dir(access.project.name)
-    docs: dict[tuple[int, int | None], dict[str, Any]] = {}
-    if wants_nodeinfo:
-        for hit in resolve_selection(session, access.project.id, subject, "[info]"):
-            docs.setdefault((hit.patient_id, hit.study_id), {})
-    if rest:
-        hits = resolve_selection(session, access.project.id, subject, replace(selector, terms=rest), project_dir)
-        rows = _file_rows(session, [h.file_id for h in hits if h.file_id is not None])
-        for hit in hits:
-            assert hit.file_id is not None and hit.path is not None
-            row = rows[hit.file_id]
-            doc = docs.setdefault((hit.patient_id, hit.study_id), {})
-            if row.format == "json":
-                doc[hit.path[: -len(".json")] if hit.path.lower().endswith(".json") else hit.path] = _read_json(
-                    hit_path(access, layout, hit)
-                )
-            else:
-                doc[hit.path] = {"format": row.format, "size": row.size, **row.header}
-    names = _node_names(session, access, docs, wants_nodeinfo)
-    flat = {node: _flatten(doc) for node, doc in docs.items()}
-    inner = {key: part for values in flat.values() for key, part in values.items()}
-    columns: list[str] = []
-    for pattern in patterns:
-        regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
-        for values in flat.values():
-            for key in values:
-                if key not in columns and (regex.fullmatch(key) or regex.fullmatch(inner[key][0])):
-                    columns.append(key)
-    ordered = sorted(flat, key=lambda node: names[node][1])
-    return Table(["PSID", *columns], [[names[n][0], *(_cell(flat[n], c) for c in columns)] for n in ordered])
-
-
-def _cell(values: dict[str, tuple[str, Any]], key: str) -> Any:
-    return values[key][1] if key in values else ""
-
-
-def _file_rows(session: Session, ids: list[int]) -> dict[int, File]:
-    rows: dict[int, File] = {}
-    for start in range(0, len(ids), _CHUNK):
-        rows.update({r.id: r for r in session.scalars(select(File).where(File.id.in_(ids[start : start + _CHUNK])))})
-    return rows
-
-
-def _node_names(
-    session: Session, access: Access, docs: dict[tuple[int, int | None], dict[str, Any]], nodeinfo: bool
-) -> dict[tuple[int, int | None], tuple[str, tuple[str, str]]]:
-    """(PSID, sort key) per node; adds the ``nodeinfo`` and ``Patient`` documents when asked for."""
-    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_({k[0] for k in docs})))}
-    study_ids = [k[1] for k in docs if k[1] is not None]
-    studies = {s.id: s for s in session.scalars(select(Study).where(Study.id.in_(study_ids)))}
-    names = {}
-    for (patient_id, study_id), doc in docs.items():
-        patient, study = patients[patient_id], studies.get(study_id) if study_id is not None else None
-        if nodeinfo:
-            doc["nodeinfo"] = dict(study.meta if study is not None else patient.meta)
-            public = {k: v for k, v in patient_public(access, patient).items() if access.sees_identity or v is not None}
-            doc["Patient"] = {**patient.meta, **public}
-        sid = study.sid if study is not None else None
-        names[(patient_id, study_id)] = (psid(patient.pid, sid), (patient.pid, sid or ""))
-    return names
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise InvalidInput(f"{path} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB")
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise NotFound(f"{path} is indexed but missing on disk") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorruptFile(f"{path} is not valid JSON: {exc}") from None
-
-
-def _flatten(documents: dict[str, Any]) -> dict[str, tuple[str, Any]]:
-    """Every value of every document by its full dotted key, with its key inside the document.
-
-    Nested objects become dotted keys (document names may contain dots themselves, hence the pairs);
-    lists and other values become CSV cell text.
-    """
-    out: dict[str, tuple[str, Any]] = {}
-
-    def walk(name: str, inner: str, value: Any) -> None:
-        if isinstance(value, dict) and value:
-            for key, item in value.items():
-                walk(name, f"{inner}.{key}" if inner else str(key), item)
-            return
-        text = value if isinstance(value, str) else "" if value is None else json.dumps(value, default=str)
-        out[f"{name}.{inner}" if inner else name] = (inner or name, text)
-
-    for name, document in documents.items():
-        walk(name, "", document)
-    return out
-
-
 __all__ = [
     "add_copies",
     "add_in_place",
@@ -501,14 +332,14 @@ __all__ = [
     "delete_files",
     "delete_nodes",
     "describe_hits",
-    "export_meta",
+    "file_rows",
     "find_file",
     "hit_path",
     "is_initialised",
     "issue_token",
     "output_location",
     "psid",
-    "readonly_query",
+    "Table",
     "select_hits",
     "selected_file_ids",
     "tokens_of",

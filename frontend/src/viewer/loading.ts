@@ -1,0 +1,128 @@
+/**
+ * Putting objects into viewports and taking them out: volumes and meshes read by niivue from cached
+ * bytes, the items they share between viewports, and a generation that drops loads begun before a
+ * case switch. Functions of the ViewerEngine (engine.ts), which exposes them as methods.
+ */
+import { NVImage, NVMesh } from "@niivue/niivue";
+import type { Item, ViewerEngine } from "./engine";
+import { applyLook } from "./looks";
+import { defaultLook, readerName, type Look, type Role, type Source } from "./model";
+import { syncCrosshairTo } from "./navigation";
+import { applySlice, removeEntry, type Entry, type Viewport } from "./viewport";
+
+/** Show `source` in viewport `index` as background, overlay or in 3D; false when it was not shown. */
+export async function load(engine: ViewerEngine, source: Source, index: number, role: Role, look: Partial<Look> | undefined, generation: number): Promise<boolean> {
+  const vp = engine.viewports[index];
+  if (!vp) {
+    engine.message(`Viewport ${index + 1} does not exist in this layout; ${source.name} was not loaded`);
+    return false;
+  }
+  engine.loading += 1;
+  engine.changed();
+  try {
+    await vp.ready;
+    const bytes = source.local ? await source.local.arrayBuffer() : await engine.cache.get(source.url ?? "");
+    if (generation !== engine.generation) return false;
+    const item = engine.items.get(source.key);
+    if (source.kind === "volume") {
+      await addVolume(engine, vp, source, bytes, role, look, item);
+    } else {
+      await addMesh(engine, vp, source, bytes, role);
+    }
+    if (generation !== engine.generation) {
+      removeFrom(engine, index, source.key);
+      return false;
+    }
+    syncCrosshairTo(engine, vp);
+    vp.nv.drawScene();
+    engine.onFirstFrame?.(source.name);
+    return true;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    engine.message(`Could not show ${source.name}: ${reason || "the file could not be read"}`);
+    return false;
+  } finally {
+    engine.loading -= 1;
+    engine.changed();
+  }
+}
+
+async function addVolume(engine: ViewerEngine, vp: Viewport, source: Source, bytes: ArrayBuffer, role: Role, look: Partial<Look> | undefined, item: Item | undefined) {
+  const name = readerName(source);
+  const vol = await NVImage.loadFromUrl({ url: name, name, buffer: bytes.slice(0) });
+  if (!vol || !vol.img || vol.img.length === 0) throw new Error("not an image niivue can read");
+  const hasBack = vp.entries.some((e) => e.vol !== null && e.role === "background");
+  const actualRole: Role = role === "3d" ? "background" : role === "overlay" && !hasBack ? "background" : role;
+  if (actualRole === "background") {
+    for (const e of vp.entries.filter((x) => x.vol !== null && x.role === "background")) removeEntry(vp, e);
+  }
+  const overlays = vp.entries.filter((e) => e.role === "overlay").length;
+  const base = item?.look ?? { ...defaultLook(actualRole, overlays), ...(look ?? {}) };
+  if (!item) {
+    const range: [number, number] = [Number(vol.global_min ?? vol.cal_min), Number(vol.global_max ?? vol.cal_max)];
+    if (!Number.isFinite(base.calMin)) base.calMin = Number(vol.cal_min);
+    if (!Number.isFinite(base.calMax)) base.calMax = Number(vol.cal_max);
+    engine.items.set(source.key, { source, look: base, range, frames: Number(vol.nFrame4D ?? 1) || 1 });
+  }
+  const entry: Entry = { key: source.key, role: actualRole, override: {}, vol, mesh: null };
+  // Every GL volume update is costly (seconds with software WebGL): set the look first, update once.
+  const look0 = engine.items.get(source.key)!.look;
+  vol.colormap = look0.colormap;
+  if (Number.isFinite(look0.calMin)) vol.cal_min = look0.calMin;
+  if (Number.isFinite(look0.calMax)) vol.cal_max = look0.calMax;
+  vol.opacity = look0.visible ? look0.opacity : 0;
+  const alone = vp.nv.volumes.length === 0;
+  if (actualRole === "background") vp.entries.unshift(entry);
+  else vp.entries.push(entry);
+  if (alone || actualRole !== "background") {
+    vp.nv.addVolume(vol);
+  } else {
+    vp.nv.volumes.unshift(vol);
+    vp.nv.setVolume(vol, 0);
+  }
+  if (look0.frame > 0) applyLook(engine, vp, entry);
+  if (vp.slice === "mosaic") applySlice(vp);
+  if (role === "3d") engine.setSlice(engine.viewports.indexOf(vp), "render");
+}
+
+async function addMesh(engine: ViewerEngine, vp: Viewport, source: Source, bytes: ArrayBuffer, role: Role) {
+  const name = readerName(source);
+  const mesh = await NVMesh.loadFromUrl({ url: name, name, buffer: bytes.slice(0), gl: vp.nv.gl });
+  if (!mesh || !mesh.pts || mesh.pts.length === 0) throw new Error("not a mesh or tract niivue can read");
+  vp.nv.addMesh(mesh);
+  if (!engine.items.has(source.key)) {
+    engine.items.set(source.key, { source, look: { ...defaultLook("3d", 0) }, range: [0, 1], frames: 1 });
+  }
+  const entry: Entry = { key: source.key, role: "3d", override: {}, vol: null, mesh };
+  vp.entries.push(entry);
+  applyLook(engine, vp, entry);
+  if (role === "3d") engine.setSlice(engine.viewports.indexOf(vp), "render");
+}
+
+/** Take object `key` out of viewport `index`; an overlay left alone becomes the background. */
+export function removeFrom(engine: ViewerEngine, index: number, key: string) {
+  const vp = engine.viewports[index];
+  if (!vp) return;
+  for (const e of vp.entries.filter((x) => x.key === key)) removeEntry(vp, e);
+  if (vp.entries.length > 0 && vp.entries[0]!.role === "overlay") vp.entries[0]!.role = "background";
+  forget(engine);
+  vp.nv.drawScene();
+  engine.changed();
+}
+
+/** Keep only the objects `keys` in viewport `index` (switching cases reuses what stays). */
+export function retain(engine: ViewerEngine, index: number, keys: Set<string>) {
+  const vp = engine.viewports[index];
+  if (!vp) return;
+  for (const e of vp.entries.filter((x) => !keys.has(x.key))) removeEntry(vp, e);
+  forget(engine);
+  vp.nv.drawScene();
+  engine.changed();
+}
+
+/** Drop items no viewport shows any more. */
+function forget(engine: ViewerEngine) {
+  const shown = new Set(engine.viewports.flatMap((v) => v.entries.map((e) => e.key)));
+  for (const key of [...engine.items.keys()]) if (!shown.has(key)) engine.items.delete(key);
+  if (engine.pin && !engine.shows(engine.pin.index, engine.pin.key)) engine.pin = null;
+}

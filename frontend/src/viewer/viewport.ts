@@ -1,0 +1,89 @@
+/**
+ * One viewport of the viewer: its niivue instance, canvas, slicing and the objects it shows (entries),
+ * with the operations that touch that viewport alone. Depends on niivue and model.ts only.
+ */
+import { NVImage, NVMesh, Niivue, SLICE_TYPE } from "@niivue/niivue";
+import { MOSAIC_COLUMNS, mosaicRows, mosaicString, type Look, type Role, type SliceName } from "./model";
+
+export interface Entry {
+  key: string;
+  role: Role;
+  override: Partial<Look>;
+  vol: NVImage | null;
+  mesh: NVMesh | null;
+}
+
+const SLICE_TYPES: Record<SliceName, SLICE_TYPE> = {
+  axial: SLICE_TYPE.AXIAL,
+  coronal: SLICE_TYPE.CORONAL,
+  sagittal: SLICE_TYPE.SAGITTAL,
+  render: SLICE_TYPE.RENDER,
+  multiplanar: SLICE_TYPE.MULTIPLANAR,
+  mosaic: SLICE_TYPE.AXIAL,
+};
+/** The voxel axis a slicing steps through (X/Y/Z keys, wheel). */
+export const AXIS: Partial<Record<SliceName, 0 | 1 | 2>> = { sagittal: 0, coronal: 1, axial: 2, mosaic: 2 };
+/** Slicings whose view niivue pans and zooms (mosaic tiles and the 3D render ignore pan2Dxyzmm). */
+export const PANNABLE: SliceName[] = ["axial", "coronal", "sagittal", "multiplanar"];
+
+export class Viewport {
+  nv: Niivue;
+  canvas: HTMLCanvasElement | null = null;
+  slice: SliceName;
+  entries: Entry[] = [];
+  ready: Promise<void> | null = null;
+  mosaicColumns = MOSAIC_COLUMNS.initial;
+
+  constructor(slice: SliceName) {
+    this.slice = slice;
+    this.nv = new Niivue({
+      backColor: [0.07, 0.07, 0.08, 1],
+      crosshairColor: [0.2, 0.9, 0.3, 1],
+      crosshairWidthUnit: "mm",
+      crosshairWidth: 0.6,
+      show3Dcrosshair: true,
+      isOrientationTextVisible: true,
+      dragAndDropEnabled: false,
+      loadingText: "",
+      isColorbar: false,
+      multiplanarShowRender: 0,
+    } as ConstructorParameters<typeof Niivue>[0]);
+  }
+}
+
+/** Give niivue the viewport's slicing (and, in mosaic, tiles fitting the canvas); nothing before a canvas. */
+export function applySlice(vp: Viewport) {
+  if (!vp.canvas) return;
+  const nv = vp.nv;
+  if (vp.slice === "mosaic") {
+    const back = nv.volumes[0];
+    const [lo, hi] = [back?.extentsMinOrtho ?? [-80, -110, -50], back?.extentsMaxOrtho ?? [80, 80, 80]];
+    const tile = (hi[0]! - lo[0]!) / (hi[1]! - lo[1]! || 1);
+    const aspect = vp.canvas.clientHeight > 0 ? vp.canvas.clientWidth / vp.canvas.clientHeight : 1;
+    const rows = mosaicRows(vp.mosaicColumns, aspect, tile);
+    nv.setSliceMosaicString(mosaicString(lo[2]!, hi[2]!, vp.mosaicColumns, rows));
+  } else {
+    nv.setSliceMosaicString("");
+  }
+  nv.setSliceType(SLICE_TYPES[vp.slice]);
+}
+
+/** Take one object out of the viewport: out of niivue and out of its entries. */
+export function removeEntry(vp: Viewport, entry: Entry) {
+  if (entry.vol) vp.nv.removeVolume(entry.vol);
+  if (entry.mesh) vp.nv.removeMesh(entry.mesh);
+  vp.entries = vp.entries.filter((e) => e !== entry);
+}
+
+/** Move entry `from` to the bottom of the viewport (niivue's volume 0, the background). */
+export function reorderTo(vp: Viewport, from: number) {
+  const e = vp.entries[from]!;
+  vp.entries.splice(from, 1);
+  vp.entries.unshift(e);
+  if (e.vol) vp.nv.setVolume(e.vol, 0);
+}
+
+/** The first 4D volume of a viewport (the background before overlays). */
+export function fourD(vp: Viewport): Entry | null {
+  return vp.entries.find((e) => e.vol !== null && Number(e.vol.nFrame4D ?? 1) > 1) ?? null;
+}
