@@ -40,7 +40,7 @@ export class Viewport {
       backColor: [0.07, 0.07, 0.08, 1],
       crosshairColor: [0.2, 0.9, 0.3, 1],
       crosshairWidthUnit: "mm",
-      crosshairWidth: 0.6,
+      crosshairWidth: 0.4,
       show3Dcrosshair: true,
       isOrientationTextVisible: true,
       dragAndDropEnabled: false,
