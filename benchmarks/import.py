@@ -10,13 +10,17 @@ Baseline: ``dcm2niix -z y -b y -ba y`` run once on the whole folder (what a user
 Ours: ``import_dicom_tree`` into a fresh SQLite archive: header scan, idempotence check, per-series
 dcm2niix (same flags), placement, indexing, job tracking; once without and once with the originals kept.
 
-    .venv/bin/python benchmarks/import.py [--slices 2000]
+    .venv/bin/python benchmarks/import.py [--slices 2000] [--repeats 3]
+
+With ``--repeats N`` the three timings are taken in turn N times and their medians printed (the figures
+on a shared machine vary with its load; compare ours with the baseline of the same run only).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,6 +101,7 @@ def time_nora(src: Path, home: Path, keep: bool) -> tuple[float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slices", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of the three timings; medians are printed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nora-bench-import-") as tmp:
         work = Path(tmp)
@@ -104,9 +109,19 @@ def main() -> int:
         print(f"folder: {n} slices in {n // 20} series, from {label}")
         time_dcm2niix(work / "src", work / "warm")  # warm the page cache for both
         shutil.rmtree(work / "warm")
-        base = time_dcm2niix(work / "src", work / "plain")
-        ours, n_series = time_nora(work / "src", work / "home1", keep=False)
-        kept, _ = time_nora(work / "src", work / "home2", keep=True)
+        bases, ours_all, kept_all = [], [], []
+        for k in range(max(1, args.repeats)):
+            bases.append(time_dcm2niix(work / "src", work / f"plain{k}"))
+            ours, n_series = time_nora(work / "src", work / f"home1-{k}", keep=False)
+            kept, _ = time_nora(work / "src", work / f"home2-{k}", keep=True)
+            ours_all.append(ours)
+            kept_all.append(kept)
+            for folder in (f"plain{k}", f"home1-{k}", f"home2-{k}"):
+                shutil.rmtree(work / folder)
+        base, ours, kept = (statistics.median(v) for v in (bases, ours_all, kept_all))
+        if len(bases) > 1:
+            rounds = ", ".join(f"{b:.2f}/{o:.2f}/{c:.2f}" for b, o, c in zip(bases, ours_all, kept_all, strict=True))
+            print(f"medians of {len(bases)} rounds (dcm2niix/not kept/kept per round: {rounds} s)")
         print(f"plain dcm2niix (one run, whole folder):   {base:7.2f} s  ({n / base:6.0f} slices/s)")
         print(
             f"nora import, originals not kept:           {ours:7.2f} s  ({n / ours:6.0f} slices/s)  "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +85,18 @@ class Scan:
     def n_instances(self) -> int:
         return sum(len(s.instances) for series in self.studies.values() for s in series.values())
 
+    def add(self, path: Path, result: Instance | str | None) -> Series | None:
+        """Record what :func:`read_instance` found in ``path``; the series an instance joined, else None."""
+        if result is None:
+            self.other_files.append(path)
+            return None
+        if isinstance(result, str):
+            self.problems.append((path, result))
+            return None
+        series = self.studies.setdefault(result.study_uid, {}).setdefault(result.series_uid, Series(result.series_uid))
+        series.instances.append(result)
+        return series
+
 
 def iter_files(root: Path) -> Iterator[Path]:
     """Regular files under ``root`` (or ``root`` itself), sorted, skipping hidden names and symlinks."""
@@ -98,12 +111,67 @@ def iter_files(root: Path) -> Iterator[Path]:
                 yield path
 
 
+#: the elements the importer reads: keyword -> (tag, VR)
+_FIELDS: dict[str, tuple[int, str]] = {
+    "SOPInstanceUID": (0x00080018, "UI"),
+    "SOPClassUID": (0x00080016, "UI"),
+    "SeriesInstanceUID": (0x0020000E, "UI"),
+    "StudyInstanceUID": (0x0020000D, "UI"),
+    "Modality": (0x00080060, "CS"),
+    "PatientID": (0x00100020, "LO"),
+    "PatientName": (0x00100010, "PN"),
+    "PatientBirthDate": (0x00100030, "DA"),
+    "PatientSex": (0x00100040, "CS"),
+    "StudyDate": (0x00080020, "DA"),
+    "StudyTime": (0x00080030, "TM"),
+    "StudyID": (0x00200010, "SH"),
+    "StudyDescription": (0x00081030, "LO"),
+    "AccessionNumber": (0x00080050, "SH"),
+    "SeriesNumber": (0x00200011, "IS"),
+    "SeriesDescription": (0x0008103E, "LO"),
+    "ProtocolName": (0x00181030, "LO"),
+    "ImageType": (0x00080008, "CS"),
+    "InstanceNumber": (0x00200013, "IS"),
+    "ImagePositionPatient": (0x00200032, "DS"),
+    "ImageOrientationPatient": (0x00200037, "DS"),
+    "EchoNumbers": (0x00180086, "IS"),
+    "Rows": (0x00280010, "US"),
+    "NumberOfFrames": (0x00280008, "IS"),
+}
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _raw_text(ds: Any, keyword: str) -> str | None:
+    """The value of a text element as pydicom would decode it, read straight from its bytes, or None.
+
+    Converting a value through pydicom is most of the cost of a header scan, and nearly every value
+    is plain ASCII, which decodes alike in every character set: those are decoded here (trailing
+    spaces and NULs dropped, as pydicom does). None (the caller asks pydicom) for anything else: a value
+    pydicom already converted, another VR than the standard one, non-ASCII bytes, escape sequences.
+    """
+    tag, vr = _FIELDS[keyword]
+    raw = ds.get_item(tag)
+    if not getattr(raw, "is_raw", False) or raw.VR not in (None, vr) or vr == "US":
+        return None  # absent, already converted, or not the standard VR
+    value = raw.value
+    if not isinstance(value, bytes) or not value.isascii() or b"\x1b" in value:
+        return None
+    return value.decode("ascii").rstrip(" \x00")
+
+
 def _str(ds: Any, keyword: str) -> str:
+    text = _raw_text(ds, keyword)
+    if text is not None and "\\" not in text and not (_FIELDS[keyword][1] == "PN" and "=" in text):
+        return text.strip()
     value = ds.get(keyword)
     return "" if value is None else str(value).strip()
 
 
 def _int(ds: Any, keyword: str) -> int | None:
+    text = _raw_text(ds, keyword)
+    if text is not None and (text.strip() == "" or _INT.fullmatch(text.strip())):
+        return int(text) if text.strip() else None
     value = ds.get(keyword)
     try:
         return None if value in (None, "") else int(value)
@@ -112,12 +180,39 @@ def _int(ds: Any, keyword: str) -> int | None:
 
 
 def _floats(ds: Any, keyword: str, n: int) -> tuple[float, ...] | None:
+    text = _raw_text(ds, keyword)
+    if text is not None:
+        parts = [p.strip() for p in text.split("\\")] if text else []
+        if all(_FLOAT.fullmatch(p) for p in parts):
+            values = tuple(float(p) for p in parts)
+            return values if len(values) == n else None
     value = ds.get(keyword)
     try:
         values = tuple(float(v) for v in value) if value is not None else ()
     except (TypeError, ValueError):
         return None
     return values if len(values) == n else None
+
+
+def _strings(ds: Any, keyword: str) -> tuple[str, ...]:
+    """A multi-valued text element (ImageType) as a tuple, upper case."""
+    text = _raw_text(ds, keyword)
+    if text is not None:
+        return tuple(v.upper() for v in text.split("\\")) if text else ()
+    value = ds.get(keyword) or ()
+    return tuple(str(v).upper() for v in ([value] if isinstance(value, str) else value))
+
+
+def _rows(ds: Any) -> int | None:
+    raw = ds.get_item(_FIELDS["Rows"][0])
+    if (
+        getattr(raw, "is_raw", False)
+        and raw.VR in (None, "US")
+        and isinstance(raw.value, bytes)
+        and len(raw.value) == 2
+    ):
+        return int(struct.unpack("<H" if raw.is_little_endian else ">H", raw.value)[0])
+    return _int(ds, "Rows")
 
 
 def _bare_dataset(fh: Any) -> bool:
@@ -180,7 +275,6 @@ def read_instance(path: Path) -> Instance | str | None:
     except (OSError, ValueError, EOFError, struct.error, KeyError, TypeError) as exc:
         return f"it cannot be read as DICOM ({exc.__class__.__name__}: {exc})"
     pos = _floats(ds, "ImagePositionPatient", 3)
-    image_type = ds.get("ImageType") or ()
     return Instance(
         path=path,
         sop_uid=sop,
@@ -200,30 +294,35 @@ def read_instance(path: Path) -> Instance | str | None:
         series_number=_int(ds, "SeriesNumber"),
         series_description=_str(ds, "SeriesDescription"),
         protocol=_str(ds, "ProtocolName"),
-        image_type=tuple(str(v).upper() for v in ([image_type] if isinstance(image_type, str) else image_type)),
+        image_type=_strings(ds, "ImageType"),
         instance_number=_int(ds, "InstanceNumber"),
         position=(pos[0], pos[1], pos[2]) if pos else None,
         orientation=_floats(ds, "ImageOrientationPatient", 6),
         echo_number=_int(ds, "EchoNumbers"),
-        rows=_int(ds, "Rows"),
+        rows=_rows(ds),
         frames=_int(ds, "NumberOfFrames") or 1,
         has_pixels=has_pixels,
     )
+
+
+def read_headers(paths: list[Path], workers: int = 4) -> Iterator[tuple[Path, Instance | str | None]]:
+    """``(path, read_instance(path))`` in the order of ``paths``, read by a few threads ahead of the caller.
+
+    The threads mostly wait for the disk; parsing holds the GIL, so more threads would not parse faster.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        yield from zip(paths, pool.map(read_instance, paths), strict=True)
+    finally:  # a caller that stops early does not wait for the files it will not use
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def scan_paths(paths: Iterable[Path], progress: Callable[[int, int], None] | None = None, workers: int = 4) -> Scan:
     """Read every file's header (a few threads: the work is mostly waiting for the disk) and group them."""
     files = list(paths)
     scan = Scan()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for done, (path, result) in enumerate(zip(files, pool.map(read_instance, files), strict=True), 1):
-            if result is None:
-                scan.other_files.append(path)
-            elif isinstance(result, str):
-                scan.problems.append((path, result))
-            else:
-                series = scan.studies.setdefault(result.study_uid, {})
-                series.setdefault(result.series_uid, Series(result.series_uid)).instances.append(result)
-            if progress is not None and (done % 50 == 0 or done == len(files)):
-                progress(done, len(files))
+    for done, (path, result) in enumerate(read_headers(files, workers), 1):
+        scan.add(path, result)
+        if progress is not None and (done % 50 == 0 or done == len(files)):
+            progress(done, len(files))
     return scan

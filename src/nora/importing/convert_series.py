@@ -2,13 +2,20 @@
 
 Everything is written below a staging folder of the job; nothing here touches the archive or the
 database. :func:`stage_series` returns the staged files with the names they will get relative to the
-series' base path, so the caller can pick a free base path and place them all at once.
+series' base path, so the caller can pick a free base path and place them all at once, and the facts
+their ``files`` rows need (format, header, size, hash), worked out here because staging runs in several
+threads at once while placement runs in one transaction.
+
+Originals are copied, except from a source folder that is the import's own (an unpacked upload, a DICOM
+node's spool): those are hard-linked (no bytes copied; a copy where the link is refused, e.g. across
+filesystems). A user's own files are never linked, so the archive never shares an inode with them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +24,7 @@ from typing import Any
 from nora.dicom import classify, convert
 from nora.dicom.deid import deidentify_file, deidentify_sidecar
 from nora.dicom.scan import Instance, Series
+from nora.importing.placement import FileFacts, describe, describe_dicom
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +36,7 @@ class Staged:
     kind: str  # "image" | "object" | "failed"
     name: str
     files: dict[str, Path] = field(default_factory=dict)
+    facts: dict[str, FileFacts] = field(default_factory=dict)  # suffix -> what its files row records
     notes: list[str] = field(default_factory=list)
     reason: str = ""
     object_kind: str = ""
@@ -37,33 +46,52 @@ def _sorted(instances: list[Instance]) -> list[Instance]:
     return sorted(instances, key=lambda i: (i.instance_number or 0, i.sop_uid))
 
 
-def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None) -> dict[str, Path]:
+def link_or_copy(src: Path, dest: Path) -> bool:
+    """Hard-link ``src`` as ``dest``, or copy it where a link is refused; True when it was linked.
+
+    Only for sources that are the import's own: a link shares the file with the source folder.
+    """
+    try:
+        os.link(src, dest)
+        return True
+    except OSError:  # another filesystem (EXDEV), too many links, a filesystem without hard links
+        shutil.copyfile(src, dest)
+        return False
+
+
+def _keep(inst: Instance, target: Path, pseudonym: str | None, link: bool) -> None:
+    """Write the original of ``inst`` to ``target``: de-identified, linked (our own source) or copied."""
+    if pseudonym is not None:
+        deidentify_file(inst.path, target, pseudonym)
+    elif link:
+        link_or_copy(inst.path, target)
+    else:
+        shutil.copyfile(inst.path, target)
+
+
+def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None, link: bool) -> dict[str, Path]:
     """Originals under ``<suffix>`` = ``_dicom/<SOP UID>.dcm``; de-identified when a pseudonym is given."""
     dest.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     for inst in instances:
         target = dest / f"{inst.sop_uid}.dcm"
-        if pseudonym is None:
-            shutil.copyfile(inst.path, target)
-        else:
-            deidentify_file(inst.path, target, pseudonym)
+        _keep(inst, target, pseudonym, link)
         files[f"_dicom/{inst.sop_uid}.dcm"] = target
     return files
 
 
-def _stage_object(series: Series, new: list[Instance], work: Path, kind: str, pseudonym: str | None) -> Staged:
+def _stage_object(
+    series: Series, new: list[Instance], work: Path, kind: str, pseudonym: str | None, link: bool
+) -> Staged:
     staged = Staged("object", series.description, object_kind=kind)
     folder = work / "objects"
     folder.mkdir(parents=True, exist_ok=True)
     for k, inst in enumerate(_sorted(new), 1):
         suffix = ".dcm" if len(new) == 1 else f"_{k:03d}.dcm"
         target = folder / f"obj{suffix}"
-        if pseudonym is None:
-            shutil.copyfile(inst.path, target)
-        else:
-            deidentify_file(inst.path, target, pseudonym)
+        _keep(inst, target, pseudonym, link)
         staged.files[suffix] = target
-    return staged
+    return _with_facts(staged, series.first)
 
 
 def _rewrite_sidecar(path: Path, extra: dict[str, Any], anonymised: bool) -> None:
@@ -108,11 +136,15 @@ def stage_series(
     anonymised: bool,
     pseudonym: str | None,
     keep_originals: bool,
+    link_originals: bool = False,
 ) -> Staged:
-    """Convert (or keep) the ``new`` instances of ``series`` into ``work``."""
+    """Convert (or keep) the ``new`` instances of ``series`` into ``work``.
+
+    ``link_originals``: the instances' files are the import's own (see the module's docstring).
+    """
     kind = classify.non_image_kind(series)
     if kind is not None:
-        return _stage_object(series, new, work, kind, pseudonym if anonymised else None)
+        return _stage_object(series, new, work, kind, pseudonym if anonymised else None, link_originals)
     inputs, out = work / "in", work / "out"
     convert.link_inputs([i.path for i in _sorted(new)], inputs)
     conv = convert.convert_folder(inputs, out, anonymise=True)
@@ -136,5 +168,35 @@ def stage_series(
         if suffix.endswith(".json"):
             _rewrite_sidecar(path, extra, anonymised)
     if keep_originals:
-        files.update(_copy_originals(new, work / "dicom", pseudonym if anonymised else None))
-    return Staged("image", series.description, files=files, notes=notes)
+        files.update(_copy_originals(new, work / "dicom", pseudonym if anonymised else None, link_originals))
+    return _with_facts(Staged("image", series.description, files=files, notes=notes), series.first)
+
+
+def _with_facts(staged: Staged, first: Instance) -> Staged:
+    """``staged`` with the facts of each of its (final) files: kept DICOM from the scan, the rest read."""
+    header = original_header(first)
+    for suffix, path in staged.files.items():
+        staged.facts[suffix] = describe_dicom(path, header) if suffix.endswith(".dcm") else describe(path, path.name)
+        _fsync(path)  # durable before placement renames it into the archive (here, in the converter threads)
+    return staged
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def original_header(inst: Instance) -> dict[str, Any]:
+    """The ``files`` header of a kept DICOM file of the series whose first instance is ``inst``."""
+    return {
+        "modality": inst.modality or None,
+        "sop_class_uid": inst.sop_class or None,
+        "study_instance_uid": inst.study_uid,
+        "series_instance_uid": inst.series_uid,
+        "rows": inst.rows,
+        "n_frames": inst.frames,
+        "series_description": inst.series_description or None,
+    }

@@ -77,7 +77,7 @@ class ReceivedStudyImporter:
             log.info("study %s sent to %s is kept for a retrieve job (no project routed)", folder.name, ae_title)
             return
         log.info("importing received study %s (AE %s) into %s", folder.name, ae_title, project)
-        report = import_dicom_tree(self.sessions, self.layout, SYSTEM, project, folder)
+        report = import_dicom_tree(self.sessions, self.layout, SYSTEM, project, folder, own_source=True)
         log.info("received study %s imported: %s", folder.name, report.summary())
         if self.node.delete_after_import:
             shutil.rmtree(folder, ignore_errors=True)

@@ -328,7 +328,7 @@ def _import(
     def progress(fraction: float, message: str) -> None:
         tracker.update(progress=0.5 + 0.5 * fraction, message=f"importing: {message}")
 
-    return import_dicom_tree(sessions, layout, actor, project, work, progress=progress)
+    return import_dicom_tree(sessions, layout, actor, project, work, progress=progress, own_source=True)
 
 
 def get_job(session: Session, actor: Actor, job_id: int) -> Job:

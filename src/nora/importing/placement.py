@@ -12,13 +12,14 @@ import json
 import logging
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import File, Patient, Study, utcnow
+from nora.archive.models import Base, File, Patient, Study, utcnow
 from nora.archive.services.access import Access
 from nora.archive.storage import Layout, atomic_write_json, file_digest
 from nora.core.errors import CorruptFile, UnsafePath, UnsupportedFormat
@@ -84,36 +85,53 @@ def roll_back_journal(session: Session, layout: Layout, job_dir: Path) -> list[s
     return removed
 
 
-def index_file(
-    session: Session,
-    access: Access,
-    patient: Patient,
-    study: Study,
-    rel: str,
-    path: Path,
-    known: dict[str, Any] | None = None,
-) -> File:
-    """A row for a file just placed; ``known`` is the header of a DICOM original (already read by the scan)."""
-    if known is not None:
-        fmt, header, (size, sha) = "dicom", known, (path.stat().st_size, "")
-    else:
-        try:
-            summary = inspect_file(path, name=rel)
-            fmt, header = summary.format, dict(summary.header)
-        except (UnsupportedFormat, CorruptFile):
-            fmt, header = "", {}
-        size, sha = file_digest(path)
-    row = File(
-        project_id=access.project.id,
-        patient_id=patient.id,
-        study_id=study.id,
-        path=rel,
-        path_lc=rel.lower(),
-        format=fmt,
-        header=header,
-        size=size,
-        sha256=sha,
-        modified_at=utcnow(),
-    )
-    session.add(row)
-    return row
+@dataclass(frozen=True)
+class FileFacts:
+    """What the ``files`` table records about a staged file, worked out before placement."""
+
+    format: str
+    header: dict[str, Any]
+    size: int
+    sha256: str
+
+
+def describe(path: Path, name: str) -> FileFacts:
+    """Format, header summary, size and SHA-256 of a staged file; ``name`` gives the extension hint.
+
+    Run while staging (in the converter threads), so placement only renames and writes rows. The staged
+    file is renamed into place unchanged, so the facts stay true for the placed file.
+    """
+    try:
+        summary = inspect_file(path, name=name)
+        fmt, header = summary.format, dict(summary.header)
+    except (UnsupportedFormat, CorruptFile):
+        fmt, header = "", {}
+    size, sha = file_digest(path)
+    return FileFacts(fmt, header, size, sha)
+
+
+def describe_dicom(path: Path, header: dict[str, Any]) -> FileFacts:
+    """Facts of a kept DICOM file whose ``header`` the scan already read (not hashed: UIDs identify it)."""
+    return FileFacts("dicom", header, path.stat().st_size, "")
+
+
+def file_row(access: Access, patient: Patient, study: Study, rel: str, facts: FileFacts) -> dict[str, Any]:
+    """The values of the ``files`` row of a file placed at ``rel`` in ``study``."""
+    return {
+        "project_id": access.project.id,
+        "patient_id": patient.id,
+        "study_id": study.id,
+        "path": rel,
+        "path_lc": rel.lower(),
+        "format": facts.format,
+        "header": facts.header,
+        "size": facts.size,
+        "sha256": facts.sha256,
+        "modified_at": utcnow(),
+    }
+
+
+def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]], batch: int = 500) -> None:
+    """Insert ``rows`` of ``model`` as a few multi-row statements instead of one ORM object per row."""
+    for k in range(0, len(rows), batch):
+        session.execute(insert(model), rows[k : k + batch])

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import transaction
@@ -28,9 +27,9 @@ from nora.archive.services.tags import check_tags
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError, NotFound
 from nora.dicom import naming
-from nora.dicom.scan import Instance, Scan, iter_files, scan_paths
+from nora.dicom.scan import Instance, Scan, Series, iter_files, read_headers
 from nora.importing import jobs
-from nora.importing.models import ImportedInstance
+from nora.importing.pipeline import Stager, known_pairs
 from nora.importing.pseudonym import installation_secret, pseudonym
 from nora.importing.report import ImportReport
 from nora.importing.safezip import ZipLimits, extract
@@ -109,6 +108,7 @@ class Context:
     work: Path
     tracker: jobs.Tracker
     report: ImportReport
+    own_source: bool = False  # the source folder is the import's own (unpacked upload, node spool)
     progress: Progress | None = None
     series_total: int = 1
     series_done: int = 0
@@ -140,6 +140,11 @@ class Context:
         if self.anonymised:
             return pseudonym(self.secret, self.project, original or "unknown"), original
         return naming.sanitise(original, "unknown"), original
+
+    def study_pid(self, series: dict[str, Series]) -> str:
+        """The patient folder of a study, from its first instance (as :class:`StudyImport` places it)."""
+        first = next(iter(series.values())).first
+        return self.patient_ids(first, first.path)[0]
 
     def study_id(self, inst: Instance) -> tuple[str, bool]:
         """(study folder name, whether it was given explicitly by --studies_id / --pattern)."""
@@ -182,12 +187,15 @@ def import_dicom_tree(
     progress: Callable[[float, str], None] | None = None,
     job_id: int | None = None,
     after: Callable[[ImportReport], None] | None = None,
+    own_source: bool = False,
 ) -> ImportReport:
     """Import every DICOM instance (and the extra files asked for) under ``source`` into ``project``.
 
     Runs as import job ``job_id`` (created when None): state ``r`` while running, ``d`` when done, ``e``
     with the error as message when it fails. Errors of the input as a whole (no such folder, a bad
     pattern, no right) raise; a series that cannot be converted is reported, the rest is imported.
+    ``own_source``: ``source`` is a folder of the system's own (an unpacked upload, a DICOM node's spool),
+    so kept originals may be hard-linked from it; never set it for a user's folder.
     """
     source = Path(source)
     check_options(options)
@@ -219,6 +227,7 @@ def import_dicom_tree(
             secret=installation_secret(layout.home) if settings.get("anonymised") else b"",
             work=work,
             tracker=tracker,
+            own_source=own_source,
             report=report,
             progress=progress,
         )
@@ -300,7 +309,9 @@ def import_zip(
         tracker.update(state="e", message=f"failed: {message}", force=True)
         raise
     try:
-        return import_dicom_tree(sessions, layout, actor, project, unpacked, options, progress=progress, job_id=job_id)
+        return import_dicom_tree(
+            sessions, layout, actor, project, unpacked, options, progress=progress, job_id=job_id, own_source=True
+        )
     finally:
         shutil.rmtree(unpacked, ignore_errors=True)
 
@@ -308,30 +319,46 @@ def import_zip(
 def _run(ctx: Context) -> None:
     files = list(iter_files(ctx.source))
     ctx.tracker.log(f"{len(files)} files found")
-    scan = scan_paths(files, lambda done, total: ctx.step(0.2 * done / max(1, total), f"reading {done}/{total}"))
-    for path, reason in scan.problems:
-        ctx.report.ignored_files.append(f"{_rel(ctx, path)}: {reason}")
-    ctx.series_total = sum(len(s) for s in scan.studies.values())
-    ctx.tracker.log(f"{scan.n_instances} DICOM instances in {ctx.series_total} series of {len(scan.studies)} studies")
-    known = _known(ctx, scan)
-    for study_uid, series in scan.studies.items():
-        StudyImport(ctx, study_uid, series, known).run()
+    with Stager(ctx) as stager:
+        scan = _scan(ctx, files, stager)
+        for path, reason in scan.problems:
+            ctx.report.ignored_files.append(f"{_rel(ctx, path)}: {reason}")
+        ctx.series_total = sum(len(s) for s in scan.studies.values())
+        ctx.tracker.log(
+            f"{scan.n_instances} DICOM instances in {ctx.series_total} series of {len(scan.studies)} studies"
+        )
+        known = _known(ctx, scan)
+        studies = [StudyImport(ctx, study_uid, series, known) for study_uid, series in scan.studies.items()]
+        for study in studies:  # every study's series queued first, so converting overlaps with placing
+            study.submit(stager)
+        for study in studies:
+            study.finish()
     _extra_files(ctx, scan)
+
+
+def _scan(ctx: Context, files: list[Path], stager: Stager) -> Scan:
+    """Read the headers of ``files``; each folder the scan leaves has its series staged meanwhile."""
+    scan = Scan()
+    folder: Path | None = None
+    touched: dict[tuple[str, str], None] = {}
+    for done, (path, result) in enumerate(read_headers(files), 1):
+        if path.parent != folder:
+            if folder is not None:
+                stager.folder_done(scan, folder, touched)
+            folder, touched = path.parent, {}
+        series = scan.add(path, result)
+        if series is not None:
+            touched[(series.first.study_uid, series.uid)] = None
+        if done % 50 == 0 or done == len(files):
+            ctx.step(0.2 * done / max(1, len(files)), f"reading {done}/{len(files)}")
+    return scan
 
 
 def _known(ctx: Context, scan: Scan) -> set[tuple[str, str]]:
     """(SOP, series UID) pairs of the scan that the project already has."""
-    sops = [i.sop_uid for series in scan.studies.values() for s in series.values() for i in s.instances]
-    found: set[tuple[str, str]] = set()
-    with ctx.sessions() as session:
-        for k in range(0, len(sops), 500):
-            rows = session.execute(
-                select(ImportedInstance.sop_uid, ImportedInstance.series_uid).where(
-                    ImportedInstance.project_id == ctx.project_id, ImportedInstance.sop_uid.in_(sops[k : k + 500])
-                )
-            )
-            found.update((a, b) for a, b in rows)
-    return found
+    return known_pairs(
+        ctx, [i.sop_uid for series in scan.studies.values() for s in series.values() for i in s.instances]
+    )
 
 
 def _rel(ctx: Context, path: Path) -> str:

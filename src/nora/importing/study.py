@@ -4,33 +4,39 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.db import transaction
-from nora.archive.models import Job, Patient, Study
+from nora.archive.models import File, Job, Patient, Study
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access, project_access
 from nora.archive.services.tags import change_patient_tags, change_study_tags
 from nora.dicom import naming
 from nora.dicom.scan import Instance, Series
-from nora.importing.convert_series import Staged, stage_series
+from nora.importing.convert_series import Staged
 from nora.importing.models import ImportedInstance
-from nora.importing.placement import clear_journal, free_base, index_file, taken_paths, write_journal
+from nora.importing.pipeline import Stager, Staging, new_instances
+from nora.importing.placement import (
+    FileFacts,
+    clear_journal,
+    file_row,
+    free_base,
+    insert_rows,
+    taken_paths,
+    write_journal,
+)
 from nora.importing.report import ConvertedSeries, FailedSeries, KeptObject
 
 if TYPE_CHECKING:
     from nora.importing.service import Context
 
 log = logging.getLogger(__name__)
-
-#: dcm2niix processes run at the same time (each is single-threaded; most time goes to gzip)
-CONVERTERS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
@@ -45,27 +51,34 @@ def _date(value: str) -> str | None:
 
 
 class StudyImport:
+    """:meth:`submit` hands the study's new series to the stager; :meth:`finish` waits and places them."""
+
     def __init__(self, ctx: Context, study_uid: str, series: dict[str, Series], known: set[tuple[str, str]]) -> None:
         self.ctx, self.study_uid, self.series, self.known = ctx, study_uid, series, known
         self.first = next(iter(series.values())).first
         self.pid, self.orig_pid = ctx.patient_ids(self.first, self.first.path)
         self.sid, self.sid_given = ctx.study_id(self.first)
         self.label = f"{self.pid}#{self.sid}"
+        self._pending: list[tuple[Series, list[Instance], Callable[[], Staging]]] = []
 
-    def run(self) -> None:
-        """Convert the study's new series (a few dcm2niix processes at a time), then place them together."""
-        todo: list[tuple[int, str, Series, list[Instance]]] = []
-        for k, (uid, series) in enumerate(sorted(self.series.items(), key=lambda kv: _order(kv[1]))):
-            new = [i for i in series.instances if (i.sop_uid, uid) not in self.known]
-            new = list({i.sop_uid: i for i in new}.values())  # the same instance twice in one source
+    def submit(self, stager: Stager) -> None:
+        """Queue the new instances of each series (in series-number order) for staging."""
+        for _uid, series in sorted(self.series.items(), key=lambda kv: _order(kv[1])):
+            new = new_instances(series, self.known)
             self.ctx.report.duplicates_skipped += len(series.instances) - len(new)
             if new:
-                todo.append((k, uid, series, new))
+                self._pending.append((series, new, stager.stage(series, new, self.pid)))
             else:
                 self.ctx.series_step(f"{series.description}: already imported")
-        with ThreadPoolExecutor(max_workers=CONVERTERS) as pool:
-            staged_all = list(pool.map(lambda item: self._stage(*item), todo))
-        ready = [_Ready(series, new, staged) for (_k, _uid, series, new), staged in zip(todo, staged_all, strict=True)]
+
+    def finish(self) -> None:
+        """Wait for the study's staged series, report the failed ones, place the rest together."""
+        ready: list[_Ready] = []
+        for series, new, wait in self._pending:
+            staged = wait().staged
+            assert staged is not None  # new instances were given
+            self.ctx.series_step(f"{self.label} {staged.name}: {staged.kind}")
+            ready.append(_Ready(series, new, staged))
         for item in ready:
             if item.staged.kind == "failed":
                 failure = FailedSeries(self.label, item.staged.name, item.series.uid, item.staged.reason)
@@ -73,18 +86,6 @@ class StudyImport:
                 self.ctx.tracker.log(f"{self.label} {item.staged.name}: not converted: {item.staged.reason}")
         if any(r.staged.kind != "failed" for r in ready):
             self._place([r for r in ready if r.staged.kind != "failed"])
-
-    def _stage(self, k: int, uid: str, series: Series, new: list[Instance]) -> Staged:
-        staged = stage_series(
-            series,
-            new,
-            self.ctx.work / f"{self.study_uid[-40:]}-{k}",
-            anonymised=self.ctx.anonymised,
-            pseudonym=self.pid if self.ctx.anonymised else None,
-            keep_originals=self.ctx.keep_originals,
-        )
-        self.ctx.series_step(f"{self.label} {staged.name}: {staged.kind}")
-        return staged
 
     # -- placement ---------------------------------------------------------------------------------
 
@@ -152,10 +153,8 @@ class StudyImport:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, dest)
                     placed.append(dest)
-                for _src, dest, rel, known in moves:
-                    index_file(session, access, patient, study, rel, dest, known)
-                for item in ready:
-                    self._record(session, study, item)
+                insert_rows(session, File, [file_row(access, patient, study, rel, facts) for _, _, rel, facts in moves])
+                insert_rows(session, ImportedInstance, [row for item in ready for row in self._record(study, item)])
                 self._tags(session, access, patient, study)
                 job = session.get(Job, ctx.tracker.job_id)
                 if job is not None and job.study_id is None:
@@ -179,9 +178,9 @@ class StudyImport:
         (ctx.report.studies_created if created else ctx.report.studies_updated).append(self.label)
         ctx.tracker.log(f"{self.label}: {len(ready)} series placed ({len(moves)} files)")
 
-    def _plan(self, ready: list[_Ready], taken: set[str], folder: Path) -> list[tuple[Path, Path, str, Any]]:
-        """(staged file, destination, relative path, known DICOM header or None) for every staged file."""
-        moves: list[tuple[Path, Path, str, Any]] = []
+    def _plan(self, ready: list[_Ready], taken: set[str], folder: Path) -> list[tuple[Path, Path, str, FileFacts]]:
+        """(staged file, destination, relative path, facts for its row) for every staged file."""
+        moves: list[tuple[Path, Path, str, FileFacts]] = []
         for item in ready:
             first = item.series.first
             rendered = naming.render(
@@ -201,8 +200,7 @@ class StudyImport:
                 rel = base + suffix
                 taken.add(rel.lower())
                 rels.append(rel)
-                header = _original_header(first) if suffix.endswith(".dcm") else None
-                moves.append((src, folder / rel, rel, header))
+                moves.append((src, folder / rel, rel, item.staged.facts[suffix]))
             item.staged.files = dict(zip(sorted(item.staged.files), [Path(r) for r in rels], strict=True))
             self._report(item, base, rels)
         return moves
@@ -218,20 +216,21 @@ class StudyImport:
             )
         self._series_path = base
 
-    def _record(self, session: Session, study: Study, item: _Ready) -> None:
+    def _record(self, study: Study, item: _Ready) -> list[dict[str, object]]:
+        """The ``imported_instances`` rows of a placed series."""
         paths = sorted(str(p) for p in item.staged.files.values())
         series_path = paths[0] if paths else ""
-        for inst in item.new:
-            session.add(
-                ImportedInstance(
-                    project_id=self.ctx.project_id,
-                    study_id=study.id,
-                    sop_uid=inst.sop_uid,
-                    series_uid=item.series.uid,
-                    series_path=series_path[:1024],
-                    job_id=self.ctx.tracker.job_id,
-                )
-            )
+        return [
+            {
+                "project_id": self.ctx.project_id,
+                "study_id": study.id,
+                "sop_uid": inst.sop_uid,
+                "series_uid": item.series.uid,
+                "series_path": series_path[:1024],
+                "job_id": self.ctx.tracker.job_id,
+            }
+            for inst in item.new
+        ]
 
     def _tags(self, session: Session, access: Access, patient: Patient, study: Study) -> None:
         opts = self.ctx.options
@@ -243,15 +242,3 @@ class StudyImport:
 
 def _order(series: Series) -> tuple[int, str]:
     return (series.first.series_number or 0, series.uid)
-
-
-def _original_header(inst: Instance) -> dict[str, Any]:
-    return {
-        "modality": inst.modality or None,
-        "sop_class_uid": inst.sop_class or None,
-        "study_instance_uid": inst.study_uid,
-        "series_instance_uid": inst.series_uid,
-        "rows": inst.rows,
-        "n_frames": inst.frames,
-        "series_description": inst.series_description or None,
-    }
