@@ -16,6 +16,7 @@ from nibabel.testing import data_path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, shot
+from tests.e2e.test_desktop import choose, login
 from tests.e2e.test_viewer import LOAD_MS, api, engine_debug, file_row, items, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -113,3 +114,20 @@ def test_a_shared_link_opens_for_a_visitor_only_in_a_public_project(
     expect(page.get_by_test_id("login-username")).to_be_visible()
     expect(page.get_by_test_id("guest-badge")).to_have_count(0)
     context.close()
+
+
+def test_a_user_without_a_right_reads_a_public_project_as_a_guest(
+    page: Page, server: Server, public_project: dict[str, Any]
+) -> None:
+    login(page, server, "reader", "reader-password")  # a right on DEMO only
+    choose(page, OPEN)
+    expect(page.get_by_test_id("guest-badge")).to_be_visible()
+    expect(page.get_by_test_id("current-user")).to_have_text("reader")
+    page.locator('[data-testid="study-row"][data-pid="PUB01"]').click()
+    file_row(page, "anat/t1.nii").dblclick()
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
+    for absent in ("share-button", "open-import", "open-pacs", "open-batchtool"):
+        expect(page.get_by_test_id(absent)).to_have_count(0)
+    choose(page, "DEMO")  # their own project: the tools are back, read-only as their right says
+    expect(page.get_by_test_id("share-button")).to_be_visible()
+    expect(page.get_by_test_id("readonly-badge")).to_be_visible()

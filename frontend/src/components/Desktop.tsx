@@ -57,6 +57,8 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   const debouncedFilters = useDebounced(filters, FILTER_DEBOUNCE_MS);
   const project = projectList?.find((p) => p.name === projectName) ?? null;
   const readonly = project?.readonly ?? true;
+  // a guest, or a logged-in user reading a public project without a right on it: viewing only
+  const viewOnly = guest || project?.role === "guest";
 
   useEffect(() => {
     projectsApi
@@ -236,9 +238,9 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
           )
         }
         files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} />}
-        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={guest} />}
+        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} />}
       />
-      {guest ? null : (
+      {viewOnly ? null : (
         <TopToolsSlot.Provider value={toolsSlot}>
           <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} />
           <Importing project={projectName} onImported={pages.reload} />

@@ -163,8 +163,8 @@ def save_preset(session: Session, access: Access, name: str, definition: Autoloa
     """Create or overwrite a preset. Personal presets need read access; shared ones need write access,
     and only their owner or a project admin may overwrite them."""
     check_name(name, "autoloader preset name")
-    if access.actor.user_id is None:
-        raise Forbidden("guests cannot save autoloader presets")
+    if access.actor.user_id is None or access.role == "guest":
+        raise Forbidden("guests of a public project cannot save autoloader presets; a right on the project is needed")
     if shared:
         access.require_write()
     doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)

@@ -114,8 +114,8 @@ def _find(session: Session, access: Access, link: str) -> JsonDocument:
 
 def save(session: Session, access: Access, state: ViewerState, title: str = "", link: str | None = None) -> Shared:
     """Store a state as a new link, or overwrite the link ``link`` (its owner or a project admin only)."""
-    if access.actor.user_id is None:
-        raise Forbidden("guests cannot save shared links; log in first")
+    if access.actor.user_id is None or access.role == "guest":
+        raise Forbidden("guests of a public project cannot save shared links; a right on the project is needed")
     state.check()
     unknown = _file_ids(state) - _check_files(session, access, state)
     if unknown:

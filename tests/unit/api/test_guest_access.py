@@ -75,6 +75,10 @@ def test_guests_cannot_write_or_see_rights(env: Env) -> None:
     assert nr.post(f"{P}/patients", json={"pid": "NEW"}).status_code == 404
     assert nr.post(f"{P}/files/{fid}/tags", json={"add": ["x"]}).status_code == 404
     assert nr.get(f"{P}/files/{fid}/content", params={"download": "true"}).status_code == 403
+    assert nr.put(f"{P}/viewer/autoloaders/mine", json={}).status_code == 403, "no documents in their project"
+    state = {"layout": "single", "viewports": [{"slice": "axial", "items": [{"file_id": fid, "name": "t1"}]}]}
+    r = nr.post(f"{P}/viewer/sharedstates", json={"state": state})
+    assert r.status_code == 403 and "right on the project" in r.json()["detail"]
     # members keep their own rights: the user may download, the read-only user still may not write
     assert env.client("user").get(P).json()["role"] == "user"
     assert env.client("readonly").post(f"{P}/patients", json={"pid": "NEW"}).status_code == 403
