@@ -246,3 +246,13 @@ def test_shift_wheel_frames_mosaic_columns_and_the_time_series_pin(page: Page, s
     page.mouse.wheel(0, 100)
     page.keyboard.up("Shift")
     assert columns() == 6
+    # the mosaic and its column count travel with a shared link (the server used to refuse "mosaic")
+    page.get_by_test_id("share-button").click()
+    url = page.get_by_test_id("share-url").input_value()
+    other = page.context.new_page()
+    other.goto(url)
+    expect(other.get_by_test_id("viewbar-1").get_by_test_id("viewbar-item")).to_have_count(1, timeout=60_000)
+    expect(other.get_by_test_id("viewer-loading")).to_have_count(0, timeout=60_000)
+    assert engine_debug(other)[1]["slice"] == "mosaic"
+    assert len(engine_debug(other)[1]["mosaic"].split(";")[0].split()) - 1 == 6
+    other.close()

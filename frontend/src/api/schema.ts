@@ -127,7 +127,7 @@ export interface Intent {
   cal_max?: number | null;
   opacity?: number | null;
   frame?: number | null;
-  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | null;
+  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | "mosaic" | null;
   outline?: boolean | null;
 }
 
@@ -138,7 +138,7 @@ export interface ItemState {
   cal_max?: number | null;
   opacity?: number | null;
   frame?: number | null;
-  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | null;
+  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | "mosaic" | null;
   outline?: boolean | null;
   file_id: number;
   name?: string;
@@ -546,10 +546,11 @@ export interface ViewerState {
 }
 
 export interface ViewportState {
-  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar";
+  slice?: "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | "mosaic";
   items?: ItemState[];
   zoom?: number;
   pan?: unknown[];
   azimuth?: number | null;
   elevation?: number | null;
+  mosaic_columns?: number | null;
 }

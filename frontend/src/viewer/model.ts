@@ -239,6 +239,8 @@ export interface ViewportState {
   pan: [number, number, number];
   azimuth: number | null;
   elevation: number | null;
+  /** columns of a mosaic viewport (absent in links saved before it existed) */
+  mosaic_columns?: number | null;
 }
 
 export interface ViewerState {

@@ -5,7 +5,7 @@
  */
 import type { ViewerEngine } from "./engine";
 import { applyLook } from "./looks";
-import { defaultLook, effectiveLook, itemState, lookFromState, viewportCount, type ItemKind, type Look, type Source, type ViewerState } from "./model";
+import { defaultLook, effectiveLook, itemState, lookFromState, MOSAIC_COLUMNS, viewportCount, type ItemKind, type Look, type Source, type ViewerState } from "./model";
 import { applySlice, reorderTo } from "./viewport";
 
 /** The state of the shown viewports, and the names of objects a state cannot name (local files). */
@@ -28,6 +28,7 @@ export function state(engine: ViewerEngine, pid: string | null, sid: string | nu
       pan: [Number(p[0] ?? 0), Number(p[1] ?? 0), Number(p[2] ?? 0)] as [number, number, number],
       azimuth: Number(vp.nv.scene.renderAzimuth ?? 0),
       elevation: Number(vp.nv.scene.renderElevation ?? 0),
+      mosaic_columns: vp.slice === "mosaic" ? vp.mosaicColumns : null,
     };
   });
   return { state: { layout: engine.layout, crosshair_mm: engine.crosshairMM, viewports, pid, sid }, skipped };
@@ -42,6 +43,7 @@ export async function restore(engine: ViewerEngine, state: ViewerState, sourceOf
     const vp = engine.viewports[i];
     if (vp) {
       vp.slice = vs.slice;
+      vp.mosaicColumns = vs.mosaic_columns ?? MOSAIC_COLUMNS.initial;
       applySlice(vp);
     }
   });

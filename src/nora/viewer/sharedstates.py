@@ -48,6 +48,8 @@ class ViewportState(BaseModel):
     pan: Vec3 = (0.0, 0.0, 0.0)
     azimuth: float | None = None
     elevation: float | None = None
+    #: columns of the mosaic (slice "mosaic"); None: the viewer's default
+    mosaic_columns: int | None = Field(default=None, ge=1, le=24)
 
 
 class ViewerState(BaseModel):

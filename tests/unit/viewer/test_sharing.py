@@ -196,3 +196,23 @@ def test_guests_see_public_projects_only(env: Env) -> None:
     assert guest.get("/api/projects/OTHER/viewer/autoloaders").status_code == 401
     r = _urlcall(env, {"pid": "PAT1"})
     assert r.status_code == 200 and r.json()["username"] == "guest"  # type: ignore[attr-defined]
+
+
+def test_a_mosaic_viewport_and_its_columns_round_trip(env: Env) -> None:
+    fid = _file_ids(env)[0]
+    state = {
+        "layout": "mosaic",
+        "viewports": [
+            {"slice": "axial", "items": [{"file_id": fid, "name": "t1"}]},
+            {"slice": "mosaic", "mosaic_columns": 6, "items": [{"file_id": fid, "name": "t1"}]},
+        ],
+    }
+    user = env.client("user")
+    r = user.post(f"{P}/sharedstates", json={"state": state})
+    assert r.status_code == 201, r.text
+    got = user.get(f"{P}/sharedstates/{r.json()['link']}").json()["state"]["viewports"][1]
+    assert (got["slice"], got["mosaic_columns"]) == ("mosaic", 6)
+    for bad in (0, 25, "many"):
+        state["viewports"][1]["mosaic_columns"] = bad  # type: ignore[index]
+        r = user.post(f"{P}/sharedstates", json={"state": state})
+        assert r.status_code in (400, 422) and "mosaic_columns" in r.text, r.text
