@@ -133,6 +133,11 @@ def running_server(home: Path, db_url: str) -> Iterator[Server]:
         proc.wait(timeout=10)
 
 
+# Waits, not timings: on a loaded 2-core CI machine a study's files or a preset list can take more than
+# Playwright's default 5 s to appear, so every expectation waits up to 20 s before it fails.
+EXPECT_TIMEOUT_MS = 20_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
@@ -140,6 +145,9 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=EXPECT_TIMEOUT_MS)
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()

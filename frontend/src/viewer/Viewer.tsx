@@ -114,14 +114,18 @@ export function Viewer(props: {
 
   // ------------------------------------------------------------------ autoloaders
 
+  // The project shown now: an answer for a project the user already left must not replace the list.
+  const projectRef = useRef(project);
+  projectRef.current = project;
   const refreshPresets = useCallback(async () => {
     if (!project) return [];
     try {
       const list = await viewerApi.presets(project);
+      if (projectRef.current !== project) return [];
       setPresets(list);
       return list;
     } catch (err) {
-      report(err, "Loading autoloader presets");
+      if (projectRef.current === project) report(err, "Loading autoloader presets");
       return [];
     }
   }, [project, report]);
