@@ -17,33 +17,18 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-import httpx
 import nibabel as nib
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 NIIVUE = ROOT / "frontend" / "node_modules" / "@niivue" / "niivue" / "dist" / "index.js"
-CHROMIUM = os.environ.get("NORA_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--use-gl=angle",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "bench-admin-password"
 PAGE = """<!doctype html><html><body style="margin:0"><canvas id="c" style="width:640px;height:640px"></canvas>
 <script type="module">
@@ -73,9 +58,8 @@ def make_volume(dest: Path) -> None:
     nib.save(nib.Nifti1Image(out, img.affine), dest)
 
 
-def start_nora(home: Path, volume: Path) -> tuple[subprocess.Popen[bytes], str, int]:
-    from tests.support.pgcluster import free_port
-
+def build_nora(home: Path, volume: Path) -> str:
+    """A data root with project BENCH holding the volume; returns its database URL."""
     from nora.archive.db import make_engine, make_sessionmaker
     from nora.archive.services import nodes, projects
     from nora.archive.services.access import SYSTEM, project_access
@@ -96,30 +80,7 @@ def start_nora(home: Path, volume: Path) -> tuple[subprocess.Popen[bytes], str, 
             store_uploads(s, access, layout, patient, study, [Upload("t1/volume.nii.gz", fh)])
         s.commit()
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "NORA_HOME": str(home), "NORA_DATABASE_URL": db_url}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "nora.api.server:app_factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    return proc, url, port
+    return db_url
 
 
 def static_server(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -170,6 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
+    from tests.e2e.conftest import ARGS, CHROMIUM, running_server
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -180,22 +142,20 @@ def main() -> None:
         (static / "index.html").write_text(PAGE)
         home = tmpdir / "home"
         home.mkdir()
-        proc, nora_url, _ = start_nora(home, static / "volume.nii.gz")
+        db_url = build_nora(home, static / "volume.nii.gz")
         srv, static_url = static_server(static)
         try:
-            with sync_playwright() as pw:
+            with running_server(home, db_url) as nora, sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                product_once(browser, nora_url)  # warm-up: server imports, Chromium shader cache
+                product_once(browser, nora.url)  # warm-up: server imports, Chromium shader cache
                 baseline_once(browser, static_url)
                 ours, base = [], []
                 for _ in range(args.runs):
-                    ours.append(product_once(browser, nora_url))
+                    ours.append(product_once(browser, nora.url))
                     base.append(baseline_once(browser, static_url))
                 browser.close()
         finally:
             srv.shutdown()
-            proc.terminate()
-            proc.wait(timeout=10)
     size = (256, 256, 180)
     m_ours, m_base = statistics.median(ours), statistics.median(base)
     print(f"volume {size[0]}x{size[1]}x{size[2]} (gzip), {args.runs} runs each, medians:")

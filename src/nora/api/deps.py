@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
+from nora.archive.models import User
 from nora.archive.services.access import Access, Actor, project_access, read_access
-from nora.archive.services.accounts import user_for_token
+from nora.archive.services.accounts import create_token, user_for_token
 from nora.archive.storage import Layout
 from nora.core.errors import NotAuthenticated
 from nora.core.settings import Settings
@@ -34,6 +36,21 @@ def db_session(state: Annotated[AppState, Depends(app_state)]) -> Iterator[Sessi
     """A session per request; routes commit their writes, anything uncommitted is rolled back."""
     with state.sessions() as session:
         yield session
+
+
+def start_web_session(db: Session, response: Response, state: AppState, user: User, name: str) -> None:
+    """Create a session token for ``user`` and hand it to the browser as the HttpOnly session cookie."""
+    hours = state.settings.session_hours
+    token = create_token(db, user, name, kind="session", lifetime=dt.timedelta(hours=hours))
+    response.set_cookie(
+        COOKIE,
+        token.secret,
+        max_age=int(hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.cookie_secure,
+        path="/",
+    )
 
 
 def credentials(request: Request) -> tuple[str, str] | None:

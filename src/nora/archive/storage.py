@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nora.core.errors import TooLarge, UnsafePath
+from nora.core.fsync import fsync_path
 from nora.core.ids import check_name
 
 TMP_PREFIX = ".nora-tmp-"
@@ -127,7 +128,7 @@ def atomic_write(
         if check is not None:
             check(tmp)
         os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        fsync_path(dest.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -146,11 +147,3 @@ def file_digest(path: Path) -> tuple[int, str]:
             size += len(chunk)
             digest.update(chunk)
     return size, digest.hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

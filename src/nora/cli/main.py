@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from nora.cli import admin, dicomnode, flags, processing, server
-from nora.core.errors import InvalidInput, NoraError
+from nora.core.errors import InvalidInput, NoraError, validation_problems
 from nora.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = validation_problems(exc.errors())
         raise InvalidInput(f"invalid configuration (NORA_* variables or nora.toml): {problems}") from None
 
 

@@ -7,6 +7,9 @@ to exit codes in ``nora.cli.main``; nothing else translates them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 
 class NoraError(Exception):
     """Base class of every error nora raises on purpose."""
@@ -78,3 +81,8 @@ class Unavailable(NoraError):
     """A remote peer (a PACS, a DICOM node) is down, refused us, or broke off the exchange."""
 
     kind = "unavailable"
+
+
+def validation_problems(errors: Iterable[Mapping[str, Any]], whole: str = "") -> str:
+    """``loc: msg; ...`` for pydantic's ``exc.errors()``; an empty location (the whole value) reads ``whole``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or whole}: {e['msg']}" for e in errors)

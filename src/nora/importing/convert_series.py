@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nora.core.fsync import fsync_path
 from nora.dicom import classify, convert
 from nora.dicom.deid import deidentify_file, deidentify_sidecar
 from nora.dicom.scan import Instance, Series
@@ -177,16 +178,8 @@ def _with_facts(staged: Staged, first: Instance) -> Staged:
     header = original_header(first)
     for suffix, path in staged.files.items():
         staged.facts[suffix] = describe_dicom(path, header) if suffix.endswith(".dcm") else describe(path, path.name)
-        _fsync(path)  # durable before placement renames it into the archive (here, in the converter threads)
+        fsync_path(path)  # durable before placement renames it into the archive (here, in the converter threads)
     return staged
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def original_header(inst: Instance) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.projects import validate_settings
 from nora.archive.storage import Layout
-from nora.core.errors import InvalidInput, NoraError, NotFound
+from nora.core.errors import InvalidInput, NoraError, NotFound, validation_problems
 from nora.processing.config import ProcessingSettings
 from nora.processing.models import Batch
 from nora.processing.service import LaunchRequest, launch, load_saved
@@ -53,7 +53,7 @@ def set_rules(session: Session, access: Access, rules: Sequence[dict[str, Any] |
     try:
         parsed = [r if isinstance(r, AutoexecRule) else AutoexecRule.model_validate(r) for r in rules]
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = validation_problems(exc.errors())
         raise InvalidInput(f"invalid autoexecution rule: {problems}") from None
     names = [r.name for r in parsed]
     if len(set(names)) != len(names):

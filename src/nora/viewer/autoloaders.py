@@ -21,7 +21,7 @@ from nora.archive.models import File, FileTag, JsonDocument
 from nora.archive.selection import AbsolutePath, SelectionHit, parse_file_selectors, resolve_selection
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access
-from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_problems
 from nora.core.ids import check_name
 from nora.viewer import documents
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
@@ -122,7 +122,7 @@ def validate(raw: object) -> Autoloader:
     try:
         return Autoloader.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'preset'}: {e['msg']}" for e in exc.errors())
+        problems = validation_problems(exc.errors(), "preset")
         raise InvalidInput(f"invalid autoloader preset: {problems}") from None
 
 

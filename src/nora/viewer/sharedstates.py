@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from nora.archive.models import File, JsonDocument
 from nora.archive.services import audit
 from nora.archive.services.access import Access
-from nora.core.errors import Forbidden, InvalidInput, NotFound
+from nora.core.errors import Forbidden, InvalidInput, NotFound, validation_problems
 from nora.viewer import documents
 from nora.viewer.autoloaders import Intent
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
@@ -75,7 +75,7 @@ def validate(raw: object) -> ViewerState:
     try:
         return ViewerState.model_validate(raw).check()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'state'}: {e['msg']}" for e in exc.errors())
+        problems = validation_problems(exc.errors(), "state")
         raise InvalidInput(f"invalid viewer state: {problems}") from None
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from nora.archive.models import User
 from nora.archive.services import accounts, nodes
 from nora.archive.services.access import Access
-from nora.core.errors import InvalidInput, NotAuthenticated
+from nora.core.errors import InvalidInput, NotAuthenticated, validation_problems
 from nora.viewer import autoloaders
 
 
@@ -46,7 +46,7 @@ def parse(raw: str | dict[str, Any]) -> Call:
     try:
         return Call.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = validation_problems(exc.errors())
         raise InvalidInput(f"invalid 'call' parameter: {problems}") from None
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Request, Response, status
 
-from nora.api.deps import COOKIE, DB, CurrentActor, State
+from nora.api.deps import COOKIE, DB, CurrentActor, State, start_web_session
 from nora.api.schemas import LoginIn, Me, TokenCreated, TokenIn, TokenOut
 from nora.archive.services import accounts, audit
 from nora.archive.services.access import Actor
@@ -17,19 +17,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login", response_model=Me)
 def login(body: LoginIn, response: Response, db: DB, state: State) -> Me:
     user = accounts.authenticate(db, body.username, body.password)
-    hours = state.settings.session_hours
-    token = accounts.create_token(db, user, "web session", kind="session", lifetime=dt.timedelta(hours=hours))
+    start_web_session(db, response, state, user, "web session")
     audit.record(db, Actor.of(user), "auth.login")
     db.commit()
-    response.set_cookie(
-        COOKIE,
-        token.secret,
-        max_age=int(hours * 3600),
-        httponly=True,
-        samesite="lax",
-        secure=state.settings.cookie_secure,
-        path="/",
-    )
     return Me(username=user.username, is_admin=user.is_admin)
 
 

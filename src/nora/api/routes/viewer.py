@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from nora.api.deps import COOKIE, DB, OptionalActor, ReadAccess, State
+from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut
 from nora.archive.models import File as FileRow
-from nora.archive.services import accounts, audit
+from nora.archive.services import audit
 from nora.archive.services import files as file_svc
 from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
@@ -238,18 +237,8 @@ def url_call(
     if call.token:
         user = urlcall.authenticate(db, call)
         actor = Actor.of(user)
-        hours = state.settings.session_hours
-        session = accounts.create_token(db, user, "url call", kind="session", lifetime=dt.timedelta(hours=hours))
+        start_web_session(db, response, state, user, "url call")
         audit.record(db, actor, "auth.urlcall", project=body.project)
-        response.set_cookie(
-            COOKIE,
-            session.secret,
-            max_age=int(hours * 3600),
-            httponly=True,
-            samesite="lax",
-            secure=state.settings.cookie_secure,
-            path="/",
-        )
     access = read_access(db, actor, body.project)
     case = urlcall.open_case(db, access, call)
     db.commit()

@@ -107,17 +107,18 @@ def read_access(session: Session, actor: Actor | None, project_name: str) -> Acc
     Anonymous callers are refused with :class:`NotAuthenticated` for any project that is not public, and a
     logged-in caller without a right on a non-public project gets :class:`NotFound` as everywhere else.
     """
+    if actor is not None:
+        try:
+            return project_access(session, actor, project_name)
+        except NotFound:
+            project = session.scalar(select(Project).where(Project.name == project_name))
+            if project is not None and is_public(project):
+                return guest_access(actor, project)
+            raise
     project = session.scalar(select(Project).where(Project.name == project_name))
-    if actor is None:
-        if project is None or not is_public(project):
-            raise NotAuthenticated("not logged in: log in to open this project (it is not public)")
-        return guest_access(GUEST_ACTOR, project)
-    try:
-        return project_access(session, actor, project_name)
-    except NotFound:
-        if project is not None and is_public(project):
-            return guest_access(actor, project)
-        raise
+    if project is None or not is_public(project):
+        raise NotAuthenticated("not logged in: log in to open this project (it is not public)")
+    return guest_access(GUEST_ACTOR, project)
 
 
 def visible_projects(session: Session, actor: Actor | None) -> list[Access]:

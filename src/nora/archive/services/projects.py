@@ -22,7 +22,7 @@ from nora.archive.models import Patient, Project, Study
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access, require_system_admin, visible_projects
 from nora.archive.storage import Layout
-from nora.core.errors import Conflict, InvalidInput
+from nora.core.errors import Conflict, InvalidInput, validation_problems
 from nora.core.ids import check_name
 
 #: keys of colour-limit presets: the viewer's number keys, as NORA's ``colormap.colorlimpresets``
@@ -90,7 +90,7 @@ def validate_settings(raw: dict[str, Any] | None, base: dict[str, Any] | None = 
     try:
         return ProjectSettings.model_validate(merged).model_dump()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = validation_problems(exc.errors(), "settings")
         raise InvalidInput(f"invalid project settings: {problems}") from None
 
 

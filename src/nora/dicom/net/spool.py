@@ -27,6 +27,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from nora.core.fsync import fsync_path
+
 log = logging.getLogger(__name__)
 
 _UID = re.compile(r"^[0-9][0-9.]{0,63}$")
@@ -51,14 +53,6 @@ def ae_name(ae_title: str) -> str:
     """The folder name of an AE title (AE titles may hold spaces and punctuation)."""
     ae = ae_title.strip()
     return ae if _AE.match(ae) else "x" + hashlib.sha256(ae.encode()).hexdigest()[:16]
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -116,7 +110,7 @@ class Spool:
             dest = folder / f"{uid_name(sop_uid)}.dcm"
             os.replace(tmp, dest)
             self._last[(ae_dir, study)] = time.monotonic()
-        _fsync_dir(folder)
+        fsync_path(folder)
         return dest
 
     def quiet_studies(self, timeout: float) -> list[SpooledStudy]:
