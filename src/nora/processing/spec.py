@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nora.archive.storage import safe_relpath
 from nora.core.errors import InvalidInput
+from nora.core.validation import validated
 
 ArgType = Literal["FILE", "OUT", "PATHOUT", "NUMERIC", "STRING", "LOGICAL", "OPTION"]
 Level = Literal["study", "subject"]
@@ -133,22 +134,10 @@ def script_rows(script: str) -> list[tuple[str, ArgType]]:
     return sorted(seen.items(), key=lambda item: ("fopsn".index(item[0][0]), int(item[0][1:])))
 
 
-def _problems(exc: ValidationError) -> str:
-    parts = []
-    for e in exc.errors():
-        where = ".".join(str(p) for p in e.get("loc", ()))
-        msg = str(e.get("msg", "")).removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}" if where else msg)
-    return "; ".join(parts)
-
-
 def parse_batch(raw: Any) -> BatchDef:
     """A batch from JSON data, or :class:`InvalidInput` saying what is wrong with it."""
     if isinstance(raw, BatchDef):
         return raw
     if not isinstance(raw, dict):
         raise InvalidInput("a batch must be a JSON object with 'jobs' (and optionally 'name', 'level')")
-    try:
-        return BatchDef.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidInput(f"invalid batch: {_problems(exc)}") from None
+    return validated(BatchDef, raw, "batch")

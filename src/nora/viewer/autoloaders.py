@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,9 @@ from nora.archive.models import File, FileTag, JsonDocument
 from nora.archive.selection import AbsolutePath, SelectionHit, parse_file_selectors, resolve_selection
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access
-from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_problems
+from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nora.core.ids import check_name
+from nora.core.validation import validated
 from nora.viewer import documents
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
@@ -119,11 +120,7 @@ class Autoloader(BaseModel):
 
 def validate(raw: object) -> Autoloader:
     """An :class:`Autoloader` from JSON data, or :class:`InvalidInput` naming every problem."""
-    try:
-        return Autoloader.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors(), "preset")
-        raise InvalidInput(f"invalid autoloader preset: {problems}") from None
+    return validated(Autoloader, raw, "autoloader preset", whole="preset")
 
 
 @dataclass(frozen=True)

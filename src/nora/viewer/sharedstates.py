@@ -11,14 +11,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import File, JsonDocument
 from nora.archive.services import audit
 from nora.archive.services.access import Access
-from nora.core.errors import Forbidden, InvalidInput, NotFound, validation_problems
+from nora.core.errors import Forbidden, InvalidInput, NotFound
+from nora.core.validation import validated
 from nora.viewer import documents
 from nora.viewer.autoloaders import Intent
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
@@ -72,11 +73,7 @@ class ViewerState(BaseModel):
 
 
 def validate(raw: object) -> ViewerState:
-    try:
-        return ViewerState.model_validate(raw).check()
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors(), "state")
-        raise InvalidInput(f"invalid viewer state: {problems}") from None
+    return validated(ViewerState, raw, "viewer state", whole="state").check()
 
 
 @dataclass(frozen=True)
