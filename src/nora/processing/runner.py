@@ -223,13 +223,9 @@ def _text(value: Any) -> str:
 
 def substitute_python(script: str, values: dict[str, Any]) -> str:
     """Replace ``$f1``, ``${o2}`` ... in a Python script by Python literals of their values."""
-    import re
+    from nora.processing.scriptrefs import substitute
 
-    def literal(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return repr(values[name]) if name in values else match.group(0)
-
-    return re.sub(r"\$\{?([fopsn][1-9][0-9]?)\b\}?", literal, script)
+    return substitute(script, lambda name: repr(values[name]) if name in values else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from nora.archive.storage import safe_relpath
 from nora.core.errors import InvalidInput
 from nora.core.validation import validated
+from nora.processing.scriptrefs import references
 
 ArgType = Literal["FILE", "OUT", "PATHOUT", "NUMERIC", "STRING", "LOGICAL", "OPTION"]
 Level = Literal["study", "subject"]
 GENERIC = ("bash", "python")
 PREFIX_TYPE: dict[str, ArgType] = {"f": "FILE", "o": "OUT", "p": "PATHOUT", "s": "STRING", "n": "NUMERIC"}
-_REF = re.compile(r"\$\{?([fopsn])([1-9][0-9]?)\b\}?")
 _TAG = re.compile(r"^(?P<name>.*?)\s*(?:TAG\((?P<tags>[^()]*)\))?\s*$", re.IGNORECASE)
 _ARGNAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_JOBS = 50
@@ -128,10 +128,7 @@ class BatchDef(BaseModel):
 
 def script_rows(script: str) -> list[tuple[str, ArgType]]:
     """The argument rows a Bash/Python script refers to (``$f1`` -> ``('f1', 'FILE')``), in order."""
-    seen: dict[str, ArgType] = {}
-    for prefix, number in _REF.findall(script):
-        seen.setdefault(f"{prefix}{number}", PREFIX_TYPE[prefix])
-    return sorted(seen.items(), key=lambda item: ("fopsn".index(item[0][0]), int(item[0][1:])))
+    return [(name, PREFIX_TYPE[name[0]]) for name in references(script)]
 
 
 def parse_batch(raw: Any) -> BatchDef:
