@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from nora.archive.db import make_sessionmaker
+from nora.archive.models import JsonDocument
 from nora.archive.services import accounts, projects, rights
 from nora.archive.services.access import GUEST_ACTOR, SYSTEM, Access, Actor, guest_access, project_access
 from nora.archive.services.documents import Documents
@@ -108,3 +109,15 @@ def test_own_documents_come_before_shared_ones_of_the_same_name(session: Session
         accounts.get_user(session, "ann").id: "ann",
         accounts.get_user(session, "bob").id: "bob",
     }
+
+
+def test_the_callers_shared_document_comes_before_an_ownerless_one_of_the_same_name(session: Session) -> None:
+    bob = _docs(session, _access(session, "bob"))
+    project_id = bob.access.project.id
+    session.add(JsonDocument(project_id=project_id, owner_id=None, kind=bob.kind, name="x", shared=True, content={}))
+    session.flush()  # an older shared document whose owner was deleted
+    mine = JsonDocument(project_id=project_id, owner_id=bob.user_id, kind=bob.kind, name="x", shared=True, content={})
+    session.add(mine)
+    session.flush()
+    assert bob.shared("x") is mine and bob.lookup("x") is mine
+    assert _docs(session, _guests(session)[0]).shared("x") is not mine  # others: the oldest

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, case, false, or_, select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import JsonDocument, User, utcnow
@@ -68,8 +68,8 @@ class Documents:
     def shared(self, name: str) -> JsonDocument | None:
         """The shared document of that name: the caller's own if they shared one, else the oldest."""
         query = self._query(name).where(JsonDocument.shared.is_(True))
-        order = [JsonDocument.id] if self.user_id is None else [self._mine().desc(), JsonDocument.id]
-        return self.session.scalars(query.order_by(*order)).first()
+        mine_first = case((self._mine(), 0), else_=1)  # not ``mine.desc()``: PostgreSQL sorts NULL owners first
+        return self.session.scalars(query.order_by(mine_first, JsonDocument.id)).first()
 
     def lookup(self, name: str) -> JsonDocument | None:
         """What the name means to the caller: their own document, else the shared one."""
