@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from nibabel.testing import data_path
 
+from nora.archive.selection import PatientIds, StudyIds, SubjectSelector
 from nora.archive.services import nodes, tags
 from nora.archive.services.access import SYSTEM, project_access
 from nora.archive.services.files import Upload, store_uploads
@@ -58,12 +59,12 @@ def test_invalid_presets_are_refused_with_the_reason(raw: dict[str, object], wor
     assert words in info.value.message
 
 
-def test_subject_selector_follows_the_level() -> None:
-    assert autoloaders.subject_selector("study", "P", "S") == "PSIDLIST:P#S"
-    assert autoloaders.subject_selector("patient", "P", "S") == "PIDLIST:P"
-    assert autoloaders.subject_selector("either", "P", None) == "PIDLIST:P"
+def test_case_selector_follows_the_level_and_selects_by_id() -> None:
+    assert autoloaders.case_selector("study", 1, 2) == SubjectSelector((StudyIds((2,)),))
+    assert autoloaders.case_selector("patient", 1, 2) == SubjectSelector((PatientIds((1,)),))
+    assert autoloaders.case_selector("either", 1, None) == SubjectSelector((PatientIds((1,)),))
     with pytest.raises(InvalidInput):
-        autoloaders.subject_selector("study", "P", None)
+        autoloaders.case_selector("study", 1, None)
 
 
 def test_personal_and_shared_presets(env: Env) -> None:
