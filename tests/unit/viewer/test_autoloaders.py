@@ -143,3 +143,23 @@ def test_snapshot_modes(env: Env) -> None:
     assert snap("tag") == ["tag:brainmask", "t1_mprage/s*.nii"]
     r = user.post(f"{P}/autoloaders/snapshot", json={"mode": "smart", "file_ids": [999999]})
     assert r.status_code == 404
+
+
+def test_a_case_loads_only_its_own_files_beside_a_patient_differing_in_case(env: Env) -> None:
+    """``PAT1`` and ``pat1`` are two patients: each case's autoloader finds exactly its own files."""
+    with env.sessions() as s:  # type: ignore[operator]
+        access = project_access(s, SYSTEM, "P1")
+        patient = nodes.create_patient(s, access, env.layout, "pat1")
+        study = nodes.create_study(s, access, env.layout, patient, "20240101")
+        store_uploads(s, access, env.layout, patient, study, [Upload("t1_mprage/s099.nii", io.BytesIO(NIFTI))])
+        s.commit()
+    user = env.client("user")
+    found = {}
+    for level, pid, sid in (("study", "PAT1", "20240101"), ("study", "pat1", "20240101"), ("patient", "PAT1", None)):
+        definition = {"level": level, "loaders": [{"pattern": "t1_mprage/*.nii"}]}
+        r = user.post(f"{P}/autoload", json={"definition": definition, "pid": pid, "sid": sid})
+        assert r.status_code == 200, r.text
+        found[level, pid] = [(f["pid"], f["path"]) for f in r.json()["loaders"][0]["files"]]
+    assert found["study", "PAT1"] == [("PAT1", "t1_mprage/s002.nii")]
+    assert found["study", "pat1"] == [("pat1", "t1_mprage/s099.nii")]
+    assert found["patient", "PAT1"] == [("PAT1", "t1_mprage/s002.nii")]
