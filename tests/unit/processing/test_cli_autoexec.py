@@ -30,6 +30,18 @@ COPY = {
     ],
 }
 
+#: a study reference of two terms: as ``S01#LATEST *`` it used to select every patient's files too
+LATEST_ANY = {
+    "level": "subject",
+    "jobs": [
+        {
+            "job": "bash",
+            "script": "cat $f1",
+            "args": [{"name": "f1", "type": "FILE", "value": "t1_mprage/*.nii", "ref": "LATEST *"}],
+        }
+    ],
+}
+
 
 @pytest.fixture
 def cli(local_world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
@@ -76,6 +88,9 @@ def test_launchfile_throwerror_fails_with_the_reason(cli, tmp_path: Path) -> Non
         (["--launchfile", "/nonexistent/launch.json"], "cannot read"),
         (["--throwerror", "--projectlist"], "--throwerror works only with"),
         (["--launch_autoexec", "S01"], "needs PID#SID"),
+        (["--launch_autoexec", "S01#"], "is not 'PID' or 'PID#SID'"),
+        (["--launch", json.dumps({"batch": LATEST_ANY, "rows": ["S01"]})], "study reference 'LATEST *': 2 terms"),
+        (["--launch", json.dumps({"batch": COPY, "rows": ["S01#MR1#x"]})], "is not 'PID' or 'PID#SID'"),
     ],
 )
 def test_bad_cli_input_is_an_error(cli, args: list[str], fragment: str) -> None:  # type: ignore[no-untyped-def]
