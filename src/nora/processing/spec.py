@@ -49,6 +49,8 @@ class JobArg(BaseModel):
     @property
     def reference(self) -> StudyReference | None:
         """``ref`` as parsed when the argument was built (None: no reference)."""
+        if self._reference is None and self.ref.strip():  # built without validation (model_construct)
+            self._reference = parse_study_reference(self.ref)
         return self._reference
 
     @field_validator("name")
