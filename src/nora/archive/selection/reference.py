@@ -259,6 +259,12 @@ def _study_term(term: StudyTerm, archive: RefArchive, study: RefStudy) -> bool:
     return (patient.pid.lower(), study.sid.lower()) in {(p.lower(), s.lower()) for p, s in term.pairs}
 
 
+def referenced(archive: RefArchive, patient_id: int, reference: StudyTerm) -> list[tuple[int, str]]:
+    """What :func:`nora.archive.selection.referenced_studies` returns, by scanning the patient's studies."""
+    studies = [s for s in archive.studies_of_patient.get(patient_id, []) if _study_term(reference, archive, s)]
+    return [(s.id, s.sid) for s in sorted(studies, key=lambda s: s.sid)]
+
+
 def _file_term(term: FileTerm, archive: RefArchive, f: RefFile, absolute: set[tuple[str, str | None, str]]) -> bool:
     if isinstance(term, FilePattern):
         return glob_match(term.pattern, f.path, trailing=False)
