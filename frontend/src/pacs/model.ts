@@ -3,10 +3,10 @@
  * "procedures and sequences" table that groups series of the same description across studies
  * (`inStudies`), which rows belong to the highlighted patient, and what "pull selected" retrieves.
  */
-import type * as S from "../api/schema";
+import type { PacsSeriesRow, PacsStudyRow, RetrieveItemIn } from "../api/schema";
 
-export type PacsStudy = S.PacsStudyRow;
-export type PacsSeries = S.PacsSeriesRow;
+export type PacsStudy = PacsStudyRow;
+export type PacsSeries = PacsSeriesRow;
 
 export interface PacsPatient {
   key: string;
@@ -79,10 +79,7 @@ export function checkedCount(patient: PacsPatient, sequences: Sequence[], checke
   return sequences.filter((q) => checked.has(q.key) && [...q.inStudy.keys()].some((u) => uids.has(u))).length;
 }
 
-export interface RetrieveItem {
-  study_uid: string;
-  series_uids: string[];
-}
+export type RetrieveItem = Required<RetrieveItemIn>;
 
 /** The retrieve request of "pull selected": the checked sequences of the checked patients, per study. */
 export function retrieveItems(
