@@ -1,5 +1,5 @@
 /** The batch tool: compose a batch from the job menu, fill its arguments, save/load it, launch it on rows. */
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { invalidate, keys } from "../api/queries";
 import { filterKey, type Filters, type Sort } from "../lib/filters";
@@ -34,6 +34,21 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
   const rows = rowsQuery.data?.items ?? null;
   const queues = catalog?.queues ?? [];
   const queue = chosenQueue ?? queues.find((q) => q.default && q.allowed)?.name ?? queues.find((q) => q.allowed)?.name ?? "";
+
+  // A script's rows come from the server: until its answer for the script as it reads now is in and
+  // applied, the batch is not sent (the server would refuse it, or run it with the old rows).
+  const generic = batch.jobs.filter((j) => j.job === "bash" || j.job === "python");
+  const scriptRows = useQueries({
+    queries: generic.map((j) => ({
+      queryKey: keys.scriptRows(j.script),
+      queryFn: () => processing.scriptRows(j.script),
+      enabled: false,
+    })),
+  });
+  const rowsPending = generic.some((j, i) => {
+    const rows = scriptRows[i]?.data;
+    return rows === undefined || !sameArgs(syncScriptArgs(rows, j.args), j.args);
+  });
 
   useEffect(() => {
     if (catalogQuery.error) report(catalogQuery.error, "Loading the job catalog");
@@ -97,7 +112,7 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
           <option value="study">per study</option>
           <option value="subject">per subject</option>
         </select>
-        <button type="button" onClick={() => void save()}>Save</button>
+        <button type="button" onClick={() => void save()} disabled={rowsPending}>Save</button>
         <select aria-label="Load a saved batch" value="" data-testid="load-batch"
           onChange={(e) => { const doc = saved.find((d) => d.name === e.target.value); if (doc) setBatch(doc.content); }}>
           <option value="">load…</option>
@@ -146,7 +161,8 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
                 <option key={q.name} value={q.name} disabled={!q.allowed}>{q.name}{q.partition ? ` → ${q.partition}` : ""}</option>
               ))}
             </select>
-            <button type="button" data-testid="launch" disabled={busy || batch.jobs.length === 0 || picked.size === 0}
+            <button type="button" data-testid="launch" disabled={busy || rowsPending || batch.jobs.length === 0 || picked.size === 0}
+              title={rowsPending ? "reading the scripts' arguments…" : undefined}
               onClick={() => void launch()}>
               {busy ? "Launching…" : `Launch on ${picked.size}`}
             </button>
