@@ -172,3 +172,24 @@ describe("invalidation", () => {
     stop.forEach((s) => s());
   });
 });
+
+describe("a script's argument rows", () => {
+  it("come from the server, and an answer for an older text of the script is not used", async () => {
+    const { useScriptRows } = await import("../src/processing/BatchTool");
+    const bodies: string[] = [];
+    const answers = new Map<string, (rows: unknown) => void>();
+    setFetch(async (request) => {
+      const { script } = (await request.json()) as { script: string };
+      bodies.push(script);
+      return new Promise((resolve) => answers.set(script, (rows) => resolve(new Response(JSON.stringify(rows)))));
+    });
+    const hook = renderHook((script: string) => useScriptRows(script), { wrapper, initialProps: "cat $f1" });
+    await waitFor(() => expect(bodies).toEqual(["cat $f1"]));
+    hook.rerender("cat $f1 > $o1");
+    await waitFor(() => expect(bodies).toEqual(["cat $f1", "cat $f1 > $o1"]));
+    await act(async () => answers.get("cat $f1 > $o1")!([{ name: "f1", type: "FILE" }, { name: "o1", type: "OUT" }]));
+    await waitFor(() => expect(hook.result.current?.map((r) => r.name)).toEqual(["f1", "o1"]));
+    await act(async () => answers.get("cat $f1")!([{ name: "f1", type: "FILE" }]));
+    expect(hook.result.current?.map((r) => r.name)).toEqual(["f1", "o1"]);
+  });
+});

@@ -175,7 +175,7 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
 }
 
 /** The rows a script refers to, as the server lists them (its `$f1` rule); null while asking. */
-function useScriptRows(script: string | null) {
+export function useScriptRows(script: string | null) {
   const { report } = useErrors();
   const text = useDebounced(script, SCRIPT_DEBOUNCE_MS);
   const query = useQuery({
