@@ -3,16 +3,12 @@
  * upload progress; everything else uses the shared `request()`.
  */
 import { api, API_BASE, ApiError, errorMessage, ok, seg } from "../api/client";
-import type { ImportJobOut } from "../api/schema";
+import type { BodyImportUploadApiProjectsProjectImportPost as ImportForm, ImportJobOut } from "../api/schema";
 
 export type ImportJob = ImportJobOut;
 
-export interface ImportFormOptions {
-  patients_id?: string;
-  studies_id?: string;
-  addtag_study?: string;
-  addtag_patient?: string;
-}
+/** The dialog's options: fields of the route's multipart form. */
+export type ImportFormOptions = Partial<Record<keyof Pick<ImportForm, "patients_id" | "studies_id" | "addtag_study" | "addtag_patient">, string>>;
 
 /** The multipart form of `POST /projects/{p}/import` (empty options are left out). */
 export function importForm(file: Blob, name: string, options: ImportFormOptions = {}): FormData {
