@@ -137,17 +137,24 @@ export function useStudyPages(
   const total = current === null ? null : (data.get(0)?.total ?? null);
   const version = further.reduce((sum, p) => sum + p.dataUpdatedAt, shownFirst.dataUpdatedAt);
 
+  const shownProject = current?.project ?? null;
+  const shownFilter = current?.filter ?? null;
   const ensureRange = useCallback(
     (firstRow: number, lastRow: number) => {
-      if (total === null || total === 0 || lastRow < firstRow) return;
+      if (total === null || total === 0 || lastRow < firstRow || shownProject === null || shownFilter === null) return;
       const end = Math.min(lastRow, total - 1);
       const need: number[] = [];
       for (let page = Math.max(1, Math.floor(Math.max(firstRow, 0) / PAGE_SIZE)); page * PAGE_SIZE <= end; page++) {
         need.push(page);
       }
+      // Ask now rather than when the page's query mounts on the next render (a frame later on every
+      // scroll step); the query then finds the request under way. Cached pages are not asked again here.
+      for (const page of need) {
+        void client.prefetchQuery({ ...studyPageQuery(shownProject, shownFilter, page), staleTime: Infinity });
+      }
       setWanted((w) => (need.every((p) => w.has(p)) ? w : new Set([...w, ...need])));
     },
-    [total],
+    [client, total, shownProject, shownFilter],
   );
 
   const updateRows = useCallback(
