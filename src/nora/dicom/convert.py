@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from nora.core.errors import NoraError
 
@@ -86,17 +87,34 @@ def link_inputs(files: list[Path], folder: Path) -> None:
             dest.symlink_to(src.resolve())
 
 
+class Converter(Protocol):
+    """What the importer needs of a converter: one series' folder of DICOM files into ``out``."""
+
+    def convert(self, inputs: Path, out: Path, *, anonymise: bool = True) -> Conversion: ...
+
+
+@dataclass(frozen=True)
+class Dcm2niix:
+    """The ``dcm2niix`` converter; its binary is found when the object is made (ConverterMissing if none)."""
+
+    path: Path = field(default_factory=lambda: binary())
+
+    def convert(self, inputs: Path, out: Path, *, anonymise: bool = True) -> Conversion:
+        """Run dcm2niix on one series' folder; outputs land in ``out`` named ``out<suffix>``."""
+        out.mkdir(parents=True, exist_ok=True)
+        cmd = [str(self.path), "-z", "y", "-b", "y", "-ba", "y" if anonymise else "n", "-f", _BASE, "-o", str(out)]
+        cmd += ["-w", "1", "-l", "o", str(inputs)]
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
+        except subprocess.TimeoutExpired:
+            return Conversion([], f"Error: dcm2niix took longer than {TIMEOUT_S} s", -1)
+        outputs = sorted(
+            (Output(p, p.name[len(_BASE) :]) for p in out.iterdir() if p.is_file() and p.name.startswith(_BASE)),
+            key=lambda o: o.suffix,
+        )
+        return Conversion(outputs, result.stdout + result.stderr, result.returncode)
+
+
 def convert_folder(inputs: Path, out: Path, *, anonymise: bool = True) -> Conversion:
     """Run dcm2niix on one series' folder; outputs land in ``out`` named ``out<suffix>``."""
-    out.mkdir(parents=True, exist_ok=True)
-    cmd = [str(binary()), "-z", "y", "-b", "y", "-ba", "y" if anonymise else "n", "-f", _BASE, "-o", str(out)]
-    cmd += ["-w", "1", "-l", "o", str(inputs)]
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
-    except subprocess.TimeoutExpired:
-        return Conversion([], f"Error: dcm2niix took longer than {TIMEOUT_S} s", -1)
-    outputs = sorted(
-        (Output(p, p.name[len(_BASE) :]) for p in out.iterdir() if p.is_file() and p.name.startswith(_BASE)),
-        key=lambda o: o.suffix,
-    )
-    return Conversion(outputs, result.stdout + result.stderr, result.returncode)
+    return Dcm2niix().convert(inputs, out, anonymise=anonymise)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nora.core.fsync import fsync_path
 from nora.dicom import classify, convert
 from nora.dicom.deid import deidentify_file, deidentify_sidecar
 from nora.dicom.scan import Instance, Series
@@ -134,6 +133,7 @@ def stage_series(
     new: list[Instance],
     work: Path,
     *,
+    converter: convert.Converter,
     anonymised: bool,
     pseudonym: str | None,
     keep_originals: bool,
@@ -141,14 +141,16 @@ def stage_series(
 ) -> Staged:
     """Convert (or keep) the ``new`` instances of ``series`` into ``work``.
 
-    ``link_originals``: the instances' files are the import's own (see the module's docstring).
+    ``link_originals``: the instances' files are the import's own (see the module's docstring). The
+    staged files are not fsynced here: placement makes a study's files durable at once before renaming
+    them into the archive (:func:`nora.core.fsync.fsync_files`).
     """
     kind = classify.non_image_kind(series)
     if kind is not None:
         return _stage_object(series, new, work, kind, pseudonym if anonymised else None, link_originals)
     inputs, out = work / "in", work / "out"
     convert.link_inputs([i.path for i in _sorted(new)], inputs)
-    conv = convert.convert_folder(inputs, out, anonymise=True)
+    conv = converter.convert(inputs, out, anonymise=True)
     if not conv.volumes:
         return Staged("failed", series.description, reason=conv.reason())
     notes: list[str] = []
@@ -177,8 +179,10 @@ def _with_facts(staged: Staged, first: Instance) -> Staged:
     """``staged`` with the facts of each of its (final) files: kept DICOM from the scan, the rest read."""
     header = original_header(first)
     for suffix, path in staged.files.items():
-        staged.facts[suffix] = describe_dicom(path, header) if suffix.endswith(".dcm") else describe(path, path.name)
-        fsync_path(path)  # durable before placement renames it into the archive (here, in the converter threads)
+        if suffix.endswith(".dcm"):
+            staged.facts[suffix] = describe_dicom(path, header)
+        else:  # the converter's own output (or a sidecar we rewrote)
+            staged.facts[suffix] = describe(path, path.name, verify_length=False)
     return staged
 
 

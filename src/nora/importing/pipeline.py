@@ -20,16 +20,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from nora.dicom.scan import Instance, Scan, Series
 from nora.importing.convert_series import Staged, stage_series
+from nora.importing.infra import ImportServices
 from nora.importing.models import ImportedInstance
-
-if TYPE_CHECKING:
-    from nora.importing.service import Context
+from nora.importing.policy import ImportPolicy
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +50,14 @@ class _Guess:
     future: Future[Staging]
 
 
-def known_pairs(ctx: Context, sops: list[str]) -> set[tuple[str, str]]:
-    """(SOP, series UID) pairs among ``sops`` that the project already has."""
+def known_pairs(services: ImportServices, project_id: int, sops: list[str]) -> set[tuple[str, str]]:
+    """(SOP, series UID) pairs among ``sops`` that project ``project_id`` already has."""
     found: set[tuple[str, str]] = set()
-    with ctx.sessions() as session:
+    with services.sessions() as session:
         for k in range(0, len(sops), 500):
             rows = session.execute(
                 select(ImportedInstance.sop_uid, ImportedInstance.series_uid).where(
-                    ImportedInstance.project_id == ctx.project_id, ImportedInstance.sop_uid.in_(sops[k : k + 500])
+                    ImportedInstance.project_id == project_id, ImportedInstance.sop_uid.in_(sops[k : k + 500])
                 )
             )
             found.update((a, b) for a, b in rows)
@@ -73,10 +71,13 @@ def new_instances(series: Series, known: set[tuple[str, str]]) -> list[Instance]
 
 
 class Stager:
-    """The import's converter threads; use as a context manager (leaving it waits for running work)."""
+    """The import's converter threads; use as a context manager (leaving it waits for running work).
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    Staged series go to numbered folders below ``work``.
+    """
+
+    def __init__(self, services: ImportServices, policy: ImportPolicy, work: Path) -> None:
+        self.services, self.policy, self.work = services, policy, work
         self._pool = ThreadPoolExecutor(max_workers=CONVERTERS, thread_name_prefix="nora-import-stage")
         self._guesses: dict[str, _Guess] = {}
         self._n = 0
@@ -96,13 +97,13 @@ class Stager:
             series = scan.studies[study_uid][uid]
             if uid in self._guesses or series.first.path.parent != folder:
                 continue
-            pid = self.ctx.study_pid(scan.studies[study_uid])
+            pid = self.policy.study_pid(scan.studies[study_uid])
             snapshot = Series(uid, list(series.instances))
             future = self._pool.submit(self._guess, snapshot, pid, self._folder())
             self._guesses[uid] = _Guess(len(series.instances), pid, future)
 
     def _guess(self, series: Series, pid: str, work: Path) -> Staging:
-        known = known_pairs(self.ctx, [i.sop_uid for i in series.instances])
+        known = known_pairs(self.services, self.policy.project_id, [i.sop_uid for i in series.instances])
         return self._stage(series, new_instances(series, known), pid, work)
 
     # -- staging for real ----------------------------------------------------------------------------
@@ -137,18 +138,19 @@ class Stager:
     def _stage(self, series: Series, new: list[Instance], pid: str, work: Path) -> Staging:
         if not new:
             return Staging((), None)
-        ctx = self.ctx
+        policy = self.policy
         staged = stage_series(
             series,
             new,
             work,
-            anonymised=ctx.anonymised,
-            pseudonym=pid if ctx.anonymised else None,
-            keep_originals=ctx.keep_originals,
-            link_originals=ctx.own_source,
+            converter=self.services.converter,
+            anonymised=policy.anonymised,
+            pseudonym=policy.pseudonym_for(pid),
+            keep_originals=policy.keep_originals,
+            link_originals=policy.link_originals,
         )
         return Staging(tuple(i.sop_uid for i in new), staged)
 
     def _folder(self) -> Path:
         self._n += 1
-        return self.ctx.work / f"series-{self._n:06d}"
+        return self.work / f"series-{self._n:06d}"
