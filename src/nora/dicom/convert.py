@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 
 _BASE = "out"
 TIMEOUT_S = 3600
+#: a Series Instance UID that may name a converter output (digits and dots, as the standard says)
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
 
 
 class ConverterMissing(NoraError):
@@ -88,9 +91,19 @@ def link_inputs(files: list[Path], folder: Path) -> None:
 
 
 class Converter(Protocol):
-    """What the importer needs of a converter: one series' folder of DICOM files into ``out``."""
+    """What the importer needs of a converter: one series' folder of DICOM files into ``out``, or
+    several series at once (:meth:`Dcm2niix.convert_many`)."""
 
     def convert(self, inputs: Path, out: Path, *, anonymise: bool = True) -> Conversion: ...
+
+    def convert_many(
+        self, series: dict[str, list[Path]], work: Path, *, anonymise: bool = True
+    ) -> dict[str, Conversion]: ...
+
+
+def batchable(series_uid: str) -> bool:
+    """Whether a series can share a converter run: its UID is a well-formed one (it names the outputs)."""
+    return len(series_uid) <= 64 and _UID.fullmatch(series_uid) is not None
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,49 @@ class Dcm2niix:
             key=lambda o: o.suffix,
         )
         return Conversion(outputs, result.stdout + result.stderr, result.returncode)
+
+    def convert_many(
+        self, series: dict[str, list[Path]], work: Path, *, anonymise: bool = True
+    ) -> dict[str, Conversion]:
+        """Convert several series (Series Instance UID -> its files) with one dcm2niix run below ``work``.
+
+        One process instead of one per series (a process start costs about as much as converting a small
+        series). The outputs are named by series UID (``-f %j``), so each is mapped back to its series;
+        the UIDs must be :func:`batchable`. A series the shared run gave no image, and every series of a
+        run that failed, is converted again on its own (so a failure is reported in its own words).
+        """
+        if any(not batchable(uid) for uid in series):
+            raise ValueError("convert_many needs well-formed series UIDs (see batchable)")
+        inputs, out = work / "in", work / "out"
+        for k, files in enumerate(series.values()):
+            link_inputs(files, inputs / f"{k:04d}")
+        out.mkdir(parents=True, exist_ok=True)
+        cmd = [str(self.path), "-z", "y", "-b", "y", "-ba", "y" if anonymise else "n", "-f", "%j", "-o", str(out)]
+        cmd += ["-w", "1", "-l", "o", "-d", "1", str(inputs)]
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
+            failed = result.returncode != 0
+        except subprocess.TimeoutExpired:
+            failed = True
+        found: dict[str, list[Output]] = {uid: [] for uid in series}
+        if not failed:
+            for path in out.iterdir():
+                uid = _owner(path.name, series)
+                if path.is_file() and uid is not None:
+                    found[uid].append(Output(path, path.name[len(uid) :]))
+        conversions: dict[str, Conversion] = {}
+        for k, (uid, outputs) in enumerate(found.items()):
+            if any(o.suffix.endswith((".nii.gz", ".nii")) for o in outputs):
+                conversions[uid] = Conversion(sorted(outputs, key=lambda o: o.suffix), result.stdout, 0)
+            else:  # on its own: its own outputs, or its own reason for having none
+                conversions[uid] = self.convert(inputs / f"{k:04d}", work / f"single-{k:04d}", anonymise=anonymise)
+        return conversions
+
+
+def _owner(name: str, series: dict[str, list[Path]]) -> str | None:
+    """The series UID an output file name begins with (the longest, as one UID may begin another)."""
+    owners = [uid for uid in series if name.startswith(uid) and name[len(uid) : len(uid) + 1] in (".", "_")]
+    return max(owners, key=len, default=None)
 
 
 def convert_folder(inputs: Path, out: Path, *, anonymise: bool = True) -> Conversion:

@@ -149,8 +149,37 @@ def stage_series(
     if kind is not None:
         return _stage_object(series, new, work, kind, pseudonym if anonymised else None, link_originals)
     inputs, out = work / "in", work / "out"
-    convert.link_inputs([i.path for i in _sorted(new)], inputs)
+    convert.link_inputs(converter_inputs(new), inputs)
     conv = converter.convert(inputs, out, anonymise=True)
+    return stage_converted(
+        series,
+        new,
+        work,
+        conv,
+        anonymised=anonymised,
+        pseudonym=pseudonym,
+        keep_originals=keep_originals,
+        link_originals=link_originals,
+    )
+
+
+def converter_inputs(new: list[Instance]) -> list[Path]:
+    """The files of ``new`` in the order the converter gets them."""
+    return [i.path for i in _sorted(new)]
+
+
+def stage_converted(
+    series: Series,
+    new: list[Instance],
+    work: Path,
+    conv: convert.Conversion,
+    *,
+    anonymised: bool,
+    pseudonym: str | None,
+    keep_originals: bool,
+    link_originals: bool = False,
+) -> Staged:
+    """The staged files of an image series the converter has converted (``conv``); see :func:`stage_series`."""
     if not conv.volumes:
         return Staged("failed", series.description, reason=conv.reason())
     notes: list[str] = []

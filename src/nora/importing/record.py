@@ -29,6 +29,7 @@ class JobTracker(Protocol):
 
     def update(self, *, progress: float | None = None, message: str | None = None) -> None: ...
 
+
 #: the share of the progress bar the header scan takes; converting and placing take the rest
 SCAN_SHARE = 0.2
 
