@@ -8,6 +8,7 @@ leaves a file without its index row, nor a row without its file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -117,8 +118,10 @@ def describe_dicom(path: Path, header: dict[str, Any]) -> FileFacts:
     return FileFacts("dicom", header, path.stat().st_size, "")
 
 
-def file_row(access: Access, patient: Patient, study: Study, rel: str, facts: FileFacts) -> dict[str, Any]:
-    """The values of the ``files`` row of a file placed at ``rel`` in ``study``."""
+def file_row(
+    access: Access, patient: Patient, study: Study, rel: str, facts: FileFacts, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The values of the ``files`` row of a file placed at ``rel`` in ``study`` (modified ``now``)."""
     return {
         "project_id": access.project.id,
         "patient_id": patient.id,
@@ -129,7 +132,7 @@ def file_row(access: Access, patient: Patient, study: Study, rel: str, facts: Fi
         "header": facts.header,
         "size": facts.size,
         "sha256": facts.sha256,
-        "modified_at": utcnow(),
+        "modified_at": now or utcnow(),
     }
 
 

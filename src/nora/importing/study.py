@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.db import transaction
-from nora.archive.models import File, Job, Patient, Study
+from nora.archive.models import File, Job, Patient, Study, utcnow
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access, project_access
 from nora.archive.services.tags import change_patient_tags, change_study_tags
@@ -164,11 +164,14 @@ class StudyImport:
                 moves = self._plan(ready, taken, folder)
                 fsync_files(src for src, *_ in moves)  # the staged data is durable before any rename
                 write_journal(run.folder, [dest for _, dest, *_ in moves])
+                for parent in dict.fromkeys(dest.parent for _, dest, *_ in moves):
+                    parent.mkdir(parents=True, exist_ok=True)
                 for src, dest, *_ in moves:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, dest)
                     placed.append(dest)
-                insert_rows(session, File, [file_row(access, patient, study, rel, facts) for _, _, rel, facts in moves])
+                now = utcnow()
+                rows = [file_row(access, patient, study, rel, facts, now) for _, _, rel, facts in moves]
+                insert_rows(session, File, rows)
                 insert_rows(session, ImportedInstance, [row for item in ready for row in self._record(study, item)])
                 self._tags(session, access, patient, study)
                 job = session.get(Job, run.job_id)
