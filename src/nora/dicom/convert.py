@@ -79,11 +79,11 @@ def version() -> str:
     return next((ln.strip() for ln in result.stdout.splitlines() if ln.strip().startswith("v")), "unknown")
 
 
-def link_inputs(files: list[Path], folder: Path) -> None:
-    """Put ``files`` into ``folder`` without copying (hard link, else symlink)."""
+def link_inputs(files: list[Path], folder: Path, prefix: str = "") -> None:
+    """Put ``files`` into ``folder`` without copying (hard link, else symlink), named ``<prefix>NNNNNN.dcm``."""
     folder.mkdir(parents=True, exist_ok=True)
     for k, src in enumerate(files):
-        dest = folder / f"{k:06d}.dcm"
+        dest = folder / f"{prefix}{k:06d}.dcm"
         try:
             os.link(src, dest)
         except OSError:
@@ -140,11 +140,11 @@ class Dcm2niix:
         if any(not batchable(uid) for uid in series):
             raise ValueError("convert_many needs well-formed series UIDs (see batchable)")
         inputs, out = work / "in", work / "out"
-        for k, files in enumerate(series.values()):
-            link_inputs(files, inputs / f"{k:04d}")
+        for k, files in enumerate(series.values()):  # one folder: dcm2niix groups by series UID itself
+            link_inputs(files, inputs, prefix=f"{k:04d}_")
         out.mkdir(parents=True, exist_ok=True)
         cmd = [str(self.path), "-z", "y", "-b", "y", "-ba", "y" if anonymise else "n", "-f", "%j", "-o", str(out)]
-        cmd += ["-w", "1", "-l", "o", "-d", "1", str(inputs)]
+        cmd += ["-w", "1", "-l", "o", "-d", "0", str(inputs)]
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
             failed = result.returncode != 0
@@ -161,7 +161,9 @@ class Dcm2niix:
             if any(o.suffix.endswith((".nii.gz", ".nii")) for o in outputs):
                 conversions[uid] = Conversion(sorted(outputs, key=lambda o: o.suffix), result.stdout, 0)
             else:  # on its own: its own outputs, or its own reason for having none
-                conversions[uid] = self.convert(inputs / f"{k:04d}", work / f"single-{k:04d}", anonymise=anonymise)
+                alone = work / f"single-{k:04d}"
+                link_inputs(series[uid], alone / "in")
+                conversions[uid] = self.convert(alone / "in", alone / "out", anonymise=anonymise)
         return conversions
 
 

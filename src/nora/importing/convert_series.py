@@ -84,7 +84,7 @@ def _stage_object(
     series: Series, new: list[Instance], work: Path, kind: str, pseudonym: str | None, link: bool
 ) -> Staged:
     staged = Staged("object", series.description, object_kind=kind)
-    folder = work / "objects"
+    folder = work  # the series' own staging folder (few folders: removing each costs a discard)
     folder.mkdir(parents=True, exist_ok=True)
     for k, inst in enumerate(_sorted(new), 1):
         suffix = ".dcm" if len(new) == 1 else f"_{k:03d}.dcm"
@@ -200,7 +200,7 @@ def stage_converted(
         if suffix.endswith(".json"):
             _rewrite_sidecar(path, extra, anonymised)
     if keep_originals:
-        files.update(_copy_originals(new, work / "dicom", pseudonym if anonymised else None, link_originals))
+        files.update(_copy_originals(new, work, pseudonym if anonymised else None, link_originals))
     return _with_facts(Staged("image", series.description, files=files, notes=notes), series.first)
 
 
