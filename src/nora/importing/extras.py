@@ -9,6 +9,7 @@ from nora.archive.db import transaction
 from nora.archive.services import files, nodes
 from nora.archive.services.access import project_access
 from nora.core.errors import NoraError
+from nora.core.ids import Psid
 from nora.dicom.naming import sanitise
 from nora.importing.infra import ImportServices
 from nora.importing.policy import ImportPolicy
@@ -23,7 +24,7 @@ def _relpath(run: ImportRun, path: Path) -> str:
 def import_extra_files(services: ImportServices, policy: ImportPolicy, run: ImportRun, paths: list[Path]) -> None:
     """Store each file under the patient named by the overrides, or the import's only patient."""
     report = run.report
-    imported = {label.split("#")[0] for label in report.studies_created + report.studies_updated}
+    imported = {Psid.parse(label).pid for label in report.studies_created + report.studies_updated}
     by_patient: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         explicit = policy.explicit_patient(path)

@@ -21,6 +21,7 @@ from nora.archive.db import transaction
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout
 from nora.core.errors import NoraError, NotFound
+from nora.core.ids import Psid
 from nora.dicom.convert import Converter
 from nora.dicom.scan import Scan, iter_files, read_headers
 from nora.importing import jobs
@@ -142,7 +143,7 @@ def _autoexec(
     for psid in studies:
         try:
             with transaction(sessions) as session:
-                batches = run_autoexec(session, actor, layout, config, project, psid)
+                batches = run_autoexec(session, actor, layout, config, project, Psid.parse(psid))
             if batches:
                 report.warnings.append(f"autoexecution started {len(batches)} batch(es) for {psid}")
         except NoraError as exc:
