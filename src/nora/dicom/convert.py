@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from nora.core.errors import NoraError
+from nora.dicom.naming import is_uid
 
 log = logging.getLogger(__name__)
 
 _BASE = "out"
 TIMEOUT_S = 3600
-#: a Series Instance UID that may name a converter output (digits and dots, as the standard says)
-_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
 
 
 class ConverterMissing(NoraError):
@@ -103,7 +101,7 @@ class Converter(Protocol):
 
 def batchable(series_uid: str) -> bool:
     """Whether a series can share a converter run: its UID is a well-formed one (it names the outputs)."""
-    return len(series_uid) <= 64 and _UID.fullmatch(series_uid) is not None
+    return is_uid(series_uid)
 
 
 @dataclass(frozen=True)

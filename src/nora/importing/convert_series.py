@@ -23,6 +23,7 @@ from typing import Any
 
 from nora.dicom import classify, convert
 from nora.dicom.deid import deidentify_file, deidentify_sidecar
+from nora.dicom.naming import uid_name
 from nora.dicom.scan import Instance, Series
 from nora.importing.placement import FileFacts, describe, describe_dicom
 
@@ -74,9 +75,10 @@ def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None
     dest.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     for inst in instances:
-        target = dest / f"{inst.sop_uid}.dcm"
+        name = uid_name(inst.sop_uid)  # a hostile UID (``../x``) must not name a path outside the folder
+        target = dest / f"{name}.dcm"
         _keep(inst, target, pseudonym, link)
-        files[f"_dicom/{inst.sop_uid}.dcm"] = target
+        files[f"_dicom/{name}.dcm"] = target
     return files
 
 
