@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from nora.core.errors import NoraError
+from nora.core.errors import ServerFault
 from nora.dicom.naming import is_uid
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ _BASE = "out"
 TIMEOUT_S = 3600
 
 
-class ConverterMissing(NoraError):
+class ConverterMissing(ServerFault):
     """The dcm2niix binary is not installed."""
 
 
