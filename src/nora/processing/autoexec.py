@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 class AutoexecRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     name: str = Field(min_length=1, max_length=100)
     filter: str = Field(default="", max_length=2000)

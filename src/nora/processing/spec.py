@@ -34,7 +34,7 @@ MAX_JOBS = 50
 class JobArg(BaseModel):
     """One argument row of a job."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     name: str = Field(description="f1..f9, o1.., p1.., s1.., n1.. for scripts; the catalog's names for built-ins")
     type: ArgType
@@ -101,7 +101,7 @@ def out_target(value: str) -> tuple[str, list[str]]:
 class JobDef(BaseModel):
     """One job of a batch: a catalog job (``job``) or a generic script, with its arguments."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     job: str = Field(description="'bash', 'python' or a built-in job of the catalog")
     label: str = Field(default="", max_length=200)
@@ -133,7 +133,7 @@ class JobDef(BaseModel):
 class BatchDef(BaseModel):
     """A batch: jobs that run one after another for every selected subject or study."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     name: str = Field(default="", max_length=255)
     level: Level = "study"

@@ -41,7 +41,7 @@ MAX_LOADERS = 64
 class Intent(BaseModel):
     """How a loaded object is shown."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     role: Literal["background", "overlay", "3d"] = "background"
     colormap: str | None = None
@@ -69,7 +69,7 @@ class Intent(BaseModel):
 class Loader(BaseModel):
     """One entry: a file pattern, the viewports it loads into, whether it runs, and its intent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     pattern: str = Field(min_length=1, max_length=500)
     viewports: list[int] = Field(default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS)
@@ -101,7 +101,7 @@ class Loader(BaseModel):
 class Autoloader(BaseModel):
     """A whole preset."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     level: Literal["patient", "study", "either"] = "either"
     main_viewport: int = Field(default=0, ge=0, lt=MAX_VIEWPORTS)

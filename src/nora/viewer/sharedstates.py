@@ -32,7 +32,7 @@ Vec3 = tuple[float, float, float]
 class ItemState(Intent):
     """One object in a viewport: an archive file and how it looks there."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     file_id: int = Field(ge=1)
     name: str = Field(default="", max_length=255)
@@ -42,7 +42,7 @@ class ItemState(Intent):
 
 
 class ViewportState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     slice: SliceName = "axial"
     items: list[ItemState] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -57,7 +57,7 @@ class ViewportState(BaseModel):
 class ViewerState(BaseModel):
     """Everything needed to reopen a view exactly."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     layout: LayoutName = "single"
     crosshair_mm: Vec3 | None = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +9,7 @@ from sqlalchemy import select
 
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
-from nora.api.schemas import FileOut
+from nora.api.schemas import FileOut, Out
 from nora.api.streaming import stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.services import audit
@@ -20,6 +18,7 @@ from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
 from nora.core.ids import Psid
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
+from nora.viewer.layouts import LayoutName
 
 router = APIRouter(tags=["viewer"])
 P = "/projects/{project}/viewer"
@@ -28,7 +27,7 @@ P = "/projects/{project}/viewer"
 ViewerAccess = ReadAccess
 
 
-class PresetOut(BaseModel):
+class PresetOut(Out):
     name: str
     shared: bool
     owner: str
@@ -36,7 +35,7 @@ class PresetOut(BaseModel):
     definition: autoloaders.Autoloader
 
 
-class LoaderFiles(BaseModel):
+class LoaderFiles(Out):
     index: int
     viewports: list[int]
     intent: autoloaders.Intent
@@ -50,11 +49,11 @@ class AutoloadIn(BaseModel):
     sid: str | None = Field(default=None, max_length=128)
 
 
-class AutoloadOut(BaseModel):
+class AutoloadOut(Out):
     pid: str
     sid: str | None
     main_viewport: int
-    layout: str | None
+    layout: LayoutName | None
     loaders: list[LoaderFiles]
 
 
@@ -70,7 +69,7 @@ class SharedIn(BaseModel):
     title: str = Field(default="", max_length=255)
 
 
-class SharedOut(BaseModel):
+class SharedOut(Out):
     link: str
     project: str
     title: str
@@ -83,10 +82,10 @@ class SharedOut(BaseModel):
 class UrlCallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str = Field(min_length=1, max_length=128)
-    call: str | dict[str, Any] = Field(description='NORA\'s call: {"pid","sid","selmode","preset","user","token"}')
+    call: str | urlcall.Call = Field(description="NORA's call: its JSON text (as in the URL) or the object")
 
 
-class UrlCallOut(BaseModel):
+class UrlCallOut(Out):
     project: str
     username: str
     pid: str | None
@@ -225,7 +224,7 @@ def url_call(
     actor: OptionalActor,
 ) -> UrlCallOut:
     """Authenticate a URL call by its token (starting a web session) and check the case it opens."""
-    call = urlcall.parse(body.call)
+    call = urlcall.parse(body.call if isinstance(body.call, str) else body.call.model_dump())
     if call.token:
         user = urlcall.authenticate(db, call)
         actor = Actor.of(user)

@@ -9,9 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     field_validator,
-    model_serializer,
     model_validator,
 )
 from sqlalchemy import func, select
@@ -29,16 +27,21 @@ from nora.core.validation import validated
 PRESET_KEYS = tuple(str(k) for k in range(9))
 
 
+def _unset(value: float | None) -> bool:
+    return value is None
+
+
 class ColorLimPreset(BaseModel):
     """A colour-limit (window) preset: ``level`` and ``width`` (CT style) or ``min`` and ``max``."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=64)
-    level: float | None = None
-    width: float | None = None
-    min: float | None = None
-    max: float | None = None
+    # the unused pair is left out of the document (and so is optional in the output schema)
+    level: float | None = Field(default=None, exclude_if=_unset)
+    width: float | None = Field(default=None, exclude_if=_unset)
+    min: float | None = Field(default=None, exclude_if=_unset)
+    max: float | None = Field(default=None, exclude_if=_unset)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -56,15 +59,11 @@ class ColorLimPreset(BaseModel):
             return self
         raise ValueError("give either level and width, or min and max (not both)")
 
-    @model_serializer(mode="wrap")
-    def _without_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return {k: v for k, v in handler(self).items() if v is not None}
-
 
 class ProjectSettings(BaseModel):
     """A project's settings document; unknown keys are refused so typos do not pass silently."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     anonymised: bool = False
     public: bool = False
