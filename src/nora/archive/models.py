@@ -217,7 +217,7 @@ class Job(Base):
     #: position in its batch (jobs of one subject run in this order) and the subject's index in the batch
     step: Mapped[int] = mapped_column(Integer, default=0)
     chain: Mapped[int] = mapped_column(Integer, default=0)
-    #: finer than ``state``: queued, submitting, submitted, running, finishing, done, error
+    #: finer than ``state`` (``nora.processing.lifecycle.JobPhase``), which is derived from it
     phase: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     executor: Mapped[str] = mapped_column(String(16), default="")
     queue: Mapped[str] = mapped_column(String(64), default="")
@@ -226,6 +226,11 @@ class Job(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # migration 0005_job_lifecycle
+    #: a user asked to kill the job (its end without a result is then "killed", not "lost")
+    kill_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: who runs a job of the worker pool: "host pid start-time" (start-up recovery leaves live ones alone)
+    runner: Mapped[str] = mapped_column(String(255), default="")
 
 
 class JsonDocument(Base):

@@ -26,7 +26,7 @@ from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.projects import validate_settings
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError, NotFound, validation_problems
-from nora.processing.config import ProcessingSettings
+from nora.core.settings import ProcessingConfig
 from nora.processing.models import Batch
 from nora.processing.service import LaunchRequest, launch, load_saved
 
@@ -75,7 +75,7 @@ def run_autoexec(
     session: Session,
     actor: Actor,
     layout: Layout,
-    config: ProcessingSettings,
+    config: ProcessingConfig,
     project: str,
     psid: str,
     *,

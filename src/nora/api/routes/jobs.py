@@ -1,55 +1,23 @@
-"""Processing: the job catalog, launching batches, the job monitor, saved batches, autoexecution rules.
-
-Also :func:`install`, which gives the app its processing settings and runs the daemon in the server's
-lifespan (unless ``daemon_in_server`` is false).
-"""
+"""Processing: the job catalog, launching batches, the job monitor, saved batches, autoexecution rules."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from nora.api.deps import DB, CurrentActor, ProjectAccess, State
+from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
 from nora.archive.models import Job
 from nora.archive.services.access import has_capability
 from nora.processing import autoexec, service
 from nora.processing.catalog import CATALOG
-from nora.processing.config import ProcessingSettings
-from nora.processing.daemon import start_in_thread
 from nora.processing.spec import GENERIC, script_rows
 
 router = APIRouter(tags=["processing"])
 P = "/projects/{project}"
-
-
-def install(app: FastAPI) -> None:
-    """Processing settings on the app, and the daemon thread for the app's lifetime."""
-    state = app.state.nora
-    app.state.processing = ProcessingSettings.of(state.settings)
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        daemon = start_in_thread(state.sessions, a.state.processing)
-        try:
-            async with previous(a) as value:
-                yield value
-        finally:
-            if daemon is not None:
-                daemon.stop()
-
-    app.router.lifespan_context = lifespan
-
-
-def _config(request: Request) -> ProcessingSettings:
-    config: ProcessingSettings = request.app.state.processing
-    return config
 
 
 # --------------------------------------------------------------------------------------------- schemas
@@ -158,9 +126,9 @@ def _job_out(job: Job, psid: str, batch: str) -> JobOut:
 
 
 @router.get("/processing/catalog", response_model=CatalogOut)
-def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
+def catalog(actor: CurrentActor, db: DB, state: State) -> CatalogOut:
     """The job menu (generic Bash/Python jobs and the built-ins) and the queues the caller may use."""
-    config = _config(request)
+    config = state.settings
     generic = [
         {
             "id": g,
@@ -176,11 +144,13 @@ def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
             partition=spec.partition,
             params=spec.params,
             allowed=not spec.restricted or has_capability(db, actor, f"QUEUE_{name}"),
-            default=name == config.default_queue,
+            default=name == config.processing.default_queue,
         )
-        for name, spec in sorted(config.queues.items())
+        for name, spec in sorted(config.processing.queues.items())
     ]
-    return CatalogOut(executor=config.executor, jobs=generic + [b.public() for b in CATALOG.values()], queues=queues)
+    return CatalogOut(
+        executor=config.processing.executor, jobs=generic + [b.public() for b in CATALOG.values()], queues=queues
+    )
 
 
 @router.post("/processing/script-rows")
@@ -220,8 +190,8 @@ def job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
 
 
 @router.post(P + "/jobs/kill")
-def kill(body: JobIds, request: Request, access: ProjectAccess, db: DB) -> dict[str, list[int]]:
-    killed = service.kill_jobs(db, access, _config(request), body.ids)
+def kill(body: JobIds, access: ProjectAccess, db: DB, state: State) -> dict[str, list[int]]:
+    killed = service.kill_jobs(db, access, state.settings, body.ids)
     db.commit()
     return {"killed": killed}
 
@@ -234,13 +204,14 @@ def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> dict[str, list[int]]
 
 
 @router.post(P + "/batches", response_model=LaunchOut, status_code=201)
-def launch(body: LaunchIn, request: Request, access: ProjectAccess, db: DB, state: State) -> LaunchOut:
+def launch(body: LaunchIn, access: ProjectAccess, db: DB, state: State, jobs: JobServices) -> LaunchOut:
     """Launch a batch (inline, or a saved one by name) on rows (PID#SID or PID) or a subject selector."""
     request_ = service.LaunchRequest(
         batch=body.batch, batch_name=body.batch_name, rows=body.rows, select=body.select, queue=body.queue
     )
-    batch = service.launch(db, access, state.layout, _config(request), request_)
+    batch = service.launch(db, access, state.layout, state.settings.processing, request_)
     db.commit()
+    jobs.notify_jobs()
     rows = service.list_jobs(db, access, batch_id=batch.id, limit=10_000)
     errors = [_job_out(j, p, b) for j, p, b in rows if j.state == "e"]
     return LaunchOut(
