@@ -42,8 +42,11 @@ def job_dir(layout: Layout, job_id: int) -> Path:
     return layout.home / "jobs" / str(int(job_id))
 
 
-def create_job(session: Session, access: Access, layout: Layout, name: str, spec: dict[str, Any]) -> Job:
-    """A queued import job in ``access``'s project, with its folder."""
+def create_job(
+    session: Session, access: Access, layout: Layout, name: str, spec: dict[str, Any], *, run_here: bool = False
+) -> Job:
+    """A queued import job in ``access``'s project, with its folder; with ``run_here`` the job is created
+    claimed by this process (an import run in the foreground), so the engine never takes it."""
     access.require_write()
     job = Job(
         project_id=access.project.id,
@@ -54,6 +57,8 @@ def create_job(session: Session, access: Access, layout: Layout, name: str, spec
         spec=spec,
         message="queued",
     )
+    if run_here:
+        move(job, JobPhase.RUNNING, runner=ProcessId.current().format(), started_at=utcnow(), message="starting")
     session.add(job)
     session.flush()
     folder = job_dir(layout, job.id)

@@ -173,7 +173,7 @@ def _start(
         access.require_write()
         if job_id is None:
             spec = {"source": str(source), "archive": archive, "options": options.to_spec()}
-            job_id = jobs.create_job(session, access, layout, f"import {source.name}", spec).id
+            job_id = jobs.create_job(session, access, layout, f"import {source.name}", spec, run_here=True).id
         return access, job_id
 
 
