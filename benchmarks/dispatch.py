@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nora.archive.db import make_engine, make_sessionmaker  # noqa: E402
-from nora.archive.models import Job, Patient, Study  # noqa: E402
+from nora.archive.models import Patient, Study  # noqa: E402
 from nora.archive.services import projects  # noqa: E402
 from nora.archive.services.access import SYSTEM, project_access  # noqa: E402
 from nora.archive.services.setup import init_database  # noqa: E402
@@ -37,6 +37,7 @@ from nora.archive.storage import Layout  # noqa: E402
 from nora.core.settings import QueueSpec, Settings  # noqa: E402
 from nora.processing.daemon import run_loop  # noqa: E402
 from nora.processing.engine import Engine, TickReport  # noqa: E402
+from nora.processing.models import Job  # noqa: E402
 from nora.processing.service import LaunchRequest, launch  # noqa: E402
 
 SCRIPT = "true\n"

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Job
 from nora.archive.services.access import Actor, project_access
 from nora.cli.context import Context, NoraParser, as_json, common_options, note, project_name, write
 from nora.core.errors import InvalidInput, NoraError
@@ -30,6 +29,7 @@ from nora.core.settings import Settings
 from nora.processing.autoexec import run_autoexec
 from nora.processing.daemon import run_loop
 from nora.processing.engine import Engine, TickReport
+from nora.processing.models import Job
 from nora.processing.service import LaunchRequest, launch
 from nora.runtime import Services
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import transaction
-from nora.archive.models import Job, utcnow
+from nora.archive.models import utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
@@ -31,6 +31,7 @@ from nora.core.errors import InvalidInput, NotFound
 from nora.core.process import ProcessId
 from nora.importing.placement import roll_back_journal
 from nora.processing.lifecycle import IllegalTransition, JobPhase, advance, initial, move
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 

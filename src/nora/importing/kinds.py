@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import transaction
-from nora.archive.models import Job, Project, User
+from nora.archive.models import Project, User
 from nora.archive.services.access import SYSTEM, Actor
 from nora.archive.storage import Layout
 from nora.core.errors import NotFound
@@ -24,6 +24,7 @@ from nora.importing import jobs, pacs
 from nora.importing.report import ImportReport
 from nora.processing.config import import_queue
 from nora.processing.kinds import JobKinds, WorkerKind
+from nora.processing.models import Job
 
 
 def _owner(session: Session, job: Job) -> tuple[Actor, str]:

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import transaction
-from nora.archive.models import Job
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, has_capability, project_access
 from nora.archive.storage import Layout
@@ -30,6 +29,7 @@ from nora.dicom.net import Client, FindQuery, Peer, Spool, TransferResult
 from nora.importing import jobs
 from nora.importing.node import find_node, spool_root
 from nora.processing.lifecycle import JobPhase, initial
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.db import transaction
-from nora.archive.models import File, Job, Patient, Study
+from nora.archive.models import File, Patient, Study
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access, project_access
 from nora.archive.services.tags import change_patient_tags, change_study_tags
@@ -32,6 +32,7 @@ from nora.importing.placement import (
     write_journal,
 )
 from nora.importing.report import ConvertedSeries, FailedSeries, KeptObject
+from nora.processing.models import Job
 
 if TYPE_CHECKING:
     from nora.importing.service import Context

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nora.archive.models import Job, Project, User, utcnow
+from nora.archive.models import Project, User, utcnow
 from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import NoraError
@@ -41,6 +41,7 @@ from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.kinds import EXECUTOR_KIND, JobKinds
 from nora.processing.lifecycle import ACTIVE, JobPhase, advance
+from nora.processing.models import Job
 from nora.processing.outputs import register_outputs
 from nora.processing.workers import WorkerPool
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Job
+from nora.processing.models import Job
 
 #: the kind of processing jobs (batches), run by the executors
 EXECUTOR_KIND = "job"

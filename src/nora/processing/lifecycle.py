@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Job, utcnow
+from nora.archive.models import utcnow
+from nora.processing.models import Job
 
 
 class JobPhase(enum.StrEnum):

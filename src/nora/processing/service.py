@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Job, JsonDocument, Patient, Study, utcnow
+from nora.archive.models import JsonDocument, Patient, Study, utcnow
 from nora.archive.selection import parse_subject_selector, resolve_selection
 from nora.archive.services import audit
 from nora.archive.services.access import Access
@@ -27,7 +27,7 @@ from nora.core.settings import ProcessingConfig, Settings
 from nora.processing.config import choose_queue
 from nora.processing.executors import make_executor
 from nora.processing.lifecycle import JobPhase, initial, move
-from nora.processing.models import Batch
+from nora.processing.models import Batch, Job
 from nora.processing.resolve import Target, resolve_chain
 from nora.processing.spec import BatchDef, parse_batch
 

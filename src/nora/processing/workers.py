@@ -20,11 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nora.archive.models import Job, utcnow
+from nora.archive.models import utcnow
 from nora.core.errors import NoraError
 from nora.core.process import ProcessId, process_alive
 from nora.processing.kinds import JobKinds
 from nora.processing.lifecycle import JobPhase, advance, move
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 

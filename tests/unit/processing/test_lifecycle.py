@@ -7,7 +7,6 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from nora.archive.models import Job
 from nora.processing.lifecycle import (
     TRANSITIONS,
     IllegalTransition,
@@ -18,6 +17,7 @@ from nora.processing.lifecycle import (
     move,
     state_of,
 )
+from nora.processing.models import Job
 from nora.processing.service import dismiss_errors, kill_jobs
 from tests.unit.processing.conftest import World
 

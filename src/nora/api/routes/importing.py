@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from nora.api.deps import DB, ProjectAccess, State, credentials
-from nora.archive.models import Job
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.accounts import user_for_token
 from nora.archive.services.tags import split_tags
@@ -27,6 +26,7 @@ from nora.core.errors import InvalidInput, NotAuthenticated
 from nora.importing import jobs
 from nora.importing.kinds import retry
 from nora.importing.service import ImportOptions, check_options, compile_pattern
+from nora.processing.models import Job
 
 router = APIRouter(tags=["import"])
 

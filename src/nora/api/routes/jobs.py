@@ -10,10 +10,10 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
-from nora.archive.models import Job
 from nora.archive.services.access import has_capability
 from nora.processing import autoexec, service
 from nora.processing.catalog import CATALOG
+from nora.processing.models import Job
 from nora.processing.spec import GENERIC, script_rows
 
 router = APIRouter(tags=["processing"])

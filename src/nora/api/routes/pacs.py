@@ -12,9 +12,9 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from nora.api.deps import DB, CurrentActor, State
-from nora.archive.models import Job
 from nora.dicom.net import FindQuery
 from nora.importing import pacs
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,10 @@ Revises: 0004_processing
 * ``kill_requested`` replaces the message ``"kill requested"``;
 * ``runner`` ("host pid start-time") of jobs run by the engine's worker pool (import, retrieve);
 * import and retrieve jobs get the phase their state says (they had ``import`` / ``external``);
-  dismissed errors (state ``x``) get the phase ``dismissed``.
+  dismissed errors (state ``x``) get the phase ``dismissed``;
+* ``batch_id`` becomes a foreign key to ``batches`` (a batch's jobs go with it).
+
+The ``jobs`` table is processing's now (``nora.processing.models.Job``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ down_revision = "0004_processing"
 branch_labels = None
 depends_on = None
 
+FK = "fk_jobs_batch_id_batches"
 _PHASE_OF_STATE = {"q": "queued", "r": "running", "e": "error", "d": "done", "x": "dismissed"}
 
 
@@ -38,6 +42,9 @@ def upgrade() -> None:
         op.execute(jobs.update().where(unscheduled, jobs.c.state == state).values(phase=phase))
     op.execute(jobs.update().where(jobs.c.state == "x").values(phase="dismissed"))
     op.execute(jobs.update().where(jobs.c.message == "kill requested").values(kill_requested=True, message=""))
+    op.execute("UPDATE jobs SET batch_id = NULL WHERE batch_id IS NOT NULL AND batch_id NOT IN (SELECT id FROM batches)")
+    with op.batch_alter_table("jobs") as batch:
+        batch.create_foreign_key(FK, "batches", ["batch_id"], ["id"], ondelete="CASCADE")
 
 
 def downgrade() -> None:
@@ -49,6 +56,8 @@ def downgrade() -> None:
         sa.column("message", sa.Text()),
         sa.column("kill_requested", sa.Boolean()),
     )
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_constraint(FK, type_="foreignkey")
     op.execute(jobs.update().where(jobs.c.kill_requested.is_(True)).values(message="kill requested"))
     op.execute(jobs.update().where(jobs.c.kind == "import").values(phase="import"))
     op.execute(jobs.update().where(jobs.c.kind == "retrieve").values(phase="external"))
