@@ -42,7 +42,9 @@ def upgrade() -> None:
         op.execute(jobs.update().where(unscheduled, jobs.c.state == state).values(phase=phase))
     op.execute(jobs.update().where(jobs.c.state == "x").values(phase="dismissed"))
     op.execute(jobs.update().where(jobs.c.message == "kill requested").values(kill_requested=True, message=""))
-    op.execute("UPDATE jobs SET batch_id = NULL WHERE batch_id IS NOT NULL AND batch_id NOT IN (SELECT id FROM batches)")
+    op.execute(
+        "UPDATE jobs SET batch_id = NULL WHERE batch_id IS NOT NULL AND batch_id NOT IN (SELECT id FROM batches)"
+    )
     with op.batch_alter_table("jobs") as batch:
         batch.create_foreign_key(FK, "batches", ["batch_id"], ["id"], ondelete="CASCADE")
 
