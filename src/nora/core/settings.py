@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shlex
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -226,9 +225,3 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'nora.sqlite'}"
-
-
-@lru_cache(maxsize=1)
-def get_settings(**overrides: Any) -> Settings:
-    """The process-wide settings (cached; tests build their own ``Settings`` instead)."""
-    return Settings(**overrides)

@@ -157,8 +157,7 @@ class Engine:
                 s.commit()
         with self.sessions() as s:
             finishing = list(s.scalars(self._scope(select(Job).where(Job.phase == P.FINISHING))))
-        for job in finishing:
-            self._finish(job, Poll("ended", "the daemon restarted while finishing the job"))
+        self._finish_many([(job, Poll("ended", "the daemon restarted while finishing the job")) for job in finishing])
 
     # --------------------------------------------------------------------------------------- dispatch
 
@@ -347,16 +346,34 @@ class Engine:
                 with self.sessions() as s:
                     advance(s, [j.id for j in started], [P.SUBMITTED], P.RUNNING, started_at=utcnow())
                     s.commit()
-            for job in group:
-                state = states.get(job.external_id, _LOST)
-                if state.state in ("ended", "lost") and self._finish(job, state):
-                    report.finished += 1
+            ended = [(job, states.get(job.external_id, _LOST)) for job in group]
+            report.finished += self._finish_many([(job, st) for job, st in ended if st.state in ("ended", "lost")])
 
-    def _finish(self, job: Job, state: Poll) -> bool:
+    def _finish_many(self, ended: Sequence[tuple[Job, Poll]]) -> int:
+        """Finish ended jobs with two commits for all of them: the claim (-> finishing), then the outcomes.
+
+        What makes a job survive a crash is kept: a job claimed for finishing and not yet recorded is
+        finished again by :meth:`recover` (registering outputs is idempotent). Each job's outputs are
+        registered under a savepoint, so one refused output fails only its own job.
+        """
+        if not ended:
+            return 0
+        fresh = [job.id for job, _ in ended if job.phase != P.FINISHING]
         with self.sessions() as s:
-            if job.phase != P.FINISHING and not advance(s, job.id, [P.SUBMITTED, P.RUNNING], P.FINISHING):
-                return False
+            mine = set(advance(s, fresh, [P.SUBMITTED, P.RUNNING], P.FINISHING))
             s.commit()
+        mine |= {job.id for job, _ in ended if job.phase == P.FINISHING}
+        finished = 0
+        with self.sessions() as s:
+            for job, state in ended:
+                if job.id in mine:
+                    self._outcome(s, job, state)
+                    finished += 1
+            s.commit()
+        return finished
+
+    def _outcome(self, s: Session, job: Job, state: Poll) -> None:
+        """Record how a job in ``finishing`` ended (the caller commits)."""
         folder = Path(job.job_dir or self.job_dir(job.id))
         result = _read_json(folder / "result.json")
         if result is None:
@@ -367,14 +384,15 @@ class Engine:
                     f"{state.reason or 'the job ended'} without a result (its process or node went away)"
                 )
             self._write_error(folder, message)
-            self._error(job.id, [P.FINISHING], message)
-            return True
+            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, finished_at=utcnow())
+            return
         code = result.get("exit_code")
         if result.get("status") != "done":
-            self._error(job.id, [P.FINISHING], str(result.get("message") or "the job failed"), code)
-            return True
+            message = str(result.get("message") or "the job failed")
+            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
+            return
         try:
-            with self.sessions() as s:
+            with s.begin_nested():
                 access = project_access(s, self._actor(s, job), self._project_name(s, job))
                 notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
                 advance(
@@ -387,12 +405,10 @@ class Engine:
                     progress=1.0,
                     message="; ".join(notes),
                 )
-                s.commit()
         except NoraError as exc:
             message = f"the outputs could not be registered: {exc.message}"
             self._write_error(folder, message)
-            self._error(job.id, [P.FINISHING], message, code)
-        return True
+            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
 
     def _predecessor_failed(self, job: Job) -> str:
         """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''."""
