@@ -156,7 +156,8 @@ class Engine:
                     advance(s, job.id, [P.SUBMITTING], P.QUEUED)
                 s.commit()
         with self.sessions() as s:
-            finishing = list(s.scalars(self._scope(select(Job).where(Job.phase == P.FINISHING))))
+            ordered = select(Job).where(Job.phase == P.FINISHING).order_by(Job.step, Job.id)  # predecessors first
+            finishing = list(s.scalars(self._scope(ordered)))
         self._finish_many([(job, Poll("ended", "the daemon restarted while finishing the job")) for job in finishing])
 
     # --------------------------------------------------------------------------------------- dispatch
@@ -339,48 +340,64 @@ class Engine:
                 report.notes.append(f"polling {name} failed: {exc}")
                 log.warning("polling %s failed: %s", name, exc)
                 continue
-            started = [
-                j for j in group if j.phase == P.SUBMITTED and states.get(j.external_id, _LOST).state == "running"
-            ]
-            if started:
-                with self.sessions() as s:
-                    advance(s, [j.id for j in started], [P.SUBMITTED], P.RUNNING, started_at=utcnow())
-                    s.commit()
-            ended = [(job, states.get(job.external_id, _LOST)) for job in group]
-            report.finished += self._finish_many([(job, st) for job, st in ended if st.state in ("ended", "lost")])
+            polled = [(j, states.get(j.external_id, _LOST)) for j in group]
+            started = [j for j, st in polled if j.phase == P.SUBMITTED and st.state == "running"]
+            ended = [(j, st) for j, st in polled if st.state in ("ended", "lost")]
+            if not started and not ended:
+                continue
+            with self.sessions() as s:  # one commit: the jobs that started and the claims of those that ended
+                advance(s, [j.id for j in started], [P.SUBMITTED], P.RUNNING, started_at=utcnow())
+                mine = self._claim_finishing(s, ended)
+                s.commit()
+            report.finished += self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
+
+    def _claim_finishing(self, s: Session, ended: Sequence[tuple[Job, Poll]]) -> set[int]:
+        """``-> finishing`` for the ended jobs (one statement); the ids this engine is to finish."""
+        fresh = [job.id for job, _ in ended if job.phase != P.FINISHING]
+        return set(advance(s, fresh, [P.SUBMITTED, P.RUNNING], P.FINISHING)) | {
+            job.id for job, _ in ended if job.phase == P.FINISHING
+        }
 
     def _finish_many(self, ended: Sequence[tuple[Job, Poll]]) -> int:
-        """Finish ended jobs with two commits for all of them: the claim (-> finishing), then the outcomes.
-
-        What makes a job survive a crash is kept: a job claimed for finishing and not yet recorded is
-        finished again by :meth:`recover` (registering outputs is idempotent). Each job's outputs are
-        registered under a savepoint, so one refused output fails only its own job.
-        """
+        """Claim ended jobs for finishing (one commit), then record their outcomes (:meth:`_record_outcomes`)."""
         if not ended:
             return 0
-        fresh = [job.id for job, _ in ended if job.phase != P.FINISHING]
         with self.sessions() as s:
-            mine = set(advance(s, fresh, [P.SUBMITTED, P.RUNNING], P.FINISHING))
+            mine = self._claim_finishing(s, ended)
             s.commit()
-        mine |= {job.id for job, _ in ended if job.phase == P.FINISHING}
-        finished = 0
-        with self.sessions() as s:
-            for job, state in ended:
-                if job.id in mine:
-                    self._outcome(s, job, state)
-                    finished += 1
-            s.commit()
-        return finished
+        return self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
 
-    def _outcome(self, s: Session, job: Job, state: Poll) -> None:
-        """Record how a job in ``finishing`` ended (the caller commits)."""
+    def _record_outcomes(self, claimed: Sequence[tuple[Job, Poll]]) -> int:
+        """Record how the claimed jobs ended, in one transaction for all of them.
+
+        What makes a job survive a crash is kept: a job in ``finishing`` and not yet recorded is finished
+        again by :meth:`recover` (registering outputs is idempotent). When one job's outputs are refused,
+        the batch is rolled back and each job is recorded on its own, so only that job fails.
+        """
+        if not claimed:
+            return 0
+        try:
+            with self.sessions() as s:
+                for job, state in claimed:
+                    self._outcome(s, job, state, strict=True)
+                s.commit()
+        except _Refused:
+            for job, state in claimed:
+                with self.sessions() as s:
+                    self._outcome(s, job, state, strict=False)
+                    s.commit()
+        return len(claimed)
+
+    def _outcome(self, s: Session, job: Job, state: Poll, *, strict: bool) -> None:
+        """Record how a job in ``finishing`` ended (the caller commits); ``strict``: raise :class:`_Refused`
+        instead of failing the job when its outputs cannot be registered."""
         folder = Path(job.job_dir or self.job_dir(job.id))
         result = _read_json(folder / "result.json")
         if result is None:
             if job.kill_requested:  # killed before the runner could record it
                 message = "the job was killed"
             else:
-                message = self._predecessor_failed(job) or (
+                message = self._predecessor_failed(s, job) or (
                     f"{state.reason or 'the job ended'} without a result (its process or node went away)"
                 )
             self._write_error(folder, message)
@@ -392,32 +409,38 @@ class Engine:
             advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             return
         try:
-            with s.begin_nested():
-                access = project_access(s, self._actor(s, job), self._project_name(s, job))
-                notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
-                advance(
-                    s,
-                    job.id,
-                    [P.FINISHING],
-                    P.DONE,
-                    exit_code=code,
-                    finished_at=utcnow(),
-                    progress=1.0,
-                    message="; ".join(notes),
-                )
+            access = project_access(s, self._actor(s, job), self._project_name(s, job))
+            notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
         except NoraError as exc:
+            if strict:
+                raise _Refused from exc
             message = f"the outputs could not be registered: {exc.message}"
             self._write_error(folder, message)
             advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
+            return
+        advance(
+            s,
+            job.id,
+            [P.FINISHING],
+            P.DONE,
+            exit_code=code,
+            finished_at=utcnow(),
+            progress=1.0,
+            message="; ".join(notes),
+        )
 
-    def _predecessor_failed(self, job: Job) -> str:
-        """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''."""
+    def _predecessor_failed(self, s: Session, job: Job) -> str:
+        """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''.
+
+        Asked in the session recording the outcomes: its predecessor may have failed in the same batch.
+        """
         if job.step == 0:
             return ""
-        with self.sessions() as s:
-            before = s.scalar(
-                select(Job).where(Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1)
+        before = s.execute(
+            select(Job.id, Job.phase).where(
+                Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1
             )
+        ).first()
         if before is not None and before.phase in (P.ERROR, P.DISMISSED):
             return f"not run: the previous job of this subject (job {before.id}) failed"
         return ""
@@ -439,6 +462,10 @@ class Engine:
         with self.sessions() as s:
             advance(s, job_id, expected, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             s.commit()
+
+
+class _Refused(Exception):
+    """A job's outputs were refused while recording a batch of outcomes (the batch is then recorded job by job)."""
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
