@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
 from nora.archive.services.access import has_capability
+from nora.core.ids import Psid
 from nora.processing import autoexec, service
 from nora.processing.catalog import CATALOG
 from nora.processing.models import Job
@@ -207,7 +208,11 @@ def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> dict[str, list[int]]
 def launch(body: LaunchIn, access: ProjectAccess, db: DB, state: State, jobs: JobServices) -> LaunchOut:
     """Launch a batch (inline, or a saved one by name) on rows (PID#SID or PID) or a subject selector."""
     request_ = service.LaunchRequest(
-        batch=body.batch, batch_name=body.batch_name, rows=body.rows, select=body.select, queue=body.queue
+        batch=body.batch,
+        batch_name=body.batch_name,
+        rows=[Psid.parse(r) for r in body.rows],
+        select=body.select,
+        queue=body.queue,
     )
     batch = service.launch(db, access, state.layout, state.settings.processing, request_)
     db.commit()
