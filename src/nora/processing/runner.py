@@ -8,7 +8,8 @@ a real name. It appends to ``log.txt`` (the executor points stdout/stderr there)
 reads them, registers the outputs and sets the job's state. Exit status: 0 done, 1 failed, 124 timed out,
 143 killed.
 
-This module imports only the standard library at start, so starting a job costs little.
+This module imports only the standard library (and the stdlib-only ``nora.core.atomic``) at start, so
+starting a job costs little.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-TMP_PREFIX = ".nora-tmp-"
+from nora.core.atomic import TMP_PREFIX, promote
+from nora.core.atomic import atomic_write_json as write_json
+from nora.core.fsync import fsync_path
+
 EXIT_FAILED, EXIT_TIMEOUT, EXIT_KILLED = 1, 124, 143
 
 
@@ -39,16 +43,6 @@ class JobFailed(Exception):
 
 class _Killed(BaseException):
     pass
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomically (temporary name, fsync, rename), so a reader never sees half a record."""
-    tmp = path.with_name(f"{TMP_PREFIX}{secrets.token_hex(4)}-{path.name}")
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _say(message: str) -> None:
@@ -145,9 +139,8 @@ class Runner:
                         os.replace(item, target)
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, final)
+                fsync_path(tmp)  # the job wrote it: make it durable before it takes the real name
+                promote(tmp, final)
             done.append(
                 {"name": out["name"], "path": str(final), "kind": out.get("kind", "file"), "tags": out.get("tags", [])}
             )
@@ -230,13 +223,9 @@ def _text(value: Any) -> str:
 
 def substitute_python(script: str, values: dict[str, Any]) -> str:
     """Replace ``$f1``, ``${o2}`` ... in a Python script by Python literals of their values."""
-    import re
+    from nora.processing.scriptrefs import substitute
 
-    def literal(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return repr(values[name]) if name in values else match.group(0)
-
-    return re.sub(r"\$\{?([fopsn][1-9][0-9]?)\b\}?", literal, script)
+    return substitute(script, lambda name: repr(values[name]) if name in values else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut
+from nora.api.streaming import stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.services import audit
 from nora.archive.services import files as file_svc
@@ -189,15 +189,6 @@ def open_shared(link: str, access: ViewerAccess, db: DB) -> SharedOut:
     return _shared_out(access, sharedstates.open_link(db, access, link))
 
 
-def _stream(request: Request, path: Path, tag: str, name: str) -> Response:
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=0, must-revalidate"}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=headers)
-    return FileResponse(
-        path, headers=headers, filename=name, content_disposition_type="inline", media_type="application/octet-stream"
-    )
-
-
 @router.get(
     f"{P}/files/{{file_id}}/content",
     response_class=FileResponse,
@@ -209,7 +200,7 @@ def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, s
     path = file_svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
-    return _stream(request, path, file_svc.etag(row), row.path.rsplit("/", 1)[-1])
+    return stream_file(request, path, file_svc.etag(row), row.path.rsplit("/", 1)[-1])
 
 
 @router.get(
@@ -221,7 +212,7 @@ def dicom_series(file_id: int, request: Request, access: ViewerAccess, db: DB, s
     """The DICOM series that this file belongs to, as one NIfTI volume (converted once, then cached)."""
     row = file_svc.get_file(db, access, file_id)
     path, tag, _count = dicomseries.series_volume(db, access, state.layout, row)
-    return _stream(request, path, tag, "series.nii.gz")
+    return stream_file(request, path, tag, "series.nii.gz")
 
 
 @router.post("/viewer/urlcall", response_model=UrlCallOut)

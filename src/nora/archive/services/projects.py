@@ -10,7 +10,6 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
-    ValidationError,
     field_validator,
     model_serializer,
     model_validator,
@@ -22,8 +21,9 @@ from nora.archive.models import Patient, Project, Study
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access, require_system_admin, visible_projects
 from nora.archive.storage import Layout
-from nora.core.errors import Conflict, InvalidInput, validation_problems
+from nora.core.errors import Conflict, InvalidInput
 from nora.core.ids import check_name
+from nora.core.validation import validated
 
 #: keys of colour-limit presets: the viewer's number keys, as NORA's ``colormap.colorlimpresets``
 PRESET_KEYS = tuple(str(k) for k in range(9))
@@ -87,11 +87,7 @@ class ProjectSettings(BaseModel):
 
 def validate_settings(raw: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
     merged = {**(base or {}), **(raw or {})}
-    try:
-        return ProjectSettings.model_validate(merged).model_dump()
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors(), "settings")
-        raise InvalidInput(f"invalid project settings: {problems}") from None
+    return validated(ProjectSettings, merged, "project settings", whole="settings").model_dump()
 
 
 def create_project(
