@@ -29,20 +29,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nora.archive.db import make_engine, make_sessionmaker  # noqa: E402
-from nora.archive.models import Job, Patient, Study  # noqa: E402
+from nora.archive.models import Patient, Study  # noqa: E402
 from nora.archive.services import projects  # noqa: E402
 from nora.archive.services.access import SYSTEM, project_access  # noqa: E402
 from nora.archive.services.setup import init_database  # noqa: E402
 from nora.archive.storage import Layout  # noqa: E402
-from nora.processing.config import ProcessingSettings, QueueSpec  # noqa: E402
+from nora.core.settings import QueueSpec, Settings  # noqa: E402
 from nora.processing.daemon import run_loop  # noqa: E402
 from nora.processing.engine import Engine, TickReport  # noqa: E402
+from nora.processing.models import Job  # noqa: E402
 from nora.processing.service import LaunchRequest, launch  # noqa: E402
 
 SCRIPT = "true\n"
 
 
-def build(home: Path, n: int, executor: str) -> tuple[ProcessingSettings, int]:
+def build(home: Path, n: int, executor: str) -> tuple[Settings, int]:
     db_url = f"sqlite:///{home / 'nora.sqlite'}"
     layout = Layout(home)
     engine = make_engine(db_url)
@@ -61,7 +62,7 @@ def build(home: Path, n: int, executor: str) -> tuple[ProcessingSettings, int]:
         )
         s.commit()
     workers = os.cpu_count() or 1
-    config = ProcessingSettings(
+    config = Settings(
         home=home,
         database_url=db_url,
         executor=executor,
@@ -82,7 +83,7 @@ def run_nora(home: Path, n: int, executor: str) -> tuple[float, float]:
             s,
             access,
             Layout(home),
-            config,
+            config.processing,
             LaunchRequest(batch={"jobs": [{"job": "bash", "script": SCRIPT}]}, select="*"),
         )
         s.commit()

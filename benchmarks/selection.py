@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))  # tests.support.pgcluster starts the temporary Po
 
 from nora.archive.db import make_engine  # noqa: E402
 from nora.archive.migrate import upgrade  # noqa: E402
-from nora.archive.models import File, FileTag, Job, Patient, PatientTag, Project, Study, StudyTag  # noqa: E402
+from nora.archive.models import File, FileTag, Patient, PatientTag, Project, Study, StudyTag  # noqa: E402
 from nora.archive.selection import (  # noqa: E402
     column_condition,
     files_condition,
@@ -49,6 +49,7 @@ from nora.archive.selection.reference import (  # noqa: E402
     resolve,
     study_matches,
 )
+from nora.processing.models import Job  # noqa: E402
 
 PAGE = 200
 BAR_COLUMNS: dict[str, Any] = {

@@ -1,8 +1,14 @@
-"""The FastAPI application factory: REST API under /api, OpenAPI at /api/docs, and the built frontend."""
+"""The FastAPI application factory: REST API under /api, OpenAPI at /api/docs, and the built frontend.
+
+The factory is the server's composition root: it builds the settings' database, data root and
+background services (:class:`nora.runtime.Services`) once, holds them on ``app.state.nora`` (injected
+into routes like the database session) and starts and stops the services in the one lifespan.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -17,13 +23,30 @@ from nora.api.schemas import Health
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.storage import Layout
 from nora.core.settings import Settings
+from nora.runtime import Services
 
 FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 
 
 def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI:
     """Build the app on the database and data root named by ``settings`` (already initialised)."""
+    sessions = make_sessionmaker(make_engine(settings.effective_database_url))
+    services = Services.build(settings, sessions)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # recovery, DICOM nodes, workers, daemon; stopped in the reverse order
+        services.start(
+            jobs=settings.processing.daemon_in_server,
+            nodes=settings.dicom_nodes_in_serve,
+        )
+        try:
+            yield
+        finally:
+            services.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="nora",
         version=nora.__version__,
         docs_url="/api/docs",
@@ -31,8 +54,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         openapi_url="/api/openapi.json",
         description="REST API of nora, an open medical imaging research platform.",
     )
-    engine = make_engine(settings.effective_database_url)
-    app.state.nora = AppState(settings, make_sessionmaker(engine), Layout(settings.home))
+    app.state.nora = AppState(settings, sessions, Layout(settings.home), services)
     errors.install(app)
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
 
@@ -45,7 +67,6 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         return Health(status="ok", version=nora.__version__)
 
     app.include_router(api)
-    jobs.install(app)  # processing settings, and the daemon running in the server's lifespan
     _frontend(app, frontend_dist or FRONTEND_DIST)
     return app
 

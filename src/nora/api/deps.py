@@ -16,15 +16,19 @@ from nora.archive.services.accounts import create_token, user_for_token
 from nora.archive.storage import Layout
 from nora.core.errors import NotAuthenticated
 from nora.core.settings import Settings
+from nora.runtime import Services
 
 COOKIE = "nora_session"
 
 
 @dataclass
 class AppState:
+    """What the app factory builds once: the settings, the database, the data root and the services."""
+
     settings: Settings
     sessions: sessionmaker[Session]
     layout: Layout
+    services: Services
 
 
 def app_state(request: Request) -> AppState:
@@ -103,3 +107,10 @@ ProjectAccess = Annotated[Access, Depends(access)]
 ReadAccess = Annotated[Access, Depends(reading_access)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 State = Annotated[AppState, Depends(app_state)]
+
+
+def services(state: State) -> Services:
+    return state.services
+
+
+JobServices = Annotated[Services, Depends(services)]

@@ -15,16 +15,20 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def utcnow() -> dt.datetime:
@@ -153,6 +157,8 @@ class File(Base):
         UniqueConstraint("patient_id", "study_id", "path"),
         Index("ix_files_study_path", "study_id", "path_lc"),
         Index("ix_files_project_path", "project_id", "path_lc"),
+        # migration 0002: the selection language's file-pattern search (an index-only range scan)
+        Index("ix_files_path_pattern", "path_lc", "study_id", postgresql_ops={"path_lc": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -192,40 +198,30 @@ class FileTag(Base):
     __table_args__ = (Index("ix_file_tags_tag", "tag"),)
 
 
-class Job(Base):
-    """A processing or import job for one patient / study; its ``state`` drives the ``JOB:`` filter."""
+class JobState:
+    """The columns of ``jobs`` the archive reads: the ``JOB:q|r|e`` filter and the table's job indicators.
 
-    __tablename__ = "jobs"
+    The table belongs to processing (:class:`nora.processing.models.Job`, its model and migrations);
+    the archive must not import processing, so it reads these columns through a Core table on metadata
+    of its own, never created or migrated from here. ``state`` is derived from the job's phase by
+    :mod:`nora.processing.lifecycle`.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
-    study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
-    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    name: Mapped[str] = mapped_column(String(255), default="")
-    kind: Mapped[str] = mapped_column(String(32), default="job")
-    #: "q" queued, "r" running, "e" error, "d" done
-    state: Mapped[str] = mapped_column(String(1), default="q", index=True)
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    progress: Mapped[float] = mapped_column(default=0.0)
-    message: Mapped[str] = mapped_column(Text, default="")
-    log_path: Mapped[str] = mapped_column(String(1024), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    # processing (migration 0004_processing): where and how the job runs; "x" in ``state`` = dismissed error
-    #: position in its batch (jobs of one subject run in this order) and the subject's index in the batch
-    step: Mapped[int] = mapped_column(Integer, default=0)
-    chain: Mapped[int] = mapped_column(Integer, default=0)
-    #: finer than ``state``: queued, submitting, submitted, running, finishing, done, error
-    phase: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    executor: Mapped[str] = mapped_column(String(16), default="")
-    queue: Mapped[str] = mapped_column(String(64), default="")
-    external_id: Mapped[str] = mapped_column(String(64), default="")
-    job_dir: Mapped[str] = mapped_column(String(1024), default="")
-    exit_code: Mapped[int | None] = mapped_column(Integer)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    table = Table(
+        "jobs",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("project_id", Integer),
+        Column("patient_id", Integer),
+        Column("study_id", Integer),
+        Column("state", String(1)),
+    )
+    # typed as column expressions: a Column read from a class that is not mapped types as Never
+    id: ColumnElement[int] = table.c.id
+    project_id: ColumnElement[int] = table.c.project_id
+    patient_id: ColumnElement[int | None] = table.c.patient_id
+    study_id: ColumnElement[int | None] = table.c.study_id
+    state: ColumnElement[str] = table.c.state
 
 
 class JsonDocument(Base):

@@ -16,7 +16,7 @@ from nora.cli.context import Context, NoraParser, as_json, common_options, note,
 from nora.core.errors import InvalidInput
 from nora.core.settings import DicomNodeSettings, Settings
 from nora.importing import pacs
-from nora.importing.node import start_nodes, stop_nodes
+from nora.runtime import Services
 
 
 def _parser() -> NoraParser:
@@ -63,7 +63,8 @@ def run_dicom_node(argv: list[str], settings: Settings) -> int:
         raise InvalidInput("no DICOM node configured: add [[dicom_nodes]] to nora.toml or give --ae, --port, --project")
     with Context.open(settings) as ctx:
         ctx.require_initialised()
-        nodes = start_nodes(settings, ctx.sessions, ctx.layout, args.node)
+        services = Services.build(settings, ctx.sessions)
+        nodes = services.nodes.start(args.node)
         for config, node_ in zip(args.node or [n.name for n in settings.dicom_nodes], nodes, strict=False):
             titles = ", ".join(node_.config.ae_titles)
             write(f"DICOM node {config}: AE {titles} listening on {node_.config.host}:{node_.port}")
@@ -73,7 +74,7 @@ def run_dicom_node(argv: list[str], settings: Settings) -> int:
         except KeyboardInterrupt:
             note("stopping")
         finally:
-            stop_nodes(nodes)
+            services.nodes.stop()
     return 0
 
 

@@ -22,17 +22,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Job
 from nora.archive.services.access import Actor, project_access
 from nora.cli.context import Context, NoraParser, as_json, common_options, note, project_name, write
 from nora.core.errors import InvalidInput, NoraError
 from nora.core.ids import Psid
 from nora.core.settings import Settings
 from nora.processing.autoexec import run_autoexec
-from nora.processing.config import ProcessingSettings
 from nora.processing.daemon import run_loop
 from nora.processing.engine import Engine, TickReport
+from nora.processing.models import Job
 from nora.processing.service import LaunchRequest, launch
+from nora.runtime import Services
 
 _KEYS = {"batch", "batch_name", "rows", "select", "queue", "project"}
 
@@ -62,7 +62,7 @@ def launch_batch(ctx: Context, session: Session, actor: Actor, args: argparse.Na
         data = _payload(text, args.launchfile)
     else:
         data = _payload(args.launch, "--launch")
-    config = ProcessingSettings.of(ctx.settings)
+    config = ctx.settings
     access = project_access(session, actor, project_name(data.get("project") or args.project, ctx.settings))
     request = LaunchRequest(
         batch=data.get("batch"),
@@ -71,7 +71,7 @@ def launch_batch(ctx: Context, session: Session, actor: Actor, args: argparse.Na
         select=str(data.get("select") or ""),
         queue=data.get("queue"),
     )
-    batch = launch(session, access, ctx.layout, config, request)
+    batch = launch(session, access, ctx.layout, config.processing, request)
     session.commit()
     if args.throwerror or args.handle_job_result:
         _run_until_done(ctx, config, batch.id)
@@ -93,7 +93,7 @@ def launch_batch(ctx: Context, session: Session, actor: Actor, args: argparse.Na
     return as_json(summary)
 
 
-def _run_until_done(ctx: Context, config: ProcessingSettings, batch_id: int) -> None:
+def _run_until_done(ctx: Context, config: Settings, batch_id: int) -> None:
     engine = Engine(ctx.sessions, config, [batch_id])
     engine.recover()
     bar = _Progress()
@@ -103,7 +103,7 @@ def _run_until_done(ctx: Context, config: ProcessingSettings, batch_id: int) -> 
         if report.active == 0 and report.queued == 0:
             bar.close()
             return
-        time.sleep(min(config.poll_interval_s, 0.5))
+        time.sleep(min(config.processing.poll_interval_s, 0.5))
 
 
 class _Progress:
@@ -135,7 +135,7 @@ class _Progress:
 
 
 def launch_autoexec(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
-    config = ProcessingSettings.of(ctx.settings)
+    config = ctx.settings.processing
     name = project_name(args.project, ctx.settings)
     psid = Psid.parse(args.launch_autoexec)
     if psid.sid is None:
@@ -153,18 +153,26 @@ def run_daemon(argv: list[str], settings: Settings) -> int:
     )
     parser.add_argument("--once", action="store_true", help="one round (recover, dispatch, poll), then exit")
     args = parser.parse_args(argv)
-    config = ProcessingSettings.of(settings)
+    config = settings
     stop = threading.Event()
     with Context.open(settings) as ctx:
         ctx.require_initialised()
-        engine = Engine(ctx.sessions, config)
+        services = Services.build(settings, ctx.sessions)
+        engine = services.engine
         if args.once:
-            engine.recover()
-            write(as_json(engine.tick().__dict__))
+            services.start(nodes=False, daemon=False)
+            try:
+                round_ = engine.tick()
+                while engine.workers.busy():  # let the worker jobs this round started end
+                    time.sleep(0.05)
+                write(as_json(round_.__dict__))
+            finally:
+                services.stop()
             return 0
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        note(f"daemon: executor {config.executor}, polling every {config.poll_interval_s:g} s (Ctrl-C stops)")
+        interval = config.processing.poll_interval_s
+        note(f"daemon: executor {config.processing.executor}, polling every {interval:g} s (Ctrl-C stops)")
         last = [""]
 
         def report(r: TickReport) -> None:
@@ -173,5 +181,9 @@ def run_daemon(argv: list[str], settings: Settings) -> int:
                 note(f"daemon: +{r.submitted} submitted, {r.finished} finished, {text}")
                 last[0] = text
 
-        run_loop(ctx.sessions, config, stop, on_tick=report, engine=engine)
+        services.start(nodes=False, daemon=False)
+        try:
+            run_loop(ctx.sessions, config, stop, on_tick=report, engine=engine, recover=False)
+        finally:
+            services.stop()
     return 0

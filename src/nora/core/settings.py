@@ -1,17 +1,24 @@
-"""Configuration: one ``Settings`` object from ``nora.toml`` in NORA_HOME and ``NORA_*`` variables.
+"""Configuration: one ``Settings`` object from ``nora.toml`` in its home and ``NORA_*`` variables.
 
-Nothing else in nora reads the environment.
+Built once (by ``nora serve``'s app factory, by the CLI) and passed down; nothing else in nora reads the
+environment. The file is ``nora.toml`` in the settings' home: ``Settings(home=X)`` reads ``X/nora.toml``,
+otherwise ``$NORA_HOME/nora.toml``. Precedence: keyword arguments, then ``NORA_*`` variables, then the file.
+
+The processing keys live in :attr:`Settings.processing`; they may be written flat, as NORA's configuration
+and earlier nora versions do (``executor = "slurm"``, ``[queues.gpu]``, ``NORA_EXECUTOR``) or in a
+``[processing]`` table (``NORA_PROCESSING__EXECUTOR``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from functools import lru_cache
+import shlex
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,6 +59,99 @@ class PacsSettings(BaseModel):
     max_wait: float = Field(default=60.0, gt=0)
 
 
+DEFAULT_QUEUE = "normal"
+
+
+class QueueSpec(BaseModel):
+    """One NORA queue: the Slurm partition it maps to and extra ``sbatch`` parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partition: str = ""
+    params: str = ""
+    restricted: bool = Field(default=False, description="only users with the right QUEUE_<queue> may use it")
+
+    @field_validator("params")
+    @classmethod
+    def _split(cls, value: str) -> str:
+        try:
+            shlex.split(value)
+        except ValueError as exc:
+            raise ValueError(f"sbatch parameters {value!r} cannot be split: {exc}") from None
+        return value
+
+    def sbatch_args(self) -> list[str]:
+        out = [f"--partition={self.partition}"] if self.partition else []
+        return out + shlex.split(self.params)
+
+
+class ProcessingConfig(BaseModel):
+    """The job engine: executor, NORA queues (and their Slurm partitions), timeouts, the daemon."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    executor: Literal["local", "slurm"] = "local"
+    #: bound of the local pool of runner processes (default: the CPU count)
+    local_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=1024)
+    #: bound of the engine's pool for import and retrieve jobs (threads of the daemon)
+    import_workers: int = Field(default=2, ge=1, le=64)
+    queues: dict[str, QueueSpec] = Field(default_factory=lambda: {DEFAULT_QUEUE: QueueSpec()})
+    default_queue: str = DEFAULT_QUEUE
+    #: the queue of import jobs (and of autoexecution after an import); empty: ``import``
+    default_queue_import: str = ""
+    #: wall-time limit of a job unless its spec says otherwise (seconds)
+    job_timeout_s: float = Field(default=24 * 3600, gt=0)
+    #: how often the daemon dispatches and polls (seconds)
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    #: the daemon runs inside ``nora serve`` (set false where ``nora daemon`` runs on its own)
+    daemon_in_server: bool = True
+
+
+_PROCESSING_KEYS = frozenset(ProcessingConfig.model_fields)
+
+
+def _lift(values: dict[str, Any]) -> dict[str, Any]:
+    """Flat processing keys (``executor = ...``) into the ``processing`` table, which wins over them."""
+    flat = {k: values[k] for k in _PROCESSING_KEYS & set(values)}
+    if not flat:
+        return values
+    rest = {k: v for k, v in values.items() if k not in flat}
+    nested = rest.get("processing")
+    if isinstance(nested, ProcessingConfig):
+        nested = nested.model_dump(exclude_unset=True)
+    return {**rest, "processing": {**flat, **(nested or {})}}
+
+
+class _Lifted(PydanticBaseSettingsSource):
+    """A settings source whose flat processing keys are moved under ``processing`` (before sources merge)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return _lift(self.inner())
+
+
+class _FlatProcessingEnv(PydanticBaseSettingsSource):
+    """``NORA_EXECUTOR``, ``NORA_LOCAL_WORKERS``, ``NORA_QUEUES`` (JSON) ...: the flat processing variables."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {k.upper(): v for k, v in os.environ.items()}
+        found: dict[str, Any] = {}
+        for key in _PROCESSING_KEYS:
+            raw = environ.get(f"NORA_{key.upper()}")
+            if raw is not None:
+                found[key] = json.loads(raw) if key == "queues" else raw
+        return {"processing": found} if found else {}
+
+
 def _home_from_env() -> Path:
     # The one place besides pydantic-settings that looks at the environment: the data root decides
     # where nora.toml lives, so it must be known before the settings sources are built.
@@ -61,7 +161,7 @@ def _home_from_env() -> Path:
 class Settings(BaseSettings):
     """All of nora's configuration."""
 
-    model_config = SettingsConfigDict(env_prefix="NORA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NORA_", env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(default_factory=_home_from_env, description="data root (NORA_HOME)")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in NORA_HOME")
@@ -81,6 +181,8 @@ class Settings(BaseSettings):
     dicom_nodes_in_serve: bool = True
     #: remote PACS nodes by name (``[pacs.NAME]`` in nora.toml); rights PACSQUERY_<name> and PACS_<name>
     pacs: dict[str, PacsSettings] = Field(default_factory=dict)
+    #: the job engine (see :class:`ProcessingConfig`; flat keys are accepted too)
+    processing: ProcessingConfig = Field(default_factory=ProcessingConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -91,10 +193,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = _home_from_env() / "nora.toml"
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        given = init_settings()
+        home = Path(given["home"]).expanduser().resolve() if given.get("home") else None
+        toml = (home or _home_from_env()) / "nora.toml"
+        sources: list[PydanticBaseSettingsSource] = [
+            _Lifted(settings_cls, init_settings),
+            env_settings,
+            _FlatProcessingEnv(settings_cls),
+        ]
         if toml.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+            sources.append(_Lifted(settings_cls, TomlConfigSettingsSource(settings_cls, toml_file=toml)))
         return tuple(sources)
 
     @field_validator("pacs")
@@ -117,9 +225,3 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'nora.sqlite'}"
-
-
-@lru_cache(maxsize=1)
-def get_settings(**overrides: Any) -> Settings:
-    """The process-wide settings (cached; tests build their own ``Settings`` instead)."""
-    return Settings(**overrides)

@@ -1,9 +1,11 @@
 """Import jobs: rows of the ``jobs`` table (kind ``import``) with progress, a message and a log file.
 
-State ``q`` queued, ``r`` running, ``e`` error, ``d`` done; the table's ``JOB:`` filter and job counts read
-them. A job's folder is ``<NORA_HOME>/jobs/<id>/`` (``log.txt``, ``report.json``, an uploaded archive,
-the staging area and the placement journal). :func:`recover_interrupted` runs at start-up: a job left
-``r`` by a process that died is rolled back (journal) and marked ``e`` with a message; it can be retried.
+Their phases are those of every job (:mod:`nora.processing.lifecycle`): queued, running (claimed by the
+engine's worker pool, or by the process that imports in the foreground), done or error; ``state`` (``q``,
+``r``, ``e``, ``d``) follows. A job's folder is ``<NORA_HOME>/jobs/<id>/`` (``log.txt``, ``report.json``,
+an uploaded archive, the staging area and the placement journal). After a restart the engine hands a job
+left running by a process that died to :func:`roll_back` (its journal) and marks it failed with a
+message; it can be retried.
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -23,12 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import transaction
-from nora.archive.models import Job, utcnow
+from nora.archive.models import utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import InvalidInput, NotFound
+from nora.core.process import ProcessId
 from nora.importing.placement import roll_back_journal
+from nora.processing.lifecycle import IllegalTransition, JobPhase, advance, initial, move
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +43,23 @@ def job_dir(layout: Layout, job_id: int) -> Path:
     return layout.home / "jobs" / str(int(job_id))
 
 
-def create_job(session: Session, access: Access, layout: Layout, name: str, spec: dict[str, Any]) -> Job:
-    """A queued import job in ``access``'s project, with its folder."""
+def create_job(
+    session: Session, access: Access, layout: Layout, name: str, spec: dict[str, Any], *, run_here: bool = False
+) -> Job:
+    """A queued import job in ``access``'s project, with its folder; with ``run_here`` the job is created
+    claimed by this process (an import run in the foreground), so the engine never takes it."""
     access.require_write()
     job = Job(
         project_id=access.project.id,
         user_id=access.actor.user_id,
         name=name[:255],
         kind=KIND,
-        # the processing engine schedules by ``phase``; import jobs are run by the importer, not by it
-        phase=KIND,
-        state="q",
+        **initial(),
         spec=spec,
         message="queued",
     )
+    if run_here:
+        move(job, JobPhase.RUNNING, runner=ProcessId.current().format(), started_at=utcnow(), message="starting")
     session.add(job)
     session.flush()
     folder = job_dir(layout, job.id)
@@ -92,6 +98,13 @@ def read_report(layout: Layout, job: Job) -> dict[str, Any] | None:
     return data
 
 
+def append_log(folder: Path, message: str) -> None:
+    """One time-stamped line in the job's ``log.txt``."""
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    with open(folder / "log.txt", "a", encoding="utf-8") as fh:
+        fh.write(f"{stamp} {message}\n")
+
+
 class Tracker:
     """Writes a job's log and (at most every half second) its progress and message."""
 
@@ -103,31 +116,29 @@ class Tracker:
         self._last = 0.0
 
     def log(self, message: str) -> None:
-        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        with self._lock, open(self.folder / "log.txt", "a", encoding="utf-8") as fh:
-            fh.write(f"{stamp} {message}\n")
+        with self._lock:
+            append_log(self.folder, message)
 
     def update(
         self,
         *,
-        state: str | None = None,
+        phase: JobPhase | None = None,
         progress: float | None = None,
         message: str | None = None,
         force: bool = False,
         **links: int | None,
     ) -> None:
+        """Progress and message (at most every half second unless ``force``), and a change of phase."""
         now = time.monotonic()
-        if not force and state is None and now - self._last < 0.5:
+        if not force and phase is None and now - self._last < 0.5:
             return
         self._last = now
         with transaction(self.sessions) as session:
+            if phase is not None:
+                _change_phase(session, self.job_id, phase)
             job = session.get(Job, self.job_id)
             if job is None:
                 return
-            if state is not None:
-                job.state = state
-                if state == "r":  # who runs it, so start-up recovery leaves live jobs alone
-                    job.spec = {**job.spec, "runner": {"host": socket.gethostname(), "pid": os.getpid()}}
             if progress is not None:
                 job.progress = max(0.0, min(1.0, progress))
             if message is not None:
@@ -142,40 +153,29 @@ class Tracker:
         atomic_write_json(self.folder / "report.json", report)
 
 
-def recover_interrupted(sessions: sessionmaker[Session], layout: Layout) -> list[int]:
-    """Mark import jobs left running by a dead process as failed, after rolling back their journal."""
-    recovered = []
-    with transaction(sessions) as session:
-        for job in session.scalars(select(Job).where(Job.kind == KIND, Job.state == "r")):
-            if _alive(job.spec.get("runner")):
-                continue
-            folder = job_dir(layout, job.id)
-            removed = roll_back_journal(session, layout, folder)
-            shutil.rmtree(folder / "work", ignore_errors=True)
-            job.state, job.message, job.updated_at = "e", INTERRUPTED, utcnow()
-            Tracker(sessions, layout, job.id).log(f"{INTERRUPTED} (removed {len(removed)} unregistered files)")
-            recovered.append(job.id)
-    if recovered:
-        log.warning("import jobs %s were interrupted and are marked as failed", recovered)
-    return recovered
+def _change_phase(session: Session, job_id: int, phase: JobPhase) -> None:
+    """Running: claim the job for this process (unless the engine's worker pool claimed it for us)."""
+    if phase is JobPhase.RUNNING:
+        me = ProcessId.current().format()
+        if advance(session, job_id, [JobPhase.QUEUED], phase, runner=me, started_at=utcnow()):
+            return
+        job = session.get(Job, job_id)
+        if job is not None and job.phase == JobPhase.RUNNING and job.runner == me:
+            return
+        raise IllegalTransition(f"import job {job_id} is {job.phase if job else 'gone'}, not queued: cannot run it")
+    expected = [JobPhase.RUNNING] if phase is JobPhase.DONE else [JobPhase.QUEUED, JobPhase.RUNNING]
+    if not advance(session, job_id, expected, phase):
+        raise IllegalTransition(f"import job {job_id} is not running: cannot mark it {phase}")
 
 
-def _alive(runner: Any) -> bool:
-    """Whether the process that runs a job is alive on this host (other hosts' jobs are theirs to recover)."""
-    if not isinstance(runner, dict):
-        return False
-    if runner.get("host") != socket.gethostname():
-        return True
-    pid = int(runner.get("pid") or 0)
-    if pid <= 0 or pid == os.getpid():
-        return False  # our own process just started: a job recorded under our pid is a dead predecessor's
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def roll_back(session: Session, layout: Layout, job: Job) -> str:
+    """An import cut short (its process died): remove what its journal placed but did not register."""
+    folder = job_dir(layout, job.id)
+    removed = roll_back_journal(session, layout, folder)
+    shutil.rmtree(folder / "work", ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    append_log(folder, f"{INTERRUPTED} (removed {len(removed)} unregistered files)")
+    return INTERRUPTED
 
 
 def prepare_retry(session: Session, actor: Actor, layout: Layout, project: str, job_id: int) -> Job:
@@ -183,11 +183,11 @@ def prepare_retry(session: Session, actor: Actor, layout: Layout, project: str, 
     access = project_access(session, actor, project)
     access.require_write()
     job = get_job(session, access, job_id)
-    if job.state != "e":
+    if job.phase != JobPhase.ERROR:
         raise InvalidInput(f"import job {job_id} is {job.state!r}; only failed jobs ('e') can be retried")
     source = Path(str(job.spec.get("source", "")))
     if not source.exists():
         raise InvalidInput(f"import job {job_id} cannot be retried: its source {source} is gone; import again")
-    job.state, job.progress, job.message, job.updated_at = "q", 0.0, "queued (retry)", utcnow()
+    move(job, JobPhase.QUEUED, progress=0.0, message="queued (retry)", runner="")
     audit.record(session, actor, "import.retry", project=project, target=str(job_id))
     return job

@@ -22,6 +22,7 @@ from nora.archive.services.access import Actor, project_access
 from nora.archive.storage import Layout
 from nora.core.errors import NoraError
 from nora.core.ids import Psid
+from nora.core.settings import ProcessingConfig
 from nora.dicom.naming import sanitise
 from nora.dicom.scan import iter_files, read_instance
 from nora.importing.policy import ImportOptions, ImportPolicy
@@ -63,6 +64,7 @@ def import_native(
     *,
     progress: Callable[[float, str], None] | None = None,
     job_id: int | None = None,
+    processing: ProcessingConfig | None = None,
 ) -> ImportReport:
     """Import DICOM by its tags and other files by their sidecars' patient and study IDs."""
     others = [p for p in iter_files(folder) if read_instance(p) is None]
@@ -96,6 +98,7 @@ def import_native(
         progress=progress,
         job_id=job_id,
         after=place_others,
+        processing=processing,
     )
 
 

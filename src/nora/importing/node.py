@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,13 +21,10 @@ from nora.archive.models import Project
 from nora.archive.services.access import SYSTEM
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NotFound
-from nora.core.settings import DicomNodeSettings, Settings
+from nora.core.settings import DicomNodeSettings, ProcessingConfig, Settings
 from nora.dicom.net import DicomNode, NodeConfig, Spool
 
 log = logging.getLogger(__name__)
-
-_running: dict[str, DicomNode] = {}
-_running_lock = threading.Lock()
 
 
 def spool_root(layout: Layout, node: str) -> Path:
@@ -65,9 +61,17 @@ def check_projects(session: Session, node: DicomNodeSettings) -> None:
 class ReceivedStudyImporter:
     """The node's ``on_study``: imports one received study folder into the project its AE title routes to."""
 
-    def __init__(self, node: DicomNodeSettings, sessions: sessionmaker[Session], layout: Layout, spool: Spool) -> None:
+    def __init__(
+        self,
+        node: DicomNodeSettings,
+        sessions: sessionmaker[Session],
+        layout: Layout,
+        spool: Spool,
+        processing: ProcessingConfig | None = None,
+    ) -> None:
         self.node, self.sessions, self.layout, self.spool = node, sessions, layout, spool
         self.routes = routes(node)
+        self.processing = processing
 
     def __call__(self, ae_title: str, folder: Path) -> None:
         from nora.importing.service import import_dicom_tree  # the import engine is heavy; load on first study
@@ -77,7 +81,9 @@ class ReceivedStudyImporter:
             log.info("study %s sent to %s is kept for a retrieve job (no project routed)", folder.name, ae_title)
             return
         log.info("importing received study %s (AE %s) into %s", folder.name, ae_title, project)
-        report = import_dicom_tree(self.sessions, self.layout, SYSTEM, project, folder, own_source=True)
+        report = import_dicom_tree(
+            self.sessions, self.layout, SYSTEM, project, folder, own_source=True, processing=self.processing
+        )
         log.info("received study %s imported: %s", folder.name, report.summary())
         if self.node.delete_after_import:
             shutil.rmtree(folder, ignore_errors=True)
@@ -85,11 +91,16 @@ class ReceivedStudyImporter:
             self.spool.mark_done(ae_title, folder)
 
 
-def build_node(node: DicomNodeSettings, sessions: sessionmaker[Session], layout: Layout) -> DicomNode:
+def build_node(
+    node: DicomNodeSettings,
+    sessions: sessionmaker[Session],
+    layout: Layout,
+    processing: ProcessingConfig | None = None,
+) -> DicomNode:
     spool = Spool(spool_root(layout, node.name))
     hold = {ae for ae, project in routes(node).items() if not project} if node.type != "move" else set(routes(node))
     config = NodeConfig(ae_titles=list(routes(node)), port=node.port, host=node.host, timeout=node.timeout, hold=hold)
-    return DicomNode(config, spool, ReceivedStudyImporter(node, sessions, layout, spool))
+    return DicomNode(config, spool, ReceivedStudyImporter(node, sessions, layout, spool, processing))
 
 
 def start_nodes(
@@ -103,11 +114,9 @@ def start_nodes(
     started: list[DicomNode] = []
     try:
         for node in chosen:
-            dicom_node = build_node(node, sessions, layout)
+            dicom_node = build_node(node, sessions, layout, settings.processing)
             dicom_node.start()
             started.append(dicom_node)
-            with _running_lock:
-                _running[node.name] = dicom_node
     except BaseException:
         stop_nodes(started)
         raise
@@ -117,14 +126,26 @@ def start_nodes(
 def stop_nodes(nodes: list[DicomNode]) -> None:
     for node in nodes:
         node.stop()
-    with _running_lock:
-        for name, running in list(_running.items()):
-            if running in nodes:
-                del _running[name]
 
 
-def running_spool(layout: Layout, node: str) -> Spool:
-    """The spool of a node: the running node's own in this process, else one on the same folder."""
-    with _running_lock:
-        running = _running.get(node)
-    return running.spool if running is not None else Spool(spool_root(layout, node))
+class DicomNodes:
+    """The DICOM nodes one process runs (``nora serve``'s lifespan, ``nora dicom-node``), and their spools."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], layout: Layout) -> None:
+        self.settings, self.sessions, self.layout = settings, sessions, layout
+        self.running: dict[str, DicomNode] = {}
+
+    def start(self, names: list[str] | None = None) -> list[DicomNode]:
+        chosen = names or [n.name for n in self.settings.dicom_nodes]
+        nodes = start_nodes(self.settings, self.sessions, self.layout, chosen) if chosen else []
+        self.running.update(zip(chosen, nodes, strict=True))
+        return nodes
+
+    def stop(self) -> None:
+        stop_nodes(list(self.running.values()))
+        self.running.clear()
+
+    def spool(self, node: str) -> Spool:
+        """The spool of a node: the running node's own in this process, else one on the same folder."""
+        running = self.running.get(node)
+        return running.spool if running is not None else Spool(spool_root(self.layout, node))

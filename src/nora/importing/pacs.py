@@ -1,9 +1,10 @@
 """PACS query / retrieve / send for the configured PACS nodes (``Settings.pacs``).
 
 Rights: ``PACSQUERY_<node>`` to query and retrieve, ``PACS_<node>`` to send (system admins hold every
-capability). A retrieve is a row of the ``jobs`` table (kind ``retrieve``) that runs in the background:
-C-MOVE to our move node (or C-GET), then :func:`nora.importing.service.import_dicom_tree` into the chosen
-project (its own import job, linked from the retrieve job's spec). Every retrieve and send is audited.
+capability). A retrieve is a job of kind ``retrieve`` (:func:`create_retrieve` queues it; the engine's
+worker pool runs it, :mod:`nora.importing.kinds`): C-MOVE to our move node (or C-GET), then
+:func:`nora.importing.service.import_dicom_tree` into the chosen project (its own import job, linked from
+the retrieve job's spec). Every retrieve and send is audited.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import transaction
-from nora.archive.models import Job, utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, has_capability, project_access
 from nora.archive.storage import Layout
@@ -28,16 +27,17 @@ from nora.core.errors import Forbidden, InvalidInput, NoraError, NotFound, Unava
 from nora.core.settings import DicomNodeSettings, PacsSettings, Settings
 from nora.dicom.net import Client, FindQuery, Peer, Spool, TransferResult
 from nora.importing import jobs
-from nora.importing.node import find_node, running_spool
+from nora.importing.node import find_node, spool_root
+from nora.processing.lifecycle import JobPhase, initial
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 
 KIND = "retrieve"
-#: ``jobs.phase`` of retrieve jobs: not one the processing engine dispatches ("queued" ...), they run here
-PHASE = "external"
 MAX_STUDIES = 500
 INTERRUPTED = "interrupted: the server stopped during the retrieve; pull the studies again"
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nora-retrieve")
+#: a node's spool by node name (the running node's own where this process runs it)
+SpoolOf = Callable[[str], Spool]
 
 
 @dataclass(frozen=True)
@@ -153,22 +153,6 @@ def search(session: Session, actor: Actor, settings: Settings, name: str, query:
 # ---------------------------------------------------------------------------------------------- retrieve
 
 
-def start_retrieve(
-    sessions: sessionmaker[Session],
-    layout: Layout,
-    settings: Settings,
-    actor: Actor,
-    name: str,
-    project: str,
-    items: Sequence[RetrieveItem],
-    method: str | None = None,
-) -> Job:
-    """Check rights and input, record a queued retrieve job, and run it in the background."""
-    job = create_retrieve(sessions, layout, settings, actor, name, project, items, method)
-    _pool.submit(run_retrieve, sessions, layout, settings, actor, job.id)
-    return job
-
-
 def create_retrieve(
     sessions: sessionmaker[Session],
     layout: Layout,
@@ -179,6 +163,7 @@ def create_retrieve(
     items: Sequence[RetrieveItem],
     method: str | None = None,
 ) -> Job:
+    """Check rights and input and record a queued retrieve job (the engine's worker pool runs it)."""
     if not items:
         raise InvalidInput("nothing to retrieve: select at least one study or series")
     method = method or _pacs(settings, name).retrieve
@@ -200,8 +185,7 @@ def create_retrieve(
             user_id=actor.user_id,
             name=f"retrieve {len(items)} from {name}"[:255],
             kind=KIND,
-            state="q",
-            phase=PHASE,
+            **initial(),
             spec=spec,
             message="queued",
         )
@@ -213,9 +197,19 @@ def create_retrieve(
 
 
 def run_retrieve(
-    sessions: sessionmaker[Session], layout: Layout, settings: Settings, actor: Actor, job_id: int
+    sessions: sessionmaker[Session],
+    layout: Layout,
+    settings: Settings,
+    actor: Actor,
+    job_id: int,
+    spool_of: SpoolOf | None = None,
 ) -> None:
-    """Run a queued retrieve job (in this thread); the outcome is recorded on the job, never raised."""
+    """Run a retrieve job (in this thread); its failure is recorded on the job, not raised.
+
+    Only errors are caught: an interrupt or exit stops the retrieve with the process (the job stays
+    running until the next start's recovery marks it interrupted).
+    """
+    spool_of = spool_of or (lambda node: Spool(spool_root(layout, node)))
     tracker = jobs.Tracker(sessions, layout, job_id)
     with sessions() as session:
         job = session.get(Job, job_id)
@@ -224,13 +218,13 @@ def run_retrieve(
         spec, project = dict(job.spec), _project_name(session, job.project_id)
     work = tracker.folder / "retrieved"
     try:
-        tracker.update(state="r", progress=0.0, message="retrieving", force=True)
+        tracker.update(phase=JobPhase.RUNNING, progress=0.0, message="retrieving", force=True)
         items = [RetrieveItem(i["study_uid"], tuple(i.get("series_uids") or ())) for i in spec["items"]]
-        counts = _transfer(settings, layout, spec["pacs"], spec["method"], items, work, tracker)
+        counts = _transfer(settings, spool_of, spec["pacs"], spec["method"], items, work, tracker)
         if not any(work.rglob("*.dcm")):
             raise Unavailable(f"PACS {spec['pacs']!r} sent no instances for the selected studies")
         tracker.update(progress=0.5, message=f"importing {counts.completed} instances", force=True)
-        report = _import(sessions, layout, actor, project, work, tracker)
+        report = _import(sessions, layout, settings, actor, project, work, tracker)
         summary = f"retrieved {counts.completed} instances"
         if counts.failed or counts.warning:
             summary += f" ({counts.failed} failed, {counts.warning} with warnings at the PACS)"
@@ -240,14 +234,14 @@ def run_retrieve(
             if row is not None:
                 row.spec = {**row.spec, "import_job": report.job_id, "instances": counts.completed}
         tracker.log(message)
-        tracker.update(state="d", progress=1.0, message=message, force=True)
+        tracker.update(phase=JobPhase.DONE, progress=1.0, message=message, force=True)
         shutil.rmtree(work, ignore_errors=True)
-    except BaseException as exc:
+    except Exception as exc:  # the job's boundary: its failure is its outcome
         text = exc.message if isinstance(exc, NoraError) else f"{exc.__class__.__name__}: {exc}"
         if not isinstance(exc, NoraError):
             log.exception("retrieve job %s failed", job_id)
         tracker.log(f"FAILED: {text}")
-        tracker.update(state="e", message=f"failed: {text}", force=True)
+        tracker.update(phase=JobPhase.ERROR, message=f"failed: {text}", force=True)
 
 
 def _project_name(session: Session, project_id: int) -> str:
@@ -261,7 +255,7 @@ def _project_name(session: Session, project_id: int) -> str:
 
 def _transfer(
     settings: Settings,
-    layout: Layout,
+    spool_of: SpoolOf,
     name: str,
     method: str,
     items: list[RetrieveItem],
@@ -280,7 +274,7 @@ def _transfer(
         if method == "get":
             result = scu.get(target, item.study_uid, series, Spool(work), "GET", progress)
         else:
-            result = _move(settings, layout, name, scu, target, item, work, progress)
+            result = _move(settings, spool_of, name, scu, target, item, work, progress)
         tracker.log(f"study {item.study_uid}: {result.completed} instances, {result.failed} failed")
         total.completed += result.completed
         total.failed += result.failed
@@ -290,7 +284,7 @@ def _transfer(
 
 def _move(
     settings: Settings,
-    layout: Layout,
+    spool_of: SpoolOf,
     name: str,
     scu: Client,
     target: Peer,
@@ -299,7 +293,7 @@ def _move(
     progress: Callable[[int, int], None],
 ) -> TransferResult:
     node = move_node(settings, name)
-    spool = running_spool(layout, node.name)
+    spool = spool_of(node.name)
     spool.add_claim(node.ae_title, item.study_uid)
     try:
         result = scu.move(target, item.study_uid, list(item.series_uids) or None, node.ae_title, progress)
@@ -321,14 +315,22 @@ def _move(
 
 
 def _import(
-    sessions: sessionmaker[Session], layout: Layout, actor: Actor, project: str, work: Path, tracker: jobs.Tracker
+    sessions: sessionmaker[Session],
+    layout: Layout,
+    settings: Settings,
+    actor: Actor,
+    project: str,
+    work: Path,
+    tracker: jobs.Tracker,
 ) -> Any:
     from nora.importing.service import import_dicom_tree
 
     def progress(fraction: float, message: str) -> None:
         tracker.update(progress=0.5 + 0.5 * fraction, message=f"importing: {message}")
 
-    return import_dicom_tree(sessions, layout, actor, project, work, progress=progress, own_source=True)
+    return import_dicom_tree(
+        sessions, layout, actor, project, work, progress=progress, own_source=True, processing=settings.processing
+    )
 
 
 def get_job(session: Session, actor: Actor, job_id: int) -> Job:
@@ -339,15 +341,6 @@ def get_job(session: Session, actor: Actor, job_id: int) -> Job:
     if not actor.is_admin and job.user_id != actor.user_id:
         project_access(session, actor, _project_name(session, job.project_id))
     return job
-
-
-def recover_interrupted(sessions: sessionmaker[Session]) -> list[int]:
-    """Retrieve jobs a stopped server left queued or running are marked failed (they can be pulled again)."""
-    with transaction(sessions) as session:
-        stale = list(session.scalars(select(Job).where(Job.kind == KIND, Job.state.in_(["q", "r"]))))
-        for job in stale:
-            job.state, job.message, job.updated_at = "e", INTERRUPTED, utcnow()
-    return [j.id for j in stale]
 
 
 # --------------------------------------------------------------------------------------------------- send

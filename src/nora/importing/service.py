@@ -22,6 +22,7 @@ from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout
 from nora.core.errors import NoraError, NotFound
 from nora.core.ids import Psid
+from nora.core.settings import ProcessingConfig
 from nora.dicom.convert import Converter
 from nora.dicom.scan import Scan, iter_files, read_headers
 from nora.importing import jobs
@@ -34,7 +35,7 @@ from nora.importing.report import ImportReport
 from nora.importing.safezip import ZipLimits, extract
 from nora.importing.study import StudyImport
 from nora.processing.autoexec import run_autoexec
-from nora.processing.config import ProcessingSettings
+from nora.processing.lifecycle import JobPhase
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def _start(
         access.require_write()
         if job_id is None:
             spec = {"source": str(source), "archive": archive, "options": options.to_spec()}
-            job_id = jobs.create_job(session, access, layout, f"import {source.name}", spec).id
+            job_id = jobs.create_job(session, access, layout, f"import {source.name}", spec, run_here=True).id
         return access, job_id
 
 
@@ -74,6 +75,7 @@ def import_dicom_tree(
     after: Callable[[ImportReport], None] | None = None,
     own_source: bool = False,
     converter: Converter | None = None,
+    processing: ProcessingConfig | None = None,
 ) -> ImportReport:
     """Import every DICOM instance (and the extra files asked for) under ``source`` into ``project``.
 
@@ -82,7 +84,8 @@ def import_dicom_tree(
     pattern, no right) raise; a series that cannot be converted is reported, the rest is imported.
     ``own_source``: ``source`` is a folder of the system's own (an unpacked upload, a DICOM node's spool),
     so kept originals may be hard-linked from it; never set it for a user's folder. ``converter``: the
-    DICOM converter (dcm2niix unless given).
+    DICOM converter (dcm2niix unless given). ``processing``: the configuration the project's
+    autoexecution launches with (the defaults when not given).
     """
     source = Path(source)
     check_options(options)
@@ -90,7 +93,7 @@ def import_dicom_tree(
     access, job_id = _start(sessions, layout, actor, project, source, options, job_id)
     tracker = jobs.Tracker(sessions, layout, job_id)
     report = ImportReport(job_id=job_id)
-    tracker.update(state="r", progress=0.0, message="scanning", force=True)
+    tracker.update(phase=JobPhase.RUNNING, progress=0.0, message="scanning", force=True)
     tracker.log(f"import of {source} into {project} by {actor.username} started")
     work = Path(tempfile.mkdtemp(prefix="work-", dir=tracker.folder))
     try:
@@ -115,35 +118,39 @@ def import_dicom_tree(
             log.exception("import job %s failed", job_id)
         report.warnings.append(f"failed: {message}")
         tracker.save_report(report.to_dict())
-        tracker.update(state="e", message=f"failed: {message}", force=True)
+        tracker.update(phase=JobPhase.ERROR, message=f"failed: {message}", force=True)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _autoexec(sessions, layout, actor, project, report)
+    _autoexec(sessions, layout, actor, project, report, processing or ProcessingConfig())
     tracker.save_report(report.to_dict())
     tracker.log(f"done: {report.summary()}")
     for line in report.warnings:
         tracker.log(f"warning: {line}")
     for failed in report.not_converted:
         tracker.log(f"not converted: {failed.study} {failed.name}: {failed.reason}")
-    tracker.update(state="d", progress=1.0, message=report.summary(), force=True)
+    tracker.update(phase=JobPhase.DONE, progress=1.0, message=report.summary(), force=True)
     if progress is not None:
         progress(1.0, report.summary())
     return report
 
 
 def _autoexec(
-    sessions: sessionmaker[Session], layout: Layout, actor: Actor, project: str, report: ImportReport
+    sessions: sessionmaker[Session],
+    layout: Layout,
+    actor: Actor,
+    project: str,
+    report: ImportReport,
+    processing: ProcessingConfig,
 ) -> None:
     """Run the project's autoexecution rules on every study this import created or added to."""
     studies = list(dict.fromkeys(report.studies_created + report.studies_updated))
     if not studies:
         return
-    config = ProcessingSettings(home=layout.home)
     for psid in studies:
         try:
             with transaction(sessions) as session:
-                batches = run_autoexec(session, actor, layout, config, project, Psid.parse(psid))
+                batches = run_autoexec(session, actor, layout, processing, project, Psid.parse(psid))
             if batches:
                 report.warnings.append(f"autoexecution started {len(batches)} batch(es) for {psid}")
         except NoraError as exc:
@@ -161,6 +168,7 @@ def import_zip(
     progress: Callable[[float, str], None] | None = None,
     job_id: int | None = None,
     limits: ZipLimits | None = None,
+    processing: ProcessingConfig | None = None,
 ) -> ImportReport:
     """Check and unpack a zip into the job's folder (see :mod:`nora.importing.safezip`), then import it."""
     check_options(options)
@@ -170,7 +178,7 @@ def import_zip(
     tracker = jobs.Tracker(sessions, layout, job_id)
     unpacked = tracker.folder / "unpacked"
     shutil.rmtree(unpacked, ignore_errors=True)
-    tracker.update(state="r", progress=0.0, message="unpacking", force=True)
+    tracker.update(phase=JobPhase.RUNNING, progress=0.0, message="unpacking", force=True)
     tracker.log(f"unpacking {zip_path.name}")
     try:
         if not zip_path.is_file():
@@ -180,11 +188,20 @@ def import_zip(
     except BaseException as exc:
         message = exc.message if isinstance(exc, NoraError) else f"{exc.__class__.__name__}: {exc}"
         tracker.log(f"FAILED: {message}")
-        tracker.update(state="e", message=f"failed: {message}", force=True)
+        tracker.update(phase=JobPhase.ERROR, message=f"failed: {message}", force=True)
         raise
     try:
         return import_dicom_tree(
-            sessions, layout, actor, project, unpacked, options, progress=progress, job_id=job_id, own_source=True
+            sessions,
+            layout,
+            actor,
+            project,
+            unpacked,
+            options,
+            progress=progress,
+            job_id=job_id,
+            own_source=True,
+            processing=processing,
         )
     finally:
         shutil.rmtree(unpacked, ignore_errors=True)

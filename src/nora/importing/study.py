@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.db import transaction
-from nora.archive.models import File, Job, Patient, Study, utcnow
+from nora.archive.models import File, Patient, Study, utcnow
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access, project_access
 from nora.archive.services.tags import change_patient_tags, change_study_tags
@@ -35,6 +35,7 @@ from nora.importing.placement import (
 from nora.importing.policy import ImportPolicy
 from nora.importing.record import ImportRun
 from nora.importing.report import ConvertedSeries, FailedSeries, KeptObject
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from nora.archive.services.projects import validate_settings
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError, NotFound
 from nora.core.ids import Psid
+from nora.core.settings import ProcessingConfig
 from nora.core.validation import validated
-from nora.processing.config import ProcessingSettings
 from nora.processing.models import Batch
 from nora.processing.service import LaunchRequest, launch, load_saved
 
@@ -73,7 +73,7 @@ def run_autoexec(
     session: Session,
     actor: Actor,
     layout: Layout,
-    config: ProcessingSettings,
+    config: ProcessingConfig,
     project: str,
     psid: Psid,
     *,

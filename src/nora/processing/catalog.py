@@ -1,24 +1,24 @@
 """The catalog of built-in jobs (Python, run by the runner) beside the generic Bash and Python jobs.
 
-Each built-in declares its argument rows; :func:`check_builtin` validates a job against them when a batch
-is built, and the runner calls the job's function with the resolved values (input paths, output paths
-to write, numbers). Heavy imports (nibabel, scipy) happen inside the functions, so dispatching stays cheap.
+Each built-in declares its argument rows; :func:`nora.processing.spec.check_builtin` validates a job
+against them when a batch is built, and the runner calls the job's function with the resolved values
+(input paths, output paths to write, numbers). Heavy imports (nibabel, scipy) happen inside the
+functions, so dispatching stays cheap.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from nora.core.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from nora.processing.spec import ArgType, JobArg
-
+#: the argument types of NORA's batch tool (the job model in :mod:`nora.processing.spec` uses them)
+ArgType = Literal["FILE", "OUT", "PATHOUT", "NUMERIC", "STRING", "LOGICAL", "OPTION"]
 Values = dict[str, Any]
 
 
@@ -227,29 +227,6 @@ CATALOG: dict[str, Builtin] = {
         ),
     )
 }
-
-
-def check_builtin(job: str, args: Sequence[JobArg]) -> None:
-    """Raise ``ValueError`` unless ``args`` fit the built-in ``job``'s declared rows."""
-    builtin = CATALOG.get(job)
-    if builtin is None:
-        known = ", ".join(["bash", "python", *CATALOG])
-        raise ValueError(f"unknown job {job!r}: available jobs are {known}")
-    declared = {a.name: a for a in builtin.args}
-    given = {a.name: a for a in args}
-    for name in given:
-        if name not in declared:
-            raise ValueError(f"job {job!r} has no argument {name!r} (it has {', '.join(declared)})")
-    for decl in builtin.args:
-        arg = given.get(decl.name)
-        if arg is None or arg.value in ("", None):
-            if decl.required and decl.default in ("", None):
-                raise ValueError(f"job {job!r} needs its {decl.type} argument {decl.name!r}")
-            continue
-        if arg.type != decl.type:
-            raise ValueError(f"argument {decl.name!r} of job {job!r} must be {decl.type}, not {arg.type}")
-        if decl.options and str(arg.value) not in decl.options:
-            raise ValueError(f"argument {decl.name!r} must be one of {', '.join(decl.options)}, not {arg.value!r}")
 
 
 def defaults(job: str) -> Values:

@@ -12,6 +12,9 @@ transaction, so two engines (``nora serve`` and ``nora daemon``, or a daemon and
 * ``finishing`` -> ``done`` / ``error``; a crash while finishing is redone (registration is idempotent).
 
 A job whose predecessor in its chain failed is not run (error, saying why).
+
+Jobs of the other registered kinds (:mod:`nora.processing.kinds`: import, retrieve ...) go to the engine's
+worker pool (:mod:`nora.processing.workers`) in the same rounds, with the same phases and recovery.
 """
 
 from __future__ import annotations
@@ -27,20 +30,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nora.archive.models import Job, Project, User, utcnow
+from nora.archive.models import Project, User, utcnow
 from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import NoraError
-from nora.processing.config import ProcessingSettings
+from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
+from nora.processing.kinds import EXECUTOR_KIND, JobKinds
+from nora.processing.lifecycle import ACTIVE, JobPhase, advance
+from nora.processing.models import Job
 from nora.processing.outputs import register_outputs
+from nora.processing.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
-ACTIVE = ("submitting", "submitted", "running")
+P = JobPhase
 _LOST = Poll("lost", "the executor does not know the job")
 
 
@@ -50,16 +57,11 @@ class TickReport:
     finished: int = 0
     errors: int = 0
     skipped: int = 0
+    #: jobs of the worker kinds (import, retrieve ...) started in the worker pool
+    started: int = 0
     active: int = 0
     queued: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-def _set(session: Session, job_id: int, expected: Sequence[str], **values: Any) -> bool:
-    """Compare-and-set on the job's phase; True when this caller made the change."""
-    values.setdefault("updated_at", utcnow())
-    result = session.execute(update(Job).where(Job.id == job_id, Job.phase.in_(list(expected))).values(**values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class Engine:
@@ -68,14 +70,31 @@ class Engine:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        config: ProcessingSettings,
+        config: Settings,
         batches: Sequence[int] | None = None,
+        kinds: JobKinds | None = None,
     ) -> None:
         self.sessions = sessions
         self.config = config
         self.layout = Layout(config.home)
         self.batches = list(batches) if batches is not None else None
         self._executors: dict[str, Executor] = {}
+        self._wake = threading.Event()
+        #: the worker kinds' pool (an engine limited to some batches runs only those batches' jobs)
+        self.workers = WorkerPool(
+            sessions,
+            kinds if kinds is not None and batches is None else JobKinds(),
+            config.processing.import_workers,
+            self.notify,
+        )
+
+    def notify(self) -> None:
+        """Wake the engine's wait (a job was queued, or a worker job ended)."""
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop the worker pool, letting running worker jobs end."""
+        self.workers.close()
 
     def executor(self, name: str) -> Executor:
         if name not in self._executors:
@@ -88,20 +107,20 @@ class Engine:
     def wait(self, stop: threading.Event, timeout: float) -> None:
         """Idle between rounds: until ``stop``, ``timeout`` seconds, or (sooner) the end of a local job."""
         deadline = time.monotonic() + timeout
-        while not stop.is_set():
+        while not stop.is_set() and not self._wake.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
-                return
+                break
             answers = [e.wait(min(left, 0.25)) for e in self._executors.values()]
             if any(answers):
-                return
-            if all(a is None for a in answers):  # nobody can wake us early: plain sleep
-                stop.wait(left)
-                return
+                break
+            if all(a is None for a in answers):  # no executor can wake us early: wait for a notification
+                self._wake.wait(min(left, 0.25))
+        self._wake.clear()
 
     def _scope(self, query: Any) -> Any:
         # import and retrieve jobs share the jobs table (for the table's JOB: filter) but run elsewhere
-        query = query.where(Job.kind == "job")
+        query = query.where(Job.kind == EXECUTOR_KIND)
         return query if self.batches is None else query.where(Job.batch_id.in_(self.batches))
 
     # ------------------------------------------------------------------------------------------- tick
@@ -111,15 +130,18 @@ class Engine:
         report = TickReport()
         self.poll(report)
         self.dispatch(report)
+        report.started = self.workers.dispatch()
         with self.sessions() as s:
             report.active = s.scalar(self._scope(select(func.count()).where(Job.phase.in_(ACTIVE)))) or 0
-            report.queued = s.scalar(self._scope(select(func.count()).where(Job.phase == "queued"))) or 0
+            report.queued = s.scalar(self._scope(select(func.count()).where(Job.phase == P.QUEUED))) or 0
         return report
 
     def recover(self) -> None:
-        """After a restart: adopt or requeue submissions cut short, redo finishing ones."""
+        """After a restart: adopt or requeue submissions cut short, redo finishing ones, fail worker jobs
+        whose process died (their kind undoes what they left half done)."""
+        self.workers.recover()
         with self.sessions() as s:
-            stuck = list(s.scalars(self._scope(select(Job).where(Job.phase == "submitting"))))
+            stuck = list(s.scalars(self._scope(select(Job).where(Job.phase == P.SUBMITTING))))
         for job in stuck:
             external = None
             try:
@@ -129,14 +151,14 @@ class Engine:
                 continue
             with self.sessions() as s:
                 if external:
-                    _set(s, job.id, ["submitting"], phase="submitted", external_id=external, **self._paths(job.id))
+                    advance(s, job.id, [P.SUBMITTING], P.SUBMITTED, external_id=external, **self._paths(job.id))
                 else:
-                    _set(s, job.id, ["submitting"], phase="queued", state="q")
+                    advance(s, job.id, [P.SUBMITTING], P.QUEUED)
                 s.commit()
         with self.sessions() as s:
-            finishing = list(s.scalars(self._scope(select(Job).where(Job.phase == "finishing"))))
-        for job in finishing:
-            self._finish(job, Poll("ended", "the daemon restarted while finishing the job"))
+            ordered = select(Job).where(Job.phase == P.FINISHING).order_by(Job.step, Job.id)  # predecessors first
+            finishing = list(s.scalars(self._scope(ordered)))
+        self._finish_many([(job, Poll("ended", "the daemon restarted while finishing the job")) for job in finishing])
 
     # --------------------------------------------------------------------------------------- dispatch
 
@@ -147,7 +169,7 @@ class Engine:
         full pool costs nothing per round (reading the whole queue every round made 1,000 jobs quadratic).
         """
         with self.sessions() as s:
-            names = set(s.scalars(self._scope(select(Job.executor).where(Job.phase == "queued").distinct())))
+            names = set(s.scalars(self._scope(select(Job.executor).where(Job.phase == P.QUEUED).distinct())))
             if not names:
                 return
             active = {
@@ -170,7 +192,7 @@ class Engine:
                 queued = list(
                     s.scalars(
                         self._scope(
-                            select(Job).where(Job.phase == "queued", Job.id > after_id).order_by(Job.id).limit(page)
+                            select(Job).where(Job.phase == P.QUEUED, Job.id > after_id).order_by(Job.id).limit(page)
                         )
                     )
                 )
@@ -180,12 +202,12 @@ class Engine:
             after_id = queued[-1].id
             for job in queued:
                 before = previous.get(job.id)
-                if before is not None and before[0] in ("error",):
+                if before is not None and before[0] in (P.ERROR, P.DISMISSED):
                     self._skip(job, before[1], report)
                     continue
                 executor = self.executor(job.executor or "local")
-                chained = executor.chains_dependencies and before is not None and before[0] in ("submitted", "running")
-                if before is not None and before[0] != "done" and not (chained and before[2]):
+                chained = executor.chains_dependencies and before is not None and before[0] in (P.SUBMITTED, P.RUNNING)
+                if before is not None and before[0] != P.DONE and not (chained and before[2]):
                     continue
                 if len(ready.get(executor.name, [])) < rooms.get(executor.name, 0):
                     ready.setdefault(executor.name, []).append(job)
@@ -212,12 +234,11 @@ class Engine:
 
     def _skip(self, job: Job, failed_id: int, report: TickReport) -> None:
         with self.sessions() as s:
-            if _set(
+            if advance(
                 s,
                 job.id,
-                ["queued"],
-                phase="error",
-                state="e",
+                [P.QUEUED],
+                P.ERROR,
                 finished_at=utcnow(),
                 message=f"not run: the previous job of this subject (job {failed_id}) failed",
             ):
@@ -225,7 +246,7 @@ class Engine:
             s.commit()
 
     def _submission(self, job: Job, after: str) -> Submission:
-        timeout = float(job.spec.get("timeout_s") or self.config.job_timeout_s)
+        timeout = float(job.spec.get("timeout_s") or self.config.processing.job_timeout_s)
         return Submission(
             job.id, self.job_dir(job.id), job.queue, job.batch_id or 0, job.step, job.chain, timeout, after
         )
@@ -235,15 +256,16 @@ class Engine:
     ) -> None:
         # claim them all in one transaction (compare-and-set: another engine may have taken some)
         with self.sessions() as s:
-            mine = [j for j in jobs if _set(s, j.id, ["queued"], phase="submitting", executor=executor.name)]
+            claimed_ids = set(advance(s, [j.id for j in jobs], [P.QUEUED], P.SUBMITTING, executor=executor.name))
             s.commit()
+            mine = [j for j in jobs if j.id in claimed_ids]
             names = self._names(s, mine)
         claimed: list[Submission] = []
         for job in mine:
             try:
                 self._write_job_dir(job, *names(job))
             except (OSError, NoraError) as exc:
-                self._error(job.id, ["submitting"], f"cannot prepare the job folder: {exc}")
+                self._error(job.id, [P.SUBMITTING], f"cannot prepare the job folder: {exc}")
                 report.errors += 1
                 continue
             before = previous.get(job.id)
@@ -255,17 +277,16 @@ class Engine:
         except (OSError, NoraError) as exc:
             log.error("submitting %d jobs to %s failed: %s", len(claimed), executor.name, exc)
             for sub in claimed:
-                self._error(sub.job_id, ["submitting"], f"submission to {executor.name} failed: {exc}")
+                self._error(sub.job_id, [P.SUBMITTING], f"submission to {executor.name} failed: {exc}")
                 report.errors += 1
             return
         with self.sessions() as s:
+            advance(s, [sub.job_id for sub in claimed if sub.job_id not in started], [P.SUBMITTING], P.QUEUED)
             for sub in claimed:
                 external = started.get(sub.job_id)
-                if external is None:
-                    _set(s, sub.job_id, ["submitting"], phase="queued")
-                    continue
-                _set(s, sub.job_id, ["submitting"], phase="submitted", external_id=external, **self._paths(sub.job_id))
-                report.submitted += 1
+                if external is not None:
+                    advance(s, sub.job_id, [P.SUBMITTING], P.SUBMITTED, external_id=external, **self._paths(sub.job_id))
+                    report.submitted += 1
             s.commit()
 
     def _names(self, s: Session, jobs: Sequence[Job]) -> Any:
@@ -300,14 +321,14 @@ class Engine:
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
         }
         spec = {**job.spec, "job_id": job.id, "env": env}
-        spec["timeout_s"] = spec.get("timeout_s") or self.config.job_timeout_s
+        spec["timeout_s"] = spec.get("timeout_s") or self.config.processing.job_timeout_s
         atomic_write_json(folder / "spec.json", spec)
 
     # ------------------------------------------------------------------------------------------- poll
 
     def poll(self, report: TickReport) -> None:
         with self.sessions() as s:
-            active = select(Job).where(Job.phase.in_(("submitted", "running"))).order_by(Job.step, Job.id)
+            active = select(Job).where(Job.phase.in_((P.SUBMITTED, P.RUNNING))).order_by(Job.step, Job.id)
             jobs = list(s.scalars(self._scope(active)))
         by_executor: dict[str, list[Job]] = {}
         for job in jobs:
@@ -319,71 +340,108 @@ class Engine:
                 report.notes.append(f"polling {name} failed: {exc}")
                 log.warning("polling %s failed: %s", name, exc)
                 continue
-            started = [
-                j for j in group if j.phase == "submitted" and states.get(j.external_id, _LOST).state == "running"
-            ]
-            if started:
-                with self.sessions() as s:
-                    for job in started:
-                        _set(s, job.id, ["submitted"], phase="running", state="r", started_at=utcnow())
-                    s.commit()
-            for job in group:
-                state = states.get(job.external_id, _LOST)
-                if state.state in ("ended", "lost") and self._finish(job, state):
-                    report.finished += 1
+            polled = [(j, states.get(j.external_id, _LOST)) for j in group]
+            started = [j for j, st in polled if j.phase == P.SUBMITTED and st.state == "running"]
+            ended = [(j, st) for j, st in polled if st.state in ("ended", "lost")]
+            if not started and not ended:
+                continue
+            with self.sessions() as s:  # one commit: the jobs that started and the claims of those that ended
+                advance(s, [j.id for j in started], [P.SUBMITTED], P.RUNNING, started_at=utcnow())
+                mine = self._claim_finishing(s, ended)
+                s.commit()
+            report.finished += self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
 
-    def _finish(self, job: Job, state: Poll) -> bool:
+    def _claim_finishing(self, s: Session, ended: Sequence[tuple[Job, Poll]]) -> set[int]:
+        """``-> finishing`` for the ended jobs (one statement); the ids this engine is to finish."""
+        fresh = [job.id for job, _ in ended if job.phase != P.FINISHING]
+        return set(advance(s, fresh, [P.SUBMITTED, P.RUNNING], P.FINISHING)) | {
+            job.id for job, _ in ended if job.phase == P.FINISHING
+        }
+
+    def _finish_many(self, ended: Sequence[tuple[Job, Poll]]) -> int:
+        """Claim ended jobs for finishing (one commit), then record their outcomes (:meth:`_record_outcomes`)."""
+        if not ended:
+            return 0
         with self.sessions() as s:
-            if job.phase != "finishing" and not _set(s, job.id, ["submitted", "running"], phase="finishing"):
-                return False
+            mine = self._claim_finishing(s, ended)
             s.commit()
+        return self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
+
+    def _record_outcomes(self, claimed: Sequence[tuple[Job, Poll]]) -> int:
+        """Record how the claimed jobs ended, in one transaction for all of them.
+
+        What makes a job survive a crash is kept: a job in ``finishing`` and not yet recorded is finished
+        again by :meth:`recover` (registering outputs is idempotent). When one job's outputs are refused,
+        the batch is rolled back and each job is recorded on its own, so only that job fails.
+        """
+        if not claimed:
+            return 0
+        try:
+            with self.sessions() as s:
+                for job, state in claimed:
+                    self._outcome(s, job, state, strict=True)
+                s.commit()
+        except _Refused:
+            for job, state in claimed:
+                with self.sessions() as s:
+                    self._outcome(s, job, state, strict=False)
+                    s.commit()
+        return len(claimed)
+
+    def _outcome(self, s: Session, job: Job, state: Poll, *, strict: bool) -> None:
+        """Record how a job in ``finishing`` ended (the caller commits); ``strict``: raise :class:`_Refused`
+        instead of failing the job when its outputs cannot be registered."""
         folder = Path(job.job_dir or self.job_dir(job.id))
         result = _read_json(folder / "result.json")
         if result is None:
-            if job.message == "kill requested":  # killed before the runner could record it
+            if job.kill_requested:  # killed before the runner could record it
                 message = "the job was killed"
             else:
-                message = self._predecessor_failed(job) or (
+                message = self._predecessor_failed(s, job) or (
                     f"{state.reason or 'the job ended'} without a result (its process or node went away)"
                 )
             self._write_error(folder, message)
-            self._error(job.id, ["finishing"], message)
-            return True
+            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, finished_at=utcnow())
+            return
         code = result.get("exit_code")
         if result.get("status") != "done":
-            self._error(job.id, ["finishing"], str(result.get("message") or "the job failed"), code)
-            return True
+            message = str(result.get("message") or "the job failed")
+            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
+            return
         try:
-            with self.sessions() as s:
-                access = project_access(s, self._actor(s, job), self._project_name(s, job))
-                notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
-                _set(
-                    s,
-                    job.id,
-                    ["finishing"],
-                    phase="done",
-                    state="d",
-                    exit_code=code,
-                    finished_at=utcnow(),
-                    progress=1.0,
-                    message="; ".join(notes),
-                )
-                s.commit()
+            access = project_access(s, self._actor(s, job), self._project_name(s, job))
+            notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
         except NoraError as exc:
+            if strict:
+                raise _Refused from exc
             message = f"the outputs could not be registered: {exc.message}"
             self._write_error(folder, message)
-            self._error(job.id, ["finishing"], message, code)
-        return True
+            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
+            return
+        advance(
+            s,
+            job.id,
+            [P.FINISHING],
+            P.DONE,
+            exit_code=code,
+            finished_at=utcnow(),
+            progress=1.0,
+            message="; ".join(notes),
+        )
 
-    def _predecessor_failed(self, job: Job) -> str:
-        """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''."""
+    def _predecessor_failed(self, s: Session, job: Job) -> str:
+        """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''.
+
+        Asked in the session recording the outcomes: its predecessor may have failed in the same batch.
+        """
         if job.step == 0:
             return ""
-        with self.sessions() as s:
-            before = s.scalar(
-                select(Job).where(Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1)
+        before = s.execute(
+            select(Job.id, Job.phase).where(
+                Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1
             )
-        if before is not None and before.phase == "error":
+        ).first()
+        if before is not None and before.phase in (P.ERROR, P.DISMISSED):
             return f"not run: the previous job of this subject (job {before.id}) failed"
         return ""
 
@@ -400,10 +458,14 @@ class Engine:
         if folder.is_dir() and not (folder / "error.json").exists():
             atomic_write_json(folder / "error.json", {"status": "error", "message": message, "by": "daemon"})
 
-    def _error(self, job_id: int, expected: Sequence[str], message: str, code: int | None = None) -> None:
+    def _error(self, job_id: int, expected: Sequence[JobPhase], message: str, code: int | None = None) -> None:
         with self.sessions() as s:
-            _set(s, job_id, expected, phase="error", state="e", message=message, exit_code=code, finished_at=utcnow())
+            advance(s, job_id, expected, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             s.commit()
+
+
+class _Refused(Exception):
+    """A job's outputs were refused while recording a batch of outcomes (the batch is then recorded job by job)."""
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

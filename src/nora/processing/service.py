@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import Job, JsonDocument, Patient, Study, utcnow
+from nora.archive.models import JsonDocument, Patient, Study, utcnow
 from nora.archive.selection import SelectionHit, SubjectSelector, resolve_selection
 from nora.archive.selection.patterns import contains_text
 from nora.archive.services import audit
@@ -25,9 +25,11 @@ from nora.archive.services.documents import Documents
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import Psid, check_name
-from nora.processing.config import ProcessingSettings, choose_queue
+from nora.core.settings import ProcessingConfig, Settings
+from nora.processing.config import choose_queue
 from nora.processing.executors import make_executor
-from nora.processing.models import Batch
+from nora.processing.lifecycle import JobPhase, initial, move
+from nora.processing.models import Batch, Job
 from nora.processing.resolve import Target, resolve_chain
 from nora.processing.spec import BatchDef, parse_batch
 
@@ -111,9 +113,7 @@ def load_saved(session: Session, access: Access, name: str) -> BatchDef:
     return parse_batch(doc.content)
 
 
-def launch(
-    session: Session, access: Access, layout: Layout, config: ProcessingSettings, request: LaunchRequest
-) -> Batch:
+def launch(session: Session, access: Access, layout: Layout, config: ProcessingConfig, request: LaunchRequest) -> Batch:
     """Create a batch and its jobs (queued, or in error with the reason); the daemon runs them."""
     access.require_batchtool()
     if request.batch is not None:
@@ -152,8 +152,7 @@ def launch(
                     user_id=access.actor.user_id,
                     name=jobdef.label or jobdef.job,
                     kind="job",
-                    state="e" if failed else "q",
-                    phase="error" if failed else "queued",
+                    **initial(JobPhase.ERROR if failed else JobPhase.QUEUED),
                     spec={"psid": str(target.psid), "job": jobdef.job, "definition": jobdef.model_dump()}
                     if failed
                     else resolved,
@@ -270,18 +269,18 @@ def error_record(session: Session, access: Access, job_id: int) -> dict[str, Any
     return data if isinstance(data, dict) else None
 
 
-def kill_jobs(session: Session, access: Access, config: ProcessingSettings, job_ids: Sequence[int]) -> list[int]:
+def kill_jobs(session: Session, access: Access, config: Settings, job_ids: Sequence[int]) -> list[int]:
     """Stop jobs: queued ones end at once in error, running ones are cancelled (the runner records it)."""
     access.require_batchtool()
     killed = []
     for job_id in job_ids:
         job = get_job(session, access, job_id)
-        if job.phase in ("queued",):
-            job.phase, job.state, job.message, job.finished_at = "error", "e", "killed before it started", utcnow()
+        if job.phase == JobPhase.QUEUED:
+            move(job, JobPhase.ERROR, message="killed before it started")
             killed.append(job.id)
-        elif job.phase in ("submitted", "running") and job.external_id:
+        elif job.phase in (JobPhase.SUBMITTED, JobPhase.RUNNING) and job.external_id:
             make_executor(job.executor or "local", config).cancel([job.external_id])
-            job.message = "kill requested"
+            job.kill_requested = True
             killed.append(job.id)
     session.flush()
     audit.record(session, access.actor, "job.kill", project=access.project.name, target=",".join(map(str, killed)))
@@ -294,8 +293,8 @@ def dismiss_errors(session: Session, access: Access, job_ids: Sequence[int]) -> 
     done = []
     for job_id in job_ids:
         job = get_job(session, access, job_id)
-        if job.state == "e":
-            job.state, job.updated_at = "x", utcnow()
+        if job.phase == JobPhase.ERROR:
+            move(job, JobPhase.DISMISSED)
             done.append(job.id)
     session.flush()
     audit.record(session, access.actor, "job.dismiss", project=access.project.name, target=",".join(map(str, done)))

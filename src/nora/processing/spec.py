@@ -12,6 +12,7 @@ Everything is validated when the model is built, so an invalid batch never exist
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -20,9 +21,9 @@ from nora.archive.selection import StudyReference, parse_study_reference
 from nora.archive.storage import safe_relpath
 from nora.core.errors import InvalidInput
 from nora.core.validation import validated
+from nora.processing.catalog import CATALOG, ArgType
 from nora.processing.scriptrefs import references
 
-ArgType = Literal["FILE", "OUT", "PATHOUT", "NUMERIC", "STRING", "LOGICAL", "OPTION"]
 Level = Literal["study", "subject"]
 GENERIC = ("bash", "python")
 PREFIX_TYPE: dict[str, ArgType] = {"f": "FILE", "o": "OUT", "p": "PATHOUT", "s": "STRING", "n": "NUMERIC"}
@@ -124,10 +125,31 @@ class JobDef(BaseModel):
                 if have[name].type != kind:
                     raise ValueError(f"${name} must be a {kind} argument, not {have[name].type}")
         else:
-            from nora.processing.catalog import check_builtin
-
             check_builtin(self.job, self.args)
         return self
+
+
+def check_builtin(job: str, args: Sequence[JobArg]) -> None:
+    """Raise ``ValueError`` unless ``args`` fit the built-in ``job``'s declared rows."""
+    builtin = CATALOG.get(job)
+    if builtin is None:
+        known = ", ".join(["bash", "python", *CATALOG])
+        raise ValueError(f"unknown job {job!r}: available jobs are {known}")
+    declared = {a.name: a for a in builtin.args}
+    given = {a.name: a for a in args}
+    for name in given:
+        if name not in declared:
+            raise ValueError(f"job {job!r} has no argument {name!r} (it has {', '.join(declared)})")
+    for decl in builtin.args:
+        arg = given.get(decl.name)
+        if arg is None or arg.value in ("", None):
+            if decl.required and decl.default in ("", None):
+                raise ValueError(f"job {job!r} needs its {decl.type} argument {decl.name!r}")
+            continue
+        if arg.type != decl.type:
+            raise ValueError(f"argument {decl.name!r} of job {job!r} must be {decl.type}, not {arg.type}")
+        if decl.options and str(arg.value) not in decl.options:
+            raise ValueError(f"argument {decl.name!r} must be one of {', '.join(decl.options)}, not {arg.value!r}")
 
 
 class BatchDef(BaseModel):

@@ -11,13 +11,13 @@ from tests.integration.pacs.conftest import MOVE_AE, Home, ct_series, sample
 from tests.support.orthanc import ORTHANC_AET, TempOrthanc
 from tests.support.pgcluster import free_port
 
-from nora.archive.models import Job
 from nora.archive.services.access import SYSTEM, project_access
 from nora.core.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from nora.core.settings import DicomNodeSettings, PacsSettings
 from nora.dicom.net import Client, FindQuery, Peer
 from nora.importing import pacs
 from nora.importing.node import start_nodes, stop_nodes
+from nora.processing.models import Job
 
 
 def _peer(orthanc: TempOrthanc) -> Peer:

@@ -56,10 +56,10 @@ def test_restart_adopts_a_submission_slurm_already_has(sworld: World) -> None:
     batch = sworld.launch({"jobs": [{"job": "bash", "script": "echo adopted"}]}, rows=["S01#MR1"])
     engine = sworld.engine([batch])
     (job,) = sworld.jobs(batch)
-    from nora.processing.engine import _set
+    from nora.processing.lifecycle import JobPhase, advance
 
     with sworld.sessions() as s:
-        assert _set(s, job.id, ["queued"], phase="submitting", executor="slurm")
+        assert advance(s, job.id, [JobPhase.QUEUED], JobPhase.SUBMITTING, executor="slurm")
         s.commit()
     engine._write_job_dir(job)
     engine.executor("slurm").submit([engine._submission(job, "")])

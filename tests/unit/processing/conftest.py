@@ -18,16 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.db import make_engine, make_sessionmaker
-from nora.archive.models import Job
 from nora.archive.services import accounts, nodes, projects, rights
 from nora.archive.services.access import SYSTEM, Access, Actor, project_access
 from nora.archive.services.files import Upload, store_uploads
 from nora.archive.services.setup import init_database
 from nora.archive.storage import Layout
 from nora.core.ids import Psid
-from nora.processing.config import ProcessingSettings, QueueSpec
+from nora.core.settings import QueueSpec, Settings
 from nora.processing.engine import Engine
-from nora.processing.models import Batch
+from nora.processing.models import Batch, Job
 from nora.processing.service import LaunchRequest, launch
 from tests.support.slurmcluster import SlurmCluster, slurm_missing
 
@@ -37,7 +36,7 @@ NIFTI = (Path(data_path) / "anatomical.nii").read_bytes()
 
 @dataclass
 class World:
-    config: ProcessingSettings
+    config: Settings
     sessions: sessionmaker[Session]
     layout: Layout
     home: Path
@@ -52,7 +51,7 @@ class World:
                 s,
                 self.access(s),
                 self.layout,
-                self.config,
+                self.config.processing,
                 LaunchRequest(batch=batch, rows=[Psid.parse(r) for r in rows or ["S01#MR1", "S02#MR1"]], **kw),  # type: ignore[arg-type]
             )
             s.commit()
@@ -106,7 +105,7 @@ def build_world(db_url: str, home: Path, executor: str = "local") -> World:
             store_uploads(s, access, layout, patient, study, [Upload("t1_mprage/s001.nii", io.BytesIO(NIFTI))])
         s.commit()
         actor = Actor.of(user)
-    config = ProcessingSettings(
+    config = Settings(
         home=home,
         database_url=db_url,
         executor=executor,

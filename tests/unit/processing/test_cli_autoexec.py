@@ -119,7 +119,7 @@ def test_autoexecution_runs_once_per_study_and_the_daemon_runs_it(cli, local_wor
         )
         s.commit()
     with world.sessions() as s:
-        assert len(run_autoexec(s, SYSTEM, world.layout, world.config, PROJECT, Psid("S01", "MR1"))) == 1
+        assert len(run_autoexec(s, SYSTEM, world.layout, world.config.processing, PROJECT, Psid("S01", "MR1"))) == 1
         s.commit()
     code, out, err = cli("--launch_autoexec", "S01#MR1")
     assert code == 0 and json.loads(out) == [], "a rule runs once per study"
@@ -143,7 +143,7 @@ def test_restricted_queue_needs_its_right(local_world: World) -> None:
                 s,
                 world.access(s),
                 world.layout,
-                world.config,
+                world.config.processing,
                 LaunchRequest(batch=COPY, rows=[Psid("S01", "MR1")], queue="gpu"),
             )
         from nora.archive.services import rights
@@ -154,7 +154,7 @@ def test_restricted_queue_needs_its_right(local_world: World) -> None:
                 s,
                 world.access(s),
                 world.layout,
-                world.config,
+                world.config.processing,
                 LaunchRequest(batch=COPY, rows=[Psid("S01", "MR1")], queue="gpu"),
             ).queue
             == "gpu"

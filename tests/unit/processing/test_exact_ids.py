@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from nora.archive.models import Job
 from nora.archive.services import nodes
 from nora.archive.services.files import Upload, store_uploads
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import Psid
-from nora.processing.models import Batch
+from nora.processing.models import Batch, Job
 from nora.processing.service import LaunchRequest, launch, list_jobs, save_batch
 from tests.unit.processing.conftest import NIFTI, World
 
@@ -55,7 +54,7 @@ def twins(local_world: World) -> World:
 def _inputs(world: World, batch: dict[str, object], **request: object) -> list[tuple[str, str]]:
     """``(psid, input path relative to the project)`` of every job the launch creates (errors fail)."""
     with world.sessions() as s:
-        row = launch(s, world.access(s), world.layout, world.config, LaunchRequest(batch=batch, **request))  # type: ignore[arg-type]
+        row = launch(s, world.access(s), world.layout, world.config.processing, LaunchRequest(batch=batch, **request))  # type: ignore[arg-type]
         s.commit()
         jobs = list(s.scalars(select(Job).where(Job.batch_id == row.id).order_by(Job.chain)))
     assert all(j.state == "q" for j in jobs), [j.message for j in jobs]
@@ -68,7 +67,13 @@ def test_rows_select_exactly_their_patient_and_study(twins: World) -> None:
     assert _inputs(twins, _cat(), rows=[Psid("p1", "MR1")]) == [("p1#MR1", "p1/MR1/t1_mprage/s001.nii")]
     assert _inputs(twins, _cat(), rows=[Psid("p1")]) == [("p1#MR1", "p1/MR1/t1_mprage/s001.nii")]
     with twins.sessions() as s, pytest.raises(NotFound, match="P1#mr1"):
-        launch(s, twins.access(s), twins.layout, twins.config, LaunchRequest(batch=_cat(), rows=[Psid("P1", "mr1")]))
+        launch(
+            s,
+            twins.access(s),
+            twins.layout,
+            twins.config.processing,
+            LaunchRequest(batch=_cat(), rows=[Psid("P1", "mr1")]),
+        )
 
 
 def test_a_study_reference_stays_within_the_target_patient(twins: World) -> None:
@@ -91,7 +96,13 @@ def test_a_study_reference_of_more_than_one_term_is_refused(twins: World, ref: s
     with twins.sessions() as s:
         before = s.scalar(select(func.count()).select_from(Batch))
         with pytest.raises(InvalidInput) as info:
-            launch(s, twins.access(s), twins.layout, twins.config, LaunchRequest(batch=_cat(ref), rows=[Psid("P1")]))
+            launch(
+                s,
+                twins.access(s),
+                twins.layout,
+                twins.config.processing,
+                LaunchRequest(batch=_cat(ref), rows=[Psid("P1")]),
+            )
         assert f"argument f1: study reference {ref!r}" in info.value.message
         assert "write one of LATEST" in info.value.message
         with pytest.raises(InvalidInput, match="study reference"):

@@ -234,13 +234,14 @@ def test_daemon_restart_mid_batch_neither_loses_nor_duplicates(world: World, tmp
         queued = [j for j in world.jobs(batch) if j.phase == "queued" and j.step == 0]
     if queued:
         job = queued[0]
-        from nora.processing.engine import _set
+        from nora.processing.lifecycle import JobPhase, advance
 
         with world.sessions() as s:
-            assert _set(s, job.id, ["queued"], phase="submitting", executor=world.config.executor)
+            executor = world.config.processing.executor
+            assert advance(s, job.id, [JobPhase.QUEUED], JobPhase.SUBMITTING, executor=executor)
             s.commit()
         first._write_job_dir(job)
-        first.executor(world.config.executor).submit([first._submission(job, "")])
+        first.executor(world.config.processing.executor).submit([first._submission(job, "")])
     del first  # the daemon is gone; a new one starts with no memory but the database and the job folders
     jobs = world.run(batch, engine=world.engine([batch]))
     assert [j.state for j in jobs] == ["d"] * 4, [j.message for j in jobs]

@@ -1,8 +1,8 @@
 """Import routes: zip upload (REST-native and NORA's ``call``/``thefile`` form), native-PID upload, jobs.
 
 Uploads are written to the job's folder, checked, and the job is queued; the import runs in the
-background and the caller polls ``GET .../import/jobs/{id}`` for progress, the report and the log.
-At start-up, import jobs a dead process left running are rolled back and marked failed.
+background (the engine's worker pool, on the import queue) and the caller polls
+``GET .../import/jobs/{id}`` for progress, the report and the log.
 """
 
 from __future__ import annotations
@@ -11,37 +11,27 @@ import datetime as dt
 import json
 import shutil
 import zipfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from nora.api.deps import DB, ProjectAccess, State, credentials
 from nora.api.schemas import Out
-from nora.archive.models import Job
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.accounts import user_for_token
 from nora.archive.services.tags import split_tags
 from nora.archive.storage import Layout, atomic_write, safe_relpath
 from nora.core.errors import InvalidInput, NotAuthenticated
-from nora.importing import jobs, runner
+from nora.importing import jobs
+from nora.importing.kinds import retry
 from nora.importing.report import ImportReport
 from nora.importing.service import ImportOptions, check_options, compile_pattern
+from nora.processing.models import Job
 
-
-@asynccontextmanager
-async def _recover(app: FastAPI) -> AsyncIterator[None]:
-    state = getattr(app.state, "nora", None)
-    if state is not None:
-        jobs.recover_interrupted(state.sessions, state.layout)
-    yield
-
-
-router = APIRouter(tags=["import"], lifespan=_recover)
+router = APIRouter(tags=["import"])
 
 
 class ImportJobOut(Out):
@@ -119,7 +109,7 @@ def _queue_upload(
         db.rollback()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    runner.submit(state.sessions, state.layout, access.actor, access.project.name, job.id)
+    state.services.notify_jobs()
     return job
 
 
@@ -166,7 +156,7 @@ def import_native_upload(
         db.rollback()
         shutil.rmtree(folder.parent, ignore_errors=True)
         raise
-    runner.submit(state.sessions, state.layout, access.actor, access.project.name, job.id)
+    state.services.notify_jobs()
     return _job_out(db, state.layout, job)
 
 
@@ -191,7 +181,8 @@ def import_job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
 )
 def retry_import_job(job_id: int, access: ProjectAccess, db: DB, state: State) -> ImportJobOut:
     """Run a failed import job again (its uploaded archive is kept until it succeeds)."""
-    runner.retry(state.sessions, state.layout, access.actor, access.project.name, job_id)
+    retry(state.sessions, state.layout, access.actor, access.project.name, job_id)
+    state.services.notify_jobs()
     db.expire_all()
     return _job_out(db, state.layout, jobs.get_job(db, access, job_id))
 

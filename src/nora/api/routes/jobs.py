@@ -1,61 +1,29 @@
-"""Processing: the job catalog, launching batches, the job monitor, saved batches, autoexecution rules.
-
-Also :func:`install`, which gives the app its processing settings and runs the daemon in the server's
-lifespan (unless ``daemon_in_server`` is false).
-"""
+"""Processing: the job catalog, launching batches, the job monitor, saved batches, autoexecution rules."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from nora.api.deps import DB, CurrentActor, ProjectAccess, State
+from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
 from nora.api.schemas import Out
-from nora.archive.models import Job
 from nora.archive.services.access import has_capability
 from nora.core.ids import Psid
 from nora.processing import autoexec, service
 from nora.processing.autoexec import AutoexecRule
-from nora.processing.catalog import CATALOG
-from nora.processing.config import ProcessingSettings
-from nora.processing.daemon import start_in_thread
-from nora.processing.spec import GENERIC, ArgType, BatchDef, script_rows
+from nora.processing.catalog import CATALOG, ArgType
+from nora.processing.models import Job
+from nora.processing.spec import GENERIC, BatchDef, script_rows
 
 router = APIRouter(tags=["processing"])
 P = "/projects/{project}"
 
 
-def install(app: FastAPI) -> None:
-    """Processing settings on the app, and the daemon thread for the app's lifetime."""
-    state = app.state.nora
-    app.state.processing = ProcessingSettings.of(state.settings)
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        daemon = start_in_thread(state.sessions, a.state.processing)
-        try:
-            async with previous(a) as value:
-                yield value
-        finally:
-            if daemon is not None:
-                daemon.stop()
-
-    app.router.lifespan_context = lifespan
-
-
 SCRIPT_HELP = "Script with $f1.. $o1.. $p1.. $s1.. $n1.."
-
-
-def _config(request: Request) -> ProcessingSettings:
-    config: ProcessingSettings = request.app.state.processing
-    return config
 
 
 # --------------------------------------------------------------------------------------------- schemas
@@ -200,9 +168,9 @@ def _job_out(job: Job, psid: str, batch: str) -> JobOut:
 
 
 @router.get("/processing/catalog", response_model=CatalogOut)
-def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
+def catalog(actor: CurrentActor, db: DB, state: State) -> CatalogOut:
     """The job menu (generic Bash/Python jobs and the built-ins) and the queues the caller may use."""
-    config = _config(request)
+    config = state.settings
     generic = [
         CatalogJob(id=g, title=f"Generic {g.capitalize()} job", description=SCRIPT_HELP, args=[]) for g in GENERIC
     ]
@@ -213,11 +181,11 @@ def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
             partition=spec.partition,
             params=spec.params,
             allowed=not spec.restricted or has_capability(db, actor, f"QUEUE_{name}"),
-            default=name == config.default_queue,
+            default=name == config.processing.default_queue,
         )
-        for name, spec in sorted(config.queues.items())
+        for name, spec in sorted(config.processing.queues.items())
     ]
-    return CatalogOut(executor=config.executor, jobs=generic + builtins, queues=queues)
+    return CatalogOut(executor=config.processing.executor, jobs=generic + builtins, queues=queues)
 
 
 @router.post("/processing/script-rows", response_model=list[ScriptRow])
@@ -257,8 +225,8 @@ def job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
 
 
 @router.post(P + "/jobs/kill", response_model=Killed)
-def kill(body: JobIds, request: Request, access: ProjectAccess, db: DB) -> Killed:
-    killed = service.kill_jobs(db, access, _config(request), body.ids)
+def kill(body: JobIds, access: ProjectAccess, db: DB, state: State) -> Killed:
+    killed = service.kill_jobs(db, access, state.settings, body.ids)
     db.commit()
     return Killed(killed=killed)
 
@@ -271,7 +239,7 @@ def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> Dismissed:
 
 
 @router.post(P + "/batches", response_model=LaunchOut, status_code=201)
-def launch(body: LaunchIn, request: Request, access: ProjectAccess, db: DB, state: State) -> LaunchOut:
+def launch(body: LaunchIn, access: ProjectAccess, db: DB, state: State, jobs: JobServices) -> LaunchOut:
     """Launch a batch (inline, or a saved one by name) on rows (PID#SID or PID) or a subject selector."""
     request_ = service.LaunchRequest(
         batch=body.batch,
@@ -280,8 +248,9 @@ def launch(body: LaunchIn, request: Request, access: ProjectAccess, db: DB, stat
         select=body.select,
         queue=body.queue,
     )
-    batch = service.launch(db, access, state.layout, _config(request), request_)
+    batch = service.launch(db, access, state.layout, state.settings.processing, request_)
     db.commit()
+    jobs.notify_jobs()
     rows = service.list_jobs(db, access, batch_id=batch.id, limit=10_000)
     errors = [_job_out(j, p, b) for j, p, b in rows if j.state == "e"]
     return LaunchOut(

@@ -1,45 +1,25 @@
 """PACS query / retrieve / send: the configured PACS nodes a caller may use, C-FIND, pull into a project
-(a tracked ``retrieve`` job), and C-STORE of a study back to a node.
-
-The router's lifespan starts the configured DICOM nodes in-process (``dicom_nodes_in_serve``) and marks
-retrieve jobs that a stopped server left unfinished as failed.
+(a ``retrieve`` job the engine runs), and C-STORE of a study back to a node.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from nora.api.deps import DB, CurrentActor, State
 from nora.api.schemas import Out
-from nora.archive.models import Job
 from nora.dicom.net import FindQuery
 from nora.importing import pacs
-from nora.importing.node import start_nodes, stop_nodes
+from nora.processing.models import Job
 
 log = logging.getLogger(__name__)
 
 
-@asynccontextmanager
-async def _nodes(app: FastAPI) -> AsyncIterator[None]:
-    state = getattr(app.state, "nora", None)
-    running = []
-    if state is not None:
-        pacs.recover_interrupted(state.sessions)
-        if state.settings.dicom_nodes and state.settings.dicom_nodes_in_serve:
-            running = start_nodes(state.settings, state.sessions, state.layout)
-    try:
-        yield
-    finally:
-        stop_nodes(running)
-
-
-router = APIRouter(prefix="/pacs", tags=["pacs"], lifespan=_nodes)
+router = APIRouter(prefix="/pacs", tags=["pacs"])
 
 _TEXT = Field(default="", max_length=64)
 
@@ -221,9 +201,10 @@ def search(node: str, body: FindIn, actor: CurrentActor, db: DB, state: State) -
 def retrieve(node: str, body: RetrieveIn, actor: CurrentActor, state: State) -> RetrieveJobOut:
     """Pull studies (or some of their series) into a project as a background job; poll ``/pacs/jobs/{id}``."""
     items = [pacs.RetrieveItem(i.study_uid, tuple(i.series_uids)) for i in body.items]
-    job = pacs.start_retrieve(
+    job = pacs.create_retrieve(
         state.sessions, state.layout, state.settings, actor, node, body.project, items, body.method
     )
+    state.services.notify_jobs()
     return _job_out(job)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, union_all
 from sqlalchemy.orm import QueryableAttribute
 
-from nora.archive.models import File, FileTag, Job, Patient, PatientTag, Study, StudyTag
+from nora.archive.models import File, FileTag, JobState, Patient, PatientTag, Study, StudyTag
 from nora.archive.selection.patterns import has_literal_prefix, is_date, iso_date, like, match_all, per_dialect
 from nora.archive.selection.syntax import DescriptionTerm, Filter, JobTerm, PatternTerm, TagTerm, Term
 from nora.core.errors import InvalidInput
@@ -110,8 +110,10 @@ def _study_has_file_tag(pattern: str) -> ColumnElement[bool]:
 
 def _study_has_job(states: frozenset[str]) -> ColumnElement[bool]:
     wanted = sorted(states)
-    of_study = semi_join(Study.id, Job.study_id, Job.state.in_(wanted))
-    of_patient = semi_join(Study.patient_id, Job.patient_id, Job.study_id.is_(None), Job.state.in_(wanted))
+    of_study = semi_join(Study.id, JobState.study_id, JobState.state.in_(wanted))
+    of_patient = semi_join(
+        Study.patient_id, JobState.patient_id, JobState.study_id.is_(None), JobState.state.in_(wanted)
+    )
     return or_(of_study, of_patient)
 
 

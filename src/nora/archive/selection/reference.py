@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import File, FileTag, Job, Patient, PatientTag, Study, StudyTag
+from nora.archive.models import File, FileTag, JobState, Patient, PatientTag, Study, StudyTag
 from nora.archive.selection.backend import (
     AbsolutePath,
     FilePattern,
@@ -142,7 +142,7 @@ def load_archive(session: Session, project_id: int) -> RefArchive:
     jobs = [
         RefJob(patient, study, state)
         for patient, study, state in session.execute(
-            select(Job.patient_id, Job.study_id, Job.state).where(Job.project_id == project_id)
+            select(JobState.patient_id, JobState.study_id, JobState.state).where(JobState.project_id == project_id)
         ).all()
     ]
     return RefArchive(patients, studies, files, jobs)

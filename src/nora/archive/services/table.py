@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import File, Job, Patient, PatientTag, Study, StudyTag
+from nora.archive.models import File, JobState, Patient, PatientTag, Study, StudyTag
 from nora.archive.selection import column_condition, files_condition, parse_filter, tags_condition
 from nora.archive.services.access import Access
 from nora.archive.services.tags import tags_of
@@ -99,9 +99,9 @@ def _rows(session: Session, access: Access, page: Sequence[tuple[Study, Patient]
     )
     jobs: dict[int, dict[str, int]] = {i: {"q": 0, "r": 0, "e": 0} for i in study_ids}
     for sid, state, n in session.execute(
-        select(Job.study_id, Job.state, func.count())
-        .where(Job.study_id.in_(study_ids), Job.state.in_(["q", "r", "e"]))
-        .group_by(Job.study_id, Job.state)
+        select(JobState.study_id, JobState.state, func.count())
+        .where(JobState.study_id.in_(study_ids), JobState.state.in_(["q", "r", "e"]))
+        .group_by(JobState.study_id, JobState.state)
     ):
         if sid is not None:
             jobs[sid][state] = n

@@ -7,11 +7,11 @@
 
 from __future__ import annotations
 
-from nora.processing.config import ProcessingSettings
+from nora.core.settings import Settings
 from nora.processing.executors.base import Executor, Poll, Submission
 
 
-def make_executor(name: str, config: ProcessingSettings) -> Executor:
+def make_executor(name: str, config: Settings) -> Executor:
     if name == "slurm":
         from nora.processing.executors.slurm import SlurmExecutor
 

@@ -15,29 +15,17 @@ import select
 import signal
 import subprocess
 from collections.abc import Sequence
-from pathlib import Path
 
-from nora.processing.config import ProcessingSettings
+from nora.core.process import alive, start_time
+from nora.core.settings import Settings
 from nora.processing.executors.base import Executor, Poll, Submission, runner_command
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks (field 22 of /proc/PID/stat), or None if gone or a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    return fields[19]
 
 
 class LocalExecutor(Executor):
     name = "local"
 
-    def __init__(self, config: ProcessingSettings) -> None:
-        self.workers = config.local_workers
+    def __init__(self, config: Settings) -> None:
+        self.workers = config.processing.local_workers
         self._children: dict[int, subprocess.Popen[bytes]] = {}
         #: a pidfd per running child (Linux), so the daemon wakes the moment one ends
         self._pidfds: dict[int, int] = {}
@@ -57,7 +45,7 @@ class LocalExecutor(Executor):
                     cwd=job.job_dir,
                     start_new_session=True,
                 )
-            external = f"{proc.pid}:{_start_time(proc.pid) or 0}"
+            external = f"{proc.pid}:{start_time(proc.pid) or 0}"
             (job.job_dir / "executor.json").write_text(json.dumps({"executor": self.name, "id": external}))
             self._children[proc.pid] = proc
             with contextlib.suppress(OSError, AttributeError):
@@ -73,7 +61,7 @@ class LocalExecutor(Executor):
             del self._children[pid]
             self._close_pidfd(pid)
             return False
-        return _start_time(pid) == started
+        return alive(pid, started)
 
     def _close_pidfd(self, pid: int) -> None:
         fd = self._pidfds.pop(pid, None)

@@ -3,7 +3,7 @@
 Array task ``i`` is the batch's subject ``i``; step ``k+1`` depends on step ``k`` task by task
 (``--dependency=aftercorr:ID --kill-on-invalid-dep=yes``), so a subject's jobs run one after another
 while the subjects run in parallel, and a failed job cancels the rest of its subject's chain. The NORA
-queue maps to a partition plus extra ``sbatch`` parameters (:class:`~nora.processing.config.QueueSpec`).
+queue maps to a partition plus extra ``sbatch`` parameters (:class:`~nora.core.settings.QueueSpec`).
 States come from ``squeue -t all`` (which keeps finished jobs for Slurm's MinJobAge), then ``sacct``
 where accounting is enabled; the engine polls often enough to record the final state first. A job Slurm
 no longer knows that left no result is lost (its node failed, or it never started).
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nora.core.errors import ServerFault
-from nora.processing.config import ProcessingSettings
+from nora.core.settings import Settings
 from nora.processing.executors.base import Executor, Poll, Submission, runner_command
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ class SlurmExecutor(Executor):
     name = "slurm"
     chains_dependencies = True
 
-    def __init__(self, config: ProcessingSettings) -> None:
-        self.queues = config.queues
+    def __init__(self, config: Settings) -> None:
+        self.queues = config.processing.queues
         self.jobs_root = config.home / "jobs"
         #: tells this installation's jobs apart from others' on a shared cluster
         self.tag = hashlib.sha256(str(config.home).encode()).hexdigest()[:6]

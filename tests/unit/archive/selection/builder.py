@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, insert
 
-from nora.archive.models import File, FileTag, Job, Patient, PatientTag, Project, Study, StudyTag
+from nora.archive.models import File, FileTag, Patient, PatientTag, Project, Study, StudyTag
 from nora.archive.selection import column_condition, files_condition, parse_filter, tags_condition
 from nora.archive.selection.reference import RefArchive, RefFile, RefJob, RefPatient, RefStudy
+from nora.processing.models import Job
 
 
 class ArchiveBuilder:
