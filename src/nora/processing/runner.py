@@ -41,13 +41,19 @@ class _Killed(BaseException):
     pass
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Atomically (temporary name, fsync, rename), so a reader never sees half a record."""
+def write_json(path: Path, data: Any, *, durable: bool = True) -> None:
+    """Atomically (temporary name, rename), so a reader never sees half a record; fsynced when ``durable``.
+
+    Records that only this boot of the machine reads (the job's own process record, the spec the job
+    starts from) need not reach the disk: after a crash of the machine the process is gone anyway and the
+    daemon records the job as ended without a result.
+    """
     tmp = path.with_name(f"{TMP_PREFIX}{secrets.token_hex(4)}-{path.name}")
     with open(tmp, "w") as fh:
         json.dump(data, fh, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
