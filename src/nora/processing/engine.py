@@ -37,6 +37,7 @@ from nora.core.errors import NoraError
 from nora.processing.config import ProcessingSettings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.outputs import register_outputs
+from nora.processing.runner import write_json
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,22 @@ def _set(session: Session, job_id: int, expected: Sequence[str], **values: Any) 
     values.setdefault("updated_at", utcnow())
     result = session.execute(update(Job).where(Job.id == job_id, Job.phase.in_(list(expected))).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _set_many(session: Session, job_ids: Sequence[int], expected: Sequence[str], **values: Any) -> set[int]:
+    """:func:`_set` for many jobs in one statement per 500; the ids this caller changed."""
+    values.setdefault("updated_at", utcnow())
+    changed: set[int] = set()
+    for start in range(0, len(job_ids), 500):
+        statement = (
+            update(Job)
+            .where(Job.id.in_(list(job_ids[start : start + 500])), Job.phase.in_(list(expected)))
+            .values(**values)
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
+        )
+        changed.update(session.scalars(statement))
+    return changed
 
 
 class Engine:
@@ -235,8 +252,9 @@ class Engine:
     ) -> None:
         # claim them all in one transaction (compare-and-set: another engine may have taken some)
         with self.sessions() as s:
-            mine = [j for j in jobs if _set(s, j.id, ["queued"], phase="submitting", executor=executor.name)]
+            ids = _set_many(s, [j.id for j in jobs], ["queued"], phase="submitting", executor=executor.name)
             s.commit()
+            mine = [j for j in jobs if j.id in ids]
             names = self._names(s, mine)
         claimed: list[Submission] = []
         for job in mine:
@@ -258,15 +276,21 @@ class Engine:
                 self._error(sub.job_id, ["submitting"], f"submission to {executor.name} failed: {exc}")
                 report.errors += 1
             return
+        now = utcnow()
+        records = [
+            {"id": sub.job_id, "phase": "submitted", "external_id": started[sub.job_id], "updated_at": now}
+            | self._paths(sub.job_id)
+            for sub in claimed
+            if sub.job_id in started
+        ]
         with self.sessions() as s:
-            for sub in claimed:
-                external = started.get(sub.job_id)
-                if external is None:
-                    _set(s, sub.job_id, ["submitting"], phase="queued")
-                    continue
-                _set(s, sub.job_id, ["submitting"], phase="submitted", external_id=external, **self._paths(sub.job_id))
-                report.submitted += 1
+            _set_many(s, [sub.job_id for sub in claimed if sub.job_id not in started], ["submitting"], phase="queued")
+            if records:  # one executemany: an UPDATE by primary key, still only from "submitting"
+                s.execute(
+                    update(Job).where(Job.phase == "submitting").execution_options(synchronize_session=None), records
+                )
             s.commit()
+        report.submitted += len(records)
 
     def _names(self, s: Session, jobs: Sequence[Job]) -> Any:
         """job -> (project name, user name), looked up once for a group of jobs."""
@@ -301,7 +325,7 @@ class Engine:
         }
         spec = {**job.spec, "job_id": job.id, "env": env}
         spec["timeout_s"] = spec.get("timeout_s") or self.config.job_timeout_s
-        atomic_write_json(folder / "spec.json", spec)
+        write_json(folder / "spec.json", spec, durable=False)  # only this boot's job reads it
 
     # ------------------------------------------------------------------------------------------- poll
 
@@ -324,13 +348,39 @@ class Engine:
             ]
             if started:
                 with self.sessions() as s:
-                    for job in started:
-                        _set(s, job.id, ["submitted"], phase="running", state="r", started_at=utcnow())
+                    ids = [j.id for j in started]
+                    _set_many(s, ids, ["submitted"], phase="running", state="r", started_at=utcnow())
                     s.commit()
-            for job in group:
-                state = states.get(job.external_id, _LOST)
-                if state.state in ("ended", "lost") and self._finish(job, state):
-                    report.finished += 1
+            ended = [(j, states.get(j.external_id, _LOST)) for j in group]
+            report.finished += self._finish_many([(j, p) for j, p in ended if p.state in ("ended", "lost")])
+
+    def _finish_many(self, ended: Sequence[tuple[Job, Poll]]) -> int:
+        """Finish ended jobs: claimed in one statement, and those without outputs that succeeded recorded in
+        one more; the others one by one (their outputs are registered). Returns how many this caller finished.
+        """
+        if not ended:
+            return 0
+        with self.sessions() as s:
+            fresh = [j.id for j, _p in ended if j.phase != "finishing"]
+            mine = _set_many(s, fresh, ["submitted", "running"], phase="finishing")
+            s.commit()
+        done: dict[Any, list[int]] = {}
+        finished = 0
+        for job, state in ended:
+            if job.phase != "finishing" and job.id not in mine:
+                continue  # another engine finishes it
+            finished += 1
+            result = _read_json(Path(job.job_dir or self.job_dir(job.id)) / "result.json")
+            if result is not None and result.get("status") == "done" and not job.spec.get("outputs"):
+                done.setdefault(result.get("exit_code"), []).append(job.id)
+            else:
+                self._record(job, state, result)
+        with self.sessions() as s:
+            for code, ids in done.items():
+                values = {"state": "d", "exit_code": code, "finished_at": utcnow(), "progress": 1.0, "message": ""}
+                _set_many(s, ids, ["finishing"], phase="done", **values)
+            s.commit()
+        return finished
 
     def _finish(self, job: Job, state: Poll) -> bool:
         with self.sessions() as s:
@@ -338,7 +388,12 @@ class Engine:
                 return False
             s.commit()
         folder = Path(job.job_dir or self.job_dir(job.id))
-        result = _read_json(folder / "result.json")
+        self._record(job, state, _read_json(folder / "result.json"))
+        return True
+
+    def _record(self, job: Job, state: Poll, result: dict[str, Any] | None) -> None:
+        """Record a job claimed for finishing from its ``result.json``: outputs registered, done or error."""
+        folder = Path(job.job_dir or self.job_dir(job.id))
         if result is None:
             if job.message == "kill requested":  # killed before the runner could record it
                 message = "the job was killed"
@@ -348,11 +403,11 @@ class Engine:
                 )
             self._write_error(folder, message)
             self._error(job.id, ["finishing"], message)
-            return True
+            return
         code = result.get("exit_code")
         if result.get("status") != "done":
             self._error(job.id, ["finishing"], str(result.get("message") or "the job failed"), code)
-            return True
+            return
         try:
             with self.sessions() as s:
                 access = project_access(s, self._actor(s, job), self._project_name(s, job))
@@ -373,7 +428,6 @@ class Engine:
             message = f"the outputs could not be registered: {exc.message}"
             self._write_error(folder, message)
             self._error(job.id, ["finishing"], message, code)
-        return True
 
     def _predecessor_failed(self, job: Job) -> str:
         """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''."""
