@@ -22,6 +22,7 @@ older form ``PID:START`` (one runner process per job) are still polled and cance
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import signal
@@ -35,7 +36,6 @@ from pathlib import Path
 from nora.processing.config import ProcessingSettings
 from nora.processing.executors.base import Executor, Poll, Submission
 from nora.processing.forkserver import alive, claim, read_process
-from nora.processing.runner import write_json
 
 PREFIX = "fs:"
 _ENDED = Poll("ended", "the job's process ended")
@@ -146,7 +146,8 @@ class LocalExecutor(Executor):
         out = {}
         for job in jobs:
             external = f"{PREFIX}{job.job_id}"
-            write_json(job.job_dir / "executor.json", {"executor": self.name, "id": external}, durable=False)
+            # a plain write: a torn record only makes adopt() requeue the job, and the claim stops a second run
+            (job.job_dir / "executor.json").write_text(json.dumps({"executor": self.name, "id": external}))
             out[job.job_id] = external
         self._hand_over([(job.job_id, job.job_dir) for job in jobs])
         return out
@@ -251,8 +252,6 @@ class LocalExecutor(Executor):
 
 def read_json_id(path: Path) -> str | None:
     """The external id recorded in ``executor.json``, if any."""
-    import json
-
     try:
         return str(json.loads(path.read_text())["id"])
     except (OSError, ValueError, KeyError, TypeError):
