@@ -309,9 +309,11 @@ class Engine:
             with self.sessions() as s:
                 project, user = self._names(s, [job])(job)
         folder = self.job_dir(job.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("result.json", "error.json", "executor.json"):
-            (folder / stale).unlink(missing_ok=True)
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:  # a job put back in the queue: the records of its last try go
+            for stale in ("result.json", "error.json", "executor.json"):
+                (folder / stale).unlink(missing_ok=True)
         env = {
             "NORA_HOME": str(self.config.home),
             "NORA_DATABASE_URL": self.config.effective_database_url,
@@ -325,7 +327,7 @@ class Engine:
         }
         spec = {**job.spec, "job_id": job.id, "env": env}
         spec["timeout_s"] = spec.get("timeout_s") or self.config.job_timeout_s
-        write_json(folder / "spec.json", spec, durable=False)  # only this boot's job reads it
+        write_json(folder / "spec.json", spec, durable=False, indent=None)  # only this boot's job reads it
 
     # ------------------------------------------------------------------------------------------- poll
 
