@@ -26,6 +26,7 @@ This module, like the runner, imports only the standard library, so the children
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -199,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or not args[0].isdigit() or int(args[0]) < 1:
         print("usage: python -m nora.processing.forkserver WORKERS", file=sys.stderr)
         return 2
+    server = Server(int(args[0]))
+    gc.freeze()  # what is imported now stays untouched by the collector: the children copy fewer pages
     try:
-        return Server(int(args[0])).serve()
+        return server.serve()
     except BrokenPipeError:
         return 0  # the daemon went away while we answered
 

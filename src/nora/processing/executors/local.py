@@ -67,7 +67,10 @@ class LocalExecutor(Executor):
         self._news = False  # a job ended since the last poll
 
     def capacity(self, active: int) -> int:
-        return max(0, self.workers + self.backlog - active)
+        room = max(0, self.workers + self.backlog - active)
+        if room:
+            self._ensure_server()  # it starts up while the engine writes the job folders
+        return room
 
     # ---------------------------------------------------------------------------------------- server
 
