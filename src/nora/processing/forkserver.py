@@ -163,7 +163,12 @@ class Server:
         if not mine:
             self.send(f"skipped {job_id}")
             return
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had now: give the claim back, the daemon hands it over again
+            (folder / PROCESS).unlink(missing_ok=True)
+            self.send(f"skipped {job_id}")
+            return
         if pid == 0:
             self.child(folder)
         self.running[pid] = job_id

@@ -120,3 +120,24 @@ def test_claim_is_won_once(tmp_path: Path) -> None:
     assert claim(tmp_path, {"cancelled": True}) is False
     assert json.loads((tmp_path / "process.json").read_text()) == {"server": "1:2"}
     assert [p.name for p in tmp_path.iterdir()] == ["process.json"], "no temporary file left"
+
+
+def test_a_fork_server_that_dies_is_replaced_and_its_jobs_finish(local_world: World, tmp_path: Path) -> None:
+    world = local_world
+    world.config.local_workers = 1
+    runs = tmp_path / "runs.txt"
+    flag = tmp_path / "go"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nwhile [ ! -e {flag} ]; do sleep 0.05; done\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
+    executor, engine = _local(world, [batch])
+    assert engine.tick().submitted == 2
+    _wait_for(lambda: runs.exists())
+    server = executor._server
+    assert server is not None
+    server.kill()  # the server dies with one job running and one waiting unclaimed
+    server.wait(timeout=10)
+    flag.touch()
+    jobs = world.run(batch, engine=engine)
+    assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
+    assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs), "each ran exactly once"
+    assert executor._server is not None and executor._server.pid != server.pid, "a new server took the waiting job"

@@ -106,10 +106,18 @@ class LocalExecutor(Executor):
         self._handed.clear()
 
     def _hand_over(self, jobs: Sequence[tuple[int, Path]]) -> None:
-        server = self._ensure_server()
-        assert server.stdin is not None
-        server.stdin.write(b"".join(f"run {job_id} {folder}\n".encode() for job_id, folder in jobs))
-        server.stdin.flush()
+        lines = b"".join(f"run {job_id} {folder}\n".encode() for job_id, folder in jobs)
+        for attempt in (1, 2):
+            server = self._ensure_server()
+            assert server.stdin is not None
+            try:
+                server.stdin.write(lines)
+                server.stdin.flush()
+                break
+            except BrokenPipeError:  # the server died since we looked: start another, once
+                self.close()
+                if attempt == 2:
+                    raise
         self._handed.update(job_id for job_id, _folder in jobs)
 
     def _drain(self) -> None:
