@@ -141,3 +141,21 @@ def test_a_fork_server_that_dies_is_replaced_and_its_jobs_finish(local_world: Wo
     assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
     assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs), "each ran exactly once"
     assert executor._server is not None and executor._server.pid != server.pid, "a new server took the waiting job"
+
+
+def test_a_second_daemon_leaves_jobs_waiting_in_the_firsts_server(local_world: World, tmp_path: Path) -> None:
+    """Two daemons on one machine (``nora serve`` beside ``nora daemon``) do not run more than it may."""
+    world = local_world
+    world.config.local_workers = 1
+    runs = tmp_path / "runs.txt"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 0.3\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
+    first_executor, first = _local(world, [batch])
+    assert first.tick().submitted == 2
+    _second_executor, second = _local(world, [batch])
+    second.tick()
+    holders = {json.loads((Path(j.job_dir) / "executor.json").read_text())["server"] for j in world.jobs(batch)}
+    assert holders == {first_executor._server_id}, "nothing was handed to the second daemon's server"
+    jobs = world.run(batch, engine=first)
+    assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
+    assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs)

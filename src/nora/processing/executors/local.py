@@ -35,7 +35,7 @@ from pathlib import Path
 
 from nora.processing.config import ProcessingSettings
 from nora.processing.executors.base import Executor, Poll, Submission
-from nora.processing.forkserver import alive, claim, read_process
+from nora.processing.forkserver import alive, claim, read_process, start_time
 
 PREFIX = "fs:"
 _ENDED = Poll("ended", "the job's process ended")
@@ -59,6 +59,7 @@ class LocalExecutor(Executor):
         self.backlog = max(32, 4 * self.workers)
         self.jobs_root = config.home / "jobs"
         self._server: subprocess.Popen[bytes] | None = None
+        self._server_id = ""  # PID:START of the server, recorded in executor.json
         self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalExecutor] | None = None
         self._buffer = b""
         self._handed: set[int] = set()  # handed to our server, not answered yet
@@ -95,6 +96,7 @@ class LocalExecutor(Executor):
         assert server.stdout is not None
         os.set_blocking(server.stdout.fileno(), False)
         self._server, self._buffer = server, b""
+        self._server_id = f"{server.pid}:{start_time(server.pid)}"
         self._finalizer = weakref.finalize(self, _close, server)
         return server
 
@@ -106,10 +108,15 @@ class LocalExecutor(Executor):
         self._handed.clear()
 
     def _hand_over(self, jobs: Sequence[tuple[int, Path]]) -> None:
+        """Record ``executor.json`` (external id, which server holds the job) in each folder, then hand over."""
         lines = b"".join(f"run {job_id} {folder}\n".encode() for job_id, folder in jobs)
         for attempt in (1, 2):
             server = self._ensure_server()
             assert server.stdin is not None
+            for job_id, folder in jobs:
+                record = {"executor": self.name, "id": f"{PREFIX}{job_id}", "server": self._server_id}
+                # a plain write: a torn record only makes adopt() requeue the job; the claim stops a second run
+                (folder / "executor.json").write_text(json.dumps(record))
             try:
                 server.stdin.write(lines)
                 server.stdin.flush()
@@ -154,14 +161,8 @@ class LocalExecutor(Executor):
     # -------------------------------------------------------------------------------------- interface
 
     def submit(self, jobs: Sequence[Submission]) -> dict[int, str]:
-        out = {}
-        for job in jobs:
-            external = f"{PREFIX}{job.job_id}"
-            # a plain write: a torn record only makes adopt() requeue the job, and the claim stops a second run
-            (job.job_dir / "executor.json").write_text(json.dumps({"executor": self.name, "id": external}))
-            out[job.job_id] = external
         self._hand_over([(job.job_id, job.job_dir) for job in jobs])
-        return out
+        return {job.job_id: f"{PREFIX}{job.job_id}" for job in jobs}
 
     def poll(self, external_ids: Sequence[str]) -> dict[str, Poll]:
         self._drain()
@@ -175,8 +176,7 @@ class LocalExecutor(Executor):
 
     def _poll_one(self, external: str) -> Poll:
         if not external.startswith(PREFIX):  # one runner process per job (before the fork server)
-            pid, _, started = external.partition(":")
-            return Poll("running") if pid.isdigit() and alive(int(pid), started) else _ENDED
+            return Poll("running") if _alive_id(external) else _ENDED
         job_id = int(external[len(PREFIX) :])
         if job_id in self._ended:
             return _ENDED
@@ -190,9 +190,12 @@ class LocalExecutor(Executor):
         """A job this executor did not start (daemon restarted, server gone): its folder tells."""
         folder = self.jobs_root / str(job_id)
         record = read_process(folder)
-        if record is None:  # never claimed: ours to start
+        if record is None:  # never claimed: ours to start, unless another daemon's server still holds it
             if not (folder / "spec.json").is_file():
                 return Poll("lost", "the job's folder has no spec.json")
+            holder = _holder(folder)
+            if holder and holder != self._server_id and _alive_id(holder):
+                return Poll("pending", "waiting in another daemon's fork server")
             self._hand_over([(job_id, folder)])
             return Poll("pending", "waiting for a free local worker")
         if record.get("cancelled"):
@@ -200,8 +203,7 @@ class LocalExecutor(Executor):
         if "pid" in record:
             running = alive(int(record["pid"]), str(record.get("start")))
             return Poll("running") if running else _ENDED
-        server_pid, _, server_start = str(record.get("server", "")).partition(":")
-        if server_pid.isdigit() and alive(int(server_pid), server_start):
+        if _alive_id(str(record.get("server", ""))):
             return Poll("pending", "starting")
         record = read_process(folder) or {}  # the child may have written its PID meanwhile
         if "pid" in record and alive(int(record["pid"]), str(record.get("start"))):
@@ -228,10 +230,9 @@ class LocalExecutor(Executor):
             if external.startswith(PREFIX):
                 self._cancel_job(self.jobs_root / external[len(PREFIX) :])
                 continue
-            pid, _, started = external.partition(":")
-            if pid.isdigit() and alive(int(pid), started):
+            if _alive_id(external):
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(int(pid), signal.SIGTERM)
+                    os.killpg(int(external.partition(":")[0]), signal.SIGTERM)
 
     def _cancel_job(self, folder: Path) -> None:
         """Kill the job's process; a job not started yet is claimed as cancelled, so it never starts."""
@@ -249,8 +250,7 @@ class LocalExecutor(Executor):
                 return
             if record.get("cancelled"):
                 return
-            server_pid, _, server_start = str(record.get("server", "")).partition(":")
-            if record and not (server_pid.isdigit() and alive(int(server_pid), server_start)):
+            if record and not _alive_id(str(record.get("server", ""))):
                 return  # its server went away before forking it: it will never start
             time.sleep(0.01)  # claimed, forking: the child writes its PID within milliseconds
 
@@ -259,6 +259,20 @@ class LocalExecutor(Executor):
         if record:
             return record
         return f"{PREFIX}{job.job_id}" if read_process(job.job_dir) is not None else None
+
+
+def _alive_id(process: str) -> bool:
+    """Whether ``PID:START`` names a running process."""
+    pid, _, started = process.partition(":")
+    return pid.isdigit() and alive(int(pid), started)
+
+
+def _holder(folder: Path) -> str:
+    """The fork server (``PID:START``) that ``executor.json`` says the job was handed to, or ''."""
+    try:
+        return str(json.loads((folder / "executor.json").read_text()).get("server", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
 
 
 def read_json_id(path: Path) -> str | None:
