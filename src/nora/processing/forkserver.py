@@ -14,11 +14,12 @@ Protocol, one line per message; the daemon writes on the server's stdin, the ser
     run JOB_ID JOBDIR      ->  started JOB_ID PID START   (or: skipped JOB_ID)   ... later: exit JOB_ID CODE
 
 **Claims.** Before forking, the server creates ``process.json`` in the job folder with ``O_EXCL`` (holding
-the server's ``PID:START``); the child replaces it (rename) with its own PID and start time before it
-does anything else. Whoever creates the file first owns the job: a second server (the next daemon's,
-after a restart) and a kill before the start (which creates it saying ``cancelled``) cannot both win, so
-a job never runs twice. A server whose stdin closes (its daemon went away) exits at once: running jobs go
-on in their own sessions, queued ones were never claimed and the next daemon hands them to its own server.
+the server's ``PID:START``); right after the fork it replaces it (rename) with the child's PID and start
+time before reporting the start, and the child writes the same record before it does anything else.
+Whoever creates the file first owns the job: a second server (the next daemon's, after a restart) and a
+kill before the start (which creates it saying ``cancelled``) cannot both win, so a job never runs twice.
+A server whose stdin closes (its daemon went away) exits at once: running jobs go on in their own
+sessions, queued ones were never claimed and the next daemon hands them to its own server.
 
 This module, like the runner, imports only the standard library, so the children start small.
 """
@@ -172,7 +173,11 @@ class Server:
         if pid == 0:
             self.child(folder)
         self.running[pid] = job_id
-        self.send(f"started {job_id} {pid} {start_time(pid) or 0}")
+        started = start_time(pid) or "0"
+        # recorded before the start is reported, so a daemon that learns of the start finds the PID (the
+        # child writes the same record first thing, in case this server dies right after the fork)
+        write_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": started}, durable=False)
+        self.send(f"started {job_id} {pid} {started}")
 
     def child(self, folder: Path) -> NoReturn:
         code = 1
