@@ -8,24 +8,24 @@ a real name. It appends to ``log.txt`` (the executor points stdout/stderr there)
 reads them, registers the outputs and sets the job's state. Exit status: 0 done, 1 failed, 124 timed out,
 143 killed.
 
-This module imports only the standard library at start, so starting a job costs little.
+This module imports only the standard library at start, and of it only what every job needs (``shutil``,
+``traceback`` and the job catalog are imported where used), so starting a job costs little.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 TMP_PREFIX = ".nora-tmp-"
 EXIT_FAILED, EXIT_TIMEOUT, EXIT_KILLED = 1, 124, 143
@@ -48,7 +48,7 @@ def write_json(path: Path, data: Any, *, durable: bool = True, indent: int | Non
     starts from) need not reach the disk: after a crash of the machine the process is gone anyway and the
     daemon records the job as ended without a result.
     """
-    tmp = path.with_name(f"{TMP_PREFIX}{secrets.token_hex(4)}-{path.name}")
+    tmp = path.with_name(f"{TMP_PREFIX}{os.urandom(4).hex()}-{path.name}")
     text = json.dumps(data, indent=indent, default=str)  # without indent: the C encoder, 10 times faster
     with open(tmp, "w") as fh:
         fh.write(text)
@@ -76,7 +76,7 @@ class Runner:
         signal.signal(signal.SIGINT, self._on_term)
         try:
             spec = self._spec()
-            _say(f"job {spec.get('job_id')} ({spec.get('job')}) on {socket.gethostname()}, pid {os.getpid()}")
+            _say(f"job {spec.get('job_id')} ({spec.get('job')}) on {os.uname().nodename}, pid {os.getpid()}")
             values = self._stage_outputs(spec)
             self._execute(spec, values)
             outputs = self._commit_outputs()
@@ -85,6 +85,8 @@ class Runner:
         except JobFailed as exc:
             return self._fail(str(exc), exc.exit_code, started)
         except Exception as exc:  # a built-in job's error: reported with its traceback
+            import traceback
+
             return self._fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED, started, traceback.format_exc())
         _say(f"done in {time.time() - started:.1f} s")
         write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs})
@@ -95,6 +97,8 @@ class Runner:
         raise _Killed()
 
     def _fail(self, message: str, code: int, started: float, trace: str = "") -> int:
+        import shutil
+
         self._stop_child()
         for tmp, _final, _out in self.staged:
             shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
@@ -106,7 +110,7 @@ class Runner:
             "exit_code": code,
             "message": message,
             "traceback": trace,
-            "host": socket.gethostname(),
+            "host": os.uname().nodename,
             "log": str(self.dir / "log.txt"),
         }
         write_json(self.dir / "error.json", record)
@@ -129,7 +133,7 @@ class Runner:
         for out in spec.get("outputs", []):
             final = Path(out["path"])
             final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = final.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}-{final.name}"
+            tmp = final.parent / f"{TMP_PREFIX}{os.urandom(6).hex()}-{final.name}"
             if out.get("kind") == "dir":
                 tmp.mkdir()
             self.staged.append((tmp, final, out))
@@ -143,6 +147,8 @@ class Runner:
         done = []
         for tmp, final, out in self.staged:
             if tmp.is_dir():
+                import shutil
+
                 final.mkdir(parents=True, exist_ok=True)
                 for item in sorted(tmp.rglob("*")):
                     target = final / item.relative_to(tmp)
@@ -172,6 +178,10 @@ class Runner:
             self._builtin(job, values, timeout)
 
     def _builtin(self, job: str, values: dict[str, Any], timeout: float | None) -> None:
+        if sys.flags.no_site:  # started lean (runner_command): the catalog needs the installed packages
+            import site
+
+            site.main()
         from nora.processing.catalog import CATALOG
 
         if job not in CATALOG:
