@@ -191,7 +191,10 @@ class Server:
             os.dup2(null, 0)
             os.dup2(log, 1)
             os.dup2(log, 2)
-            os.closerange(3, 65536)  # the server's pipes and selector are not the job's
+            for fd in [int(name) for name in os.listdir("/proc/self/fd")]:  # not closerange: 65k calls, 1 ms
+                if fd > 2:  # the server's pipes and selector are not the job's
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
             os.chdir(folder)
             pid = os.getpid()
             write_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": start_time(pid)}, durable=False)
