@@ -44,9 +44,11 @@ class _Killed(BaseException):
 def write_json(path: Path, data: Any, *, durable: bool = True, indent: int | None = 2) -> None:
     """Atomically (temporary name, rename), so a reader never sees half a record; fsynced when ``durable``.
 
-    Records that only this boot of the machine reads (the job's own process record, the spec the job
-    starts from) need not reach the disk: after a crash of the machine the process is gone anyway and the
-    daemon records the job as ended without a result.
+    The job records (spec, process, result and error records) are not fsynced: the daemon reads them in
+    the same boot of the machine, and after a crash of the machine a job whose records did not reach the
+    disk is recorded as ended without a result (an error the user can rerun), never as done; its
+    outputs, which the archive indexes, are fsynced before they are renamed into place. The fsync of
+    ``result.json`` cost about 7 ms of wall time per job on a loaded machine.
     """
     tmp = path.with_name(f"{TMP_PREFIX}{os.urandom(4).hex()}-{path.name}")
     text = json.dumps(data, indent=indent, default=str)  # without indent: the C encoder, 10 times faster
@@ -89,7 +91,8 @@ class Runner:
 
             return self._fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED, started, traceback.format_exc())
         _say(f"done in {time.time() - started:.1f} s")
-        write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs})
+        # renamed into place, not fsynced (see write_json); the outputs were
+        write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs}, durable=False)
         return 0
 
     def _on_term(self, signum: int, _frame: FrameType | None) -> None:
@@ -113,8 +116,8 @@ class Runner:
             "host": os.uname().nodename,
             "log": str(self.dir / "log.txt"),
         }
-        write_json(self.dir / "error.json", record)
-        write_json(self.dir / "result.json", {"status": "error", "exit_code": code, "message": message})
+        write_json(self.dir / "error.json", record, durable=False)
+        write_json(self.dir / "result.json", {"status": "error", "exit_code": code, "message": message}, durable=False)
         return code
 
     def _spec(self) -> dict[str, Any]:
