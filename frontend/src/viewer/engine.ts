@@ -4,9 +4,10 @@
  * components render its snapshot (`subscribe`/`snapshot`) and call its methods.
  *
  * This class holds the state, the subscription, canvases and layout; the work behind its other methods
- * lives in functions taking the engine: loading.ts (objects in and out of viewports), looks.ts (the
- * viewbar), navigation.ts (crosshair, zoom, pan, wheel, gestures, pins) and sharedstate.ts (saved
- * states); viewport.ts holds one viewport's niivue and cache.ts the downloads.
+ * lives in functions taking a narrow view of it (scene.ts's interfaces, which the engine implements):
+ * loading.ts (objects in and out of viewports), looks.ts (the viewbar), navigation.ts (crosshair, zoom,
+ * pan, wheel, gestures, pins) and sharedstate.ts (saved states); viewport.ts holds one viewport's niivue
+ * and cache.ts the downloads. Those modules never import this one.
  */
 import { DRAG_MODE, type NVImage } from "@niivue/niivue";
 import { ByteCache } from "./cache";
@@ -30,34 +31,12 @@ import {
   type ViewerState,
 } from "./model";
 import * as nav from "./navigation";
+import type { Item, LoadScene, LookScene, Pin, RestoreTarget, ValueAt } from "./scene";
 import * as shared from "./sharedstate";
 import { Viewport, applySlice, removeEntry } from "./viewport";
 
 export type { Entry } from "./viewport";
-
-export interface Item {
-  source: Source;
-  look: Look;
-  range: [number, number];
-  frames: number;
-}
-
-export interface ValueAt {
-  key: string;
-  name: string;
-  value: number | null;
-  vox: number[] | null;
-}
-
-/** A time-series pin: the values of a 4D image over all frames at one world position. */
-export interface Pin {
-  index: number;
-  key: string;
-  name: string;
-  mm: [number, number, number];
-  vox: number[];
-  values: number[];
-}
+export type { Item, Pin, ValueAt } from "./scene";
 
 export interface Snapshot {
   layout: LayoutName;
@@ -77,7 +56,7 @@ export interface Snapshot {
 
 let messageId = 0;
 
-export class ViewerEngine {
+export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   layout: LayoutName = "single";
   viewports: Viewport[] = [];
   items = new Map<string, Item>();

@@ -1,17 +1,17 @@
 /**
  * Putting objects into viewports and taking them out: volumes and meshes read by niivue from cached
  * bytes, the items they share between viewports, and a generation that drops loads begun before a
- * case switch. Functions of the ViewerEngine (engine.ts), which exposes them as methods.
+ * case switch. Functions on the scene (scene.ts); the ViewerEngine (engine.ts) exposes them as methods.
  */
 import { NVImage, NVMesh } from "@niivue/niivue";
-import type { Item, ViewerEngine } from "./engine";
 import { applyLook } from "./looks";
 import { defaultLook, readerName, type Look, type Role, type Source } from "./model";
 import { syncCrosshairTo } from "./navigation";
+import type { Item, LoadScene, Scene } from "./scene";
 import { applySlice, removeEntry, type Entry, type Viewport } from "./viewport";
 
 /** Show `source` in viewport `index` as background, overlay or in 3D; false when it was not shown. */
-export async function load(engine: ViewerEngine, source: Source, index: number, role: Role, look: Partial<Look> | undefined, generation: number): Promise<boolean> {
+export async function load(engine: LoadScene, source: Source, index: number, role: Role, look: Partial<Look> | undefined, generation: number): Promise<boolean> {
   const vp = engine.viewports[index];
   if (!vp) {
     engine.message(`Viewport ${index + 1} does not exist in this layout; ${source.name} was not loaded`);
@@ -47,7 +47,7 @@ export async function load(engine: ViewerEngine, source: Source, index: number, 
   }
 }
 
-async function addVolume(engine: ViewerEngine, vp: Viewport, source: Source, bytes: ArrayBuffer, role: Role, look: Partial<Look> | undefined, item: Item | undefined) {
+async function addVolume(engine: LoadScene, vp: Viewport, source: Source, bytes: ArrayBuffer, role: Role, look: Partial<Look> | undefined, item: Item | undefined) {
   const name = readerName(source);
   const vol = await NVImage.loadFromUrl({ url: name, name, buffer: bytes.slice(0) });
   if (!vol || !vol.img || vol.img.length === 0) throw new Error("not an image niivue can read");
@@ -82,10 +82,10 @@ async function addVolume(engine: ViewerEngine, vp: Viewport, source: Source, byt
   }
   if (look0.frame > 0) applyLook(engine, vp, entry);
   if (vp.slice === "mosaic") applySlice(vp);
-  if (role === "3d") engine.setSlice(engine.viewports.indexOf(vp), "render");
+  if (role === "3d") showIn3D(vp);
 }
 
-async function addMesh(engine: ViewerEngine, vp: Viewport, source: Source, bytes: ArrayBuffer, role: Role) {
+async function addMesh(engine: Scene, vp: Viewport, source: Source, bytes: ArrayBuffer, role: Role) {
   const name = readerName(source);
   const mesh = await NVMesh.loadFromUrl({ url: name, name, buffer: bytes.slice(0), gl: vp.nv.gl });
   if (!mesh || !mesh.pts || mesh.pts.length === 0) throw new Error("not a mesh or tract niivue can read");
@@ -96,11 +96,17 @@ async function addMesh(engine: ViewerEngine, vp: Viewport, source: Source, bytes
   const entry: Entry = { key: source.key, role: "3d", override: {}, vol: null, mesh };
   vp.entries.push(entry);
   applyLook(engine, vp, entry);
-  if (role === "3d") engine.setSlice(engine.viewports.indexOf(vp), "render");
+  if (role === "3d") showIn3D(vp);
+}
+
+/** A 3D object switches its viewport to the 3D render (the load announces the change when it ends). */
+function showIn3D(vp: Viewport) {
+  vp.slice = "render";
+  applySlice(vp);
 }
 
 /** Take object `key` out of viewport `index`; an overlay left alone becomes the background. */
-export function removeFrom(engine: ViewerEngine, index: number, key: string) {
+export function removeFrom(engine: LoadScene, index: number, key: string) {
   const vp = engine.viewports[index];
   if (!vp) return;
   for (const e of vp.entries.filter((x) => x.key === key)) removeEntry(vp, e);
@@ -111,7 +117,7 @@ export function removeFrom(engine: ViewerEngine, index: number, key: string) {
 }
 
 /** Keep only the objects `keys` in viewport `index` (switching cases reuses what stays). */
-export function retain(engine: ViewerEngine, index: number, keys: Set<string>) {
+export function retain(engine: LoadScene, index: number, keys: Set<string>) {
   const vp = engine.viewports[index];
   if (!vp) return;
   for (const e of vp.entries.filter((x) => !keys.has(x.key))) removeEntry(vp, e);
@@ -121,8 +127,9 @@ export function retain(engine: ViewerEngine, index: number, keys: Set<string>) {
 }
 
 /** Drop items no viewport shows any more. */
-function forget(engine: ViewerEngine) {
+function forget(engine: LoadScene) {
   const shown = new Set(engine.viewports.flatMap((v) => v.entries.map((e) => e.key)));
   for (const key of [...engine.items.keys()]) if (!shown.has(key)) engine.items.delete(key);
-  if (engine.pin && !engine.shows(engine.pin.index, engine.pin.key)) engine.pin = null;
+  const pin = engine.pin;
+  if (pin && !(engine.viewports[pin.index]?.entries ?? []).some((e) => e.key === pin.key)) engine.pin = null;
 }

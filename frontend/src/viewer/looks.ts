@@ -1,15 +1,15 @@
 /**
  * How objects look (the viewbar): colormap, colour limits, opacity, visibility, 4D frame and outline,
  * shared by every viewport or overridden in one, their order, and the colour-limit presets. Functions
- * of the ViewerEngine (engine.ts), which exposes them as methods.
+ * on the scene (scene.ts); the ViewerEngine (engine.ts) exposes them as methods.
  */
 import type { NVImage } from "@niivue/niivue";
-import type { ViewerEngine } from "./engine";
 import { effectiveLook, type Look } from "./model";
+import type { LookScene, Scene } from "./scene";
 import type { Entry, Viewport } from "./viewport";
 
 /** Give niivue the look of `entry` in `vp` (its item's look with the viewport's override). */
-export function applyLook(engine: ViewerEngine, vp: Viewport, entry: Entry) {
+export function applyLook(engine: Scene, vp: Viewport, entry: Entry) {
   const item = engine.items.get(entry.key);
   if (!item) return;
   const look = effectiveLook(item.look, entry.override);
@@ -34,7 +34,7 @@ export function applyLook(engine: ViewerEngine, vp: Viewport, entry: Entry) {
 }
 
 /** Change a property of an object: everywhere, or (`onlyHere`) only in viewport `index`. */
-export function setLook(engine: ViewerEngine, index: number, key: string, change: Partial<Look>, onlyHere: boolean) {
+export function setLook(engine: Scene, index: number, key: string, change: Partial<Look>, onlyHere: boolean) {
   const item = engine.items.get(key);
   if (!item) return;
   if (onlyHere) {
@@ -47,7 +47,7 @@ export function setLook(engine: ViewerEngine, index: number, key: string, change
 }
 
 /** Move an object one place up (towards the top overlay) or down in viewport `index`. */
-export function reorder(engine: ViewerEngine, index: number, key: string, delta: 1 | -1) {
+export function reorder(engine: Scene, index: number, key: string, delta: 1 | -1) {
   const vp = engine.viewports[index];
   if (!vp) return;
   const vols = vp.entries.filter((e) => e.vol !== null);
@@ -67,7 +67,7 @@ export function reorder(engine: ViewerEngine, index: number, key: string, delta:
 }
 
 /** Apply the colour-limit preset on `key` to every background image; false when the key has none. */
-export function applyLimPreset(engine: ViewerEngine, key: string): boolean {
+export function applyLimPreset(engine: LookScene, key: string): boolean {
   const preset = engine.limPresets[key];
   if (!preset) return false;
   for (const [index, vp] of engine.viewports.entries()) {
@@ -75,13 +75,13 @@ export function applyLimPreset(engine: ViewerEngine, key: string): boolean {
     if (!back) continue;
     const item = engine.items.get(back.key)!;
     const [calMin, calMax] = preset.limits ?? [Number(back.vol!.robust_min ?? item.range[0]), Number(back.vol!.robust_max ?? item.range[1])];
-    engine.setLook(index, back.key, { calMin, calMax }, false);
+    setLook(engine, index, back.key, { calMin, calMax }, false);
   }
   return true;
 }
 
 /** niivue's windowing (middle drag) changed the limits of `vol` in viewport `index`. */
-export function windowChanged(engine: ViewerEngine, index: number, vol: NVImage) {
+export function windowChanged(engine: LookScene, index: number, vol: NVImage) {
   const entry = engine.viewports[index]?.entries.find((e) => e.vol === vol);
-  if (entry) engine.setLook(index, entry.key, { calMin: vol.cal_min, calMax: vol.cal_max });
+  if (entry) setLook(engine, index, entry.key, { calMin: vol.cal_min, calMax: vol.cal_max }, engine.shift);
 }

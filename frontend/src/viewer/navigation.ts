@@ -1,18 +1,19 @@
 /**
  * Moving around: the crosshair linked between viewports in world millimetres, slice stepping, zoom and
  * pan, the wheel, the left-button gestures of gestures.ts (pan, time-series pin), 4D frames, mosaic
- * columns and the values under the crosshair. Functions of the ViewerEngine (engine.ts), which exposes
- * them as methods.
+ * columns and the values under the crosshair. Functions on the scene (scene.ts); the ViewerEngine
+ * (engine.ts) exposes them as methods.
  */
-import type { ValueAt, ViewerEngine } from "./engine";
 import type { Gesture, PanStart } from "./gestures";
+import { setLook } from "./looks";
 import { MOSAIC_COLUMNS, effectiveLook, viewportCount } from "./model";
+import type { NavScene, Scene, ValueAt } from "./scene";
 import { AXIS, PANNABLE, applySlice, fourD, type Viewport } from "./viewport";
 
 // ------------------------------------------------------------------ crosshair
 
 /** niivue moved the crosshair in viewport `index`: take its world position to every other viewport. */
-export function crosshairMoved(engine: ViewerEngine, index: number) {
+export function crosshairMoved(engine: NavScene, index: number) {
   const vp = engine.viewports[index];
   if (!vp || vp.nv.volumes.length + vp.nv.meshes.length === 0) return;
   const mm = vp.nv.frac2mm(vp.nv.scene.crosshairPos, 0, true);
@@ -22,7 +23,7 @@ export function crosshairMoved(engine: ViewerEngine, index: number) {
 }
 
 /** Put `vp`'s crosshair at the engine's world position (or take it from `vp` when there is none yet). */
-export function syncCrosshairTo(engine: ViewerEngine, vp: Viewport) {
+export function syncCrosshairTo(engine: NavScene, vp: Viewport) {
   if (!engine.crosshairMM || !vp.canvas || vp.nv.volumes.length + vp.nv.meshes.length === 0) {
     if (vp.nv.volumes.length > 0 && !engine.crosshairMM) {
       const mm = vp.nv.frac2mm(vp.nv.scene.crosshairPos, 0, true);
@@ -35,13 +36,13 @@ export function syncCrosshairTo(engine: ViewerEngine, vp: Viewport) {
   vp.nv.drawScene();
 }
 
-export function setCrosshairMM(engine: ViewerEngine, mm: [number, number, number]) {
+export function setCrosshairMM(engine: NavScene, mm: [number, number, number]) {
   engine.crosshairMM = mm;
   for (const vp of engine.viewports) syncCrosshairTo(engine, vp);
   engine.changed();
 }
 
-export function resetCrosshair(engine: ViewerEngine) {
+export function resetCrosshair(engine: NavScene) {
   const vp = engine.viewports.find((v) => v.nv.volumes.length > 0);
   if (!vp) return;
   vp.nv.scene.crosshairPos = [0.5, 0.5, 0.5] as unknown as typeof vp.nv.scene.crosshairPos;
@@ -49,7 +50,7 @@ export function resetCrosshair(engine: ViewerEngine) {
 }
 
 /** Step slices in viewport `index` by `steps` times the scroll speed. */
-export function step(engine: ViewerEngine, index: number, steps: number) {
+export function step(engine: NavScene, index: number, steps: number) {
   const vp = engine.viewports[index];
   if (!vp || vp.nv.volumes.length === 0) return;
   const axis = AXIS[vp.slice];
@@ -61,7 +62,7 @@ export function step(engine: ViewerEngine, index: number, steps: number) {
 }
 
 /** Value of every loaded image at the crosshair (each object once). */
-export function values(engine: ViewerEngine): ValueAt[] {
+export function values(engine: NavScene): ValueAt[] {
   const out: ValueAt[] = [];
   const seen = new Set<string>();
   if (!engine.crosshairMM) return out;
@@ -83,7 +84,7 @@ export function values(engine: ViewerEngine): ValueAt[] {
 
 // ------------------------------------------------------------------ zoom and pan
 
-export function zoom(engine: ViewerEngine, index: number, factor: number) {
+export function zoom(engine: Scene, index: number, factor: number) {
   const vp = engine.viewports[index];
   if (!vp) return;
   const p = vp.nv.scene.pan2Dxyzmm;
@@ -91,7 +92,7 @@ export function zoom(engine: ViewerEngine, index: number, factor: number) {
   engine.changed();
 }
 
-export function resetView(engine: ViewerEngine, index: number) {
+export function resetView(engine: Scene, index: number) {
   const vp = engine.viewports[index];
   if (!vp) return;
   vp.nv.setPan2Dxyzmm([0, 0, 0, 1]);
@@ -100,7 +101,7 @@ export function resetView(engine: ViewerEngine, index: number) {
 }
 
 /** Centre viewport `index` on the crosshair at its current zoom. */
-export function centre(engine: ViewerEngine, index: number) {
+export function centre(engine: Scene, index: number) {
   const vp = engine.viewports[index];
   const back = vp?.nv.volumes[0];
   if (!vp || !back || !PANNABLE.includes(vp.slice)) return;
@@ -117,7 +118,7 @@ export function centre(engine: ViewerEngine, index: number) {
 
 // ------------------------------------------------------------------ left-button gestures (gestures.ts)
 
-export function accepts(engine: ViewerEngine, index: number, gesture: Gesture): boolean {
+export function accepts(engine: Scene, index: number, gesture: Gesture): boolean {
   const vp = engine.viewports[index];
   if (!vp || vp.nv.volumes.length === 0 || vp.slice === "render") return false;
   if (gesture === "pin") return fourD(vp) !== null;
@@ -125,7 +126,7 @@ export function accepts(engine: ViewerEngine, index: number, gesture: Gesture): 
 }
 
 /** The 2D viewports a pan moves: this one, or (`all`) every pannable one with an image. */
-export function panStart(engine: ViewerEngine, index: number, all: boolean): PanStart {
+export function panStart(engine: Scene, index: number, all: boolean): PanStart {
   const start: PanStart = new Map();
   engine.viewports.slice(0, viewportCount(engine.layout)).forEach((vp, i) => {
     if (i === index || (all && vp.nv.volumes.length > 0 && PANNABLE.includes(vp.slice))) {
@@ -137,7 +138,7 @@ export function panStart(engine: ViewerEngine, index: number, all: boolean): Pan
 }
 
 /** Move every viewport of `start` by the same world distance `delta` (mm), at its own zoom. */
-export function panFrom(engine: ViewerEngine, start: PanStart, delta: [number, number, number]) {
+export function panFrom(engine: Scene, start: PanStart, delta: [number, number, number]) {
   for (const [i, p] of start) {
     const zoom = p[3];
     engine.viewports[i]!.nv.setPan2Dxyzmm([p[0] + zoom * delta[0], p[1] + zoom * delta[1], p[2] + zoom * delta[2], zoom]);
@@ -145,7 +146,7 @@ export function panFrom(engine: ViewerEngine, start: PanStart, delta: [number, n
 }
 
 /** Pin the time series of the viewport's 4D image at canvas pixel (x, y). */
-export function pinAt(engine: ViewerEngine, index: number, x: number, y: number) {
+export function pinAt(engine: NavScene, index: number, x: number, y: number) {
   const vp = engine.viewports[index];
   const entry = vp ? fourD(vp) : null;
   if (!vp || !entry?.vol) return;
@@ -166,18 +167,18 @@ export function pinAt(engine: ViewerEngine, index: number, x: number, y: number)
 // ------------------------------------------------------------------ wheel
 
 /** The next / previous time point of the viewport's 4D image (every viewport showing it). */
-export function stepFrame(engine: ViewerEngine, index: number, delta: number) {
+export function stepFrame(engine: NavScene, index: number, delta: number) {
   const vp = engine.viewports[index];
   const entry = vp ? fourD(vp) : null;
   const item = entry ? engine.items.get(entry.key) : undefined;
   if (!vp || !entry || !item) return;
   const look = effectiveLook(item.look, entry.override);
   const frame = Math.max(0, Math.min(item.frames - 1, look.frame + delta));
-  if (frame !== look.frame) engine.setLook(index, entry.key, { frame }, entry.override.frame !== undefined);
+  if (frame !== look.frame) setLook(engine, index, entry.key, { frame }, entry.override.frame !== undefined);
 }
 
 /** More or fewer columns in mosaic slicing. */
-export function mosaicColumns(engine: ViewerEngine, index: number, delta: number) {
+export function mosaicColumns(engine: Scene, index: number, delta: number) {
   const vp = engine.viewports[index];
   if (!vp || vp.slice !== "mosaic") return;
   vp.mosaicColumns = Math.max(MOSAIC_COLUMNS.min, Math.min(MOSAIC_COLUMNS.max, vp.mosaicColumns + delta));
@@ -187,7 +188,7 @@ export function mosaicColumns(engine: ViewerEngine, index: number, delta: number
 }
 
 /** The wheel on viewport `index`'s canvas, before niivue: slices, Ctrl zoom, Shift frames or columns. */
-export function wheel(engine: ViewerEngine, index: number, e: WheelEvent) {
+export function wheel(engine: NavScene, index: number, e: WheelEvent) {
   const vp = engine.viewports[index];
   if (!vp || vp.slice === "render" || vp.slice === "multiplanar") {
     if (e.ctrlKey) e.preventDefault();

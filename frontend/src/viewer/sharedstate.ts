@@ -1,15 +1,15 @@
 /**
  * The viewer's state as saved in shared links and presets (model.ts's ViewerState): taking it from the
- * engine and reopening it, plus the live probe the browser tests read. Functions of the ViewerEngine
- * (engine.ts), which exposes them as methods.
+ * engine and reopening it, plus the live probe the browser tests read. Functions on the scene
+ * (scene.ts); the ViewerEngine (engine.ts) exposes them as methods.
  */
-import type { ViewerEngine } from "./engine";
 import { applyLook } from "./looks";
 import { defaultLook, effectiveLook, itemState, lookFromState, MOSAIC_COLUMNS, viewportCount, type ItemKind, type Look, type Source, type ViewerState } from "./model";
+import type { RestoreTarget, Scene } from "./scene";
 import { applySlice, reorderTo } from "./viewport";
 
 /** The state of the shown viewports, and the names of objects a state cannot name (local files). */
-export function state(engine: ViewerEngine, pid: string | null, sid: string | null): { state: ViewerState; skipped: string[] } {
+export function state(engine: Scene & { readonly crosshairMM: [number, number, number] | null }, pid: string | null, sid: string | null): { state: ViewerState; skipped: string[] } {
   const n = viewportCount(engine.layout);
   const skipped: string[] = [];
   const viewports = engine.viewports.slice(0, n).map((vp) => {
@@ -35,7 +35,7 @@ export function state(engine: ViewerEngine, pid: string | null, sid: string | nu
 }
 
 /** Reopen a saved state; `sourceOf` turns an item into something loadable. */
-export async function restore(engine: ViewerEngine, state: ViewerState, sourceOf: (fileId: number, name: string, series: boolean, kind: ItemKind) => Source) {
+export async function restore(engine: RestoreTarget, state: ViewerState, sourceOf: (fileId: number, name: string, series: boolean, kind: ItemKind) => Source) {
   engine.clearAll();
   const generation = engine.newGeneration();
   engine.setLayout(state.layout);
@@ -84,7 +84,7 @@ export async function restore(engine: ViewerEngine, state: ViewerState, sourceOf
 }
 
 /** Live viewport state for tests: zoom, pan, slice and each volume's limits, colormap and frame. */
-export function debug(engine: ViewerEngine) {
+export function debug(engine: Scene) {
   return engine.viewports.slice(0, viewportCount(engine.layout)).map((vp) => ({
     slice: vp.slice,
     zoom: vp.nv.scene.pan2Dxyzmm[3],

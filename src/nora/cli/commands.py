@@ -12,11 +12,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from nora.archive.selection import PatientList, StudyList, SubjectSelector
+from nora.archive.selection.backend import SubjectTerm
 from nora.archive.selection.syntax import Token, quote, tokenize
 from nora.archive.services import cliops, exportmeta, files, nodes, projects, readonly_sql, tags
 from nora.archive.services.access import Access, Actor, project_access
 from nora.cli.context import Context, absolute, as_csv, as_json, as_lines, project_name
 from nora.core.errors import InvalidInput, NotFound
+from nora.core.ids import Psid
 
 MODULES = ("DEFAULT",)
 
@@ -75,7 +78,13 @@ def add(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) 
     access = _access(ctx, session, actor, args)
     if args.to:
         rows = cliops.add_copies(
-            session, access, ctx.layout, args.to, absolute(args.add), folder=args.folder, overwrite=args.overwrite
+            session,
+            access,
+            ctx.layout,
+            Psid.parse(args.to),
+            absolute(args.add),
+            folder=args.folder,
+            overwrite=args.overwrite,
         )
     else:
         rows = cliops.add_in_place(session, access, ctx.layout, absolute(args.add))
@@ -96,13 +105,13 @@ def delete(ctx: Context, session: Session, actor: Actor, args: argparse.Namespac
 
 def delete_nodes(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
     access = _access(ctx, session, actor, args)
-    return as_json({"deleted": cliops.delete_nodes(session, access, ctx.layout, args.del_pat)})
+    return as_json({"deleted": cliops.delete_nodes(session, access, ctx.layout, [Psid.parse(p) for p in args.del_pat])})
 
 
 # ------------------------------------------------------------------------------------------- selections
 
 
-def split_selector(values: list[str]) -> tuple[str, str]:
+def split_selector(values: list[str]) -> tuple[str | SubjectSelector, str]:
     """``-s`` arguments → (subject, files), as NORA reads them.
 
     ``-s SUBJECT FILES...`` (several file arguments are united); ``-s 'SUBJECT FILES'`` in one argument, split
@@ -120,8 +129,12 @@ def split_selector(values: list[str]) -> tuple[str, str]:
     return subject_of(values[0]), " ".join(values[1:])
 
 
-def subject_of(text: str) -> str:
-    """A subject selector, with NORA's ``file:PATH`` (a file of PIDs and ``PID#SID``s) read into lists."""
+def subject_of(text: str) -> str | SubjectSelector:
+    """A subject selector, with NORA's ``file:PATH`` (a file of PIDs and ``PID#SID``s) read into lists.
+
+    The list's entries become ``PIDLIST``/``PSIDLIST`` terms (matched as users expect of those: exact IDs,
+    ignoring case) built as values, not as selector text.
+    """
     if not text.lower().startswith("file:"):
         return text
     path = Path(text[5:]).expanduser()
@@ -131,12 +144,15 @@ def subject_of(text: str) -> str:
         raise NotFound(f"cannot read the subject list {path}: {exc}") from None
     if not entries:
         raise InvalidInput(f"the subject list {path} is empty")
-    studies = [e for e in entries if "#" in e]
-    patients = [e for e in entries if "#" not in e]
-    lists = ([f"PSIDLIST:{','.join(studies)}"] if studies else []) + (
-        [f"PIDLIST:{','.join(patients)}"] if patients else []
-    )
-    return " ".join(lists)
+    psids = [Psid.parse(e) for e in dict.fromkeys(entries)]
+    pairs = tuple((p.pid, p.sid) for p in psids if p.sid is not None)
+    pids = tuple(p.pid for p in psids if p.sid is None)
+    terms: list[SubjectTerm] = []
+    if pairs:
+        terms.append(StudyList(pairs))
+    if pids:
+        terms.append(PatientList(pids))
+    return SubjectSelector(tuple(terms))
 
 
 def select(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
@@ -182,11 +198,11 @@ def tag_studies(ctx: Context, session: Session, actor: Actor, args: argparse.Nam
     access = _access(ctx, session, actor, args)
     added, psids = _tag_and_targets(args.addtag_study, "--addtag_study", "PID#SID")
     studies = []
-    for psid in psids:
-        pid, sid = nodes.split_psid(psid)
-        if sid is None:
-            raise InvalidInput(f"--addtag_study needs PID#SID, not {psid!r} (use --addtag_patient for patients)")
-        studies.append(nodes.get_study(session, access, pid, sid))
+    for text in psids:
+        psid = Psid.parse(text)
+        if psid.sid is None:
+            raise InvalidInput(f"--addtag_study needs PID#SID, not {text!r} (use --addtag_patient for patients)")
+        studies.append(nodes.get_study(session, access, psid.pid, psid.sid))
     tags.change_study_tags(session, access, studies, add=added)
     return as_json({"studies": psids, "added": added})
 

@@ -26,6 +26,7 @@ from nora.archive.models import Job
 from nora.archive.services.access import Actor, project_access
 from nora.cli.context import Context, NoraParser, as_json, common_options, note, project_name, write
 from nora.core.errors import InvalidInput, NoraError
+from nora.core.ids import Psid
 from nora.core.settings import Settings
 from nora.processing.autoexec import run_autoexec
 from nora.processing.config import ProcessingSettings
@@ -66,7 +67,7 @@ def launch_batch(ctx: Context, session: Session, actor: Actor, args: argparse.Na
     request = LaunchRequest(
         batch=data.get("batch"),
         batch_name=str(data.get("batch_name") or ""),
-        rows=data.get("rows", []),
+        rows=[Psid.parse(r) for r in data.get("rows", [])],
         select=str(data.get("select") or ""),
         queue=data.get("queue"),
     )
@@ -136,9 +137,10 @@ class _Progress:
 def launch_autoexec(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
     config = ProcessingSettings.of(ctx.settings)
     name = project_name(args.project, ctx.settings)
-    if "#" not in args.launch_autoexec:
+    psid = Psid.parse(args.launch_autoexec)
+    if psid.sid is None:
         raise InvalidInput(f"--launch_autoexec needs PID#SID, not {args.launch_autoexec!r}")
-    batches = run_autoexec(session, actor, ctx.layout, config, name, args.launch_autoexec)
+    batches = run_autoexec(session, actor, ctx.layout, config, name, psid)
     return as_json([{"batch_id": b.id, "name": b.name, "origin": b.origin} for b in batches])
 
 

@@ -10,6 +10,7 @@ from nora.archive.db import transaction
 from nora.archive.services import files, nodes
 from nora.archive.services.access import project_access
 from nora.core.errors import NoraError
+from nora.core.ids import Psid
 from nora.dicom.naming import sanitise
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def _relpath(ctx: Context, path: Path) -> str:
 
 def import_extra_files(ctx: Context, paths: list[Path]) -> None:
     """Store each file under the patient named by the overrides, or the import's only patient."""
-    imported = {label.split("#")[0] for label in ctx.report.studies_created + ctx.report.studies_updated}
+    imported = {Psid.parse(label).pid for label in ctx.report.studies_created + ctx.report.studies_updated}
     by_patient: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         explicit = ctx.options.patients_id or ctx.groups(path).get("patients_id")

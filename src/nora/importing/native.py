@@ -21,6 +21,7 @@ from nora.archive.services import files, nodes
 from nora.archive.services.access import Actor, project_access
 from nora.archive.storage import Layout
 from nora.core.errors import NoraError
+from nora.core.ids import Psid
 from nora.dicom.naming import sanitise
 from nora.dicom.scan import iter_files, read_instance
 from nora.importing.pseudonym import installation_secret, pseudonym
@@ -117,8 +118,8 @@ def _store(
             study = nodes.create_study(session, access, layout, patient, sid, exist_ok=True)
             uploads = [files.Upload(sanitise(p.name, "file"), h) for p, h in zip(paths, handles, strict=True)]
             rows = files.store_uploads(session, access, layout, patient, study, uploads)
-        report.extra_files.extend(f"{pid}#{sid}/{r.path}" for r in rows)
-        label = f"{pid}#{sid}"
+        label = str(Psid(pid, sid))
+        report.extra_files.extend(f"{label}/{r.path}" for r in rows)
         if label not in report.studies_created + report.studies_updated:
             report.studies_updated.append(label)
     except NoraError as exc:

@@ -26,6 +26,7 @@ from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.tags import check_tags
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError, NotFound
+from nora.core.ids import Psid
 from nora.dicom import naming
 from nora.dicom.scan import Instance, Scan, Series, iter_files, read_headers
 from nora.importing import jobs
@@ -269,7 +270,7 @@ def _autoexec(
     for psid in studies:
         try:
             with transaction(sessions) as session:
-                batches = run_autoexec(session, actor, layout, config, project, psid)
+                batches = run_autoexec(session, actor, layout, config, project, Psid.parse(psid))
             if batches:
                 report.warnings.append(f"autoexecution started {len(batches)} batch(es) for {psid}")
         except NoraError as exc:

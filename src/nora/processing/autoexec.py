@@ -26,6 +26,7 @@ from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.projects import validate_settings
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError, NotFound, validation_problems
+from nora.core.ids import Psid
 from nora.processing.config import ProcessingSettings
 from nora.processing.models import Batch
 from nora.processing.service import LaunchRequest, launch, load_saved
@@ -77,24 +78,25 @@ def run_autoexec(
     layout: Layout,
     config: ProcessingSettings,
     project: str,
-    psid: str,
+    psid: Psid,
     *,
     queue: str | None = None,
 ) -> list[Batch]:
-    """Launch every enabled rule of ``project`` whose filter matches study ``PID#SID`` (once per rule).
+    """Launch every enabled rule of ``project`` whose filter matches the study ``psid`` (once per rule).
 
     This is the function importers call for a new study (``actor`` is the importing user, or SYSTEM).
     The caller commits. A rule whose batch cannot launch is logged and skipped; the others still run.
     """
     access = project_access(session, actor, project)
-    pid, _, sid = psid.partition("#")
+    if psid.sid is None:
+        raise InvalidInput(f"autoexecution runs on a study (PID#SID), not on the patient {psid}")
     study = session.scalar(
         select(Study)
         .join(Patient, Patient.id == Study.patient_id)
-        .where(Study.project_id == access.project.id, Patient.pid == pid, Study.sid == sid)
+        .where(Study.project_id == access.project.id, Patient.pid == psid.pid, Study.sid == psid.sid)
     )
     if study is None:
-        raise NotFound(f"no study {psid!r} in project {project!r}")
+        raise NotFound(f"no study {str(psid)!r} in project {project!r}")
     launched = []
     for rule in rules_of(access):
         origin = f"autoexec:{rule.name}:{psid}"

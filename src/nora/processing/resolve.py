@@ -15,11 +15,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nora.archive.models import Patient, Study
-from nora.archive.selection import FilePattern, parse_file_selectors, resolve_selection
+from nora.archive.selection import (
+    FilePattern,
+    SubjectSelector,
+    parse_file_selectors,
+    referenced_studies,
+    resolve_selection,
+)
 from nora.archive.selection.patterns import glob_match
 from nora.archive.services.access import Access
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError
+from nora.core.ids import Psid
 from nora.processing.catalog import defaults
 from nora.processing.spec import BatchDef, JobArg, JobDef, out_target
 
@@ -32,24 +39,41 @@ class Target:
     study: Study | None
 
     @property
-    def psid(self) -> str:
-        return f"{self.patient.pid}#{self.study.sid}" if self.study else self.patient.pid
+    def psid(self) -> Psid:
+        return Psid(self.patient.pid, self.study.sid if self.study else None)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A study (``study_id`` set) or a whole patient of the target, by database id and by ``Psid``."""
+
+    patient_id: int
+    study_id: int | None
+    psid: Psid
 
 
 @dataclass
 class Planned:
-    """Outputs the chain's earlier jobs will write: (pid, sid or None, relative path)."""
+    """Outputs the chain's earlier jobs will write: (the study or patient, relative path)."""
 
-    files: list[tuple[str, str | None, str]] = field(default_factory=list)
+    files: list[tuple[Psid, str]] = field(default_factory=list)
 
 
-def _studies(session: Session, access: Access, target: Target, ref: str) -> list[tuple[str, str | None]]:
-    """The (pid, sid) nodes a reference names for this target ('' = this study / the whole patient)."""
-    pid = target.patient.pid
-    if not ref:
-        return [(pid, target.study.sid)] if target.study else [(pid, None)]
-    hits = resolve_selection(session, access.project.id, f"{pid}#{ref}", "[info]")
-    return [(h.pid, h.sid) for h in hits if h.sid is not None]
+def _nodes(session: Session, target: Target, arg: JobArg) -> list[Node]:
+    """The studies (or the whole patient) that ``arg``'s study reference names for this target.
+
+    Selected by database id within the target's own patient, never by a selector built from its PID.
+    """
+    patient = target.patient
+    reference = arg.reference
+    if reference is None:
+        if target.study is not None:
+            return [Node(patient.id, target.study.id, target.psid)]
+        return [Node(patient.id, None, Psid(patient.pid))]
+    return [
+        Node(patient.id, study_id, Psid(patient.pid, sid))
+        for study_id, sid in referenced_studies(session, patient.id, reference)
+    ]
 
 
 def _file_values(
@@ -57,21 +81,25 @@ def _file_values(
 ) -> list[str]:
     pattern = str(arg.value)
     selector = parse_file_selectors(pattern)
-    nodes = _studies(session, access, target, arg.ref)
+    nodes = _nodes(session, target, arg)
     if not nodes:
         raise InvalidInput(f"argument {arg.name}: the study reference {arg.ref!r} selects no study of {target.psid}")
     project = access.project.name
     found: dict[str, None] = {}
-    for pid, sid in nodes:
-        subject = f"PIDLIST:{pid}" if sid is None else f"PSIDLIST:{pid}#{sid}"
+    for node in nodes:
+        if node.study_id is None:
+            subject = SubjectSelector.of_nodes(patient_ids=[node.patient_id])
+        else:
+            subject = SubjectSelector.of_nodes(study_ids=[node.study_id])
         for hit in resolve_selection(session, access.project.id, subject, selector, layout.project_dir(project)):
             if hit.path is not None:
                 found[str(layout.file_path(project, hit.pid, hit.sid, hit.path))] = None
-        for ppid, psid, rel in planned.files:
-            if ppid == pid and (sid is None or psid == sid) and _matches(selector.terms, rel):
-                found[str(layout.file_path(project, ppid, psid, rel))] = None
+        for planned_node, rel in planned.files:
+            same = planned_node == node.psid if node.psid.is_study else planned_node.pid == node.psid.pid
+            if same and _matches(selector.terms, rel):
+                found[str(layout.file_path(project, planned_node.pid, planned_node.sid, rel))] = None
     paths = list(found)
-    where = target.psid + (f" (reference {arg.ref})" if arg.ref else "")
+    where = f"{target.psid}" + (f" (reference {arg.ref})" if arg.ref else "")
     if not paths:
         raise InvalidInput(f"argument {arg.name}: no file matches {pattern!r} in {where}")
     if len(paths) > 1 and not arg.multi:
@@ -91,15 +119,15 @@ def _output(
     session: Session, access: Access, layout: Layout, target: Target, arg: JobArg, planned: Planned
 ) -> dict[str, Any]:
     rel, tags = out_target(str(arg.value))
-    nodes = _studies(session, access, target, arg.ref)
+    nodes = _nodes(session, target, arg)
     if len(nodes) != 1:
         raise InvalidInput(
             f"argument {arg.name}: the study reference {arg.ref!r} must name exactly one study of "
             f"{target.psid}, it names {len(nodes)}"
         )
-    pid, sid = nodes[0]
-    planned.files.append((pid, sid, rel))
-    path = layout.file_path(access.project.name, pid, sid, rel)
+    node = nodes[0].psid
+    planned.files.append((node, rel))
+    path = layout.file_path(access.project.name, node.pid, node.sid, rel)
     kind = "dir" if arg.type == "PATHOUT" else "file"
     return {"name": arg.name, "path": str(path), "kind": kind, "tags": tags}
 
@@ -126,7 +154,7 @@ def resolve_job(
         "values": values,
         "order": [a.name for a in job.args],
         "outputs": outputs,
-        "psid": target.psid,
+        "psid": str(target.psid),
         "pid": target.patient.pid,
         "sid": target.study.sid if target.study else None,
     }

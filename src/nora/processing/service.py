@@ -17,12 +17,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import Job, JsonDocument, Patient, Study, utcnow
-from nora.archive.selection import parse_subject_selector, resolve_selection
+from nora.archive.selection import SelectionHit, SubjectSelector, resolve_selection
+from nora.archive.selection.patterns import contains_text
 from nora.archive.services import audit
 from nora.archive.services.access import Access
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NotFound
-from nora.core.ids import check_name
+from nora.core.ids import Psid, check_name
 from nora.processing.config import ProcessingSettings, choose_queue
 from nora.processing.executors import make_executor
 from nora.processing.models import Batch
@@ -36,38 +37,52 @@ BATCH_KIND = "batch"
 
 @dataclass(frozen=True)
 class LaunchRequest:
-    """A batch (inline, or the name of a saved one) for some rows (``PID#SID`` or ``PID``) or a selector."""
+    """A batch (inline, or the name of a saved one) for some rows (studies or patients) or a selector.
+
+    ``rows`` are exact IDs (what the table's ticked rows are); ``select`` is subject-selector text typed
+    by the user, parsed here once.
+    """
 
     batch: BatchDef | dict[str, Any] | None = None
     batch_name: str = ""
-    rows: Sequence[str] = ()
+    rows: Sequence[Psid] = ()
     select: str = ""
     queue: str | None = None
     origin: str = ""
 
 
-def _targets(session: Session, access: Access, batch: BatchDef, rows: Sequence[str], select_text: str) -> list[Target]:
+def _row_hits(session: Session, access: Access, rows: Sequence[Psid]) -> list[SelectionHit]:
+    """The studies (and whole patients) of ``rows``, looked up by exact, case-sensitive PID and SID."""
+    wanted = list(dict.fromkeys(rows))
+    pids = sorted({r.pid for r in wanted})
+    patients = dict(
+        session.execute(
+            select(Patient.pid, Patient.id).where(Patient.project_id == access.project.id, Patient.pid.in_(pids))
+        ).all()
+    )
+    studies: dict[tuple[int, str], int] = {}
+    if any(r.is_study for r in wanted):
+        query = select(Study.patient_id, Study.sid, Study.id).where(
+            Study.patient_id.in_(sorted(patients.values())), Study.sid.in_(sorted({r.sid for r in wanted if r.sid}))
+        )
+        studies = {(patient_id, sid): study_id for patient_id, sid, study_id in session.execute(query).all()}
+    missing = [
+        str(r)
+        for r in wanted
+        if r.pid not in patients or (r.sid is not None and (patients[r.pid], r.sid) not in studies)
+    ]
+    if missing:
+        raise NotFound(f"not in project {access.project.name!r}: {', '.join(missing[:5])}")
+    whole = [patients[r.pid] for r in wanted if r.sid is None]
+    single = [studies[patients[r.pid], r.sid] for r in wanted if r.sid is not None]
+    return resolve_selection(session, access.project.id, SubjectSelector.of_nodes(whole, single), "[info]")
+
+
+def _targets(session: Session, access: Access, batch: BatchDef, rows: Sequence[Psid], select_text: str) -> list[Target]:
     pairs: dict[tuple[int, int | None], Target] = {}
     hits = []
     if rows:
-        study_rows = [r for r in rows if "#" in r]
-        patient_rows = [r for r in rows if "#" not in r]
-        for r in study_rows:
-            pid, _, sid = r.partition("#")
-            if not pid or not sid:
-                raise InvalidInput(f"row {r!r} is not PID#SID")
-        terms = []
-        if study_rows:
-            terms.append("PSIDLIST:" + ",".join(study_rows))
-        if patient_rows:
-            terms.append("PIDLIST:" + ",".join(patient_rows))
-        for term in terms:
-            parse_subject_selector(term)
-        hits += resolve_selection(session, access.project.id, " ".join(_quote(t) for t in terms), "[info]")
-        found = {h.pid.lower() for h in hits} | {f"{h.pid}#{h.sid}".lower() for h in hits}
-        missing = [r for r in rows if r.lower() not in found]
-        if missing:
-            raise NotFound(f"not in project {access.project.name!r}: {', '.join(missing[:5])}")
+        hits += _row_hits(session, access, rows)
     if select_text:
         hits += resolve_selection(session, access.project.id, select_text, "[info]")
     if not rows and not select_text:
@@ -85,11 +100,7 @@ def _targets(session: Session, access: Access, batch: BatchDef, rows: Sequence[s
         raise InvalidInput("the selection contains no " + ("subjects" if batch.level == "subject" else "studies"))
     if len(pairs) > MAX_TARGETS:
         raise InvalidInput(f"{len(pairs)} targets: at most {MAX_TARGETS} per launch")
-    return sorted(pairs.values(), key=lambda t: t.psid)
-
-
-def _quote(term: str) -> str:
-    return f'"{term}"' if " " in term else term
+    return sorted(pairs.values(), key=lambda t: t.psid.sort_key())
 
 
 def load_saved(session: Session, access: Access, name: str) -> BatchDef:
@@ -142,7 +153,7 @@ def launch(
                     kind="job",
                     state="e" if failed else "q",
                     phase="error" if failed else "queued",
-                    spec={"psid": target.psid, "job": jobdef.job, "definition": jobdef.model_dump()}
+                    spec={"psid": str(target.psid), "job": jobdef.job, "definition": jobdef.model_dump()}
                     if failed
                     else resolved,
                     message=resolved if isinstance(resolved, str) else "",
@@ -202,16 +213,8 @@ def list_jobs(
     if batch_id is not None:
         query = query.where(Job.batch_id == batch_id)
     if search:
-        like = f"%{search.lower().replace('%', '').replace('_', '')}%"
-        query = query.where(
-            or_(
-                Patient.pid_lc.like(like),
-                Study.sid_lc.like(like),
-                Job.name.ilike(like),
-                Job.message.ilike(like),
-                Batch.name.ilike(like),
-            )
-        )
+        columns_searched = (Patient.pid_lc, Study.sid_lc, Job.name, Job.message, Batch.name)
+        query = query.where(or_(*[contains_text(column, search) for column in columns_searched]))
     columns = {
         "id": Job.id,
         "state": Job.state,
@@ -227,8 +230,7 @@ def list_jobs(
     order = columns[key].desc() if sort.startswith("-") else columns[key].asc()
     query = query.order_by(order, Job.id.desc()).limit(max(1, min(limit, 10_000)))
     return [
-        (job, f"{pid}#{sid}" if sid else (pid or ""), batch or "")
-        for job, pid, sid, batch in session.execute(query).all()
+        (job, str(Psid(pid, sid)) if pid else "", batch or "") for job, pid, sid, batch in session.execute(query).all()
     ]
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from nora.archive.selection import StudyReference, parse_study_reference
 from nora.archive.storage import safe_relpath
 from nora.core.errors import InvalidInput
 
@@ -37,11 +38,20 @@ class JobArg(BaseModel):
     name: str = Field(description="f1..f9, o1.., p1.., s1.., n1.. for scripts; the catalog's names for built-ins")
     type: ArgType
     value: str | float | bool = ""
-    #: FILE/OUT/PATHOUT: which study (study level: empty = this study; subject level: LATEST, OLDEST1,
-    #: tag:baseline, a SID pattern; empty = the patient's single study, or the patient folder for outputs)
+    #: FILE/OUT/PATHOUT: which study of the target's patient, one term of
+    #: :func:`~nora.archive.selection.parse_study_reference` (LATEST, OLDEST1, tag:baseline, a SID pattern);
+    #: empty = this study (study level), or the patient's studies / the patient folder for outputs (subject)
     ref: str = Field(default="", max_length=200)
     #: FILE: accept several files (passed as a list) instead of exactly one
     multi: bool = False
+    _reference: StudyReference | None = PrivateAttr(default=None)
+
+    @property
+    def reference(self) -> StudyReference | None:
+        """``ref`` as parsed when the argument was built (None: no reference)."""
+        if self._reference is None and self.ref.strip():  # built without validation (model_construct)
+            self._reference = parse_study_reference(self.ref)
+        return self._reference
 
     @field_validator("name")
     @classmethod
@@ -66,6 +76,10 @@ class JobArg(BaseModel):
             raise ValueError(f"argument {self.name}: {self.type} needs a value")
         if self.type in ("OUT", "PATHOUT"):
             out_target(str(self.value))  # raises for unsafe names
+        try:
+            self._reference = parse_study_reference(self.ref)
+        except InvalidInput as exc:
+            raise ValueError(f"argument {self.name}: {exc.message}") from None
         return self
 
 

@@ -18,11 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import File, FileTag, JsonDocument
-from nora.archive.selection import AbsolutePath, SelectionHit, parse_file_selectors, resolve_selection
+from nora.archive.selection import (
+    AbsolutePath,
+    SelectionHit,
+    SubjectSelector,
+    parse_file_selectors,
+    resolve_selection,
+)
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access
 from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_problems
-from nora.core.ids import check_name
+from nora.core.ids import Psid, check_name
 from nora.viewer import documents
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
@@ -202,22 +208,22 @@ class LoaderHits:
     hits: list[SelectionHit]
 
 
-def subject_selector(level: str, pid: str, sid: str | None) -> str:
-    """The subject part that confines a preset to one case (patient- or study-wide)."""
-    if level == "study" and not sid:
+def case_selector(level: str, patient_id: int, study_id: int | None) -> SubjectSelector:
+    """The subject part that confines a preset to one case (patient- or study-wide), by database id."""
+    if level == "study" and study_id is None:
         raise InvalidInput("this autoloader works at study level: choose a study, not only a patient")
-    if level == "patient" or not sid:
-        return f"PIDLIST:{pid}"
-    return f"PSIDLIST:{pid}#{sid}"
+    if level == "patient" or study_id is None:
+        return SubjectSelector.of_nodes(patient_ids=[patient_id])
+    return SubjectSelector.of_nodes(study_ids=[study_id])
 
 
-def resolve(session: Session, access: Access, definition: Autoloader, pid: str, sid: str | None) -> list[LoaderHits]:
-    """Each enabled loader's files for the case ``pid`` (and ``sid``), in the selection's order."""
-    if sid:
-        nodes.get_study(session, access, pid, sid)
+def resolve(session: Session, access: Access, definition: Autoloader, case: Psid) -> list[LoaderHits]:
+    """Each enabled loader's files for the patient or study ``case``, in the selection's order."""
+    if case.sid is not None:
+        study = nodes.get_study(session, access, case.pid, case.sid)
+        subject = case_selector(definition.level, study.patient_id, study.id)
     else:
-        nodes.get_patient(session, access, pid)
-    subject = subject_selector(definition.level, pid, sid)
+        subject = case_selector(definition.level, nodes.get_patient(session, access, case.pid).id, None)
     out = []
     for i, loader in enumerate(definition.loaders):
         if loader.enabled:

@@ -24,6 +24,7 @@ BATCH = {
         }
     ],
 }
+ARG = {"name": "f1", "type": "FILE", "value": "t1_mprage/*.nii"}
 BATCHTOOL = expect(401, 404, 403, 403, 200, 200)
 LAUNCH = expect(401, 404, 403, 403, 201, 201)
 BATCHTOOL_DELETE = expect(401, 404, 403, 403, 204, 204)
@@ -151,6 +152,14 @@ def test_rights(env: Env, case: Case) -> None:
             "not allowed",
         ),
         ({"rows": ["PAT1#20240101"]}, "give a batch"),
+        ({"batch": BATCH, "rows": ["PAT1#"]}, "is not 'PID' or 'PID#SID'"),
+        (
+            {
+                "batch": {"jobs": [{"job": "bash", "script": "cat $f1", "args": [{**ARG, "ref": "LATEST *"}]}]},
+                "rows": ["PAT1"],
+            },
+            "study reference 'LATEST *': 2 terms ('LATEST', '*') where exactly one is accepted",
+        ),
     ],
 )
 def test_bad_launches_are_refused_and_store_nothing(env: Env, body: dict[str, Any], fragment: str) -> None:
@@ -159,5 +168,7 @@ def test_bad_launches_are_refused_and_store_nothing(env: Env, body: dict[str, An
     r = client.post(f"{P}/batches", json=body)
     assert r.status_code in (400, 404), r.text
     assert fragment in r.json()["detail"]
+    if "study reference" in fragment:
+        assert r.status_code == 400
     assert client.get(f"{P}/jobs").json() == before
     assert client.get("/api/health").status_code == 200

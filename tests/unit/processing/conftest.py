@@ -24,6 +24,7 @@ from nora.archive.services.access import SYSTEM, Access, Actor, project_access
 from nora.archive.services.files import Upload, store_uploads
 from nora.archive.services.setup import init_database
 from nora.archive.storage import Layout
+from nora.core.ids import Psid
 from nora.processing.config import ProcessingSettings, QueueSpec
 from nora.processing.engine import Engine
 from nora.processing.models import Batch
@@ -52,7 +53,7 @@ class World:
                 self.access(s),
                 self.layout,
                 self.config,
-                LaunchRequest(batch=batch, rows=rows or ["S01#MR1", "S02#MR1"], **kw),  # type: ignore[arg-type]
+                LaunchRequest(batch=batch, rows=[Psid.parse(r) for r in rows or ["S01#MR1", "S02#MR1"]], **kw),  # type: ignore[arg-type]
             )
             s.commit()
             return row.id

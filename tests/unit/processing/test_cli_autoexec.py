@@ -11,6 +11,7 @@ import pytest
 from nora.archive.services.access import SYSTEM, project_access
 from nora.cli.main import main
 from nora.core.errors import Forbidden, InvalidInput, NotFound
+from nora.core.ids import Psid
 from nora.processing.autoexec import run_autoexec, set_rules
 from nora.processing.service import LaunchRequest, launch, save_batch
 from tests.unit.processing.conftest import PROJECT, World
@@ -25,6 +26,18 @@ COPY = {
                 {"name": "f1", "type": "FILE", "value": "t1_mprage/*.nii"},
                 {"name": "o1", "type": "OUT", "value": "copies/t1.nii TAG(copy)"},
             ],
+        }
+    ],
+}
+
+#: a study reference of two terms: as ``S01#LATEST *`` it used to select every patient's files too
+LATEST_ANY = {
+    "level": "subject",
+    "jobs": [
+        {
+            "job": "bash",
+            "script": "cat $f1",
+            "args": [{"name": "f1", "type": "FILE", "value": "t1_mprage/*.nii", "ref": "LATEST *"}],
         }
     ],
 }
@@ -75,6 +88,9 @@ def test_launchfile_throwerror_fails_with_the_reason(cli, tmp_path: Path) -> Non
         (["--launchfile", "/nonexistent/launch.json"], "cannot read"),
         (["--throwerror", "--projectlist"], "--throwerror works only with"),
         (["--launch_autoexec", "S01"], "needs PID#SID"),
+        (["--launch_autoexec", "S01#"], "is not 'PID' or 'PID#SID'"),
+        (["--launch", json.dumps({"batch": LATEST_ANY, "rows": ["S01"]})], "study reference 'LATEST *': 2 terms"),
+        (["--launch", json.dumps({"batch": COPY, "rows": ["S01#MR1#x"]})], "is not 'PID' or 'PID#SID'"),
     ],
 )
 def test_bad_cli_input_is_an_error(cli, args: list[str], fragment: str) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +117,7 @@ def test_autoexecution_runs_once_per_study_and_the_daemon_runs_it(cli, local_wor
         )
         s.commit()
     with world.sessions() as s:
-        assert len(run_autoexec(s, SYSTEM, world.layout, world.config, PROJECT, "S01#MR1")) == 1
+        assert len(run_autoexec(s, SYSTEM, world.layout, world.config, PROJECT, Psid("S01", "MR1"))) == 1
         s.commit()
     code, out, err = cli("--launch_autoexec", "S01#MR1")
     assert code == 0 and json.loads(out) == [], "a rule runs once per study"
@@ -122,14 +138,22 @@ def test_restricted_queue_needs_its_right(local_world: World) -> None:
     with world.sessions() as s:
         with pytest.raises(Forbidden, match="QUEUE_gpu"):
             launch(
-                s, world.access(s), world.layout, world.config, LaunchRequest(batch=COPY, rows=["S01#MR1"], queue="gpu")
+                s,
+                world.access(s),
+                world.layout,
+                world.config,
+                LaunchRequest(batch=COPY, rows=[Psid("S01", "MR1")], queue="gpu"),
             )
         from nora.archive.services import rights
 
         rights.grant(s, SYSTEM, "researcher", "QUEUE_gpu", rights.RightSpec())
         assert (
             launch(
-                s, world.access(s), world.layout, world.config, LaunchRequest(batch=COPY, rows=["S01#MR1"], queue="gpu")
+                s,
+                world.access(s),
+                world.layout,
+                world.config,
+                LaunchRequest(batch=COPY, rows=[Psid("S01", "MR1")], queue="gpu"),
             ).queue
             == "gpu"
         )

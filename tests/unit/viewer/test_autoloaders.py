@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from nibabel.testing import data_path
 
+from nora.archive.selection import PatientIds, StudyIds, SubjectSelector
 from nora.archive.services import nodes, tags
 from nora.archive.services.access import SYSTEM, project_access
 from nora.archive.services.files import Upload, store_uploads
@@ -58,12 +59,12 @@ def test_invalid_presets_are_refused_with_the_reason(raw: dict[str, object], wor
     assert words in info.value.message
 
 
-def test_subject_selector_follows_the_level() -> None:
-    assert autoloaders.subject_selector("study", "P", "S") == "PSIDLIST:P#S"
-    assert autoloaders.subject_selector("patient", "P", "S") == "PIDLIST:P"
-    assert autoloaders.subject_selector("either", "P", None) == "PIDLIST:P"
+def test_case_selector_follows_the_level_and_selects_by_id() -> None:
+    assert autoloaders.case_selector("study", 1, 2) == SubjectSelector((StudyIds((2,)),))
+    assert autoloaders.case_selector("patient", 1, 2) == SubjectSelector((PatientIds((1,)),))
+    assert autoloaders.case_selector("either", 1, None) == SubjectSelector((PatientIds((1,)),))
     with pytest.raises(InvalidInput):
-        autoloaders.subject_selector("study", "P", None)
+        autoloaders.case_selector("study", 1, None)
 
 
 def test_personal_and_shared_presets(env: Env) -> None:
@@ -142,3 +143,23 @@ def test_snapshot_modes(env: Env) -> None:
     assert snap("tag") == ["tag:brainmask", "t1_mprage/s*.nii"]
     r = user.post(f"{P}/autoloaders/snapshot", json={"mode": "smart", "file_ids": [999999]})
     assert r.status_code == 404
+
+
+def test_a_case_loads_only_its_own_files_beside_a_patient_differing_in_case(env: Env) -> None:
+    """``PAT1`` and ``pat1`` are two patients: each case's autoloader finds exactly its own files."""
+    with env.sessions() as s:  # type: ignore[operator]
+        access = project_access(s, SYSTEM, "P1")
+        patient = nodes.create_patient(s, access, env.layout, "pat1")
+        study = nodes.create_study(s, access, env.layout, patient, "20240101")
+        store_uploads(s, access, env.layout, patient, study, [Upload("t1_mprage/s099.nii", io.BytesIO(NIFTI))])
+        s.commit()
+    user = env.client("user")
+    found = {}
+    for level, pid, sid in (("study", "PAT1", "20240101"), ("study", "pat1", "20240101"), ("patient", "PAT1", None)):
+        definition = {"level": level, "loaders": [{"pattern": "t1_mprage/*.nii"}]}
+        r = user.post(f"{P}/autoload", json={"definition": definition, "pid": pid, "sid": sid})
+        assert r.status_code == 200, r.text
+        found[level, pid] = [(f["pid"], f["path"]) for f in r.json()["loaders"][0]["files"]]
+    assert found["study", "PAT1"] == [("PAT1", "t1_mprage/s002.nii")]
+    assert found["study", "pat1"] == [("pat1", "t1_mprage/s099.nii")]
+    assert found["patient", "PAT1"] == [("PAT1", "t1_mprage/s002.nii")]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from nora.api.deps import DB, CurrentActor, ProjectAccess, State
 from nora.archive.models import Job
 from nora.archive.services.access import has_capability
+from nora.core.ids import Psid
 from nora.processing import autoexec, service
 from nora.processing.catalog import CATALOG
 from nora.processing.config import ProcessingSettings
@@ -237,7 +238,11 @@ def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> dict[str, list[int]]
 def launch(body: LaunchIn, request: Request, access: ProjectAccess, db: DB, state: State) -> LaunchOut:
     """Launch a batch (inline, or a saved one by name) on rows (PID#SID or PID) or a subject selector."""
     request_ = service.LaunchRequest(
-        batch=body.batch, batch_name=body.batch_name, rows=body.rows, select=body.select, queue=body.queue
+        batch=body.batch,
+        batch_name=body.batch_name,
+        rows=[Psid.parse(r) for r in body.rows],
+        select=body.select,
+        queue=body.queue,
     )
     batch = service.launch(db, access, state.layout, _config(request), request_)
     db.commit()

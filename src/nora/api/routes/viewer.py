@@ -18,6 +18,7 @@ from nora.archive.services import audit
 from nora.archive.services import files as file_svc
 from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
+from nora.core.ids import Psid
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
 
 router = APIRouter(tags=["viewer"])
@@ -123,7 +124,7 @@ def delete_preset(name: str, access: ViewerAccess, db: DB, shared: bool = False)
 @router.post(f"{P}/autoload", response_model=AutoloadOut)
 def autoload(body: AutoloadIn, access: ViewerAccess, db: DB) -> AutoloadOut:
     """Run a preset (saved or being edited) for one case: each enabled loader's files."""
-    found = autoloaders.resolve(db, access, body.definition, body.pid, body.sid)
+    found = autoloaders.resolve(db, access, body.definition, Psid(body.pid, body.sid or None))
     ids = [h.file_id for lh in found for h in lh.hits if h.file_id is not None]
     rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_(ids)))} if ids else {}
     names = {h.file_id: (h.pid, h.sid) for lh in found for h in lh.hits if h.file_id is not None}

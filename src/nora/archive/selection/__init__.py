@@ -6,7 +6,13 @@ Two front ends share the wildcard patterns (``*`` any run, ``_`` one character, 
   (t1* OR mpr*) AND STAG:control, every pattern with an implicit trailing ``*``; compiled to conditions on
   the table's study rows by :func:`files_condition`, :func:`column_condition` and :func:`tags_condition`;
 * the backend selector (:func:`parse_subject_selector`, :func:`parse_file_selectors`), resolved to files by
-  :func:`resolve_selection` (``-s '10*' 'ROIS/mask*.nii.gz'``); its patterns are anchored at both ends.
+  :func:`resolve_selection` (``-s '10*' 'ROIS/mask*.nii.gz'``); its patterns are anchored at both ends;
+* the study reference (:func:`parse_study_reference`): exactly one study term (``LATEST``, ``tag:T``, a
+  SID pattern) for a patient the caller holds, resolved by :func:`referenced_studies`.
+
+Code that already holds patients or studies selects them by database id
+(:meth:`SubjectSelector.of_nodes`), never by formatting ``PIDLIST:``/``PSIDLIST:`` text: those lists
+compare IDs case-insensitively, as users expect when they type them.
 
 Everything compiles to SQLAlchemy expressions with bound parameters; :mod:`.reference` states the same
 semantics in plain Python. Malformed text raises :class:`~nora.core.errors.SelectionSyntaxError`.
@@ -17,10 +23,12 @@ from nora.archive.selection.backend import (
     FilePattern,
     FileSelector,
     FileTagged,
+    PatientIds,
     PatientList,
     PatientPattern,
     PatientTagged,
     SelectionHit,
+    StudyIds,
     StudyList,
     StudyPattern,
     StudyRank,
@@ -31,6 +39,7 @@ from nora.archive.selection.backend import (
 )
 from nora.archive.selection.compile import column_condition, files_condition, tags_condition
 from nora.archive.selection.resolve import resolve_selection, subject_conditions
+from nora.archive.selection.studyref import StudyReference, parse_study_reference, referenced_studies
 from nora.archive.selection.syntax import (
     DescriptionTerm,
     Filter,
@@ -49,14 +58,17 @@ __all__ = [
     "FileTagged",
     "Filter",
     "JobTerm",
+    "PatientIds",
     "PatientList",
     "PatientPattern",
     "PatientTagged",
     "PatternTerm",
     "SelectionHit",
+    "StudyIds",
     "StudyList",
     "StudyPattern",
     "StudyRank",
+    "StudyReference",
     "StudyTagged",
     "SubjectSelector",
     "TagTerm",
@@ -65,7 +77,9 @@ __all__ = [
     "files_condition",
     "parse_file_selectors",
     "parse_filter",
+    "parse_study_reference",
     "parse_subject_selector",
+    "referenced_studies",
     "resolve_selection",
     "subject_conditions",
     "tags_condition",

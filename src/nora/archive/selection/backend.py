@@ -96,23 +96,51 @@ class StudyList:
     pairs: tuple[tuple[str, str], ...]
 
 
-PatientTerm = PatientPattern | PatientTagged | PatientList
-StudyTerm = StudyPattern | StudyRank | StudyTagged | StudyList
+@dataclass(frozen=True)
+class PatientIds:
+    """Whole patients by database id: how code selects patients it already holds (never parsed from text)."""
+
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StudyIds:
+    """Studies by database id: how code selects studies it already holds (never parsed from text)."""
+
+    ids: tuple[int, ...]
+
+
+PatientTerm = PatientPattern | PatientTagged | PatientList | PatientIds
+StudyTerm = StudyPattern | StudyRank | StudyTagged | StudyList | StudyIds
 SubjectTerm = PatientTerm | StudyTerm
 
 
 @dataclass(frozen=True)
 class SubjectSelector:
+    """A parsed subject part (:func:`parse_subject_selector`), or ids from :meth:`of_nodes`."""
+
     terms: tuple[SubjectTerm, ...]
 
     @property
     def patient_terms(self) -> list[PatientTerm]:
         """Terms that select whole patients: their studies and their patient-level files."""
-        return [t for t in self.terms if isinstance(t, PatientPattern | PatientTagged | PatientList)]
+        return [t for t in self.terms if isinstance(t, PatientPattern | PatientTagged | PatientList | PatientIds)]
 
     @property
     def study_terms(self) -> list[StudyTerm]:
-        return [t for t in self.terms if isinstance(t, StudyPattern | StudyRank | StudyTagged | StudyList)]
+        return [t for t in self.terms if isinstance(t, StudyPattern | StudyRank | StudyTagged | StudyList | StudyIds)]
+
+    @classmethod
+    def of_nodes(cls, patient_ids: Sequence[int] = (), study_ids: Sequence[int] = ()) -> SubjectSelector:
+        """Whole patients and single studies by database id (what internal callers pass to the resolver)."""
+        terms: list[SubjectTerm] = []
+        if patient_ids:
+            terms.append(PatientIds(tuple(patient_ids)))
+        if study_ids:
+            terms.append(StudyIds(tuple(study_ids)))
+        if not terms:
+            raise ValueError("a selection by id needs at least one patient or study id")
+        return cls(tuple(terms))
 
 
 def parse_subject_selector(text: str) -> SubjectSelector:

@@ -14,7 +14,7 @@ import functools
 import re
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Date, String, bindparam
+from sqlalchemy import Boolean, ColumnElement, Date, String, bindparam, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -142,6 +142,16 @@ def like(expr: ColumnElement[Any] | QueryableAttribute[Any], pattern: str, *, tr
     return matches(expr, pattern, trailing=trailing)
 
 
+def contains_text(expr: ColumnElement[Any] | QueryableAttribute[Any], text: str) -> ColumnElement[bool]:
+    """``expr`` contains ``text`` literally, ignoring case: a plain search box, not a pattern.
+
+    Every character of ``text`` is literal (``_``, ``%`` and ``\\`` are escaped for ``LIKE ... ESCAPE``),
+    so a search for ``t1_mprage`` finds exactly that text on SQLite and PostgreSQL alike.
+    """
+    escaped = "".join(ESCAPE + ch if ch in _LIKE_SPECIAL else ch for ch in text.lower())
+    return func.lower(expr).like(f"%{escaped}%", escape=ESCAPE)
+
+
 @functools.lru_cache(maxsize=4096)
 def glob_regex(pattern: str, *, trailing: bool) -> re.Pattern[str]:
     """The Python regular expression with the same meaning as :func:`like_pattern` (for ``fullmatch``)."""
@@ -209,6 +219,7 @@ def is_date(expr: ColumnElement[Any]) -> bool:
 __all__ = [
     "ESCAPE",
     "binary_order",
+    "contains_text",
     "glob_pattern",
     "has_literal_prefix",
     "per_dialect",

@@ -21,16 +21,19 @@ from nora.archive.selection.backend import (
     FilePattern,
     FileTagged,
     FileTerm,
+    PatientIds,
     PatientList,
     PatientPattern,
     PatientTagged,
     PatientTerm,
     SelectionHit,
+    StudyIds,
     StudyList,
     StudyPattern,
     StudyRank,
     StudyTagged,
     StudyTerm,
+    SubjectSelector,
     absolute_candidates,
     order_hits,
     parse_file_selectors,
@@ -228,6 +231,8 @@ def _patient_term(term: PatientTerm, archive: RefArchive, patient: RefPatient) -
         return _pid(term.pattern, patient)
     if isinstance(term, PatientTagged):
         return _any_tag(patient.tags, term.tag, trailing=False) != term.negate
+    if isinstance(term, PatientIds):
+        return patient.id in term.ids
     assert isinstance(term, PatientList)
     return patient.pid.lower() in {pid.lower() for pid in term.pids}
 
@@ -248,8 +253,16 @@ def _study_term(term: StudyTerm, archive: RefArchive, study: RefStudy) -> bool:
         return _pid(term.pid, patient) and term.offset < len(order) and order[term.offset].id == study.id
     if isinstance(term, StudyTagged):
         return _pid(term.pid, patient) and _any_tag(study.tags, term.tag, trailing=False) != term.negate
+    if isinstance(term, StudyIds):
+        return study.id in term.ids
     assert isinstance(term, StudyList)
     return (patient.pid.lower(), study.sid.lower()) in {(p.lower(), s.lower()) for p, s in term.pairs}
+
+
+def referenced(archive: RefArchive, patient_id: int, reference: StudyTerm) -> list[tuple[int, str]]:
+    """What :func:`nora.archive.selection.referenced_studies` returns, by scanning the patient's studies."""
+    studies = [s for s in archive.studies_of_patient.get(patient_id, []) if _study_term(reference, archive, s)]
+    return [(s.id, s.sid) for s in sorted(studies, key=lambda s: s.sid)]
 
 
 def _file_term(term: FileTerm, archive: RefArchive, f: RefFile, absolute: set[tuple[str, str | None, str]]) -> bool:
@@ -263,9 +276,12 @@ def _file_term(term: FileTerm, archive: RefArchive, f: RefFile, absolute: set[tu
     return (pid, sid, f.path) in absolute
 
 
-def resolve(archive: RefArchive, subject: str, files: str, project_dir: Path | None = None) -> list[SelectionHit]:
+def resolve(
+    archive: RefArchive, subject: str | SubjectSelector, files: str, project_dir: Path | None = None
+) -> list[SelectionHit]:
     """What :func:`nora.archive.selection.resolve_selection` returns, computed by scanning every row."""
-    subject_selector, file_selector = parse_subject_selector(subject), parse_file_selectors(files)
+    subject_selector = parse_subject_selector(subject) if isinstance(subject, str) else subject
+    file_selector = parse_file_selectors(files)
     whole = {
         p.id
         for p in archive.patients.values()

@@ -17,10 +17,14 @@ from nora.archive.selection.backend import (
     FileSelector,
     FileTagged,
     FileTerm,
+    PatientIds,
+    PatientList,
     PatientPattern,
     PatientTagged,
     PatientTerm,
     SelectionHit,
+    StudyIds,
+    StudyList,
     StudyPattern,
     StudyRank,
     StudyTagged,
@@ -51,7 +55,10 @@ def _patient_term(term: PatientTerm) -> ColumnElement[bool]:
     if isinstance(term, PatientTagged):
         tagged = patient_has_tag(Patient.id, [term.tag], trailing=False)
         return ~tagged if term.negate else tagged
-    return Patient.pid_lc.in_(sorted({pid.lower() for pid in term.pids}))
+    if isinstance(term, PatientList):
+        return Patient.pid_lc.in_(sorted({pid.lower() for pid in term.pids}))
+    assert isinstance(term, PatientIds)
+    return Patient.id.in_(sorted(set(term.ids)))
 
 
 def ranked_study(latest: bool, offset: int) -> ColumnElement[bool]:
@@ -76,7 +83,8 @@ def ranked_study(latest: bool, offset: int) -> ColumnElement[bool]:
     return Study.id == pick
 
 
-def _study_term(term: StudyTerm) -> ColumnElement[bool]:
+def study_condition(term: StudyTerm) -> ColumnElement[bool]:
+    """A condition on ``studies`` rows (joined to their patient): the study is one that ``term`` selects."""
     if isinstance(term, StudyPattern):
         return and_(_pid(term.pid), like(Study.sid_lc, term.sid, trailing=False))
     if isinstance(term, StudyRank):
@@ -84,15 +92,18 @@ def _study_term(term: StudyTerm) -> ColumnElement[bool]:
     if isinstance(term, StudyTagged):
         tagged = study_has_tag([term.tag], trailing=False)
         return and_(_pid(term.pid), ~tagged if term.negate else tagged)
-    pairs = sorted({(pid.lower(), sid.lower()) for pid, sid in term.pairs})
-    return tuple_(Patient.pid_lc, Study.sid_lc).in_(pairs)
+    if isinstance(term, StudyList):
+        pairs = sorted({(pid.lower(), sid.lower()) for pid, sid in term.pairs})
+        return tuple_(Patient.pid_lc, Study.sid_lc).in_(pairs)
+    assert isinstance(term, StudyIds)
+    return Study.id.in_(sorted(set(term.ids)))
 
 
 def subject_conditions(selector: SubjectSelector) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """``(whole patients, single studies)``: a condition on ``patients`` rows and one on ``studies`` rows
     (joined to their patient). A file is selected when its patient is, or its study is."""
     patients = _any([_patient_term(t) for t in selector.patient_terms])
-    studies = _any([_study_term(t) for t in selector.study_terms])
+    studies = _any([study_condition(t) for t in selector.study_terms])
     return patients, studies
 
 
@@ -202,4 +213,4 @@ def resolve_selection(
     return order_hits(hits, file_selector)
 
 
-__all__ = ["ranked_study", "resolve_selection", "subject_conditions"]
+__all__ = ["ranked_study", "resolve_selection", "study_condition", "subject_conditions"]

@@ -27,6 +27,7 @@ from nora.archive.selection import (
     FileSelector,
     SelectionHit,
     StudyPattern,
+    SubjectSelector,
     parse_subject_selector,
     resolve_selection,
 )
@@ -37,7 +38,7 @@ from nora.archive.services.table import patient_public
 from nora.archive.services.tags import tags_of
 from nora.archive.storage import Layout, safe_relpath
 from nora.core.errors import InvalidInput, NotFound
-from nora.core.ids import check_name
+from nora.core.ids import Psid
 from nora.imaging.formats import inspect_file
 
 MAX_TOKEN_DAYS = 3650
@@ -57,7 +58,7 @@ def is_initialised(engine: Engine) -> bool:
 
 def psid(pid: str, sid: str | None) -> str:
     """NORA's name of a study (``PID#SID``) or, without a study, of a patient (``PID``)."""
-    return f"{pid}#{sid}" if sid else pid
+    return str(Psid(pid, sid or None))
 
 
 @dataclass(frozen=True)
@@ -84,22 +85,19 @@ def add_copies(
     session: Session,
     access: Access,
     layout: Layout,
-    target: str,
+    target: Psid,
     sources: Sequence[Path],
     *,
     folder: str = "",
     overwrite: bool = False,
 ) -> list[File]:
-    """Copy files from outside into study ``PID#SID`` (or patient ``PID``), creating the study if needed.
+    """Copy files from outside into the study (or patient) ``target``, creating the study if needed.
 
     Each file keeps its name, inside ``folder`` (relative to the study folder) when given. Every source is
     inspected before anything is created, so an unreadable file leaves no new patient, study or file behind.
     """
     access.require_write()
-    pid, sid = nodes.split_psid(target)
-    check_name(pid, "patient ID")
-    if sid is not None:
-        check_name(sid, "study ID")
+    pid, sid = target.pid, target.sid
     prefix = safe_relpath(folder.strip("/")) + "/" if folder.strip("/") else ""
     plan: list[tuple[str, Path]] = []
     for src in _unique(sources):
@@ -151,14 +149,11 @@ def delete_files(session: Session, access: Access, layout: Layout, specs: Sequen
     return names
 
 
-def delete_nodes(session: Session, access: Access, layout: Layout, psids: Sequence[str]) -> list[str]:
-    """Delete patients (``PID``) and studies (``PID#SID``) with their files; every one must exist."""
+def delete_nodes(session: Session, access: Access, layout: Layout, psids: Sequence[Psid]) -> list[str]:
+    """Delete patients and studies with their files; every one must exist."""
     access.require_write()
-    wanted = [nodes.split_psid(p) for p in dict.fromkeys(psids)]
-    for pid, sid in wanted:  # all must be valid and exist before anything is deleted
-        check_name(pid, "patient ID")
-        if sid is not None:
-            check_name(sid, "study ID")
+    wanted = [(p.pid, p.sid) for p in dict.fromkeys(psids)]
+    for pid, sid in wanted:  # all must exist before anything is deleted
         if sid is None:
             nodes.get_patient(session, access, pid)
         else:
@@ -177,7 +172,9 @@ def delete_nodes(session: Session, access: Access, layout: Layout, psids: Sequen
 # --------------------------------------------------------------------------------------------- selecting
 
 
-def select_hits(session: Session, access: Access, layout: Layout, subject: str, files: str) -> list[SelectionHit]:
+def select_hits(
+    session: Session, access: Access, layout: Layout, subject: str | SubjectSelector, files: str
+) -> list[SelectionHit]:
     """The backend selector ``-s SUBJECT FILES`` of this project."""
     project_dir = layout.project_dir(access.project.name)
     return resolve_selection(session, access.project.id, subject, files, project_dir)
@@ -274,7 +271,13 @@ def file_rows(session: Session, ids: list[int]) -> dict[int, File]:
 
 
 def output_location(
-    session: Session, access: Access, layout: Layout, subject: str, name: str, *, must_exist: bool = True
+    session: Session,
+    access: Access,
+    layout: Layout,
+    subject: str | SubjectSelector,
+    name: str,
+    *,
+    must_exist: bool = True,
 ) -> Path:
     """The absolute path of ``name`` (``RESULTS/mask.nii.gz``) in the one study ``subject`` selects.
 
@@ -282,20 +285,22 @@ def output_location(
     exist yet still gives its path.
     """
     rel = safe_relpath(name.strip("/"))
-    hits = [h for h in resolve_selection(session, access.project.id, subject, "[info]") if h.sid is not None]
+    selector = parse_subject_selector(subject) if isinstance(subject, str) else subject
+    shown_subject = repr(subject) if isinstance(subject, str) else "the subject list"
+    hits = [h for h in resolve_selection(session, access.project.id, selector, "[info]") if h.sid is not None]
     if len(hits) == 1:
         assert hits[0].sid is not None
         return layout.file_path(access.project.name, hits[0].pid, hits[0].sid, rel)
     if len(hits) > 1:
         shown = ", ".join(psid(h.pid, h.sid) for h in hits[:5]) + (" ..." if len(hits) > 5 else "")
         raise InvalidInput(
-            f"{subject!r} selects {len(hits)} studies ({shown}); an output location needs exactly one: "
+            f"{shown_subject} selects {len(hits)} studies ({shown}); an output location needs exactly one: "
             "use PID#SID, PID#LATEST or PID#OLDEST"
         )
-    terms = parse_subject_selector(subject).terms
+    terms = selector.terms
     literal = len(terms) == 1 and isinstance(terms[0], StudyPattern) and "*" not in terms[0].pid + terms[0].sid
     if must_exist or not literal:
-        raise NotFound(f"{subject!r} selects no study in project {access.project.name!r}")
+        raise NotFound(f"{shown_subject} selects no study in project {access.project.name!r}")
     term = terms[0]
     assert isinstance(term, StudyPattern)
     return layout.file_path(access.project.name, term.pid, term.sid, rel)

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import Patient, Study
-from nora.archive.selection import FilePattern, parse_file_selectors, resolve_selection
+from nora.archive.selection import (
+    FilePattern,
+    SubjectSelector,
+    parse_file_selectors,
+    parse_subject_selector,
+    resolve_selection,
+)
 from nora.archive.services.access import Access
 from nora.archive.services.cliops import Table, file_rows, hit_path, psid
 from nora.archive.services.table import patient_public
@@ -23,7 +29,9 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 NODEINFO = "nodeinfo.json"
 
 
-def export_meta(session: Session, access: Access, layout: Layout, subject: str, files: str, keys: str = "*") -> Table:
+def export_meta(
+    session: Session, access: Access, layout: Layout, subject: str | SubjectSelector, files: str, keys: str = "*"
+) -> Table:
     """NORA's ``--exportmeta``: one row per study, one column per selected key.
 
     Each selected JSON file is a document named by its path without ``.json`` (``META/radio1``); other files
@@ -33,6 +41,7 @@ def export_meta(session: Session, access: Access, layout: Layout, subject: str, 
     the full path (``*.mask.volume``) or the path inside the document (``mask.volume``); ``*`` is every key.
     """
     patterns = [k for k in re.split(r"[,\s]+", keys) if k] or ["*"]
+    subject = parse_subject_selector(subject) if isinstance(subject, str) else subject
     selector = parse_file_selectors(files)
     wants_nodeinfo = any(isinstance(t, FilePattern) and t.pattern.lower() == NODEINFO for t in selector.terms)
     rest = tuple(t for t in selector.terms if not (isinstance(t, FilePattern) and t.pattern.lower() == NODEINFO))

@@ -25,6 +25,7 @@ from nora.archive.services.access import Access
 from nora.archive.services.trash import remove_after_commit
 from nora.archive.storage import TMP_PREFIX, Layout, atomic_write, file_digest, safe_relpath
 from nora.core.errors import Conflict, CorruptFile, InvalidInput, NotFound, UnsafePath
+from nora.core.ids import Psid
 from nora.imaging.formats import inspect_file
 
 
@@ -115,7 +116,7 @@ def store_uploads(
         session.flush()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    target = f"{patient.pid}#{study.sid}" if study else patient.pid
+    target = str(Psid(patient.pid, study.sid if study else None))
     audit.record(session, access.actor, "file.upload", project=access.project.name, target=target, files=rels)
     return rows
 

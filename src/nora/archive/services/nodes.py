@@ -14,7 +14,7 @@ from nora.archive.services.access import Access
 from nora.archive.services.trash import remove_after_commit
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import Conflict, InvalidInput, NotFound
-from nora.core.ids import check_name
+from nora.core.ids import Psid, check_name
 
 METAFILE = "nodeinfo.json"
 
@@ -104,7 +104,7 @@ def create_study(
     if existing is not None:
         if exist_ok:
             return existing
-        raise Conflict(f"study {patient.pid}#{sid} already exists")
+        raise Conflict(f"study {Psid(patient.pid, sid)} already exists")
     if len(description) > 255 or len(modality) > 64:
         raise InvalidInput("study description (255) or modality (64 characters) too long")
     study = Study(
@@ -120,7 +120,7 @@ def create_study(
     session.add(study)
     session.flush()
     layout.study_dir(access.project.name, patient.pid, sid).mkdir(parents=True, exist_ok=True)
-    audit.record(session, access.actor, "study.create", project=access.project.name, target=f"{patient.pid}#{sid}")
+    audit.record(session, access.actor, "study.create", project=access.project.name, target=str(Psid(patient.pid, sid)))
     return study
 
 
@@ -136,7 +136,7 @@ def set_meta(
     folder = layout.node_dir(access.project.name, patient.pid, study.sid if study else None)
     written = atomic_write_json(folder / METAFILE, meta)
     _index_metafile(session, access, patient, study, written.size, written.sha256, meta)
-    target = f"{patient.pid}#{study.sid}" if study else patient.pid
+    target = str(Psid(patient.pid, study.sid if study else None))
     audit.record(session, access.actor, "meta.set", project=access.project.name, target=target)
     return meta
 
@@ -173,10 +173,4 @@ def delete_study(session: Session, access: Access, layout: Layout, pid: str, sid
     session.delete(study)
     session.flush()
     remove_after_commit(session, layout.study_dir(access.project.name, pid, sid))
-    audit.record(session, access.actor, "study.delete", project=access.project.name, target=f"{pid}#{sid}")
-
-
-def split_psid(psid: str) -> tuple[str, str | None]:
-    """``PID#SID`` → (pid, sid); ``PID`` → (pid, None)."""
-    pid, _, sid = psid.partition("#")
-    return pid, (sid or None)
+    audit.record(session, access.actor, "study.delete", project=access.project.name, target=str(Psid(pid, sid)))

@@ -20,11 +20,14 @@ from nora.archive.selection import (
     Filter,
     JobTerm,
     PatternTerm,
+    SubjectSelector,
     TagTerm,
     parse_filter,
+    parse_study_reference,
+    referenced_studies,
     resolve_selection,
 )
-from nora.archive.selection.reference import filter_studies, resolve
+from nora.archive.selection.reference import filter_studies, referenced, resolve
 from nora.archive.selection.syntax import quote
 from nora.core.errors import SelectionSyntaxError
 
@@ -225,6 +228,70 @@ def test_backend_selectors_match_the_reference(conn: Connection, specs: list[Pat
         with Session(bind=conn) as session:
             got = resolve_selection(session, b.project_id, subject, files)
         assert got == resolve(b.reference(), subject, files), (subject, files)
+        event("some hits" if got else "no hits")
+    finally:
+        savepoint.rollback()
+
+
+# ------------------------------------------------------------------------------ selection by id, references
+
+#: archives whose PIDs may differ only in case (``a`` beside ``A``): two patients, never one
+twin_archives = st.lists(patient_specs, min_size=2, max_size=4, unique_by=lambda p: p.pid)
+
+
+@st.composite
+def reference_for(draw: st.DrawFn, values: dict[str, list[str]]) -> str:
+    return draw(
+        st.one_of(
+            st.builds(lambda r, n: f"{r}{n or ''}", st.sampled_from(["LATEST", "oldest"]), st.integers(0, 2)),
+            st.builds(lambda t: f"tag:{t}", pattern_like(values["tag"], TAG + "*")),
+            pattern_like([sid for sid in values["sid"] if "%" not in sid], "aA1_*"),  # SIDs have no '%'
+        )
+    )
+
+
+ID_SETTINGS = settings(DB_SETTINGS, max_examples=30)
+
+
+@ID_SETTINGS
+@given(specs=twin_archives, data=st.data())
+def test_study_references_stay_within_their_patient(
+    conn: Connection, specs: list[PatientSpec], data: st.DataObject
+) -> None:
+    text = data.draw(reference_for(values_of(specs)))
+    reference = parse_study_reference(text)
+    assert reference is not None
+    savepoint = conn.begin_nested()
+    try:
+        b = build(conn, specs)
+        archive = b.reference()
+        with Session(bind=conn) as session:
+            for patient in b.patients:
+                got = referenced_studies(session, patient.id, reference)
+                assert got == referenced(archive, patient.id, reference), (patient.pid, text)
+                assert all(archive.studies[i].patient_id == patient.id for i, _ in got)
+    finally:
+        savepoint.rollback()
+
+
+@ID_SETTINGS
+@given(specs=twin_archives, data=st.data())
+def test_selection_by_id_matches_the_reference_and_selects_only_those(
+    conn: Connection, specs: list[PatientSpec], data: st.DataObject
+) -> None:
+    files = data.draw(files_for(values_of(specs)))
+    savepoint = conn.begin_nested()
+    try:
+        b = build(conn, specs)
+        patients = data.draw(st.lists(st.sampled_from([p.id for p in b.patients]), max_size=2))
+        studies = data.draw(st.lists(st.sampled_from([s.id for s in b.studies] or [0]), max_size=2))
+        if not patients and not studies:
+            patients = [b.patients[0].id]
+        subject = SubjectSelector.of_nodes(patients, studies)
+        with Session(bind=conn) as session:
+            got = resolve_selection(session, b.project_id, subject, files)
+        assert got == resolve(b.reference(), subject, files), (patients, studies, files)
+        assert all(h.patient_id in patients or h.study_id in studies for h in got)
         event("some hits" if got else "no hits")
     finally:
         savepoint.rollback()
