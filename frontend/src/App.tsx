@@ -3,9 +3,11 @@
  * can be opened without logging in (a read-only guest desktop), from the login page or by a shared link
  * or URL address that names a public project.
  */
+import { QueryClientProvider } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 import { ApiError } from "./api/client";
 import { auth, projects } from "./api/endpoints";
+import { createQueryClient } from "./api/queries";
 import type { Me } from "./api/types";
 import { ErrorBanner } from "./components/ErrorBanner";
 import { Desktop } from "./components/Desktop";
@@ -18,16 +20,23 @@ type Session = { state: "checking" } | { state: "out" } | { state: "in"; me: Me 
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
+  const [client] = useState(createQueryClient);
+  // Nothing cached outlives a session: the next login may be another user with other rights.
+  useEffect(() => {
+    if (session.state === "out") client.clear();
+  }, [client, session.state]);
   const onUnauthorized = useCallback(
     () => setSession((s) => (s.state === "in" || s.state === "guest" ? { state: "out" } : s)),
     [],
   );
   return (
-    <ErrorsProvider onUnauthorized={onUnauthorized}>
-      <div className="app">
-        <Session session={session} setSession={setSession} />
-      </div>
-    </ErrorsProvider>
+    <QueryClientProvider client={client}>
+      <ErrorsProvider onUnauthorized={onUnauthorized}>
+        <div className="app">
+          <Session session={session} setSession={setSession} />
+        </div>
+      </ErrorsProvider>
+    </QueryClientProvider>
   );
 }
 

@@ -6,25 +6,37 @@ import {
   retrieveItems,
   sequencesOf,
   showDate,
+  type PacsSeries,
   type PacsStudy,
 } from "../src/pacs/model";
 
+// Rows as the server answers them: every key present (empty when the PACS did not say).
+const series = (SeriesInstanceUID: string, Modality: string, SeriesDescription: string): PacsSeries => ({
+  StudyInstanceUID: "", SeriesInstanceUID, Modality, SeriesNumber: null, SeriesDescription, SeriesDate: "",
+  NumberOfSeriesRelatedInstances: null,
+});
+const study = (row: Partial<PacsStudy>): PacsStudy => ({
+  PatientName: "", PatientID: "", PatientBirthDate: "", PatientSex: "", StudyInstanceUID: "", StudyDate: "", StudyTime: "",
+  StudyDescription: "", AccessionNumber: "", StudyID: "", ModalitiesInStudy: [], NumberOfStudyRelatedSeries: null,
+  NumberOfStudyRelatedInstances: null, NumberOfPatientRelatedStudies: null, series: [], ...row,
+});
+
 const studies: PacsStudy[] = [
-  {
+  study({
     PatientName: "Doe^John", PatientID: "1", StudyInstanceUID: "1.1", StudyDate: "20230405",
     series: [
-      { SeriesInstanceUID: "1.1.1", Modality: "MR", SeriesDescription: "t1_mprage" },
-      { SeriesInstanceUID: "1.1.2", Modality: "MR", SeriesDescription: "flair" },
+      series("1.1.1", "MR", "t1_mprage"),
+      series("1.1.2", "MR", "flair"),
     ],
-  },
-  {
+  }),
+  study({
     PatientName: "Doe^John", PatientID: "1", StudyInstanceUID: "1.2", StudyDate: "20240101",
-    series: [{ SeriesInstanceUID: "1.2.1", Modality: "MR", SeriesDescription: "t1_mprage" }],
-  },
-  {
+    series: [series("1.2.1", "MR", "t1_mprage")],
+  }),
+  study({
     PatientName: "Roe^Jane", PatientID: "2", StudyInstanceUID: "2.1",
-    series: [{ SeriesInstanceUID: "2.1.1", Modality: "CT", SeriesDescription: "" }],
-  },
+    series: [series("2.1.1", "CT", "")],
+  }),
 ];
 
 describe("PACS query model", () => {

@@ -23,12 +23,6 @@ describe("colour-limit presets from project settings", () => {
       { key: "8", text: "8 t1 0–900.5" },
     ]);
   });
-  it("ignores what the server would have refused", () => {
-    const presets = limPresetsFrom({
-      colorlimpresets: { "9": { name: "x", min: 0, max: 1 }, "1": { name: "flat", min: 3, max: 3 }, "3": { name: "w", level: 1, width: -2 } },
-    });
-    expect(presets).toEqual({});
-  });
   it("lists the default presets in key order for the toolbar", () => {
     expect(limPresetLines(DEFAULT_LIM_PRESETS).map((l) => l.text)).toEqual([
       "0 image range auto",

@@ -1,8 +1,11 @@
 /**
- * The one place that talks HTTP to the backend: `request()` sends JSON, parses JSON, and turns every
- * failure (HTTP 4xx/5xx, unreachable server, non-JSON answer) into an `ApiError` with a message fit to
- * show to the user.
+ * The one place that talks HTTP to the backend: `api` is the openapi-fetch client typed by the generated
+ * `paths` of schema.ts (routes, parameters, bodies and answers checked by the compiler), and `ok()` turns
+ * every failure (HTTP 4xx/5xx, unreachable server, non-JSON answer) into an `ApiError` with a message fit
+ * to show to the user. Requests send the session cookie (same origin) and ask for JSON.
  */
+import createClient from "openapi-fetch";
+import type { paths } from "./schema";
 
 /** Prefix of every API route; the page and the API share one origin. */
 export const API_BASE = "/api";
@@ -21,39 +24,16 @@ export class ApiError extends Error {
   }
 }
 
-export type QueryValue = string | number | boolean | null | undefined;
-
-export interface RequestOptions {
-  query?: Record<string, QueryValue> | URLSearchParams;
-  body?: unknown;
-  signal?: AbortSignal;
-}
-
 /** Function used to send requests; replaced in unit tests. */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+export type FetchLike = (request: Request) => Promise<Response>;
 
-let fetchImpl: FetchLike = (input, init) => fetch(input, init);
+let fetchImpl: FetchLike = (request) => fetch(request);
 
 /** Swap the transport (tests only); returns the previous one. */
 export function setFetch(impl: FetchLike): FetchLike {
   const previous = fetchImpl;
   fetchImpl = impl;
   return previous;
-}
-
-/** Encode query parameters, leaving out null/undefined/empty-string values. */
-export function buildQuery(query: RequestOptions["query"]): string {
-  if (query === undefined) return "";
-  const params =
-    query instanceof URLSearchParams ? query : new URLSearchParams();
-  if (!(query instanceof URLSearchParams)) {
-    for (const [key, value] of Object.entries(query)) {
-      if (value === null || value === undefined || value === "") continue;
-      params.set(key, String(value));
-    }
-  }
-  const text = params.toString();
-  return text === "" ? "" : `?${text}`;
 }
 
 /** Encode one path segment (patient and study ids may contain any character). */
@@ -86,58 +66,66 @@ function isAbortException(err: unknown): boolean {
   return err instanceof Error && err.name === "AbortError";
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text === "") return undefined;
+/** Where the page lives (absolute URLs are needed to build a Request; tests run without a page). */
+function origin(): string {
+  return typeof location === "undefined" ? "http://localhost" : location.origin;
+}
+
+/** What a request was, for messages: `GET /api/projects`. */
+function describe(request: Request): string {
+  const url = new URL(request.url);
+  return `${request.method} ${url.pathname}${url.search}`;
+}
+
+/** The transport under `api`: a failure to get any answer becomes an ApiError naming the request. */
+async function send(request: Request): Promise<Response> {
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
+    return await fetchImpl(request);
+  } catch (err) {
+    if (isAbortException(err)) throw new ApiError(0, ABORTED);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ApiError(0, `Cannot reach the server (${describe(request)}): ${reason}`);
   }
 }
 
+/** The typed client: `api.GET("/api/projects/{project}", { params: { path: { project } } })`. */
+export const api = createClient<paths>({
+  baseUrl: origin(),
+  fetch: send,
+  credentials: "same-origin",
+  headers: { Accept: "application/json" },
+});
+
+interface Answer<D> {
+  data?: D;
+  error?: unknown;
+  response: Response;
+}
+
 /**
- * Send one request to `API_BASE + path` and return the parsed JSON (undefined for 204 or an empty body).
- * Throws `ApiError` for every failure; never returns an error body as data.
+ * The data of an openapi-fetch answer, or an ApiError: the server's `detail` for an HTTP error, a
+ * description when the answer could not be read or was not JSON. Answers without a body give undefined.
  */
-export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  const init: RequestInit = { method, headers, credentials: "same-origin" };
-  if (options.signal !== undefined) init.signal = options.signal;
-  if (options.body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(options.body);
-  }
-  const url = `${API_BASE}${path}${buildQuery(options.query)}`;
-
-  let response: Response;
+export async function ok<D>(call: Promise<Answer<D>>): Promise<D> {
+  let answer: Answer<D>;
   try {
-    response = await fetchImpl(url, init);
+    answer = await call;
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     if (isAbortException(err)) throw new ApiError(0, ABORTED);
     const reason = err instanceof Error ? err.message : String(err);
-    throw new ApiError(0, `Cannot reach the server (${method} ${url}): ${reason}`);
+    throw new ApiError(0, `Could not read the server's answer: ${reason}`);
   }
-
-  let body: unknown;
-  try {
-    body = await readBody(response);
-  } catch (err) {
-    if (isAbortException(err)) throw new ApiError(0, ABORTED);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ApiError(response.status, `Could not read the server's answer: ${reason}`);
-  }
-
+  const { response } = answer;
   if (!response.ok) {
-    const fallback = typeof body === "string" && body.trim() !== "" && body.length < 300
-      ? body.trim()
-      : response.statusText || `Request failed: ${method} ${path}`;
+    const body = answer.error;
+    const fallback =
+      typeof body === "string" && body.trim() !== "" && body.length < 300
+        ? body.trim()
+        : response.statusText || `Request failed: ${response.url ? new URL(response.url).pathname : "the server"}`;
     throw new ApiError(response.status, errorMessage(body, fallback));
   }
-  if (typeof body === "string") {
-    throw new ApiError(response.status, `The server answered ${method} ${path} with non-JSON content`);
-  }
-  return body as T;
+  return answer.data as D;
 }
 
 /** True for the error that an aborted request produces (a superseded query, not a real failure). */

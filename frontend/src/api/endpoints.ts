@@ -1,48 +1,51 @@
-/** Typed functions for the routes of the REST contract that the web desktop uses. */
-import { request, seg } from "./client";
-import type {
-  ArchiveFile,
-  Me,
-  Paged,
-  Project,
-  StudyRow,
-  TagChange,
-  TagCounts,
-  TagsResponse,
-} from "./types";
+/** Typed calls of the routes the web desktop uses (auth, projects, the table, files, tags). */
+import { api, ok } from "./client";
+import type { TagChange } from "./schema";
 
 export const auth = {
-  login: (username: string, password: string) =>
-    request<Me>("POST", "/auth/login", { body: { username, password } }),
-  logout: () => request<void>("POST", "/auth/logout"),
-  me: () => request<Me>("GET", "/auth/me"),
+  login: (username: string, password: string) => ok(api.POST("/api/auth/login", { body: { username, password } })),
+  logout: () => ok(api.POST("/api/auth/logout")),
+  me: () => ok(api.GET("/api/auth/me")),
 };
 
 export const projects = {
-  list: () => request<Project[]>("GET", "/projects"),
+  list: (signal?: AbortSignal) => ok(api.GET("/api/projects", { signal })),
 };
 
-const projectPath = (project: string) => `/projects/${seg(project)}`;
-const studyPath = (project: string, pid: string, sid: string) =>
-  `${projectPath(project)}/patients/${seg(pid)}/studies/${seg(sid)}`;
-
 export const studies = {
-  /** One page of the subject/study table; `params` comes from `studyParams()`. */
+  /** One page of the subject/study table; `params` comes from `studyParams()` of lib/filters. */
   list: (project: string, params: URLSearchParams, signal?: AbortSignal) =>
-    request<Paged<StudyRow>>("GET", `${projectPath(project)}/studies`, {
-      query: params,
-      ...(signal ? { signal } : {}),
-    }),
+    ok(
+      api.GET("/api/projects/{project}/studies", {
+        params: { path: { project }, query: Object.fromEntries(params) },
+        signal,
+      }),
+    ),
   files: (project: string, pid: string, sid: string, signal?: AbortSignal) =>
-    request<ArchiveFile[]>("GET", `${studyPath(project, pid, sid)}/files`, signal ? { signal } : {}),
+    ok(
+      api.GET("/api/projects/{project}/patients/{pid}/studies/{sid}/files", {
+        params: { path: { project, pid, sid } },
+        signal,
+      }),
+    ),
 };
 
 export const tags = {
   patient: (project: string, pid: string, change: TagChange) =>
-    request<TagsResponse>("POST", `${projectPath(project)}/patients/${seg(pid)}/tags`, { body: change }),
+    ok(api.POST("/api/projects/{project}/patients/{pid}/tags", { params: { path: { project, pid } }, body: change })),
   study: (project: string, pid: string, sid: string, change: TagChange) =>
-    request<TagsResponse>("POST", `${studyPath(project, pid, sid)}/tags`, { body: change }),
+    ok(
+      api.POST("/api/projects/{project}/patients/{pid}/studies/{sid}/tags", {
+        params: { path: { project, pid, sid } },
+        body: change,
+      }),
+    ),
   file: (project: string, fileId: number, change: TagChange) =>
-    request<TagsResponse>("POST", `${projectPath(project)}/files/${seg(fileId)}/tags`, { body: change }),
-  counts: (project: string) => request<TagCounts>("GET", `${projectPath(project)}/tags`),
+    ok(
+      api.POST("/api/projects/{project}/files/{file_id}/tags", {
+        params: { path: { project, file_id: fileId } },
+        body: change,
+      }),
+    ),
+  counts: (project: string) => ok(api.GET("/api/projects/{project}/tags", { params: { path: { project } } })),
 };

@@ -2,11 +2,13 @@
  * The web desktop after login: top bar, subject/study table with the files of the selected study
  * below it, and the (future) viewer on the right. Owns the selection, context menus and tag actions.
  */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { projects as projectsApi, tags as tagsApi } from "../api/endpoints";
+import { invalidate, keys } from "../api/queries";
 import type { ArchiveFile, Me, Project, StudyRow, TagChange } from "../api/types";
-import type { FilterParam, Filters, Sort, SortKey } from "../lib/query";
-import { nextSort } from "../lib/query";
+import type { FilterParam, Filters, Sort, SortKey } from "../lib/filters";
+import { nextSort } from "../lib/filters";
 import { chooseProject, LAST_PROJECT_KEY, loadSetting, saveSetting } from "../lib/storage";
 import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
 import { useErrors } from "../state/errors";
@@ -46,7 +48,9 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   const guest = props.me === null;
   const [toolsSlot, setToolsSlot] = useState<HTMLElement | null>(null);
   const { report } = useErrors();
-  const [projectList, setProjectList] = useState<Project[] | null>(null);
+  const client = useQueryClient();
+  const projectsQuery = useQuery({ queryKey: keys.projects(), queryFn: ({ signal }) => projectsApi.list(signal) });
+  const projectList: Project[] | null = projectsQuery.isError ? [] : (projectsQuery.data ?? null);
   const [projectName, setProjectName] = useState<string | null>(null);
   const [filters, setFilters] = useState<Filters>({});
   const [sort, setSort] = useState<Sort | null>(null);
@@ -60,20 +64,19 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   // a guest, or a logged-in user reading a public project without a right on it: viewing only
   const viewOnly = guest || project?.role === "guest";
 
+  // The first answer picks the project (a URL call or shared link names one; else the last one used).
+  const picked = useRef(false);
   useEffect(() => {
-    projectsApi
-      .list()
-      .then((list) => {
-        setProjectList(list);
-        const want = pendingCase?.project; // a URL call or shared link names its project
-        setProjectName(chooseProject(list.map((p) => p.name), want ?? loadSetting(LAST_PROJECT_KEY)));
-        if (want && pendingCase?.pid) setSelection({ pid: pendingCase.pid, sid: pendingCase.sid ?? "", index: -1 });
-      })
-      .catch((err: unknown) => {
-        setProjectList([]);
-        report(err, "Loading projects");
-      });
-  }, [report]);
+    const list = projectsQuery.data;
+    if (list === undefined || picked.current) return;
+    picked.current = true;
+    const want = pendingCase?.project;
+    setProjectName(chooseProject(list.map((p) => p.name), want ?? loadSetting(LAST_PROJECT_KEY)));
+    if (want && pendingCase?.pid) setSelection({ pid: pendingCase.pid, sid: pendingCase.sid ?? "", index: -1 });
+  }, [projectsQuery.data]);
+  useEffect(() => {
+    if (projectsQuery.error) report(projectsQuery.error, "Loading projects");
+  }, [projectsQuery.error, report]);
 
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
@@ -111,6 +114,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
     try {
       const answer = await tagsApi.study(projectName, row.pid, row.sid, change);
       pages.updateRows((r) => withStudyTags(r, row.study_id, answer.tags));
+      void invalidate(client, { kind: "studies", project: projectName }, false);
     } catch (err) {
       report(err, doing);
       throw err;
@@ -122,6 +126,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
     try {
       const answer = await tagsApi.patient(projectName, row.pid, change);
       pages.updateRows((r) => withPatientTags(r, row.patient_id, answer.tags));
+      void invalidate(client, { kind: "studies", project: projectName }, false);
     } catch (err) {
       report(err, doing);
       throw err;
@@ -133,6 +138,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
     try {
       const answer = await tagsApi.file(projectName, file.id, change);
       files.updateFile({ ...file, tags: answer.tags });
+      void invalidate(client, { kind: "files", project: projectName }, false);
     } catch (err) {
       report(err, doing);
       throw err;

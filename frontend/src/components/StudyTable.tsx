@@ -6,7 +6,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, type CSSProperties, type DragEvent, type KeyboardEvent, type MouseEvent, type RefObject } from "react";
 import type { Project, StudyRow } from "../api/types";
 import { jobSummary } from "../lib/format";
-import type { FilterParam, Filters, Sort, SortKey } from "../lib/query";
+import type { FilterParam, Filters, Sort, SortKey } from "../lib/filters";
 import type { StudyPages } from "../state/useStudyPages";
 import { applyPreset, carriesPreset, PRESET_MIME } from "../viewer/bus";
 import { COLUMNS, GRID_TEMPLATE, ROW_HEIGHT } from "./columns";

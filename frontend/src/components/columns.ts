@@ -1,5 +1,5 @@
 /** Column layout of the subject/study table: one CSS grid template shared by header, filters and rows. */
-import type { FilterParam, SortKey } from "../lib/query";
+import type { FilterParam, SortKey } from "../lib/filters";
 
 export interface Column {
   id: string;

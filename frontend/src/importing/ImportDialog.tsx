@@ -2,7 +2,9 @@
  * "Upload DICOM": choose a zip (or, with native PID, files), watch the upload progress, then the import
  * job's progress, and read the result: converted series, kept objects, and every problem by name.
  */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
+import { invalidate, keys } from "../api/queries";
 import { useErrors } from "../state/errors";
 import { importForm, importing, reportLines, uploadZip, type ImportJob } from "./api";
 
@@ -18,27 +20,29 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
   const [job, setJob] = useState<ImportJob | null>(null);
   const abort = useRef<(() => void) | null>(null);
 
+  // While the job runs, its state is polled; the finished job's import touched the table and the files.
+  const client = useQueryClient();
+  const polled = useQuery({
+    queryKey: [...keys.importJobs(props.project), job?.id ?? 0],
+    queryFn: ({ signal }) => importing.job(props.project, job?.id ?? 0, signal),
+    enabled: phase === "running" && job !== null,
+    refetchInterval: 700,
+  });
+  const onImported = useRef(props.onImported);
+  onImported.current = props.onImported;
   useEffect(() => {
-    if (phase !== "running" || job === null) return;
-    let stop = false;
-    const timer = window.setInterval(() => {
-      importing.job(props.project, job.id).then(
-        (next) => {
-          if (stop) return;
-          setJob(next);
-          if (next.state === "d" || next.state === "e") {
-            setPhase("finished");
-            props.onImported();
-          }
-        },
-        (err: unknown) => report(err, "Import status"),
-      );
-    }, 700);
-    return () => {
-      stop = true;
-      window.clearInterval(timer);
-    };
-  }, [phase, job, props, report]);
+    const next = polled.data;
+    if (phase !== "running" || next === undefined || next.id !== job?.id) return;
+    setJob(next);
+    if (next.state === "d" || next.state === "e") {
+      setPhase("finished");
+      void invalidate(client, { kind: "imported", project: props.project });
+      onImported.current();
+    }
+  }, [polled.data, polled.dataUpdatedAt]);
+  useEffect(() => {
+    if (polled.error) report(polled.error, "Import status");
+  }, [polled.error, polled.errorUpdatedAt, report]);
 
   function start() {
     if (files.length === 0) return;

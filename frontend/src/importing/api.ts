@@ -2,17 +2,13 @@
  * REST calls of the import feature. The zip upload goes through XMLHttpRequest because fetch() reports no
  * upload progress; everything else uses the shared `request()`.
  */
-import { API_BASE, ApiError, errorMessage, request, seg } from "../api/client";
-import type * as S from "../api/schema";
+import { api, API_BASE, ApiError, errorMessage, ok, seg } from "../api/client";
+import type { BodyImportUploadApiProjectsProjectImportPost as ImportForm, ImportJobOut } from "../api/schema";
 
-export type ImportJob = S.ImportJobOut;
+export type ImportJob = ImportJobOut;
 
-export interface ImportFormOptions {
-  patients_id?: string;
-  studies_id?: string;
-  addtag_study?: string;
-  addtag_patient?: string;
-}
+/** The dialog's options: fields of the route's multipart form. */
+export type ImportFormOptions = Partial<Record<keyof Pick<ImportForm, "patients_id" | "studies_id" | "addtag_study" | "addtag_patient">, string>>;
 
 /** The multipart form of `POST /projects/{p}/import` (empty options are left out). */
 export function importForm(file: Blob, name: string, options: ImportFormOptions = {}): FormData {
@@ -60,32 +56,25 @@ export function uploadZip(
 }
 
 export const importing = {
-  job: (project: string, id: number) => request<ImportJob>("GET", `/projects/${seg(project)}/import/jobs/${id}`),
-  jobs: (project: string) => request<ImportJob[]>("GET", `/projects/${seg(project)}/import/jobs`),
+  job: (project: string, id: number, signal?: AbortSignal) =>
+    ok(api.GET("/api/projects/{project}/import/jobs/{job_id}", { params: { path: { project, job_id: id } }, signal })),
+  jobs: (project: string) => ok(api.GET("/api/projects/{project}/import/jobs", { params: { path: { project } } })),
   retry: (project: string, id: number) =>
-    request<ImportJob>("POST", `/projects/${seg(project)}/import/jobs/${id}/retry`),
+    ok(api.POST("/api/projects/{project}/import/jobs/{job_id}/retry", { params: { path: { project, job_id: id } } })),
 };
 
 /** One line per problem of a finished job's report, for the result list of the dialog. */
 export function reportLines(job: ImportJob): { kind: "ok" | "warn"; text: string }[] {
-  const report = job.report as Record<string, unknown> | null | undefined;
-  if (report === null || report === undefined) return [];
+  const report = job.report;
+  if (report === null) return [];
   const lines: { kind: "ok" | "warn"; text: string }[] = [];
-  const list = (key: string) => (Array.isArray(report[key]) ? (report[key] as unknown[]) : []);
-  for (const c of list("converted")) {
-    const item = c as { study: string; name: string; paths: string[]; notes: string[] };
+  for (const item of report.converted) {
     const notes = item.notes.length ? ` (${item.notes.join("; ")})` : "";
     lines.push({ kind: "ok", text: `${item.study}: ${item.name} → ${item.paths.filter((p) => p.endsWith(".nii.gz")).join(", ")}${notes}` });
   }
-  for (const o of list("objects")) {
-    const item = o as { study: string; name: string; kind: string };
-    lines.push({ kind: "ok", text: `${item.study}: ${item.kind} object "${item.name}" kept as DICOM` });
-  }
-  for (const f of list("not_converted")) {
-    const item = f as { study: string; name: string; reason: string };
-    lines.push({ kind: "warn", text: `${item.study}: ${item.name} not converted: ${item.reason}` });
-  }
-  for (const i of list("ignored_files")) lines.push({ kind: "warn", text: `ignored ${String(i)}` });
-  for (const w of list("warnings")) lines.push({ kind: "warn", text: String(w) });
+  for (const item of report.objects) lines.push({ kind: "ok", text: `${item.study}: ${item.kind} object "${item.name}" kept as DICOM` });
+  for (const item of report.not_converted) lines.push({ kind: "warn", text: `${item.study}: ${item.name} not converted: ${item.reason}` });
+  for (const i of report.ignored_files) lines.push({ kind: "warn", text: `ignored ${i}` });
+  for (const w of report.warnings) lines.push({ kind: "warn", text: w });
   return lines;
 }

@@ -4,7 +4,9 @@
  * patient's sequences, check boxes, "pull selected" into a chosen project as a retrieve job with progress.
  * Errors are shown in the tool and in the page's error banner.
  */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { invalidate, keys as queryKeys } from "../api/queries";
 import { messageOf, useErrors } from "../state/errors";
 import { pacsApi, type PacsNode, type RetrieveJob, type SearchKeys } from "./api";
 import {
@@ -28,8 +30,11 @@ function toggle(set: Set<string>, key: string): Set<string> {
 
 export function PacsQuery(props: { projects: string[]; project: string; onClose: () => void; onPulled: () => void }) {
   const { report } = useErrors();
-  const [nodes, setNodes] = useState<PacsNode[] | null>(null);
-  const [node, setNode] = useState("");
+  const client = useQueryClient();
+  const nodeList = useQuery({ queryKey: queryKeys.pacsNodes(), queryFn: ({ signal }) => pacsApi.nodes(signal) });
+  const nodes: PacsNode[] | null = nodeList.isError ? [] : (nodeList.data?.filter((n) => n.can_query) ?? null);
+  const [chosenNode, setNode] = useState("");
+  const node = chosenNode || (nodes?.[0]?.name ?? "");
   const [keys, setKeys] = useState<SearchKeys>({ patient_name: "", patient_id: "", study_date: "*", modality: "" });
   const [studies, setStudies] = useState<PacsStudy[] | null>(null);
   const [searching, setSearching] = useState(false);
@@ -41,18 +46,8 @@ export function PacsQuery(props: { projects: string[]; project: string; onClose:
   const [job, setJob] = useState<RetrieveJob | null>(null);
 
   useEffect(() => {
-    pacsApi.nodes().then(
-      (list) => {
-        const usable = list.filter((n) => n.can_query);
-        setNodes(usable);
-        setNode((current) => current || (usable[0]?.name ?? ""));
-      },
-      (err: unknown) => {
-        setNodes([]);
-        report(err, "PACS nodes");
-      },
-    );
-  }, [report]);
+    if (nodeList.error) report(nodeList.error, "PACS nodes");
+  }, [nodeList.error, report]);
 
   useEffect(() => {
     if (!job || job.state === "d" || job.state === "e") return;
@@ -60,7 +55,10 @@ export function PacsQuery(props: { projects: string[]; project: string; onClose:
       pacsApi.job(job.id).then(
         (j) => {
           setJob(j);
-          if (j.state === "d") props.onPulled();
+          if (j.state === "d") {
+            void invalidate(client, { kind: "imported", project: target });
+            props.onPulled();
+          }
         },
         (err: unknown) => report(err, "Retrieve status"),
       );

@@ -1,17 +1,17 @@
-/** REST calls of the PACS query tool (the shared `request()` turns failures into messages to show). */
-import { request, seg } from "../api/client";
-import type * as S from "../api/schema";
+/** REST calls of the PACS query tool (`ok()` turns failures into messages to show). */
+import { api, ok } from "../api/client";
+import type { FindIn, PacsNodeOut, RetrieveJobOut } from "../api/schema";
 import type { RetrieveItem } from "./model";
 
-export type PacsNode = S.PacsNodeOut;
-export type RetrieveJob = S.RetrieveJobOut;
-export type SearchKeys = S.FindIn;
+export type PacsNode = PacsNodeOut;
+export type RetrieveJob = RetrieveJobOut;
+export type SearchKeys = FindIn;
 
 export const pacsApi = {
-  nodes: () => request<PacsNode[]>("GET", "/pacs/nodes"),
+  nodes: (signal?: AbortSignal) => ok(api.GET("/api/pacs/nodes", { signal })),
   search: (node: string, keys: SearchKeys, signal?: AbortSignal) =>
-    request<S.PacsStudyRow[]>("POST", `/pacs/nodes/${seg(node)}/search`, { body: keys, signal }),
+    ok(api.POST("/api/pacs/nodes/{node}/search", { params: { path: { node } }, body: keys, signal })),
   retrieve: (node: string, project: string, items: RetrieveItem[]) =>
-    request<RetrieveJob>("POST", `/pacs/nodes/${seg(node)}/retrieve`, { body: { project, items } }),
-  job: (id: number) => request<RetrieveJob>("GET", `/pacs/jobs/${id}`),
+    ok(api.POST("/api/pacs/nodes/{node}/retrieve", { params: { path: { node } }, body: { project, items } })),
+  job: (id: number) => ok(api.GET("/api/pacs/jobs/{job_id}", { params: { path: { job_id: id } } })),
 };

@@ -3,10 +3,10 @@
  * "procedures and sequences" table that groups series of the same description across studies
  * (`inStudies`), which rows belong to the highlighted patient, and what "pull selected" retrieves.
  */
-import type * as S from "../api/schema";
+import type { PacsSeriesRow, PacsStudyRow, RetrieveItemIn } from "../api/schema";
 
-export type PacsStudy = S.PacsStudyRow;
-export type PacsSeries = S.PacsSeriesRow;
+export type PacsStudy = PacsStudyRow;
+export type PacsSeries = PacsSeriesRow;
 
 export interface PacsPatient {
   key: string;
@@ -26,7 +26,7 @@ export interface Sequence {
 }
 
 export function patientKey(s: PacsStudy): string {
-  return `${s.PatientID ?? ""}\u0000${s.PatientName ?? ""}`;
+  return `${s.PatientID}\u0000${s.PatientName}`;
 }
 
 export function groupPatients(studies: PacsStudy[]): PacsPatient[] {
@@ -35,7 +35,7 @@ export function groupPatients(studies: PacsStudy[]): PacsPatient[] {
     const key = patientKey(s);
     let p = byKey.get(key);
     if (!p) {
-      p = { key, name: s.PatientName ?? "", id: s.PatientID ?? "", birthDate: s.PatientBirthDate ?? "", studies: [] };
+      p = { key, name: s.PatientName, id: s.PatientID, birthDate: s.PatientBirthDate, studies: [] };
       byKey.set(key, p);
     }
     p.studies.push(s);
@@ -44,23 +44,23 @@ export function groupPatients(studies: PacsStudy[]): PacsPatient[] {
 }
 
 export function sequenceKey(series: PacsSeries): string {
-  return `${series.Modality ?? ""}\u0000${(series.SeriesDescription ?? "").trim() || "(no description)"}`;
+  return `${series.Modality}\u0000${series.SeriesDescription.trim() || "(no description)"}`;
 }
 
 export function groupSequences(studies: PacsStudy[]): Sequence[] {
   const byKey = new Map<string, Sequence>();
   for (const study of studies) {
-    for (const series of study.series ?? []) {
+    for (const series of study.series) {
       const key = sequenceKey(series);
       let seq = byKey.get(key);
       if (!seq) {
-        const description = (series.SeriesDescription ?? "").trim() || "(no description)";
-        seq = { key, description, modality: series.Modality ?? "", inStudy: new Map() };
+        const description = series.SeriesDescription.trim() || "(no description)";
+        seq = { key, description, modality: series.Modality, inStudy: new Map() };
         byKey.set(key, seq);
       }
-      const list = seq.inStudy.get(study.StudyInstanceUID ?? "") ?? [];
-      list.push(series.SeriesInstanceUID ?? "");
-      seq.inStudy.set(study.StudyInstanceUID ?? "", list);
+      const list = seq.inStudy.get(study.StudyInstanceUID) ?? [];
+      list.push(series.SeriesInstanceUID);
+      seq.inStudy.set(study.StudyInstanceUID, list);
     }
   }
   return [...byKey.values()].sort((a, b) => a.modality.localeCompare(b.modality) || a.description.localeCompare(b.description));
@@ -69,20 +69,17 @@ export function groupSequences(studies: PacsStudy[]): Sequence[] {
 /** Sequences that occur in one of the patient's studies (highlighted when the patient is clicked). */
 export function sequencesOf(patient: PacsPatient | undefined, sequences: Sequence[]): Set<string> {
   if (!patient) return new Set();
-  const uids = new Set(patient.studies.map((s) => s.StudyInstanceUID ?? ""));
+  const uids = new Set(patient.studies.map((s) => s.StudyInstanceUID));
   return new Set(sequences.filter((q) => [...q.inStudy.keys()].some((u) => uids.has(u))).map((q) => q.key));
 }
 
 /** How many of the checked sequences each patient has (shown in the left table). */
 export function checkedCount(patient: PacsPatient, sequences: Sequence[], checked: Set<string>): number {
-  const uids = new Set(patient.studies.map((s) => s.StudyInstanceUID ?? ""));
+  const uids = new Set(patient.studies.map((s) => s.StudyInstanceUID));
   return sequences.filter((q) => checked.has(q.key) && [...q.inStudy.keys()].some((u) => uids.has(u))).length;
 }
 
-export interface RetrieveItem {
-  study_uid: string;
-  series_uids: string[];
-}
+export type RetrieveItem = Required<RetrieveItemIn>;
 
 /** The retrieve request of "pull selected": the checked sequences of the checked patients, per study. */
 export function retrieveItems(
@@ -95,7 +92,7 @@ export function retrieveItems(
   for (const p of patients) {
     if (!checkedPatients.has(p.key)) continue;
     for (const study of p.studies) {
-      const uid = study.StudyInstanceUID ?? "";
+      const uid = study.StudyInstanceUID;
       const series = sequences
         .filter((q) => checkedSequences.has(q.key))
         .flatMap((q) => q.inStudy.get(uid) ?? []);

@@ -1,52 +1,75 @@
 /** The batch tool: compose a batch from the job menu, fill its arguments, save/load it, launch it on rows. */
+import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { studies } from "../api/endpoints";
-import type { StudyRow } from "../api/types";
-import { studyParams, type Filters, type Sort } from "../lib/query";
+import { invalidate, keys } from "../api/queries";
+import { filterKey, type Filters, type Sort } from "../lib/filters";
 import { useErrors } from "../state/errors";
-import { processing, type BatchDef, type Catalog, type JobArg, type JobDef, type SavedBatch } from "./api";
-import { cleanBatch, newJob, PATTERN_HELP, syncScriptArgs, type CatalogJob } from "./batch";
+import { useDebounced } from "../state/useDebounced";
+import { studyPageQuery } from "../state/useStudyPages";
+import { processing, type BatchDef, type JobArg, type JobDef } from "./api";
+import { cleanBatch, newJob, PATTERN_HELP, sameArgs, syncScriptArgs } from "./batch";
 
 const MAX_ROWS = 1000;
+const SCRIPT_DEBOUNCE_MS = 200;
 const EMPTY: BatchDef = { name: "", level: "study", jobs: [] };
 
 export function BatchTool(props: { project: string; filters: Filters; sort: Sort | null; onClose: () => void; onLaunched: () => void }) {
   const { report } = useErrors();
-  const [catalog, setCatalog] = useState<Catalog | null>(null);
-  const [saved, setSaved] = useState<SavedBatch[]>([]);
+  const client = useQueryClient();
   const [batch, setBatch] = useState<BatchDef>(EMPTY);
   const [menu, setMenu] = useState("bash");
-  const [rows, setRows] = useState<StudyRow[] | null>(null);
   const [picked, setPicked] = useState<Set<string>>(new Set());
-  const [queue, setQueue] = useState<string>("");
+  const [chosenQueue, setQueue] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<string>("");
 
-  useEffect(() => {
-    processing.catalog().then((c) => {
-      setCatalog(c);
-      setQueue(c.queues.find((q) => q.default && q.allowed)?.name ?? c.queues.find((q) => q.allowed)?.name ?? "");
-    }).catch((err: unknown) => report(err, "Loading the job catalog"));
-    processing.saved(props.project).then(setSaved).catch((err: unknown) => report(err, "Loading saved batches"));
-  }, [props.project, report]);
+  const catalogQuery = useQuery({ queryKey: keys.catalog(), queryFn: ({ signal }) => processing.catalog(signal), staleTime: 60_000 });
+  const savedQuery = useQuery({
+    queryKey: keys.savedBatches(props.project),
+    queryFn: ({ signal }) => processing.saved(props.project, signal),
+  });
+  const rowsQuery = useQuery(studyPageQuery(props.project, filterKey(props.filters, props.sort), 0, MAX_ROWS));
+  const catalog = catalogQuery.data ?? null;
+  const saved = savedQuery.data ?? [];
+  const rows = rowsQuery.data?.items ?? null;
+  const queues = catalog?.queues ?? [];
+  const queue = chosenQueue ?? queues.find((q) => q.default && q.allowed)?.name ?? queues.find((q) => q.allowed)?.name ?? "";
+
+  // A script's rows come from the server: until its answer for the script as it reads now is in and
+  // applied, the batch is not sent (the server would refuse it, or run it with the old rows).
+  const generic = batch.jobs.filter((j) => j.job === "bash" || j.job === "python");
+  const scriptRows = useQueries({
+    queries: generic.map((j) => ({
+      queryKey: keys.scriptRows(j.script),
+      queryFn: () => processing.scriptRows(j.script),
+      enabled: false,
+    })),
+  });
+  const rowsPending = generic.some((j, i) => {
+    const rows = scriptRows[i]?.data;
+    return rows === undefined || !sameArgs(syncScriptArgs(rows, j.args), j.args);
+  });
 
   useEffect(() => {
-    setRows(null);
-    studies
-      .list(props.project, studyParams(props.filters, props.sort, { offset: 0, limit: MAX_ROWS }))
-      .then((page) => {
-        setRows(page.items);
-        setPicked(new Set(page.items.map((r) => `${r.pid}#${r.sid}`)));
-      })
-      .catch((err: unknown) => report(err, "Loading the table rows"));
-  }, [props.project, props.filters, props.sort, report]);
+    if (catalogQuery.error) report(catalogQuery.error, "Loading the job catalog");
+  }, [catalogQuery.error, report]);
+  useEffect(() => {
+    if (savedQuery.error) report(savedQuery.error, "Loading saved batches");
+  }, [savedQuery.error, report]);
+  useEffect(() => {
+    if (rowsQuery.error) report(rowsQuery.error, "Loading the table rows");
+  }, [rowsQuery.error, report]);
+  // Every row of a new answer starts picked.
+  useEffect(() => {
+    setPicked(new Set((rowsQuery.data?.items ?? []).map((r) => `${r.pid}#${r.sid}`)));
+  }, [rowsQuery.data]);
 
   function setJob(index: number, job: JobDef) {
     setBatch((b) => ({ ...b, jobs: b.jobs.map((j, i) => (i === index ? job : j)) }));
   }
 
   function addJob() {
-    const entry = catalog?.jobs.find((j) => j["id"] === menu) as CatalogJob | undefined;
+    const entry = catalog?.jobs.find((j) => j.id === menu);
     if (entry) setBatch((b) => ({ ...b, jobs: [...b.jobs, newJob(entry)] }));
   }
 
@@ -55,7 +78,7 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
     if (!name) return report(new Error("give the batch a name first"), "Saving the batch");
     try {
       await processing.save(props.project, name, cleanBatch(batch), false);
-      setSaved(await processing.saved(props.project));
+      await invalidate(client, { kind: "saved-batches", project: props.project });
       setResult(`saved batch ${name}`);
     } catch (err) {
       report(err, "Saving the batch");
@@ -69,6 +92,7 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
       const out = await processing.launch(props.project, cleanBatch(batch), [...picked], queue || null);
       setResult(`batch ${out.batch_id} launched on ${queue} (${out.executor}): ${out.jobs} jobs` +
         (out.errors.length ? `, ${out.errors.length} could not start: ${out.errors[0]?.message ?? ""}` : ""));
+      void invalidate(client, { kind: "jobs", project: props.project });
       props.onLaunched();
     } catch (err) {
       report(err, "Launching the batch");
@@ -88,9 +112,9 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
           <option value="study">per study</option>
           <option value="subject">per subject</option>
         </select>
-        <button type="button" onClick={() => void save()}>Save</button>
+        <button type="button" onClick={() => void save()} disabled={rowsPending}>Save</button>
         <select aria-label="Load a saved batch" value="" data-testid="load-batch"
-          onChange={(e) => { const doc = saved.find((d) => d.name === e.target.value); if (doc) setBatch(doc.content as unknown as BatchDef); }}>
+          onChange={(e) => { const doc = saved.find((d) => d.name === e.target.value); if (doc) setBatch(doc.content); }}>
           <option value="">load…</option>
           {saved.map((d) => <option key={d.name} value={d.name}>{d.name}{d.shared ? " (shared)" : ""}</option>)}
         </select>
@@ -101,7 +125,7 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
         <div className="proc-jobs">
           <div className="proc-tools">
             <select aria-label="Job menu" value={menu} onChange={(e) => setMenu(e.target.value)} data-testid="job-menu">
-              {(catalog?.jobs ?? []).map((j) => <option key={String(j["id"])} value={String(j["id"])}>{String(j["title"])}</option>)}
+              {(catalog?.jobs ?? []).map((j) => <option key={j.id} value={j.id}>{j.title}</option>)}
             </select>
             <button type="button" onClick={addJob} data-testid="add-job" disabled={catalog === null}>Add job</button>
           </div>
@@ -133,11 +157,12 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
           </div>
           <div className="proc-tools">
             <select aria-label="Queue" value={queue} onChange={(e) => setQueue(e.target.value)} data-testid="queue">
-              {(catalog?.queues ?? []).map((q) => (
+              {queues.map((q) => (
                 <option key={q.name} value={q.name} disabled={!q.allowed}>{q.name}{q.partition ? ` → ${q.partition}` : ""}</option>
               ))}
             </select>
-            <button type="button" data-testid="launch" disabled={busy || batch.jobs.length === 0 || picked.size === 0}
+            <button type="button" data-testid="launch" disabled={busy || rowsPending || batch.jobs.length === 0 || picked.size === 0}
+              title={rowsPending ? "reading the scripts' arguments…" : undefined}
               onClick={() => void launch()}>
               {busy ? "Launching…" : `Launch on ${picked.size}`}
             </button>
@@ -149,9 +174,33 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
   );
 }
 
+/** The rows a script refers to, as the server lists them (its `$f1` rule); null while asking. */
+export function useScriptRows(script: string | null) {
+  const { report } = useErrors();
+  const text = useDebounced(script, SCRIPT_DEBOUNCE_MS);
+  const query = useQuery({
+    queryKey: keys.scriptRows(text ?? ""),
+    queryFn: ({ signal }) => processing.scriptRows(text ?? "", signal),
+    enabled: text !== null,
+    staleTime: Infinity,
+  });
+  useEffect(() => {
+    if (query.error) report(query.error, "Reading the script's arguments");
+  }, [query.error, report]);
+  // An answer for an older text of the script is not this script's rows.
+  return text === script ? (query.data ?? null) : null;
+}
+
 function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => void; onRemove: () => void }) {
   const { job } = props;
   const generic = job.job === "bash" || job.job === "python";
+  const rows = useScriptRows(generic ? job.script : null);
+  useEffect(() => {
+    if (rows === null) return;
+    const args = syncScriptArgs(rows, job.args);
+    if (!sameArgs(args, job.args)) props.onChange({ ...job, args });
+    // the job's other edits do not change which rows its script refers to
+  }, [rows]);
   function setArg(k: number, arg: JobArg) {
     props.onChange({ ...job, args: job.args.map((a, i) => (i === k ? arg : a)) });
   }
@@ -159,14 +208,14 @@ function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => v
     <div className="proc-job" data-testid="job-card">
       <div className="proc-tools">
         <strong>{props.index + 1}. {job.job}</strong>
-        <input placeholder="label" value={job.label ?? ""} onChange={(e) => props.onChange({ ...job, label: e.target.value })} />
+        <input placeholder="label" value={job.label} onChange={(e) => props.onChange({ ...job, label: e.target.value })} />
         <span className="spacer" />
         <button type="button" onClick={props.onRemove} aria-label="Remove job">remove</button>
       </div>
       {generic ? (
-        <textarea className="proc-script" rows={4} value={job.script ?? ""} data-testid="job-script" spellCheck={false}
+        <textarea className="proc-script" rows={4} value={job.script} data-testid="job-script" spellCheck={false}
           title="Refer to arguments as $f1..$f9 (files), $o1.. (outputs), $p1.. (output folders), $s1.. (strings), $n1.. (numbers)"
-          onChange={(e) => props.onChange({ ...job, script: e.target.value, args: syncScriptArgs(e.target.value, job.args) })} />
+          onChange={(e) => props.onChange({ ...job, script: e.target.value })} />
       ) : null}
       {job.args.map((arg, k) => (
         <div key={arg.name} className="proc-arg" data-testid="arg-row" data-arg={arg.name}>
@@ -179,11 +228,11 @@ function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => v
               onChange={(e) => setArg(k, { ...arg, value: e.target.value })} />
           )}
           {arg.type === "FILE" || arg.type === "OUT" || arg.type === "PATHOUT" ? (
-            <input className="proc-ref" placeholder="study ref" title={PATTERN_HELP} value={arg.ref ?? ""}
+            <input className="proc-ref" placeholder="study ref" title={PATTERN_HELP} value={arg.ref}
               onChange={(e) => setArg(k, { ...arg, ref: e.target.value })} />
           ) : null}
           {arg.type === "FILE" ? (
-            <label title="accept several files"><input type="checkbox" checked={Boolean(arg.multi)}
+            <label title="accept several files"><input type="checkbox" checked={arg.multi}
               onChange={(e) => setArg(k, { ...arg, multi: e.target.checked })} />several</label>
           ) : null}
         </div>

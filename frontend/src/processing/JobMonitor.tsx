@@ -1,33 +1,36 @@
 /** The job monitor (NORA's Gridstats): queued / running / error / done, search, sort, log, spec, kill, dismiss. */
-import { useCallback, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { invalidate, keys } from "../api/queries";
 import { useErrors } from "../state/errors";
 import { loadSetting, saveSetting } from "../lib/storage";
 import { processing, type JobDetail, type JobRow } from "./api";
 import { STATE_NAMES } from "./batch";
 
 const HIDE_DONE_KEY = "nora.jobs.hideDone";
+const POLL_MS = 2000;
 const SORTS: [string, string][] = [["-id", "newest"], ["id", "oldest"], ["state", "state"], ["psid", "subject"], ["name", "job"]];
 
 export function JobMonitor(props: { project: string; onClose: () => void; onRerunFailed: () => void }) {
   const { report } = useErrors();
-  const [jobs, setJobs] = useState<JobRow[] | null>(null);
+  const client = useQueryClient();
   const [search, setSearch] = useState("");
   const [sort, setSort] = useState("-id");
   const [hideDone, setHideDone] = useState(loadSetting(HIDE_DONE_KEY) !== "false");
   const [detail, setDetail] = useState<{ job: JobDetail; log: string } | null>(null);
 
-  const refresh = useCallback(() => {
-    processing
-      .jobs(props.project, { search, sort, hide_done: hideDone })
-      .then(setJobs)
-      .catch((err: unknown) => report(err, "Loading the jobs"));
-  }, [props.project, search, sort, hideDone, report]);
-
+  // Polled every two seconds while the monitor is open; a write (kill, dismiss, launch) refetches at once.
+  const query = { search, sort, hide_done: hideDone };
+  const list = useQuery({
+    queryKey: [...keys.jobs(props.project), "list", query],
+    queryFn: ({ signal }) => processing.jobs(props.project, query, signal),
+    refetchInterval: POLL_MS,
+    placeholderData: (previous) => previous,
+  });
+  const jobs: JobRow[] | null = list.data ?? null;
   useEffect(() => {
-    refresh();
-    const timer = window.setInterval(refresh, 2000);
-    return () => window.clearInterval(timer);
-  }, [refresh]);
+    if (list.error) report(list.error, "Loading the jobs");
+  }, [list.error, list.errorUpdatedAt, report]);
 
   async function open(id: number) {
     try {
@@ -42,7 +45,7 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
     if (ids.length === 0) return;
     try {
       await (kind === "kill" ? processing.kill(props.project, ids) : processing.dismiss(props.project, ids));
-      refresh();
+      await invalidate(client, { kind: "jobs", project: props.project });
     } catch (err) {
       report(err, kind === "kill" ? "Killing jobs" : "Dismissing errors");
     }

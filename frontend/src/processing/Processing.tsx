@@ -1,7 +1,7 @@
 /** Mounts the processing windows on the desktop: the Batchtool and Gridstats buttons and their windows. */
 import { useState } from "react";
 import { TopTool } from "../components/TopTools";
-import type { FilterParam, Filters, Sort } from "../lib/query";
+import type { FilterParam, Filters, Sort } from "../lib/filters";
 import { BatchTool } from "./BatchTool";
 import { JobMonitor } from "./JobMonitor";
 import "./processing.css";

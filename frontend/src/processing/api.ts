@@ -1,59 +1,78 @@
-/** REST calls of the processing feature: catalog, launch, job monitor, saved batches. */
-import { request, seg } from "../api/client";
-import type * as S from "../api/schema";
+/** REST calls of the processing feature: catalog, script rows, launch, job monitor, saved batches. */
+import { api, ok } from "../api/client";
+import type {
+  BatchDefOutput,
+  CatalogJob,
+  CatalogOut,
+  JobArgOutput,
+  JobDefOutput,
+  JobDetail as JobDetailOut,
+  JobOut,
+  LaunchOut as LaunchAnswer,
+  SavedBatch as SavedBatchOut,
+  ScriptRow,
+} from "../api/schema";
 
-export type JobRow = S.JobOut;
-export type JobDetail = S.JobDetail;
-export type Catalog = S.CatalogOut;
-export type SavedBatch = S.SavedBatch;
-export type LaunchOut = S.LaunchOut;
+export type JobRow = JobOut;
+export type JobDetail = JobDetailOut;
+export type Catalog = CatalogOut;
+export type CatalogEntry = CatalogJob;
+export type SavedBatch = SavedBatchOut;
+export type LaunchOut = LaunchAnswer;
+export type ArgRow = ScriptRow;
+// The batch the tool edits is held as the server answers it (a saved batch's content): every field set.
+export type BatchDef = BatchDefOutput;
+export type JobDef = JobDefOutput;
+export type JobArg = JobArgOutput;
+export type ArgType = JobArg["type"];
 
-export type ArgType = "FILE" | "OUT" | "PATHOUT" | "NUMERIC" | "STRING" | "LOGICAL" | "OPTION";
-export interface JobArg {
-  name: string;
-  type: ArgType;
-  value: string | number | boolean;
-  ref?: string;
-  multi?: boolean;
+export interface JobQuery {
+  search: string;
+  sort: string;
+  hide_done: boolean;
 }
-export interface JobDef {
-  job: string;
-  label?: string;
-  script?: string;
-  args: JobArg[];
-  timeout_s?: number | null;
-}
-export interface BatchDef {
-  name: string;
-  level: "study" | "subject";
-  jobs: JobDef[];
-}
-
-const base = (project: string) => `/projects/${seg(project)}`;
 
 export const processing = {
-  catalog: () => request<Catalog>("GET", "/processing/catalog"),
-  jobs: (project: string, query: { state?: string[]; search?: string; sort?: string; hide_done?: boolean }) => {
-    const params = new URLSearchParams();
-    for (const s of query.state ?? []) params.append("state", s);
-    if (query.search) params.set("search", query.search);
-    if (query.sort) params.set("sort", query.sort);
-    if (query.hide_done) params.set("hide_done", "true");
-    return request<JobRow[]>("GET", `${base(project)}/jobs`, { query: params });
-  },
-  job: (project: string, id: number) => request<JobDetail>("GET", `${base(project)}/jobs/${id}`),
-  log: async (project: string, id: number): Promise<string> => {
-    const response = await fetch(`/api${base(project)}/jobs/${id}/log`, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(`could not load the log (HTTP ${response.status})`);
-    return response.text();
-  },
+  catalog: (signal?: AbortSignal) => ok(api.GET("/api/processing/catalog", { signal })),
+  /** The argument rows a script refers to ($f1 -> FILE f1): the server's rule, in its order. */
+  scriptRows: (script: string, signal?: AbortSignal) =>
+    ok(api.POST("/api/processing/script-rows", { body: { script }, signal })),
+  jobs: (project: string, query: JobQuery, signal?: AbortSignal) =>
+    ok(
+      api.GET("/api/projects/{project}/jobs", {
+        params: {
+          path: { project },
+          query: {
+            ...(query.search ? { search: query.search } : {}),
+            ...(query.sort ? { sort: query.sort } : {}),
+            ...(query.hide_done ? { hide_done: true } : {}),
+          },
+        },
+        signal,
+      }),
+    ),
+  job: (project: string, id: number) =>
+    ok(api.GET("/api/projects/{project}/jobs/{job_id}", { params: { path: { project, job_id: id } } })),
+  log: (project: string, id: number) =>
+    ok(
+      api.GET("/api/projects/{project}/jobs/{job_id}/log", {
+        params: { path: { project, job_id: id } },
+        parseAs: "text",
+      }),
+    ),
   kill: (project: string, ids: number[]) =>
-    request<{ killed: number[] }>("POST", `${base(project)}/jobs/kill`, { body: { ids } }),
+    ok(api.POST("/api/projects/{project}/jobs/kill", { params: { path: { project } }, body: { ids } })),
   dismiss: (project: string, ids: number[]) =>
-    request<{ dismissed: number[] }>("POST", `${base(project)}/jobs/dismiss`, { body: { ids } }),
+    ok(api.POST("/api/projects/{project}/jobs/dismiss", { params: { path: { project } }, body: { ids } })),
   launch: (project: string, batch: BatchDef, rows: string[], queue: string | null) =>
-    request<LaunchOut>("POST", `${base(project)}/batches`, { body: { batch, rows, queue } }),
-  saved: (project: string) => request<SavedBatch[]>("GET", `${base(project)}/saved-batches`),
+    ok(api.POST("/api/projects/{project}/batches", { params: { path: { project } }, body: { batch, rows, queue } })),
+  saved: (project: string, signal?: AbortSignal) =>
+    ok(api.GET("/api/projects/{project}/saved-batches", { params: { path: { project } }, signal })),
   save: (project: string, name: string, content: BatchDef, shared: boolean) =>
-    request<SavedBatch>("PUT", `${base(project)}/saved-batches/${seg(name)}`, { body: { content, shared } }),
+    ok(
+      api.PUT("/api/projects/{project}/saved-batches/{name}", {
+        params: { path: { project, name } },
+        body: { content, shared },
+      }),
+    ),
 };

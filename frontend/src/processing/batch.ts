@@ -1,52 +1,39 @@
-/** Pure helpers of the batch tool: argument rows from scripts, new jobs from the catalog, job state names. */
-import type { ArgType, BatchDef, JobArg, JobDef } from "./api";
+/** Pure helpers of the batch tool: argument rows of a script, new jobs from the catalog, job state names. */
+import type { ArgRow, BatchDef, CatalogEntry, JobArg, JobDef } from "./api";
 
-const PREFIX: Record<string, ArgType> = { f: "FILE", o: "OUT", p: "PATHOUT", s: "STRING", n: "NUMERIC" };
-const ORDER = "fopsn";
-
-/** The rows a Bash/Python script refers to: `$f1` → FILE f1, `${o2}` → OUT o2 … in a stable order. */
-export function scriptRows(script: string): { name: string; type: ArgType }[] {
-  const seen = new Map<string, ArgType>();
-  for (const m of script.matchAll(/\$\{?([fopsn])([1-9][0-9]?)\b\}?/g)) {
-    const name = `${m[1]}${m[2]}`;
-    if (!seen.has(name)) seen.set(name, PREFIX[m[1] as string] as ArgType);
-  }
-  return [...seen.entries()]
-    .map(([name, type]) => ({ name, type }))
-    .sort((a, b) => ORDER.indexOf(a.name[0] ?? "") - ORDER.indexOf(b.name[0] ?? "") || Number(a.name.slice(1)) - Number(b.name.slice(1)));
+/** An argument row with its empty value (numbers start at 0). */
+function emptyArg(name: string, type: JobArg["type"]): JobArg {
+  return { name, type, value: type === "NUMERIC" ? 0 : "", ref: "", multi: false };
 }
 
-/** Keep the values of rows the script still refers to, add new rows, drop the others. */
-export function syncScriptArgs(script: string, args: JobArg[]): JobArg[] {
+/**
+ * The arguments for the rows a script refers to (the server's answer to `POST /processing/script-rows`):
+ * rows kept with their values when name and type still match, new rows added, the others dropped.
+ */
+export function syncScriptArgs(rows: ArgRow[], args: JobArg[]): JobArg[] {
   const old = new Map(args.map((a) => [a.name, a]));
-  return scriptRows(script).map(({ name, type }) => {
+  return rows.map(({ name, type }) => {
     const prev = old.get(name);
-    return prev && prev.type === type ? prev : { name, type, value: type === "NUMERIC" ? 0 : "", ref: "" };
+    return prev && prev.type === type ? prev : emptyArg(name, type);
   });
 }
 
-export interface CatalogJob {
-  id: string;
-  title: string;
-  args: { name: string; type: string; default: unknown; options: string[]; multi: boolean }[];
+/** True when two argument lists hold the same rows (so a script edit that changes none is a no-op). */
+export function sameArgs(a: JobArg[], b: JobArg[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i]);
 }
 
+/** Default scripts of the generic jobs; their rows come from the server once the job is added. */
+export const DEFAULT_SCRIPTS: Record<string, string> = { bash: 'cp "$f1" "$o1"', python: "print($f1)" };
+
 /** A fresh job of the catalog with its declared rows and defaults. */
-export function newJob(entry: CatalogJob): JobDef {
-  if (entry.id === "bash" || entry.id === "python") {
-    const script = entry.id === "bash" ? 'cp "$f1" "$o1"' : "print($f1)";
-    return { job: entry.id, label: "", script, args: syncScriptArgs(script, []) };
-  }
+export function newJob(entry: CatalogEntry): JobDef {
+  const script = DEFAULT_SCRIPTS[entry.id];
+  const base = { job: entry.id, label: "", script: "", args: [], timeout_s: null };
+  if (script !== undefined) return { ...base, script };
   return {
-    job: entry.id,
-    label: "",
-    args: entry.args.map((a) => ({
-      name: a.name,
-      type: a.type as ArgType,
-      value: (a.default as string | number | boolean | null) ?? "",
-      ref: "",
-      multi: a.multi,
-    })),
+    ...base,
+    args: entry.args.map((a) => ({ name: a.name, type: a.type, value: a.default, ref: "", multi: a.multi })),
   };
 }
 

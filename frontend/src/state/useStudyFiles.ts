@@ -1,6 +1,8 @@
-/** Files of the selected study, reloaded when the selection changes. */
-import { useEffect, useState } from "react";
+/** Files of the selected study: one query per study (`keys.studyFiles`), so going back to a study is instant. */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect } from "react";
 import { studies } from "../api/endpoints";
+import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
 import { useErrors } from "./errors";
 
@@ -9,37 +11,33 @@ export interface StudyFiles {
   loading: boolean;
   /** The last load failed (its error is in the banner). */
   failed: boolean;
-  /** Replace one file (after its tags changed). */
+  /** Replace one file in the cached list (after its tags changed). */
   updateFile: (file: ArchiveFile) => void;
 }
 
 export function useStudyFiles(project: string | null, pid: string | null, sid: string | null): StudyFiles {
   const { report } = useErrors();
-  const [files, setFiles] = useState<ArchiveFile[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [failed, setFailed] = useState(false);
-
+  const client = useQueryClient();
+  const key = keys.studyFiles(project ?? "", pid ?? "", sid ?? "");
+  const query = useQuery({
+    queryKey: key,
+    queryFn: ({ signal }) => studies.files(project ?? "", pid ?? "", sid ?? "", signal),
+    enabled: project !== null && pid !== null && sid !== null,
+  });
   useEffect(() => {
-    setFiles(null);
-    setFailed(false);
-    if (project === null || pid === null || sid === null) return;
-    const controller = new AbortController();
-    setLoading(true);
-    studies
-      .files(project, pid, sid, controller.signal)
-      .then((list) => setFiles(list))
-      .catch((err: unknown) => {
-        if (!controller.signal.aborted) setFailed(true);
-        report(err, `Loading files of ${pid}/${sid}`);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [project, pid, sid, report]);
+    if (query.error) report(query.error, `Loading files of ${pid}/${sid}`);
+  }, [query.error, query.errorUpdatedAt]);
 
-  const updateFile = (file: ArchiveFile) =>
-    setFiles((list) => list?.map((f) => (f.id === file.id ? file : f)) ?? null);
-
-  return { files, loading, failed, updateFile };
+  const updateFile = useCallback(
+    (file: ArchiveFile) =>
+      client.setQueryData<ArchiveFile[]>(key, (list) => list?.map((f) => (f.id === file.id ? file : f))),
+    [client, key.join("\u0000")],
+  );
+  const selected = project !== null && pid !== null && sid !== null;
+  return {
+    files: selected ? (query.data ?? null) : null,
+    loading: query.isFetching,
+    failed: query.isError,
+    updateFile,
+  };
 }

@@ -1,24 +1,20 @@
 /**
- * Loads the subject/study table for one project and filter state: the first page when the query
- * changes, further pages of PAGE_SIZE rows as the visible range needs them. A rejected query
- * (HTTP 400: malformed filter) leaves the last good rows in place and returns the server's message.
+ * The subject/study table for one project and filter state, page by page through TanStack Query: the
+ * first page when the filter state changes, further pages of PAGE_SIZE rows as the visible range needs
+ * them, each page one query (`keys.studyPage`). The rows shown are those of the last filter state whose
+ * first page arrived: a rejected query (HTTP 400: malformed filter) leaves them in place and returns the
+ * server's message, and the answer to a superseded filter state is kept under its own key, never shown.
  */
-import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { ApiError, isAbort } from "../api/client";
+import { useQueries, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { ApiError } from "../api/client";
 import { studies } from "../api/endpoints";
-import type { StudyRow } from "../api/types";
-import { queryKey, studyParams, type Filters, type Sort } from "../lib/query";
-import { PageCache } from "./pageCache";
+import { invalidate, keys } from "../api/queries";
+import type { StudyPage, StudyRow } from "../api/schema";
+import { filterKey, type Filters, type Sort } from "../lib/filters";
 import { useErrors } from "./errors";
 
 export const PAGE_SIZE = 500;
-
-interface Query {
-  project: string;
-  filters: Filters;
-  sort: Sort | null;
-  key: string;
-}
 
 export interface StudyPages {
   total: number | null;
@@ -28,6 +24,7 @@ export interface StudyPages {
   ensureRange: (first: number, last: number) => void;
   /** Rewrite loaded rows (after a tag change) and re-render. */
   updateRows: (fn: (row: StudyRow) => StudyRow) => void;
+  /** Ask the server again (after an import): every page on screen refetches. */
   reload: () => void;
   loading: boolean;
   /** The server's message for a rejected filter expression, or null. */
@@ -36,96 +33,155 @@ export interface StudyPages {
   version: number;
 }
 
+interface Shown {
+  project: string;
+  filter: string;
+}
+
+/** The query of one page: `filter` is `filterKey()`, i.e. the filter bars and sort as a query string. */
+export function studyPageQuery(project: string, filter: string, page: number, limit = PAGE_SIZE) {
+  return {
+    queryKey: keys.studyPage(project, filter, page * limit, limit),
+    queryFn: ({ signal }: { signal: AbortSignal }): Promise<StudyPage> => {
+      const params = new URLSearchParams(filter);
+      params.set("offset", String(page * limit));
+      params.set("limit", String(limit));
+      return studies.list(project, params, signal);
+    },
+  };
+}
+
+/** Rewrite the cached rows of every page of a project's table (an answer that changed some rows). */
+export function updateCachedRows(client: QueryClient, project: string, fn: (row: StudyRow) => StudyRow): void {
+  client.setQueriesData<StudyPage>({ queryKey: keys.studies(project) }, (old) => {
+    if (old === undefined) return old;
+    let changed = false;
+    const items = old.items.map((row) => {
+      const next = fn(row);
+      changed ||= next !== row;
+      return next;
+    });
+    return changed ? { ...old, items } : old;
+  });
+}
+
 export function useStudyPages(
   project: string | null,
   filters: Filters,
   sort: Sort | null,
   onReplaced: () => void,
 ): StudyPages {
+  const client = useQueryClient();
   const { report } = useErrors();
-  const cache = useRef(new PageCache<StudyRow>(PAGE_SIZE)).current;
-  const [version, bump] = useReducer((n: number) => n + 1, 0);
-  const [reloads, forceReload] = useReducer((n: number) => n + 1, 0);
-  const [loading, setLoading] = useState(false);
-  const [filterError, setFilterError] = useState<string | null>(null);
-  const held = useRef<Query | null>(null);
-  const pending = useRef<string | null>(null);
+  const filter = filterKey(filters, sort);
+  const [shown, setShown] = useState<Shown | null>(null);
+  /** Further pages (beyond the first) of the shown state that rows in view need. */
+  const [wanted, setWanted] = useState<ReadonlySet<number>>(new Set());
   const replaced = useRef(onReplaced);
   replaced.current = onReplaced;
 
-  const key = project === null ? null : `${project}|${queryKey(filters, sort)}`;
+  const first = useQuery({
+    ...studyPageQuery(project ?? "", filter, 0),
+    enabled: project !== null,
+  });
 
+  // The first page of the asked-for state arrived: its rows are the ones shown from now on.
   useEffect(() => {
-    if (project === null || key === null) return;
-    if (held.current !== null && held.current.project !== project) {
-      cache.clear();
-      held.current = null;
-      setFilterError(null);
-      bump();
+    if (project === null || first.data === undefined) return;
+    if (shown?.project !== project || shown.filter !== filter) {
+      setShown({ project, filter });
+      setWanted(new Set());
     }
-    const query: Query = { project, filters, sort, key };
-    const controller = new AbortController();
-    pending.current = key;
-    setLoading(true);
-    studies
-      .list(project, studyParams(filters, sort, { offset: 0, limit: PAGE_SIZE }), controller.signal)
-      .then((page) => {
-        cache.replace(key, page.total, page.items);
-        held.current = query;
-        setFilterError(null);
-        replaced.current();
-        bump();
-      })
-      .catch((err: unknown) => {
-        if (isAbort(err)) return;
-        if (err instanceof ApiError && err.status === 400) setFilterError(err.detail);
-        else report(err, "Loading studies");
-      })
-      .finally(() => {
-        if (controller.signal.aborted) return;
-        pending.current = null;
-        setLoading(false);
-      });
-    return () => controller.abort();
-    // filters/sort are captured through `key`, which changes exactly when they do.
-  }, [key, reloads]);
+  }, [project, filter, first.data]);
 
+  const firstError = first.error;
+  const filterError = firstError instanceof ApiError && firstError.status === 400 ? firstError.detail : null;
+  useEffect(() => {
+    if (firstError !== null && filterError === null) report(firstError, "Loading studies");
+  }, [firstError, filterError, report]);
+
+  const current = shown !== null && shown.project === project ? shown : null;
+  // Page 0 of the shown state is the `first` query's (or was, while a newer state is being asked for):
+  // only watched here, so that showing it does not ask the server once more.
+  const shownFirst = useQuery({ ...studyPageQuery(current?.project ?? "", current?.filter ?? "", 0), enabled: false });
+  const pageNumbers = useMemo(() => [...wanted].filter((p) => p > 0).sort((a, b) => a - b), [wanted]);
+  const further = useQueries({
+    queries: pageNumbers.map((page) => ({
+      ...studyPageQuery(current?.project ?? "", current?.filter ?? "", page),
+      enabled: current !== null,
+    })),
+  });
+
+  const failed = further.map((p, i) => (p.error !== null ? pageNumbers[i] : null));
+  const failedKey = failed.filter((p) => p !== null).join(",");
+  useEffect(() => {
+    failed.forEach((page, i) => {
+      if (page === null || page === undefined) return;
+      report(further[i]?.error, `Loading studies ${page * PAGE_SIZE + 1}–${(page + 1) * PAGE_SIZE}`);
+    });
+    // A failed page may be asked for again when it scrolls into view once more.
+    if (failedKey !== "") setWanted((w) => new Set([...w].filter((p) => !failed.includes(p))));
+  }, [failedKey]);
+
+  // New rows on page 0 (another state, or a refetch after an import): the table scrolls back up.
+  const firstShown = current === null ? 0 : shownFirst.dataUpdatedAt;
+  useEffect(() => {
+    if (firstShown !== 0) replaced.current();
+  }, [current?.project, current?.filter, firstShown]);
+
+  const data = new Map<number, StudyPage>();
+  if (current !== null && shownFirst.data !== undefined) data.set(0, shownFirst.data);
+  further.forEach((p, i) => {
+    if (p.data !== undefined && current !== null) data.set(pageNumbers[i] ?? 0, p.data);
+  });
+  const total = current === null ? null : (data.get(0)?.total ?? null);
+  const version = further.reduce((sum, p) => sum + p.dataUpdatedAt, shownFirst.dataUpdatedAt);
+
+  const shownProject = current?.project ?? null;
+  const shownFilter = current?.filter ?? null;
   const ensureRange = useCallback(
-    (first: number, last: number) => {
-      const query = held.current;
-      if (query === null || pending.current !== null || cache.key !== query.key) return;
-      for (const page of cache.missingPages(first, last)) {
-        cache.begin(page);
-        const params = studyParams(query.filters, query.sort, { offset: page * PAGE_SIZE, limit: PAGE_SIZE });
-        studies
-          .list(query.project, params)
-          .then((answer) => {
-            if (cache.add(query.key, page, answer.total, answer.items)) bump();
-          })
-          .catch((err: unknown) => {
-            cache.fail(query.key, page);
-            report(err, `Loading studies ${page * PAGE_SIZE + 1}–${(page + 1) * PAGE_SIZE}`);
-          });
+    (firstRow: number, lastRow: number) => {
+      if (total === null || total === 0 || lastRow < firstRow || shownProject === null || shownFilter === null) return;
+      const end = Math.min(lastRow, total - 1);
+      const need: number[] = [];
+      for (let page = Math.max(1, Math.floor(Math.max(firstRow, 0) / PAGE_SIZE)); page * PAGE_SIZE <= end; page++) {
+        need.push(page);
       }
+      // Ask now rather than when the page's query mounts on the next render (a frame later on every
+      // scroll step); the query then finds the request under way. Cached pages are not asked again here.
+      for (const page of need) {
+        void client.prefetchQuery({ ...studyPageQuery(shownProject, shownFilter, page), staleTime: Infinity });
+      }
+      setWanted((w) => (need.every((p) => w.has(p)) ? w : new Set([...w, ...need])));
     },
-    [cache, report],
+    [client, total, shownProject, shownFilter],
   );
 
   const updateRows = useCallback(
     (fn: (row: StudyRow) => StudyRow) => {
-      if (cache.update(fn) > 0) bump();
+      if (project !== null) updateCachedRows(client, project, fn);
     },
-    [cache],
+    [client, project],
   );
 
+  const reload = useCallback(() => {
+    if (project !== null) void invalidate(client, { kind: "studies", project });
+  }, [client, project]);
+
   return {
-    total: cache.total,
-    row: (index) => cache.row(index),
-    findIndex: (predicate) => cache.findIndex(predicate),
+    total,
+    row: (index) => (index < 0 ? undefined : data.get(Math.floor(index / PAGE_SIZE))?.items[index % PAGE_SIZE]),
+    findIndex: (predicate) => {
+      for (const [page, answer] of data) {
+        const i = answer.items.findIndex(predicate);
+        if (i >= 0) return page * PAGE_SIZE + i;
+      }
+      return -1;
+    },
     ensureRange,
     updateRows,
-    reload: forceReload,
-    loading,
+    reload,
+    loading: first.isFetching,
     filterError,
     version,
   };

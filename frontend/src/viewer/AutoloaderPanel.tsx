@@ -3,7 +3,7 @@
  * snapshot of the current view (smart, strict, tag-based), edit the loader entries live, relaunch; drag a
  * preset onto a table row to run it for that case.
  */
-import type { AutoloaderDef, LoaderEntry, Preset } from "./api";
+import { plainIntent, type AutoloaderDef, type LoaderEntry, type Preset } from "./api";
 import { startPresetDrag } from "./bus";
 import { COLORMAPS, LAYOUT_NAMES, type LayoutName, type Role } from "./model";
 
@@ -131,7 +131,7 @@ export function AutoloaderPanel(props: AutoloaderProps) {
         </tbody>
       </table>
       <div className="al-row">
-        <button data-testid="al-add" onClick={() => props.onChange({ ...def, loaders: [...def.loaders, { pattern: "*.nii*", viewports: [0], enabled: true, intent: { role: "background" } }] })}>
+        <button data-testid="al-add" onClick={() => props.onChange({ ...def, loaders: [...def.loaders, { pattern: "*.nii*", viewports: [0], enabled: true, intent: plainIntent("background") }] })}>
           Add image loader
         </button>
         {props.onSave ? <SaveForm current={props.current} shared={chosen?.shared ?? false} onSave={props.onSave} /> : null}

@@ -2,10 +2,12 @@
  * The viewer on the right of the desktop: layout selector and tools in the central toolbar, the
  * viewports, position and values at the crosshair, messages, settings (S), autoloaders and shared links.
  */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
 import { useErrors } from "../state/errors";
-import { emptyDefinition, viewerApi, type AutoloaderDef, type Preset, type SharedLink } from "./api";
+import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset, type SharedLink } from "./api";
 import { AutoloaderPanel } from "./AutoloaderPanel";
 import { loadLimPresets } from "./colorlim";
 import { endDrag, onApplyPreset, onOpenFile, pending, setPending } from "./bus";
@@ -58,7 +60,6 @@ export function Viewer(props: {
   const snap = useSyncExternalStore(engine.subscribe, engine.snapshot);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [autoOpen, setAutoOpen] = useState(false);
-  const [presets, setPresets] = useState<Preset[]>([]);
   const [presetName, setPresetName] = useState("");
   const [definition, setDefinition] = useState<AutoloaderDef>(emptyDefinition);
   const [autoload, setAutoload] = useState(() => localStorage.getItem(AUTOLOAD_KEY) === "1");
@@ -114,27 +115,32 @@ export function Viewer(props: {
 
   // ------------------------------------------------------------------ autoloaders
 
-  // The project shown now: an answer for a project the user already left must not replace the list.
-  const projectRef = useRef(project);
-  projectRef.current = project;
-  const refreshPresets = useCallback(async () => {
+  // Presets are one query per project: an answer for a project the user already left is never shown.
+  const client = useQueryClient();
+  const presetQuery = useCallback(
+    (name: string) => ({ queryKey: keys.presets(name), queryFn: ({ signal }: { signal: AbortSignal }) => viewerApi.presets(name, signal) }),
+    [],
+  );
+  const presetList = useQuery({ ...presetQuery(project ?? ""), enabled: !!project });
+  const presets: Preset[] = useMemo(() => presetList.data ?? [], [presetList.data]);
+  useEffect(() => {
+    if (presetList.error) report(presetList.error, "Loading autoloader presets");
+  }, [presetList.error, report]);
+  /** The project's presets as the server has them now (after a save or delete, or to open one by name). */
+  const refreshPresets = useCallback(async (): Promise<Preset[]> => {
     if (!project) return [];
     try {
-      const list = await viewerApi.presets(project);
-      if (projectRef.current !== project) return [];
-      setPresets(list);
-      return list;
+      return await client.fetchQuery({ ...presetQuery(project), staleTime: 0 });
     } catch (err) {
-      if (projectRef.current === project) report(err, "Loading autoloader presets");
+      report(err, "Loading autoloader presets");
       return [];
     }
-  }, [project, report]);
+  }, [client, presetQuery, project, report]);
 
   useEffect(() => {
     setPresetName("");
     setDefinition(emptyDefinition());
-    void refreshPresets();
-  }, [refreshPresets]);
+  }, [project]);
 
   const runAutoload = useCallback(
     async (def: AutoloaderDef, pid: string, sid: string | null) => {
@@ -283,7 +289,7 @@ export function Viewer(props: {
           pattern: byId.get(id) ?? "",
           viewports: [...new Set(uses.map((u) => u.index))],
           enabled: true,
-          intent: { role: first.role, colormap: first.colormap, cal_min: first.cal_min, cal_max: first.cal_max, opacity: first.opacity },
+          intent: { ...plainIntent(first.role), colormap: first.colormap, cal_min: first.cal_min, cal_max: first.cal_max, opacity: first.opacity },
         };
       });
       setDefinition({ ...definition, layout: engine.layout, loaders });
@@ -347,18 +353,17 @@ export function Viewer(props: {
 
   // ------------------------------------------------------------------ colour-limit presets (keys 0-8)
 
+  const limPresets = useQuery({
+    queryKey: [...keys.project(project ?? ""), "colorlimpresets"],
+    queryFn: ({ signal }) => loadLimPresets(project ?? "", signal),
+    enabled: !!project,
+  });
   useEffect(() => {
-    engine.setLimPresets(DEFAULT_LIM_PRESETS);
-    if (!project) return;
-    let live = true;
-    loadLimPresets(project).then(
-      (presets) => live && engine.setLimPresets(presets),
-      (err: unknown) => live && report(err, "Loading the project's colour-limit presets (keys 0-8 use the CT windows)"),
-    );
-    return () => {
-      live = false;
-    };
-  }, [engine, project, report]);
+    engine.setLimPresets(project && limPresets.data ? limPresets.data : DEFAULT_LIM_PRESETS);
+  }, [engine, project, limPresets.data]);
+  useEffect(() => {
+    if (limPresets.error) report(limPresets.error, "Loading the project's colour-limit presets (keys 0-8 use the CT windows)");
+  }, [limPresets.error, report]);
 
   // ------------------------------------------------------------------ keyboard
 

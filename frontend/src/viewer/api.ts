@@ -1,90 +1,66 @@
 /** The viewer's REST calls: autoloader presets, autoload runs, snapshots, shared links, URL calls. */
-import { ApiError, request, seg } from "../api/client";
-import type { ArchiveFile } from "../api/types";
-import type { LayoutName, Role, SliceName, ViewerState } from "./model";
+import { api, ApiError, ok } from "../api/client";
+import type { AutoloaderOutput, AutoloadOut, IntentOutput, LoaderOutput, PresetOut, SharedOut, UrlCallOut } from "../api/schema";
+import type { Role, ViewerState } from "./model";
 
-export interface Intent {
-  role: Role;
-  colormap?: string | null;
-  cal_min?: number | null;
-  cal_max?: number | null;
-  opacity?: number | null;
-  frame?: number | null;
-  slice?: SliceName | null;
-  outline?: boolean | null;
-}
-
-export interface LoaderEntry {
-  pattern: string;
-  viewports: number[];
-  enabled: boolean;
-  intent: Intent;
-}
-
-export interface AutoloaderDef {
-  level: "patient" | "study" | "either";
-  main_viewport: number;
-  enabled: boolean;
-  layout: LayoutName | null;
-  loaders: LoaderEntry[];
-}
-
-export interface Preset {
-  name: string;
-  shared: boolean;
-  owner: string;
-  mine: boolean;
-  definition: AutoloaderDef;
-}
-
-export interface AutoloadResult {
-  pid: string;
-  sid: string | null;
-  main_viewport: number;
-  layout: LayoutName | null;
-  loaders: { index: number; viewports: number[]; intent: Intent; files: ArchiveFile[] }[];
-}
-
-export interface SharedLink {
-  link: string;
-  project: string;
-  title: string;
-  owner: string;
-  url: string;
-  state: ViewerState;
-  missing: number[];
-}
-
-export interface UrlCallAnswer {
-  project: string;
-  username: string;
-  pid: string | null;
-  sid: string | null;
-  preset: string | null;
-  selmode: string | null;
-}
-
-const base = (project: string) => `/projects/${seg(project)}/viewer`;
+/** A preset as the server answers it (every field present); the editor holds and sends it so. */
+export type AutoloaderDef = AutoloaderOutput;
+export type LoaderEntry = LoaderOutput;
+export type Intent = IntentOutput;
+export type Preset = PresetOut;
+export type AutoloadResult = AutoloadOut;
+export type SharedLink = SharedOut;
+export type UrlCallAnswer = UrlCallOut;
 
 export const viewerApi = {
-  presets: (project: string) => request<Preset[]>("GET", `${base(project)}/autoloaders`),
+  presets: (project: string, signal?: AbortSignal) =>
+    ok(api.GET("/api/projects/{project}/viewer/autoloaders", { params: { path: { project } }, signal })),
   savePreset: (project: string, name: string, definition: AutoloaderDef, shared: boolean) =>
-    request<Preset>("PUT", `${base(project)}/autoloaders/${seg(name)}`, { body: definition, query: { shared } }),
+    ok(
+      api.PUT("/api/projects/{project}/viewer/autoloaders/{name}", {
+        params: { path: { project, name }, query: { shared } },
+        body: definition,
+      }),
+    ),
   deletePreset: (project: string, name: string, shared: boolean) =>
-    request<void>("DELETE", `${base(project)}/autoloaders/${seg(name)}`, { query: { shared } }),
+    ok(
+      api.DELETE("/api/projects/{project}/viewer/autoloaders/{name}", {
+        params: { path: { project, name }, query: { shared } },
+      }),
+    ),
   autoload: (project: string, definition: AutoloaderDef, pid: string, sid: string | null, signal?: AbortSignal) =>
-    request<AutoloadResult>("POST", `${base(project)}/autoload`, {
-      body: { definition, pid, sid },
-      ...(signal ? { signal } : {}),
-    }),
+    ok(
+      api.POST("/api/projects/{project}/viewer/autoload", {
+        params: { path: { project } },
+        body: { definition, pid, sid },
+        signal,
+      }),
+    ),
   snapshot: (project: string, mode: "smart" | "strict" | "tag", fileIds: number[]) =>
-    request<string[]>("POST", `${base(project)}/autoloaders/snapshot`, { body: { mode, file_ids: fileIds } }),
+    ok(
+      api.POST("/api/projects/{project}/viewer/autoloaders/snapshot", {
+        params: { path: { project } },
+        body: { mode, file_ids: fileIds },
+      }),
+    ),
+  // openapi-fetch types answers through `Readable<>`, which widens tuples (the crosshair, the pan) to
+  // arrays; the schema's own SharedOut keeps them as the server sends them.
   share: (project: string, state: ViewerState, title: string) =>
-    request<SharedLink>("POST", `${base(project)}/sharedstates`, { body: { state, title } }),
+    ok(
+      api.POST("/api/projects/{project}/viewer/sharedstates", { params: { path: { project } }, body: { state, title } }),
+    ) as Promise<SharedLink>,
   overwrite: (project: string, link: string, state: ViewerState, title: string) =>
-    request<SharedLink>("PUT", `${base(project)}/sharedstates/${seg(link)}`, { body: { state, title } }),
-  openLink: (project: string, link: string) => request<SharedLink>("GET", `${base(project)}/sharedstates/${seg(link)}`),
-  urlCall: (project: string, call: string) => request<UrlCallAnswer>("POST", "/viewer/urlcall", { body: { project, call } }),
+    ok(
+      api.PUT("/api/projects/{project}/viewer/sharedstates/{link}", {
+        params: { path: { project, link } },
+        body: { state, title },
+      }),
+    ) as Promise<SharedLink>,
+  openLink: (project: string, link: string) =>
+    ok(
+      api.GET("/api/projects/{project}/viewer/sharedstates/{link}", { params: { path: { project, link } } }),
+    ) as Promise<SharedLink>,
+  urlCall: (project: string, call: string) => ok(api.POST("/api/viewer/urlcall", { body: { project, call } })),
 };
 
 /** Fetch a file's bytes; a failure becomes an ApiError carrying the server's reason. */
@@ -106,6 +82,11 @@ export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Arr
     throw new ApiError(response.status, detail || `HTTP ${response.status}`);
   }
   return response.arrayBuffer();
+}
+
+/** An intent with only a role: everything else as the file has it. */
+export function plainIntent(role: Role): Intent {
+  return { role, colormap: null, cal_min: null, cal_max: null, opacity: null, frame: null, slice: null, outline: null };
 }
 
 export function emptyDefinition(): AutoloaderDef {

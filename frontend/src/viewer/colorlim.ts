@@ -1,9 +1,8 @@
 /** The project's colour-limit presets for the number keys, from its settings (GET /api/projects/{p}). */
-import { request, seg } from "../api/client";
-import type { ProjectDetail } from "../api/types";
+import { api, ok } from "../api/client";
 import { limPresetsFrom, type LimPresets } from "./model";
 
-export async function loadLimPresets(project: string): Promise<LimPresets> {
-  const detail = await request<ProjectDetail>("GET", `/projects/${seg(project)}`);
+export async function loadLimPresets(project: string, signal?: AbortSignal): Promise<LimPresets> {
+  const detail = await ok(api.GET("/api/projects/{project}", { params: { path: { project } }, signal }));
   return limPresetsFrom(detail.settings);
 }

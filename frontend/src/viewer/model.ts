@@ -2,11 +2,13 @@
  * The viewer's plain data and pure rules: layouts, slicing, file kinds and drop options, CT windows,
  * item appearance, and the shared-state document. No niivue and no DOM here, so it is unit-tested.
  */
+import type { ColorLimPreset, IntentOutput, ItemStateOutput, ViewerStateOutput, ViewportStateOutput } from "../api/schema";
 
-export type LayoutName = "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic";
-export type SliceName = "axial" | "coronal" | "sagittal" | "render" | "multiplanar" | "mosaic";
-export type ItemKind = "volume" | "mesh" | "tract";
-export type Role = "background" | "overlay" | "3d";
+// The names the server accepts (its pydantic literals, through the generated schema).
+export type LayoutName = ViewerStateOutput["layout"];
+export type SliceName = ViewportStateOutput["slice"];
+export type ItemKind = ItemStateOutput["kind"];
+export type Role = IntentOutput["role"];
 
 /** Layouts in the order of the layout selector; `slices` are each viewport's default slicing. */
 export const LAYOUTS: Record<LayoutName, { label: string; slices: SliceName[] }> = {
@@ -82,24 +84,17 @@ export const DEFAULT_LIM_PRESETS: LimPresets = {
   ),
 };
 
-function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
 /**
- * The presets of a project's settings document (`colorlimpresets`, validated by the server): absent or
- * null gives the default table; otherwise exactly the configured keys 0-8 (the rest do nothing).
+ * The presets of a project's settings (`colorlimpresets`, validated by the server: keys 0-8, each either
+ * level/width or min/max): absent or null gives the default table; otherwise exactly the configured keys.
  */
-export function limPresetsFrom(settings: Record<string, unknown> | null | undefined): LimPresets {
-  const raw = settings?.["colorlimpresets"];
-  if (raw === null || raw === undefined || typeof raw !== "object" || Array.isArray(raw)) return DEFAULT_LIM_PRESETS;
+export function limPresetsFrom(settings: { colorlimpresets?: Record<string, ColorLimPreset> | null } | null | undefined): LimPresets {
+  const raw = settings?.colorlimpresets;
+  if (raw === null || raw === undefined) return DEFAULT_LIM_PRESETS;
   const out: LimPresets = {};
-  for (const [key, value] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
-    if (!/^[0-8]$/.test(key) || typeof value !== "object" || value === null) continue;
-    const name = typeof value["name"] === "string" ? value["name"] : `preset ${key}`;
-    const [level, width, min, max] = [num(value["level"]), num(value["width"]), num(value["min"]), num(value["max"])];
-    if (level !== null && width !== null && width > 0) out[key] = { name, limits: windowLimits(level, width), label: `${level}/${width}` };
-    else if (min !== null && max !== null && min < max) out[key] = { name, limits: [min, max], label: `${min}–${max}` };
+  for (const [key, { name, level, width, min, max }] of Object.entries(raw)) {
+    if (level != null && width != null) out[key] = { name, limits: windowLimits(level, width), label: `${level}/${width}` };
+    else if (min != null && max != null) out[key] = { name, limits: [min, max], label: `${min}–${max}` };
   }
   return out;
 }
@@ -216,40 +211,10 @@ export function localSource(file: File): Source | string {
   return { key: `local:${localCounter}:${file.name}`, name: file.name, kind, fileId: null, url: null, series: false, local: file };
 }
 
-/** The shared-state document (the server's ViewerState). */
-export interface ItemState {
-  file_id: number;
-  name: string;
-  kind: ItemKind;
-  role: Role;
-  series: boolean;
-  visible: boolean;
-  colormap: string | null;
-  cal_min: number | null;
-  cal_max: number | null;
-  opacity: number | null;
-  frame: number | null;
-  outline: boolean | null;
-}
-
-export interface ViewportState {
-  slice: SliceName;
-  items: ItemState[];
-  zoom: number;
-  pan: [number, number, number];
-  azimuth: number | null;
-  elevation: number | null;
-  /** columns of a mosaic viewport (absent in links saved before it existed) */
-  mosaic_columns?: number | null;
-}
-
-export interface ViewerState {
-  layout: LayoutName;
-  crosshair_mm: [number, number, number] | null;
-  viewports: ViewportState[];
-  pid: string | null;
-  sid: string | null;
-}
+/** The shared-state document (the server's ViewerState, as it answers it: every field present). */
+export type ItemState = ItemStateOutput;
+export type ViewportState = ViewportStateOutput;
+export type ViewerState = ViewerStateOutput;
 
 export function finite(value: number): number | null {
   return Number.isFinite(value) ? value : null;
@@ -277,6 +242,7 @@ export function itemState(source: Source, role: Role, look: Look): ItemState | n
     opacity: look.opacity,
     frame: look.frame,
     outline: look.outline,
+    slice: null,
   };
 }
 

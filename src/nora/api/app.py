@@ -13,6 +13,7 @@ import nora
 from nora.api import errors
 from nora.api.deps import AppState
 from nora.api.routes import admin, auth, files, importing, jobs, pacs, projects, table, tags, viewer
+from nora.api.schemas import Health
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.storage import Layout
 from nora.core.settings import Settings
@@ -39,9 +40,9 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs):
         api.include_router(module.router)
 
-    @api.get("/health", tags=["system"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": nora.__version__}
+    @api.get("/health", tags=["system"], response_model=Health)
+    def health() -> Health:
+        return Health(status="ok", version=nora.__version__)
 
     app.include_router(api)
     jobs.install(app)  # processing settings, and the daemon running in the server's lifespan

@@ -8,35 +8,51 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from nora.core.errors import NoraError
+from nora.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NoraError,
+    NotAuthenticated,
+    NotFound,
+    ServerFault,
+    TooLarge,
+    Unavailable,
+    category,
+    validation_problems,
+)
 
 log = logging.getLogger(__name__)
 
-STATUS = {
-    "invalid": 400,
-    "too_large": 413,
-    "not_found": 404,
-    "conflict": 409,
-    "unauthenticated": 401,
-    "forbidden": 403,
-    "unavailable": 502,
-    "error": 500,
+#: error class -> HTTP status; an error takes the status of its nearest class listed here
+STATUS: dict[type[NoraError], int] = {
+    InvalidInput: 400,
+    TooLarge: 413,
+    NotFound: 404,
+    Conflict: 409,
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    Unavailable: 502,
+    ServerFault: 500,
+    NoraError: 500,
 }
+
+
+def status_for(error: type[NoraError]) -> int:
+    """The HTTP status of an error class: that of its nearest base class listed in :data:`STATUS`."""
+    return STATUS[category(error, STATUS)]
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(NoraError)
     async def _nora_error(_request: Request, exc: NoraError) -> JSONResponse:
-        status = STATUS.get(exc.kind, 500)
+        status = status_for(type(exc))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}"
-            for e in exc.errors()
-        )
+        problems = validation_problems(exc.errors(), "body", skip=("body",))
         return JSONResponse({"detail": f"invalid request: {problems}"}, status_code=422)
 
     @app.exception_handler(Exception)

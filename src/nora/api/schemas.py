@@ -7,9 +7,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nora.archive.services.projects import ColorLimPreset, ProjectSettings
+
 
 class Strict(BaseModel):
+    """A request body: unknown keys are refused."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response: every field is in every answer, so the output-mode schema marks defaulted fields required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class Health(Out):
+    status: str
+    version: str
 
 
 class LoginIn(Strict):
@@ -17,7 +32,7 @@ class LoginIn(Strict):
     password: str = Field(max_length=1024)
 
 
-class Me(BaseModel):
+class Me(Out):
     username: str
     is_admin: bool
 
@@ -27,15 +42,15 @@ class TokenIn(Strict):
     expires_days: float | None = Field(default=None, gt=0, le=3650)
 
 
-class TokenCreated(BaseModel):
+class TokenCreated(Out):
     id: int
     name: str
     token: str
     expires_at: dt.datetime | None
 
 
-class TokenOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class TokenOut(Out):
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
     id: int
     name: str
     prefix: str
@@ -45,7 +60,17 @@ class TokenOut(BaseModel):
     last_used_at: dt.datetime | None
 
 
-class ProjectOut(BaseModel):
+class GuestSettings(Out):
+    """The settings a guest of a public project sees: the viewer needs them; queues and rules stay private."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    public: bool = False
+    anonymised: bool = False
+    colorlimpresets: dict[str, ColorLimPreset] | None = None
+
+
+class ProjectOut(Out):
     name: str
     description: str
     role: str
@@ -57,21 +82,31 @@ class ProjectOut(BaseModel):
     public: bool
     n_patients: int
     n_studies: int
-    settings: dict[str, Any] | None = None
+    settings: GuestSettings | ProjectSettings | None = Field(
+        default=None, description="the project's settings (guests of a public project: only what the viewer needs)"
+    )
 
 
 class ProjectIn(Strict):
     name: str = Field(max_length=128)
     description: str = Field(default="", max_length=10000)
-    settings: dict[str, Any] | None = None
+    settings: ProjectSettings | None = None
 
 
 class ProjectPatch(Strict):
     description: str | None = Field(default=None, max_length=10000)
-    settings: dict[str, Any] | None = None
+    settings: ProjectSettings | None = Field(default=None, description="only the keys given change")
 
 
-class StudyRow(BaseModel):
+class JobCounts(Out):
+    """Processing jobs of a study by state: queued, running, error."""
+
+    q: int = 0
+    r: int = 0
+    e: int = 0
+
+
+class StudyRow(Out):
     patient_id: int
     study_id: int
     pid: str
@@ -86,17 +121,17 @@ class StudyRow(BaseModel):
     ptags: list[str]
     stags: list[str]
     n_files: int
-    jobs: dict[str, int]
+    jobs: JobCounts
 
 
-class StudyPage(BaseModel):
+class StudyPage(Out):
     total: int
     offset: int
     limit: int
     items: list[StudyRow]
 
 
-class PatientRow(BaseModel):
+class PatientRow(Out):
     patient_id: int
     pid: str
     name: str | None
@@ -107,7 +142,7 @@ class PatientRow(BaseModel):
     n_studies: int
 
 
-class PatientPage(BaseModel):
+class PatientPage(Out):
     total: int
     offset: int
     limit: int
@@ -128,13 +163,13 @@ class StudyIn(Strict):
     modality: str = Field(default="", max_length=64)
 
 
-class NodeOut(BaseModel):
+class NodeOut(Out):
     pid: str
     sid: str | None = None
     created: bool = True
 
 
-class FileOut(BaseModel):
+class FileOut(Out):
     id: int
     path: str
     format: str
@@ -149,7 +184,7 @@ class FileOut(BaseModel):
     url: str
 
 
-class FilePage(BaseModel):
+class FilePage(Out):
     total: int
     items: list[FileOut]
 
@@ -159,8 +194,16 @@ class TagChange(Strict):
     remove: list[str] = Field(default_factory=list, max_length=100)
 
 
-class TagsOut(BaseModel):
+class TagsOut(Out):
     tags: list[str]
+
+
+class TagStats(Out):
+    """How many patients, studies and files carry each tag."""
+
+    patient: dict[str, int]
+    study: dict[str, int]
+    file: dict[str, int]
 
 
 class RightIn(Strict):
@@ -172,7 +215,7 @@ class RightIn(Strict):
 
 
 class RightOut(RightIn):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
     username: str
     scope: str
 
@@ -198,8 +241,8 @@ class UserIn(Strict):
     email: str = Field(default="", max_length=255)
 
 
-class UserOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class UserOut(Out):
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
     username: str
     is_admin: bool
     full_name: str
@@ -208,8 +251,8 @@ class UserOut(BaseModel):
     created_at: dt.datetime
 
 
-class AuditOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class AuditOut(Out):
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
     id: int
     at: dt.datetime
     username: str

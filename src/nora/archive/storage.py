@@ -1,4 +1,4 @@
-"""The on-disk layout of the archive and atomic writes.
+"""The on-disk layout of the archive; atomic writes (from :mod:`nora.core.atomic`, re-exported here).
 
 Layout (as NORA): ``<home>/projects/<project>/<patient_id>/<study_id>/<series folder>/<file>``; patient-level
 files sit in ``<home>/projects/<project>/<patient_id>/``. Every name that comes from outside goes through
@@ -8,22 +8,18 @@ files sit in ``<home>/projects/<project>/<patient_id>/``. Every name that comes 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-import secrets
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
-from nora.core.errors import TooLarge, UnsafePath
-from nora.core.fsync import fsync_path
+from nora.core.atomic import CHUNK
+from nora.core.atomic import TMP_PREFIX as TMP_PREFIX
+from nora.core.atomic import WrittenFile as WrittenFile
+from nora.core.atomic import atomic_write as atomic_write
+from nora.core.atomic import atomic_write_json as atomic_write_json
+from nora.core.errors import UnsafePath
 from nora.core.ids import check_name
 
-TMP_PREFIX = ".nora-tmp-"
 _BAD_SEGMENT = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|]")
-CHUNK = 1 << 20
 
 
 def safe_relpath(relpath: str) -> str:
@@ -46,13 +42,6 @@ def safe_relpath(relpath: str) -> str:
                 "(no '..', no leading dots, no control or special characters)"
             )
     return "/".join(parts)
-
-
-@dataclass(frozen=True)
-class WrittenFile:
-    path: Path
-    size: int
-    sha256: str
 
 
 class Layout:
@@ -95,48 +84,6 @@ class Layout:
         if len(parts) == 3:
             return project, pid, None, safe_relpath(parts[2])
         return project, pid, parts[2], safe_relpath("/".join(parts[3:]))
-
-
-def atomic_write(
-    dest: Path,
-    source: IO[bytes] | bytes,
-    *,
-    max_bytes: int | None = None,
-    check: Callable[[Path], object] | None = None,
-) -> WrittenFile:
-    """Write ``source`` to ``dest`` atomically: temporary name in the same folder, fsync, rename.
-
-    A crash or an error leaves no half-written file under the real name. ``max_bytes`` limits the size
-    (:class:`TooLarge` when exceeded); ``check`` is called with the complete temporary file before the
-    rename and may raise to refuse it. On any error the temporary file is removed.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f"{TMP_PREFIX}{secrets.token_hex(8)}-{dest.name[:64]}"
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(tmp, "xb") as out:
-            chunks: Iterable[bytes] = [source] if isinstance(source, bytes) else iter(lambda: source.read(CHUNK), b"")
-            for chunk in chunks:
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise TooLarge(f"{dest.name} is larger than the limit of {max_bytes} bytes")
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if check is not None:
-            check(tmp)
-        os.replace(tmp, dest)
-        fsync_path(dest.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return WrittenFile(dest, size, digest.hexdigest())
-
-
-def atomic_write_json(dest: Path, data: Any) -> WrittenFile:
-    return atomic_write(dest, json.dumps(data, indent=2, sort_keys=True, default=str).encode())
 
 
 def file_digest(path: Path) -> tuple[int, str]:

@@ -17,22 +17,35 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from nora.cli import admin, dicomnode, flags, processing, server
-from nora.core.errors import InvalidInput, NoraError, validation_problems
+from nora.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NoraError,
+    NotAuthenticated,
+    NotFound,
+    ServerFault,
+    Unavailable,
+    category,
+    validation_problems,
+)
 from nora.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: NoraError.kind → exit status; any other NoraError exits 1, an unexpected exception 70
-EXIT_CODES = {
-    "invalid": 2,
-    "too_large": 2,
-    "not_found": 3,
-    "unauthenticated": 4,
-    "forbidden": 4,
-    "conflict": 5,
-    "unavailable": 6,
-}
 EXIT_ERROR = 1
+#: error class -> exit status; an error takes that of its nearest class listed here (an unexpected
+#: exception, not a NoraError, exits 70)
+EXIT_CODES: dict[type[NoraError], int] = {
+    InvalidInput: 2,  # TooLarge and the other bad-input errors with it
+    NotFound: 3,
+    NotAuthenticated: 4,
+    Forbidden: 4,
+    Conflict: 5,
+    Unavailable: 6,
+    ServerFault: EXIT_ERROR,
+    NoraError: EXIT_ERROR,
+}
 EXIT_UNEXPECTED = 70
 EXIT_INTERRUPTED = 130
 
@@ -47,7 +60,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str], Settings], int]] = {
 
 
 def exit_code(error: NoraError) -> int:
-    return EXIT_CODES.get(error.kind, EXIT_ERROR)
+    """The exit status of an error: that of its class's nearest base listed in :data:`EXIT_CODES`."""
+    return EXIT_CODES[category(type(error), EXIT_CODES)]
 
 
 def _first_word(argv: list[str]) -> int | None:

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from nora.core.errors import NoraError
+from nora.core.errors import ServerFault
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ _BASE = "out"
 TIMEOUT_S = 3600
 
 
-class ConverterMissing(NoraError):
+class ConverterMissing(ServerFault):
     """The dcm2niix binary is not installed."""
 
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,9 @@ from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.projects import validate_settings
 from nora.archive.storage import Layout
-from nora.core.errors import InvalidInput, NoraError, NotFound, validation_problems
+from nora.core.errors import InvalidInput, NoraError, NotFound
 from nora.core.ids import Psid
+from nora.core.validation import validated
 from nora.processing.config import ProcessingSettings
 from nora.processing.models import Batch
 from nora.processing.service import LaunchRequest, launch, load_saved
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 class AutoexecRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     name: str = Field(min_length=1, max_length=100)
     filter: str = Field(default="", max_length=2000)
@@ -51,11 +52,7 @@ def rules_of(access: Access) -> list[AutoexecRule]:
 def set_rules(session: Session, access: Access, rules: Sequence[dict[str, Any] | AutoexecRule]) -> list[AutoexecRule]:
     """Replace the project's rules (project admins); filters and batch names are checked first."""
     access.require_admin()
-    try:
-        parsed = [r if isinstance(r, AutoexecRule) else AutoexecRule.model_validate(r) for r in rules]
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors())
-        raise InvalidInput(f"invalid autoexecution rule: {problems}") from None
+    parsed = [r if isinstance(r, AutoexecRule) else validated(AutoexecRule, r, "autoexecution rule") for r in rules]
     names = [r.name for r in parsed]
     if len(set(names)) != len(names):
         raise InvalidInput("two autoexecution rules have the same name")

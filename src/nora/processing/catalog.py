@@ -72,19 +72,14 @@ def load_volume(path: str) -> Any:
     if path.lower().endswith((".nrrd", ".nhdr")):
         import nrrd
 
+        from nora.imaging.formats.nrrd import ras_affine, spatial_axes
+
         data, header = nrrd.read(path)
-        affine = np.eye(4)
-        directions = header.get("space directions")
-        if directions is not None:
-            matrix = np.array([d for d in directions if d is not None and not np.any(np.isnan(d))], dtype=float)
-            if matrix.shape == (3, 3):
-                affine[:3, :3] = matrix.T
-        origin = header.get("space origin")
-        if origin is not None:
-            affine[:3, 3] = np.asarray(origin, dtype=float)
-        if str(header.get("space", "")).lower().startswith(("left-posterior", "lps")):
-            affine = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine
-        return nib.Nifti1Image(data, affine)  # type: ignore[no-untyped-call]
+        affine = ras_affine(header)  # the archive's affine for the same file
+        axes = spatial_axes(header)
+        if affine is not None and axes != [0, 1, 2]:  # a list or time axis first (DWI): spatial axes first
+            data = np.moveaxis(data, axes, [0, 1, 2])
+        return nib.Nifti1Image(data, np.eye(4) if affine is None else affine)  # type: ignore[no-untyped-call]
     try:
         return nib.load(path)
     except Exception as exc:

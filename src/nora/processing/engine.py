@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from nora.archive.models import Job, Project, User, utcnow
 from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
+from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
 from nora.processing.config import ProcessingSettings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.outputs import register_outputs
-from nora.processing.runner import write_json
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,8 @@ class Engine:
         claimed: list[Submission] = []
         for job in mine:
             try:
-                self._write_job_dir(job, *names(job))
+                project, user = names(job)
+                self._write_job_dir(job, project, user, durable=executor.durable_folders)
             except (OSError, NoraError) as exc:
                 self._error(job.id, ["submitting"], f"cannot prepare the job folder: {exc}")
                 report.errors += 1
@@ -304,7 +305,7 @@ class Engine:
         folder = self.job_dir(job_id)
         return {"job_dir": str(folder), "log_path": str(folder / "log.txt")}
 
-    def _write_job_dir(self, job: Job, project: str | None = None, user: str = "") -> None:
+    def _write_job_dir(self, job: Job, project: str | None = None, user: str = "", durable: bool = True) -> None:
         if project is None:
             with self.sessions() as s:
                 project, user = self._names(s, [job])(job)
@@ -327,7 +328,7 @@ class Engine:
         }
         spec = {**job.spec, "job_id": job.id, "env": env}
         spec["timeout_s"] = spec.get("timeout_s") or self.config.job_timeout_s
-        write_json(folder / "spec.json", spec, durable=False, indent=None)  # only this boot's job reads it
+        (atomic_write_json if durable else replace_json)(folder / "spec.json", spec)
 
     # ------------------------------------------------------------------------------------------- poll
 

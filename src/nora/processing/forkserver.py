@@ -39,7 +39,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nora.processing.runner import TMP_PREFIX, Runner, write_json
+from nora.core.atomic import TMP_PREFIX, replace_json
+from nora.processing.runner import Runner
 
 PROCESS = "process.json"
 
@@ -176,7 +177,7 @@ class Server:
         started = start_time(pid) or "0"
         # recorded before the start is reported, so a daemon that learns of the start finds the PID (the
         # child writes the same record first thing, in case this server dies right after the fork)
-        write_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": started}, durable=False)
+        replace_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": started})
         self.send(f"started {job_id} {pid} {started}")
 
     def child(self, folder: Path) -> NoReturn:
@@ -197,7 +198,7 @@ class Server:
                         os.close(fd)
             os.chdir(folder)
             pid = os.getpid()
-            write_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": start_time(pid)}, durable=False)
+            replace_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": start_time(pid)})
             code = Runner(folder).run()
         except BaseException:
             traceback.print_exc()

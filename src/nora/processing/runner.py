@@ -8,8 +8,9 @@ a real name. It appends to ``log.txt`` (the executor points stdout/stderr there)
 reads them, registers the outputs and sets the job's state. Exit status: 0 done, 1 failed, 124 timed out,
 143 killed.
 
-This module imports only the standard library at start, and of it only what every job needs (``shutil``,
-``traceback`` and the job catalog are imported where used), so starting a job costs little.
+This module imports only the standard library (and the stdlib-only ``nora.core.atomic``) at start, and of
+the standard library only what every job needs (``shutil``, ``traceback`` and the job catalog are
+imported where used), so starting a job costs little.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-TMP_PREFIX = ".nora-tmp-"
+from nora.core.atomic import TMP_PREFIX, promote
+from nora.core.atomic import atomic_write_json as write_json
+from nora.core.fsync import fsync_path
+
 EXIT_FAILED, EXIT_TIMEOUT, EXIT_KILLED = 1, 124, 143
 
 
@@ -39,25 +43,6 @@ class JobFailed(Exception):
 
 class _Killed(BaseException):
     pass
-
-
-def write_json(path: Path, data: Any, *, durable: bool = True, indent: int | None = 2) -> None:
-    """Atomically (temporary name, rename), so a reader never sees half a record; fsynced when ``durable``.
-
-    The job records (spec, process, result and error records) are not fsynced: the daemon reads them in
-    the same boot of the machine, and after a crash of the machine a job whose records did not reach the
-    disk is recorded as ended without a result (an error the user can rerun), never as done; its
-    outputs, which the archive indexes, are fsynced before they are renamed into place. The fsync of
-    ``result.json`` cost about 7 ms of wall time per job on a loaded machine.
-    """
-    tmp = path.with_name(f"{TMP_PREFIX}{os.urandom(4).hex()}-{path.name}")
-    text = json.dumps(data, indent=indent, default=str)  # without indent: the C encoder, 10 times faster
-    with open(tmp, "w") as fh:
-        fh.write(text)
-        if durable:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _say(message: str) -> None:
@@ -91,8 +76,7 @@ class Runner:
 
             return self._fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED, started, traceback.format_exc())
         _say(f"done in {time.time() - started:.1f} s")
-        # renamed into place, not fsynced (see write_json); the outputs were
-        write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs}, durable=False)
+        write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs})
         return 0
 
     def _on_term(self, signum: int, _frame: FrameType | None) -> None:
@@ -116,8 +100,8 @@ class Runner:
             "host": os.uname().nodename,
             "log": str(self.dir / "log.txt"),
         }
-        write_json(self.dir / "error.json", record, durable=False)
-        write_json(self.dir / "result.json", {"status": "error", "exit_code": code, "message": message}, durable=False)
+        write_json(self.dir / "error.json", record)
+        write_json(self.dir / "result.json", {"status": "error", "exit_code": code, "message": message})
         return code
 
     def _spec(self) -> dict[str, Any]:
@@ -161,9 +145,8 @@ class Runner:
                         os.replace(item, target)
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, final)
+                fsync_path(tmp)  # the job wrote it: make it durable before it takes the real name
+                promote(tmp, final)
             done.append(
                 {"name": out["name"], "path": str(final), "kind": out.get("kind", "file"), "tags": out.get("tags", [])}
             )
@@ -250,13 +233,9 @@ def _text(value: Any) -> str:
 
 def substitute_python(script: str, values: dict[str, Any]) -> str:
     """Replace ``$f1``, ``${o2}`` ... in a Python script by Python literals of their values."""
-    import re
+    from nora.processing.scriptrefs import substitute
 
-    def literal(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return repr(values[name]) if name in values else match.group(0)
-
-    return re.sub(r"\$\{?([fopsn][1-9][0-9]?)\b\}?", literal, script)
+    return substitute(script, lambda name: repr(values[name]) if name in values else None)
 
 
 def main(argv: list[str] | None = None) -> int:

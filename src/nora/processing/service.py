@@ -21,6 +21,7 @@ from nora.archive.selection import SelectionHit, SubjectSelector, resolve_select
 from nora.archive.selection.patterns import contains_text
 from nora.archive.services import audit
 from nora.archive.services.access import Access
+from nora.archive.services.documents import Documents
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import Psid, check_name
@@ -304,32 +305,16 @@ def dismiss_errors(session: Session, access: Access, job_ids: Sequence[int]) -> 
 # ---------------------------------------------------------------------------------------- saved batches
 
 
+def _batches(session: Session, access: Access) -> Documents:
+    return Documents(session, access, BATCH_KIND, "saved batch")
+
+
 def _saved_doc(session: Session, access: Access, name: str) -> JsonDocument | None:
-    docs = session.scalars(
-        select(JsonDocument)
-        .where(
-            JsonDocument.project_id == access.project.id,
-            JsonDocument.kind == BATCH_KIND,
-            JsonDocument.name == name,
-            or_(JsonDocument.owner_id == access.actor.user_id, JsonDocument.shared.is_(True)),
-        )
-        .order_by((JsonDocument.owner_id == access.actor.user_id).desc())
-    ).all()
-    return docs[0] if docs else None
+    return _batches(session, access).lookup(name)
 
 
 def list_saved(session: Session, access: Access) -> list[JsonDocument]:
-    return list(
-        session.scalars(
-            select(JsonDocument)
-            .where(
-                JsonDocument.project_id == access.project.id,
-                JsonDocument.kind == BATCH_KIND,
-                or_(JsonDocument.owner_id == access.actor.user_id, JsonDocument.shared.is_(True)),
-            )
-            .order_by(JsonDocument.name)
-        )
-    )
+    return _batches(session, access).visible()
 
 
 def save_batch(session: Session, access: Access, name: str, content: Any, shared: bool = False) -> JsonDocument:
@@ -337,28 +322,16 @@ def save_batch(session: Session, access: Access, name: str, content: Any, shared
     access.require_batchtool()
     check_name(name, "batch name")
     batch = parse_batch(content)
-    doc = session.scalar(
-        select(JsonDocument).where(
-            JsonDocument.project_id == access.project.id,
-            JsonDocument.kind == BATCH_KIND,
-            JsonDocument.owner_id == access.actor.user_id,
-            JsonDocument.name == name,
-        )
-    )
-    if doc is None:
-        doc = JsonDocument(project_id=access.project.id, owner_id=access.actor.user_id, kind=BATCH_KIND, name=name)
-        session.add(doc)
-    doc.content, doc.shared, doc.updated_at = batch.model_dump(), shared, utcnow()
-    session.flush()
+    doc = _batches(session, access).put(name, batch.model_dump(), shared=shared)
     audit.record(session, access.actor, "batch.save", project=access.project.name, target=name)
     return doc
 
 
 def delete_saved(session: Session, access: Access, name: str) -> None:
     access.require_batchtool()
-    doc = _saved_doc(session, access, name)
-    if doc is None or (doc.owner_id != access.actor.user_id and not access.is_project_admin):
+    batches = _batches(session, access)
+    doc = batches.lookup(name)
+    if doc is None or not batches.may_change(doc):
         raise NotFound(f"no saved batch {name!r} of yours in project {access.project.name!r}")
-    session.delete(doc)
-    session.flush()
+    batches.delete(doc)
     audit.record(session, access.actor, "batch.delete", project=access.project.name, target=name)

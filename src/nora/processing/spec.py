@@ -14,17 +14,18 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from nora.archive.selection import StudyReference, parse_study_reference
 from nora.archive.storage import safe_relpath
 from nora.core.errors import InvalidInput
+from nora.core.validation import validated
+from nora.processing.scriptrefs import references
 
 ArgType = Literal["FILE", "OUT", "PATHOUT", "NUMERIC", "STRING", "LOGICAL", "OPTION"]
 Level = Literal["study", "subject"]
 GENERIC = ("bash", "python")
 PREFIX_TYPE: dict[str, ArgType] = {"f": "FILE", "o": "OUT", "p": "PATHOUT", "s": "STRING", "n": "NUMERIC"}
-_REF = re.compile(r"\$\{?([fopsn])([1-9][0-9]?)\b\}?")
 _TAG = re.compile(r"^(?P<name>.*?)\s*(?:TAG\((?P<tags>[^()]*)\))?\s*$", re.IGNORECASE)
 _ARGNAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_JOBS = 50
@@ -33,7 +34,7 @@ MAX_JOBS = 50
 class JobArg(BaseModel):
     """One argument row of a job."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     name: str = Field(description="f1..f9, o1.., p1.., s1.., n1.. for scripts; the catalog's names for built-ins")
     type: ArgType
@@ -100,7 +101,7 @@ def out_target(value: str) -> tuple[str, list[str]]:
 class JobDef(BaseModel):
     """One job of a batch: a catalog job (``job``) or a generic script, with its arguments."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     job: str = Field(description="'bash', 'python' or a built-in job of the catalog")
     label: str = Field(default="", max_length=200)
@@ -132,7 +133,7 @@ class JobDef(BaseModel):
 class BatchDef(BaseModel):
     """A batch: jobs that run one after another for every selected subject or study."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     name: str = Field(default="", max_length=255)
     level: Level = "study"
@@ -141,19 +142,7 @@ class BatchDef(BaseModel):
 
 def script_rows(script: str) -> list[tuple[str, ArgType]]:
     """The argument rows a Bash/Python script refers to (``$f1`` -> ``('f1', 'FILE')``), in order."""
-    seen: dict[str, ArgType] = {}
-    for prefix, number in _REF.findall(script):
-        seen.setdefault(f"{prefix}{number}", PREFIX_TYPE[prefix])
-    return sorted(seen.items(), key=lambda item: ("fopsn".index(item[0][0]), int(item[0][1:])))
-
-
-def _problems(exc: ValidationError) -> str:
-    parts = []
-    for e in exc.errors():
-        where = ".".join(str(p) for p in e.get("loc", ()))
-        msg = str(e.get("msg", "")).removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}" if where else msg)
-    return "; ".join(parts)
+    return [(name, PREFIX_TYPE[name[0]]) for name in references(script)]
 
 
 def parse_batch(raw: Any) -> BatchDef:
@@ -162,7 +151,4 @@ def parse_batch(raw: Any) -> BatchDef:
         return raw
     if not isinstance(raw, dict):
         raise InvalidInput("a batch must be a JSON object with 'jobs' (and optionally 'name', 'level')")
-    try:
-        return BatchDef.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidInput(f"invalid batch: {_problems(exc)}") from None
+    return validated(BatchDef, raw, "batch")

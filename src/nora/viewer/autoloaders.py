@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import File, FileTag, JsonDocument
+from nora.archive.models import File, FileTag
 from nora.archive.selection import (
     AbsolutePath,
     SelectionHit,
@@ -27,11 +27,13 @@ from nora.archive.selection import (
 )
 from nora.archive.services import audit, nodes
 from nora.archive.services.access import Access
-from nora.core.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_problems
+from nora.archive.services.documents import Documents
+from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import Psid, check_name
-from nora.viewer import documents
+from nora.core.validation import validated
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
+AUTOLOADER = "autoloader"  #: the json documents kind of presets
 _COLORMAP = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
 MAX_LOADERS = 64
 
@@ -39,7 +41,7 @@ MAX_LOADERS = 64
 class Intent(BaseModel):
     """How a loaded object is shown."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     role: Literal["background", "overlay", "3d"] = "background"
     colormap: str | None = None
@@ -67,7 +69,7 @@ class Intent(BaseModel):
 class Loader(BaseModel):
     """One entry: a file pattern, the viewports it loads into, whether it runs, and its intent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     pattern: str = Field(min_length=1, max_length=500)
     viewports: list[int] = Field(default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS)
@@ -99,7 +101,7 @@ class Loader(BaseModel):
 class Autoloader(BaseModel):
     """A whole preset."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     level: Literal["patient", "study", "either"] = "either"
     main_viewport: int = Field(default=0, ge=0, lt=MAX_VIEWPORTS)
@@ -125,11 +127,7 @@ class Autoloader(BaseModel):
 
 def validate(raw: object) -> Autoloader:
     """An :class:`Autoloader` from JSON data, or :class:`InvalidInput` naming every problem."""
-    try:
-        return Autoloader.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors(), "preset")
-        raise InvalidInput(f"invalid autoloader preset: {problems}") from None
+    return validated(Autoloader, raw, "autoloader preset", whole="preset")
 
 
 @dataclass(frozen=True)
@@ -141,63 +139,54 @@ class Preset:
     definition: Autoloader
 
 
+def _presets(session: Session, access: Access) -> Documents:
+    return Documents(session, access, AUTOLOADER, "autoloader preset")
+
+
 def list_presets(session: Session, access: Access) -> list[Preset]:
-    docs = documents.visible(session, access, documents.AUTOLOADER)
-    owners = documents.owner_names(session, docs)
+    presets = _presets(session, access)
+    docs = presets.visible()
+    owners = presets.owner_names(docs)
     out = []
     for d in docs:
         try:
             definition = validate(d.content)
         except InvalidInput:
             continue  # a preset stored by an older version that no longer validates is not offered
-        owner = owners.get(d.owner_id or -1, "")
-        out.append(Preset(d.name, d.shared, owner, d.owner_id == access.actor.user_id, definition))
+        out.append(Preset(d.name, d.shared, owners.get(d.owner_id or -1, ""), presets.is_mine(d), definition))
     return out
 
 
 def get_preset(session: Session, access: Access, name: str) -> Preset:
     """The caller's own preset of that name, else the shared one."""
-    for shared in (False, True):
-        doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)
-        if doc is not None:
-            owner = documents.owner_names(session, [doc]).get(doc.owner_id or -1, "")
-            return Preset(doc.name, doc.shared, owner, doc.owner_id == access.actor.user_id, validate(doc.content))
-    raise NotFound(f"autoloader preset {name!r} does not exist in project {access.project.name!r}")
+    presets = _presets(session, access)
+    doc = presets.lookup(name)
+    if doc is None:
+        raise NotFound(f"autoloader preset {name!r} does not exist in project {access.project.name!r}")
+    return Preset(doc.name, doc.shared, presets.owner_name(doc), presets.is_mine(doc), validate(doc.content))
 
 
 def save_preset(session: Session, access: Access, name: str, definition: Autoloader, *, shared: bool) -> Preset:
     """Create or overwrite a preset. Personal presets need read access; shared ones need write access,
-    and only their owner or a project admin may overwrite them."""
+    and only their owner or a project admin may overwrite them (see :mod:`nora.archive.services.documents`)."""
     check_name(name, "autoloader preset name")
-    if access.actor.user_id is None or access.role == "guest":
-        raise Forbidden("guests of a public project cannot save autoloader presets; a right on the project is needed")
+    presets = _presets(session, access)
+    presets.require_writer()
     if shared:
         access.require_write()
-    doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)
-    if doc is None:
-        doc = JsonDocument(
-            project_id=access.project.id, owner_id=access.actor.user_id, kind=documents.AUTOLOADER, name=name
-        )
-        session.add(doc)
-    elif shared and doc.owner_id != access.actor.user_id and not access.is_project_admin:
-        raise Conflict(f"the shared preset {name!r} belongs to someone else; choose another name")
-    doc.shared = shared
-    doc.content = definition.model_dump(mode="json")
-    documents.touch(doc)
-    session.flush()
+    presets.put(name, definition.model_dump(mode="json"), shared=shared)
     audit.record(session, access.actor, "autoloader.save", project=access.project.name, target=name, shared=shared)
     return Preset(name, shared, access.actor.username, True, definition)
 
 
 def delete_preset(session: Session, access: Access, name: str, *, shared: bool) -> None:
-    doc = documents.find(session, access, documents.AUTOLOADER, name, shared=shared)
-    if doc is None:
+    presets = _presets(session, access)
+    doc = presets.shared(name) if shared else presets.own(name)
+    if doc is None or doc.shared != shared:
         raise NotFound(f"autoloader preset {name!r} does not exist in project {access.project.name!r}")
     if shared:
         access.require_write()
-        if doc.owner_id != access.actor.user_id and not access.is_project_admin:
-            raise Forbidden(f"only the owner or a project admin may delete the shared preset {name!r}")
-    session.delete(doc)
+    presets.delete(doc)
     audit.record(session, access.actor, "autoloader.delete", project=access.project.name, target=name, shared=shared)
 
 

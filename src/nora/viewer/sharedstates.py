@@ -11,18 +11,20 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import File, JsonDocument
 from nora.archive.services import audit
 from nora.archive.services.access import Access
-from nora.core.errors import Forbidden, InvalidInput, NotFound, validation_problems
-from nora.viewer import documents
+from nora.archive.services.documents import Documents
+from nora.core.errors import Forbidden, InvalidInput, NotFound
+from nora.core.validation import validated
 from nora.viewer.autoloaders import Intent
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
+SHAREDSTATE = "sharedstate"  #: the json documents kind of shared states
 MAX_ITEMS = 32
 Vec3 = tuple[float, float, float]
 
@@ -30,7 +32,7 @@ Vec3 = tuple[float, float, float]
 class ItemState(Intent):
     """One object in a viewport: an archive file and how it looks there."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     file_id: int = Field(ge=1)
     name: str = Field(default="", max_length=255)
@@ -40,7 +42,7 @@ class ItemState(Intent):
 
 
 class ViewportState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     slice: SliceName = "axial"
     items: list[ItemState] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -55,7 +57,7 @@ class ViewportState(BaseModel):
 class ViewerState(BaseModel):
     """Everything needed to reopen a view exactly."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     layout: LayoutName = "single"
     crosshair_mm: Vec3 | None = None
@@ -72,11 +74,7 @@ class ViewerState(BaseModel):
 
 
 def validate(raw: object) -> ViewerState:
-    try:
-        return ViewerState.model_validate(raw).check()
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors(), "state")
-        raise InvalidInput(f"invalid viewer state: {problems}") from None
+    return validated(ViewerState, raw, "viewer state", whole="state").check()
 
 
 @dataclass(frozen=True)
@@ -101,54 +99,44 @@ def _check_files(session: Session, access: Access, state: ViewerState) -> set[in
     return set(session.scalars(query))
 
 
-def _find(session: Session, access: Access, link: str) -> JsonDocument:
-    doc = session.scalar(
-        select(JsonDocument).where(
-            JsonDocument.project_id == access.project.id,
-            JsonDocument.kind == documents.SHAREDSTATE,
-            JsonDocument.name == link,
-        )
-    )
+def _links(session: Session, access: Access) -> Documents:
+    return Documents(session, access, SHAREDSTATE, "shared link")
+
+
+def _find(links: Documents, link: str) -> JsonDocument:
+    doc = links.shared(link)
     if doc is None:
-        raise NotFound(f"shared link {link!r} does not exist in project {access.project.name!r} (or was deleted)")
+        raise NotFound(f"shared link {link!r} does not exist in project {links.access.project.name!r} (or was deleted)")
     return doc
 
 
 def save(session: Session, access: Access, state: ViewerState, title: str = "", link: str | None = None) -> Shared:
     """Store a state as a new link, or overwrite the link ``link`` (its owner or a project admin only)."""
-    if access.actor.user_id is None or access.role == "guest":
-        raise Forbidden("guests of a public project cannot save shared links; a right on the project is needed")
+    links = _links(session, access)
+    links.require_writer()
     state.check()
     unknown = _file_ids(state) - _check_files(session, access, state)
     if unknown:
         raise InvalidInput(f"the state names files that are not in project {access.project.name!r}: {sorted(unknown)}")
+    content = {"title": title[:255], "state": state.model_dump(mode="json")}
     if link is None:
-        doc = JsonDocument(
-            project_id=access.project.id,
-            owner_id=access.actor.user_id,
-            kind=documents.SHAREDSTATE,
-            name=secrets.token_urlsafe(12),
-            shared=True,
-        )
-        session.add(doc)
+        doc = links.put(secrets.token_urlsafe(12), content, shared=True)
     else:
-        doc = _find(session, access, link)
-        if doc.owner_id != access.actor.user_id and not access.is_project_admin:
+        doc = _find(links, link)
+        if not links.may_change(doc):
             raise Forbidden("only the link's creator or a project admin may overwrite it; save a new link instead")
-    doc.content = {"title": title[:255], "state": state.model_dump(mode="json")}
-    documents.touch(doc)
-    session.flush()
+        links.replace(doc, content)
     audit.record(session, access.actor, "sharedstate.save", project=access.project.name, target=doc.name)
     return Shared(doc.name, title[:255], access.actor.username, state, [])
 
 
 def open_link(session: Session, access: Access, link: str) -> Shared:
     """The stored state as the caller may see it; files they cannot see are dropped and listed."""
-    doc = _find(session, access, link)
+    links = _links(session, access)
+    doc = _find(links, link)
     state = validate(doc.content.get("state", {}))
     present = _check_files(session, access, state)
     missing = sorted(_file_ids(state) - present)
     for vp in state.viewports:
         vp.items = [item for item in vp.items if item.file_id in present]
-    owner = documents.owner_names(session, [doc]).get(doc.owner_id or -1, "")
-    return Shared(doc.name, str(doc.content.get("title", "")), owner, state, missing)
+    return Shared(doc.name, str(doc.content.get("title", "")), links.owner_name(doc), state, missing)

@@ -10,13 +10,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from nora.archive.models import User
 from nora.archive.services import accounts, nodes
 from nora.archive.services.access import Access
-from nora.core.errors import InvalidInput, NotAuthenticated, validation_problems
+from nora.core.errors import InvalidInput, NotAuthenticated
+from nora.core.validation import validated
 from nora.viewer import autoloaders
 
 
@@ -43,11 +44,7 @@ def parse(raw: str | dict[str, Any]) -> Call:
             raise InvalidInput(f"the 'call' parameter is not valid JSON: {exc.msg} at position {exc.pos}") from None
     if not isinstance(data, dict):
         raise InvalidInput('the \'call\' parameter must be a JSON object like {"pid": "...", "token": "..."}')
-    try:
-        return Call.model_validate(data)
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors())
-        raise InvalidInput(f"invalid 'call' parameter: {problems}") from None
+    return validated(Call, data, "'call' parameter")
 
 
 def authenticate(session: Session, call: Call) -> User:

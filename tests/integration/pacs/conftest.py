@@ -33,10 +33,6 @@ from nora.core.settings import Settings
 SAMPLES = ("CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm", "MR2_J2KR.dcm")
 MOVE_AE = "NORA_MOVE"
 
-needs_orthanc = pytest.mark.skipif(
-    orthanc_binary() is None, reason="Orthanc is not installed (Debian package 'orthanc'; scripts/setup.sh --test)"
-)
-
 
 def sample(name: str) -> Path:
     found = get_testdata_file(name, download=False)
@@ -77,7 +73,7 @@ def move_port() -> int:
 def orthanc(move_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TempOrthanc]:
     """An Orthanc holding the pydicom samples and a 12-slice 'Doe^John' series; knows NORA and NORA_MOVE."""
     if orthanc_binary() is None:
-        pytest.skip("Orthanc is not installed (Debian package 'orthanc'; scripts/setup.sh --test)")
+        pytest.fail("Orthanc is not installed (Debian package 'orthanc'; scripts/setup.sh --test installs it)")
     server = TempOrthanc({"nora": ("NORA", free_port()), "noramove": (MOVE_AE, move_port)})
     server.start()
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydicom import dcmread
-from tests.integration.pacs.conftest import MOVE_AE, Home, ct_series, needs_orthanc
+from tests.integration.pacs.conftest import MOVE_AE, Home, ct_series
 from tests.support.orthanc import ORTHANC_AET, TempOrthanc
 from tests.support.pgcluster import free_port
 
@@ -21,8 +21,6 @@ from nora.api.app import create_app
 from nora.cli.main import main
 from nora.core.settings import DicomNodeSettings, PacsSettings
 from nora.dicom.net import Client, Peer
-
-pytestmark = needs_orthanc
 
 
 def test_search_pull_and_send_back_through_the_rest_api(home: Home, orthanc: TempOrthanc, move_port: int) -> None:

@@ -7,7 +7,7 @@ import time
 import pytest
 from pydicom import dcmread
 from sqlalchemy import select
-from tests.integration.pacs.conftest import MOVE_AE, Home, ct_series, needs_orthanc, sample
+from tests.integration.pacs.conftest import MOVE_AE, Home, ct_series, sample
 from tests.support.orthanc import ORTHANC_AET, TempOrthanc
 from tests.support.pgcluster import free_port
 
@@ -18,8 +18,6 @@ from nora.core.settings import DicomNodeSettings, PacsSettings
 from nora.dicom.net import Client, FindQuery, Peer
 from nora.importing import pacs
 from nora.importing.node import start_nodes, stop_nodes
-
-pytestmark = needs_orthanc
 
 
 def _peer(orthanc: TempOrthanc) -> Peer:

@@ -1,4 +1,4 @@
-"""Uploads (good, corrupt, truncated, unknown, unsafe names, oversized), downloads with range and ETag."""
+"""Uploads (good, corrupt, truncated, unknown, unsafe names, oversized) and downloads (ETag: test_streaming.py)."""
 
 from __future__ import annotations
 
@@ -30,17 +30,6 @@ def test_upload_indexes_header_and_is_downloadable(env: Env) -> None:
     assert out["header"]["dims"] == list(img.shape)
     body = c.get(out["url"])
     assert body.status_code == 200 and body.content == gz
-
-
-def test_range_and_etag(env: Env) -> None:
-    c = env.client("readonly")
-    f = c.get(f"{S}/files").json()[0]
-    full = c.get(f["url"])
-    etag = full.headers["etag"]
-    part = c.get(f["url"], headers={"range": "bytes=0-347"})
-    assert part.status_code == 206 and part.content == NIFTI[:348]
-    assert part.headers["content-range"] == f"bytes 0-347/{len(NIFTI)}"
-    assert c.get(f["url"], headers={"if-none-match": etag}).status_code == 304
 
 
 def test_download_flag_needs_download_right(env: Env) -> None:

@@ -73,7 +73,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def orthanc() -> Iterator[TempOrthanc]:
     if orthanc_binary() is None:
-        pytest.skip("Orthanc is not installed (Debian package 'orthanc'; scripts/setup.sh --test)")
+        pytest.fail("Orthanc is not installed (Debian package 'orthanc'; scripts/setup.sh --test installs it)")
     server = TempOrthanc({"nora": ("NORA", 104)})
     server.start()
     yield server

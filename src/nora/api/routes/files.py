@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import FileOut, FilePage
+from nora.api.streaming import stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.models import FileTag, Patient, Study
 from nora.archive.selection import resolve_selection
@@ -153,18 +154,7 @@ def file_content(
     path = svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
-    tag = svc.etag(row)
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=0, must-revalidate"}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=headers)
-    name = row.path.rsplit("/", 1)[-1]
-    return FileResponse(
-        path,
-        headers=headers,
-        filename=name,
-        content_disposition_type="attachment" if download else "inline",
-        media_type="application/octet-stream",
-    )
+    return stream_file(request, path, svc.etag(row), row.path.rsplit("/", 1)[-1], download=download)
 
 
 @router.delete("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)

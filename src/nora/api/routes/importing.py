@@ -7,6 +7,7 @@ At start-up, import jobs a dead process left running are rolled back and marked 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import zipfile
@@ -16,10 +17,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from nora.api.deps import DB, ProjectAccess, State, credentials
+from nora.api.schemas import Out
 from nora.archive.models import Job
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.accounts import user_for_token
@@ -27,6 +29,7 @@ from nora.archive.services.tags import split_tags
 from nora.archive.storage import Layout, atomic_write, safe_relpath
 from nora.core.errors import InvalidInput, NotAuthenticated
 from nora.importing import jobs, runner
+from nora.importing.report import ImportReport
 from nora.importing.service import ImportOptions, check_options, compile_pattern
 
 
@@ -41,17 +44,17 @@ async def _recover(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["import"], lifespan=_recover)
 
 
-class ImportJobOut(BaseModel):
+class ImportJobOut(Out):
     id: int
     name: str
     state: str = Field(description="q queued, r running, e error, d done")
     progress: float
     message: str
-    created_at: Any
-    updated_at: Any
+    created_at: dt.datetime
+    updated_at: dt.datetime
     pid: str | None = None
     sid: str | None = None
-    report: dict[str, Any] | None = None
+    report: ImportReport | None = Field(default=None, description="what the import did (GET of one finished job)")
 
 
 def _job_out(db: Session, layout: Layout, job: Job, with_report: bool = False) -> ImportJobOut:

@@ -16,14 +16,16 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from nora.api.deps import DB, CurrentActor, ProjectAccess, State
+from nora.api.schemas import Out
 from nora.archive.models import Job
 from nora.archive.services.access import has_capability
 from nora.core.ids import Psid
 from nora.processing import autoexec, service
+from nora.processing.autoexec import AutoexecRule
 from nora.processing.catalog import CATALOG
 from nora.processing.config import ProcessingSettings
 from nora.processing.daemon import start_in_thread
-from nora.processing.spec import GENERIC, script_rows
+from nora.processing.spec import GENERIC, ArgType, BatchDef, script_rows
 
 router = APIRouter(tags=["processing"])
 P = "/projects/{project}"
@@ -48,6 +50,9 @@ def install(app: FastAPI) -> None:
     app.router.lifespan_context = lifespan
 
 
+SCRIPT_HELP = "Script with $f1.. $o1.. $p1.. $s1.. $n1.."
+
+
 def _config(request: Request) -> ProcessingSettings:
     config: ProcessingSettings = request.app.state.processing
     return config
@@ -56,7 +61,7 @@ def _config(request: Request) -> ProcessingSettings:
 # --------------------------------------------------------------------------------------------- schemas
 
 
-class JobOut(BaseModel):
+class JobOut(Out):
     id: int
     batch_id: int | None
     batch: str
@@ -75,8 +80,8 @@ class JobOut(BaseModel):
 
 
 class JobDetail(JobOut):
-    spec: dict[str, Any]
-    error: dict[str, Any] | None
+    spec: dict[str, Any] = Field(description="the job's stored specification, shown as JSON")
+    error: dict[str, Any] | None = Field(description="the error record the runner wrote (error.json), if any")
 
 
 class JobIds(BaseModel):
@@ -84,14 +89,14 @@ class JobIds(BaseModel):
 
 
 class LaunchIn(BaseModel):
-    batch: dict[str, Any] | None = None
+    batch: BatchDef | None = Field(default=None, description="an inline batch; else batch_name names a saved one")
     batch_name: str = Field(default="", max_length=255)
     rows: list[str] = Field(default_factory=list, max_length=20_000)
     select: str = Field(default="", max_length=5000)
     queue: str | None = Field(default=None, max_length=64)
 
 
-class LaunchOut(BaseModel):
+class LaunchOut(Out):
     batch_id: int
     name: str
     queue: str
@@ -100,20 +105,20 @@ class LaunchOut(BaseModel):
     errors: list[JobOut]
 
 
-class SavedBatch(BaseModel):
+class SavedBatch(Out):
     name: str
     owner: bool
     shared: bool
-    content: dict[str, Any]
+    content: BatchDef
     updated_at: dt.datetime
 
 
 class SavedBatchIn(BaseModel):
-    content: dict[str, Any]
+    content: BatchDef
     shared: bool = False
 
 
-class QueueOut(BaseModel):
+class QueueOut(Out):
     name: str
     partition: str
     params: str
@@ -121,9 +126,30 @@ class QueueOut(BaseModel):
     default: bool
 
 
-class CatalogOut(BaseModel):
+class CatalogArg(Out):
+    """One argument row a catalog job declares."""
+
+    name: str
+    type: ArgType
+    help: str
+    required: bool
+    default: str | float | bool
+    options: list[str]
+    multi: bool
+
+
+class CatalogJob(Out):
+    """One entry of the job menu: a generic script job (no declared rows) or a built-in."""
+
+    id: str
+    title: str
+    description: str
+    args: list[CatalogArg]
+
+
+class CatalogOut(Out):
     executor: str
-    jobs: list[dict[str, Any]]
+    jobs: list[CatalogJob]
     queues: list[QueueOut]
 
 
@@ -131,8 +157,23 @@ class ScriptRowsIn(BaseModel):
     script: str = Field(max_length=200_000)
 
 
-class RuleList(BaseModel):
-    rules: list[dict[str, Any]] = Field(max_length=100)
+class ScriptRow(Out):
+    """An argument row a script refers to ($f1 -> name f1, type FILE)."""
+
+    name: str
+    type: ArgType
+
+
+class Killed(Out):
+    killed: list[int]
+
+
+class Dismissed(Out):
+    dismissed: list[int]
+
+
+class RuleList(Out):
+    rules: list[AutoexecRule] = Field(max_length=100)
 
 
 def _job_out(job: Job, psid: str, batch: str) -> JobOut:
@@ -163,14 +204,9 @@ def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
     """The job menu (generic Bash/Python jobs and the built-ins) and the queues the caller may use."""
     config = _config(request)
     generic = [
-        {
-            "id": g,
-            "title": f"Generic {g.capitalize()} job",
-            "description": "Script with $f1.. $o1.. $p1.. $s1.. $n1..",
-            "args": [],
-        }
-        for g in GENERIC
+        CatalogJob(id=g, title=f"Generic {g.capitalize()} job", description=SCRIPT_HELP, args=[]) for g in GENERIC
     ]
+    builtins = [CatalogJob.model_validate(b.public()) for b in CATALOG.values()]
     queues = [
         QueueOut(
             name=name,
@@ -181,13 +217,13 @@ def catalog(request: Request, actor: CurrentActor, db: DB) -> CatalogOut:
         )
         for name, spec in sorted(config.queues.items())
     ]
-    return CatalogOut(executor=config.executor, jobs=generic + [b.public() for b in CATALOG.values()], queues=queues)
+    return CatalogOut(executor=config.executor, jobs=generic + builtins, queues=queues)
 
 
-@router.post("/processing/script-rows")
-def script_argument_rows(body: ScriptRowsIn, actor: CurrentActor) -> list[dict[str, str]]:
-    """The argument rows a Bash/Python script refers to ($f1 -> a FILE row f1)."""
-    return [{"name": name, "type": kind} for name, kind in script_rows(body.script)]
+@router.post("/processing/script-rows", response_model=list[ScriptRow])
+def script_argument_rows(body: ScriptRowsIn, actor: CurrentActor) -> list[ScriptRow]:
+    """The argument rows a Bash/Python script refers to ($f1 -> a FILE row f1), in the batch tool's order."""
+    return [ScriptRow(name=name, type=kind) for name, kind in script_rows(body.script)]
 
 
 @router.get(P + "/jobs", response_model=list[JobOut])
@@ -220,18 +256,18 @@ def job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
     return service.job_log(db, access, job_id)
 
 
-@router.post(P + "/jobs/kill")
-def kill(body: JobIds, request: Request, access: ProjectAccess, db: DB) -> dict[str, list[int]]:
+@router.post(P + "/jobs/kill", response_model=Killed)
+def kill(body: JobIds, request: Request, access: ProjectAccess, db: DB) -> Killed:
     killed = service.kill_jobs(db, access, _config(request), body.ids)
     db.commit()
-    return {"killed": killed}
+    return Killed(killed=killed)
 
 
-@router.post(P + "/jobs/dismiss")
-def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> dict[str, list[int]]:
+@router.post(P + "/jobs/dismiss", response_model=Dismissed)
+def dismiss(body: JobIds, access: ProjectAccess, db: DB) -> Dismissed:
     done = service.dismiss_errors(db, access, body.ids)
     db.commit()
-    return {"dismissed": done}
+    return Dismissed(dismissed=done)
 
 
 @router.post(P + "/batches", response_model=LaunchOut, status_code=201)
@@ -260,7 +296,7 @@ def saved_batches(access: ProjectAccess, db: DB) -> list[SavedBatch]:
             name=d.name,
             owner=d.owner_id == access.actor.user_id,
             shared=d.shared,
-            content=d.content,
+            content=BatchDef.model_validate(d.content),
             updated_at=d.updated_at,
         )
         for d in service.list_saved(db, access)
@@ -271,7 +307,8 @@ def saved_batches(access: ProjectAccess, db: DB) -> list[SavedBatch]:
 def save_batch(name: str, body: SavedBatchIn, access: ProjectAccess, db: DB) -> SavedBatch:
     doc = service.save_batch(db, access, name, body.content, body.shared)
     db.commit()
-    return SavedBatch(name=doc.name, owner=True, shared=doc.shared, content=doc.content, updated_at=doc.updated_at)
+    content = BatchDef.model_validate(doc.content)
+    return SavedBatch(name=doc.name, owner=True, shared=doc.shared, content=content, updated_at=doc.updated_at)
 
 
 @router.delete(P + "/saved-batches/{name}", status_code=204)
@@ -283,11 +320,11 @@ def delete_batch(name: str, access: ProjectAccess, db: DB) -> Response:
 
 @router.get(P + "/autoexec", response_model=RuleList)
 def autoexec_rules(access: ProjectAccess) -> RuleList:
-    return RuleList(rules=[r.model_dump() for r in autoexec.rules_of(access)])
+    return RuleList(rules=autoexec.rules_of(access))
 
 
 @router.put(P + "/autoexec", response_model=RuleList)
 def set_autoexec_rules(body: RuleList, access: ProjectAccess, db: DB) -> RuleList:
     rules = autoexec.set_rules(db, access, body.rules)
     db.commit()
-    return RuleList(rules=[r.model_dump() for r in rules])
+    return RuleList(rules=rules)

@@ -11,12 +11,12 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nora.api.deps import DB, CurrentActor, State
+from nora.api.schemas import Out
 from nora.archive.models import Job
 from nora.dicom.net import FindQuery
 from nora.importing import pacs
@@ -44,7 +44,7 @@ router = APIRouter(prefix="/pacs", tags=["pacs"], lifespan=_nodes)
 _TEXT = Field(default="", max_length=64)
 
 
-class PacsNodeOut(BaseModel):
+class PacsNodeOut(Out):
     name: str
     ae_title: str
     host: str
@@ -73,7 +73,37 @@ class FindIn(BaseModel):
         return FindQuery(**self.model_dump())
 
 
-class PacsSeriesRow(BaseModel):
+class FindRow(Out):
+    """A C-FIND answer at one level: exactly that level's keys (see RETURN_KEYS of nora.dicom.net.query)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+class PacsPatientFindRow(FindRow):
+    PatientName: str = ""
+    PatientID: str = ""
+    PatientBirthDate: str = ""
+    PatientSex: str = ""
+    NumberOfPatientRelatedStudies: int | None = None
+
+
+class PacsStudyFindRow(FindRow):
+    PatientName: str = ""
+    PatientID: str = ""
+    PatientBirthDate: str = ""
+    PatientSex: str = ""
+    StudyInstanceUID: str = ""
+    StudyDate: str = ""
+    StudyTime: str = ""
+    StudyDescription: str = ""
+    AccessionNumber: str = ""
+    StudyID: str = ""
+    ModalitiesInStudy: list[str] = Field(default_factory=list)
+    NumberOfStudyRelatedSeries: int | None = None
+    NumberOfStudyRelatedInstances: int | None = None
+
+
+class PacsSeriesRow(FindRow):
     StudyInstanceUID: str = ""
     SeriesInstanceUID: str = ""
     Modality: str = ""
@@ -83,7 +113,7 @@ class PacsSeriesRow(BaseModel):
     NumberOfSeriesRelatedInstances: int | None = None
 
 
-class PacsStudyRow(BaseModel):
+class PacsStudyRow(Out):
     PatientName: str = ""
     PatientID: str = ""
     PatientBirthDate: str = ""
@@ -112,7 +142,7 @@ class RetrieveIn(BaseModel):
     method: str | None = Field(default=None, description="'move' or 'get' (default: the node's setting)")
 
 
-class RetrieveJobOut(BaseModel):
+class RetrieveJobOut(Out):
     id: int
     state: str = Field(description="q queued, r running, e error, d done")
     progress: float
@@ -129,7 +159,7 @@ class SendIn(BaseModel):
     sid: str = Field(max_length=128)
 
 
-class SendOut(BaseModel):
+class SendOut(Out):
     sent: int
     failed: int
     warning: int
@@ -153,17 +183,31 @@ def list_nodes(actor: CurrentActor, db: DB, state: State) -> list[PacsNodeOut]:
     return [PacsNodeOut(**n.__dict__) for n in pacs.list_nodes(db, actor, state.settings)]
 
 
-@router.post("/nodes/{node}/echo")
-def echo(node: str, actor: CurrentActor, db: DB, state: State) -> dict[str, bool]:
+class EchoOut(Out):
+    ok: bool
+
+
+FoundRow = PacsPatientFindRow | PacsStudyFindRow | PacsSeriesRow
+FIND_ROWS: dict[str, type[FoundRow]] = {
+    "PATIENT": PacsPatientFindRow,
+    "STUDY": PacsStudyFindRow,
+    "SERIES": PacsSeriesRow,
+}
+
+
+@router.post("/nodes/{node}/echo", response_model=EchoOut)
+def echo(node: str, actor: CurrentActor, db: DB, state: State) -> EchoOut:
     """C-ECHO: whether the PACS answers us (502 with the reason when not)."""
     pacs.echo(db, actor, state.settings, node)
-    return {"ok": True}
+    return EchoOut(ok=True)
 
 
-@router.post("/nodes/{node}/find", response_model=list[dict[str, Any]])
-def find(node: str, body: FindIn, actor: CurrentActor, db: DB, state: State) -> list[dict[str, Any]]:
-    """One C-FIND at the given level; rows keyed by DICOM keyword."""
-    return pacs.find(db, actor, state.settings, node, body.query())
+@router.post("/nodes/{node}/find", response_model=list[FoundRow])
+def find(node: str, body: FindIn, actor: CurrentActor, db: DB, state: State) -> list[FoundRow]:
+    """One C-FIND at the given level; rows keyed by DICOM keyword (the keys of that level)."""
+    query = body.query()
+    row = FIND_ROWS.get(query.level, PacsStudyFindRow)
+    return [row.model_validate(r) for r in pacs.find(db, actor, state.settings, node, query)]
 
 
 @router.post("/nodes/{node}/search", response_model=list[PacsStudyRow])

@@ -5,23 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from nora.api.deps import DB, CurrentActor, OptionalActor, ProjectAccess, ReadAccess, State
-from nora.api.schemas import ProjectIn, ProjectOut, ProjectPatch, RightIn, RightOut
+from nora.api.schemas import GuestSettings, ProjectIn, ProjectOut, ProjectPatch, RightIn, RightOut
 from nora.archive.services import projects as svc
 from nora.archive.services import rights
 from nora.archive.services.access import Access, project_access
+from nora.archive.services.projects import ProjectSettings
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
-#: the settings a guest of a public project sees (the viewer needs them; queues and rules stay private)
-GUEST_SETTINGS = ("public", "anonymised", "colorlimpresets")
-
-
 def project_out(access: Access, counts: tuple[int, int], with_settings: bool = False) -> ProjectOut:
     p = access.project
-    settings = p.settings if with_settings else None
-    if settings is not None and access.role == "guest":
-        settings = {k: v for k, v in settings.items() if k in GUEST_SETTINGS}
+    settings: GuestSettings | ProjectSettings | None = None
+    if with_settings and access.role == "guest":
+        shown = {k: v for k, v in p.settings.items() if k in GuestSettings.model_fields}
+        settings = GuestSettings.model_validate(shown)
+    elif with_settings:
+        settings = ProjectSettings.model_validate(p.settings)
     return ProjectOut(
         name=p.name,
         description=p.description,
@@ -48,7 +48,8 @@ def list_projects(actor: OptionalActor, db: DB) -> list[ProjectOut]:
 
 @router.post("", response_model=ProjectOut, status_code=status.HTTP_201_CREATED)
 def create_project(body: ProjectIn, actor: CurrentActor, db: DB, state: State) -> ProjectOut:
-    svc.create_project(db, actor, state.layout, body.name, body.description, body.settings)
+    settings = body.settings.model_dump(exclude_unset=True) if body.settings is not None else None
+    svc.create_project(db, actor, state.layout, body.name, body.description, settings)
     db.commit()
     return project_out(project_access(db, actor, body.name), (0, 0), with_settings=True)
 
@@ -60,7 +61,8 @@ def get_project(access: ReadAccess, db: DB) -> ProjectOut:
 
 @router.patch("/{project}", response_model=ProjectOut)
 def update_project(body: ProjectPatch, access: ProjectAccess, db: DB) -> ProjectOut:
-    svc.update_project(db, access, body.description, body.settings)
+    settings = body.settings.model_dump(exclude_unset=True) if body.settings is not None else None
+    svc.update_project(db, access, body.description, settings)
     db.commit()
     return project_out(access, svc.project_counts(db, [access.project.id])[access.project.id], with_settings=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from nora.api.deps import DB, ProjectAccess, ReadAccess
-from nora.api.schemas import TagChange, TagsOut
+from nora.api.schemas import TagChange, TagsOut, TagStats
 from nora.archive.models import FileTag, PatientTag, StudyTag
 from nora.archive.services import files, nodes, tags
 
@@ -36,6 +36,6 @@ def file_tags(file_id: int, body: TagChange, access: ProjectAccess, db: DB) -> T
     return TagsOut(tags=tags.tags_of(db, FileTag, "file_id", [row.id])[row.id])
 
 
-@router.get("/tags")
-def tag_stats(access: ReadAccess, db: DB) -> dict[str, dict[str, int]]:
-    return tags.tag_stats(db, access)
+@router.get("/tags", response_model=TagStats)
+def tag_stats(access: ReadAccess, db: DB) -> TagStats:
+    return TagStats.model_validate(tags.tag_stats(db, access))

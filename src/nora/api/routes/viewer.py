@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +9,8 @@ from sqlalchemy import select
 
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
-from nora.api.schemas import FileOut
+from nora.api.schemas import FileOut, Out
+from nora.api.streaming import stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.services import audit
 from nora.archive.services import files as file_svc
@@ -20,6 +18,7 @@ from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
 from nora.core.ids import Psid
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
+from nora.viewer.layouts import LayoutName
 
 router = APIRouter(tags=["viewer"])
 P = "/projects/{project}/viewer"
@@ -28,7 +27,7 @@ P = "/projects/{project}/viewer"
 ViewerAccess = ReadAccess
 
 
-class PresetOut(BaseModel):
+class PresetOut(Out):
     name: str
     shared: bool
     owner: str
@@ -36,7 +35,7 @@ class PresetOut(BaseModel):
     definition: autoloaders.Autoloader
 
 
-class LoaderFiles(BaseModel):
+class LoaderFiles(Out):
     index: int
     viewports: list[int]
     intent: autoloaders.Intent
@@ -50,11 +49,11 @@ class AutoloadIn(BaseModel):
     sid: str | None = Field(default=None, max_length=128)
 
 
-class AutoloadOut(BaseModel):
+class AutoloadOut(Out):
     pid: str
     sid: str | None
     main_viewport: int
-    layout: str | None
+    layout: LayoutName | None
     loaders: list[LoaderFiles]
 
 
@@ -70,7 +69,7 @@ class SharedIn(BaseModel):
     title: str = Field(default="", max_length=255)
 
 
-class SharedOut(BaseModel):
+class SharedOut(Out):
     link: str
     project: str
     title: str
@@ -83,10 +82,10 @@ class SharedOut(BaseModel):
 class UrlCallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str = Field(min_length=1, max_length=128)
-    call: str | dict[str, Any] = Field(description='NORA\'s call: {"pid","sid","selmode","preset","user","token"}')
+    call: str | urlcall.Call = Field(description="NORA's call: its JSON text (as in the URL) or the object")
 
 
-class UrlCallOut(BaseModel):
+class UrlCallOut(Out):
     project: str
     username: str
     pid: str | None
@@ -189,15 +188,6 @@ def open_shared(link: str, access: ViewerAccess, db: DB) -> SharedOut:
     return _shared_out(access, sharedstates.open_link(db, access, link))
 
 
-def _stream(request: Request, path: Path, tag: str, name: str) -> Response:
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=0, must-revalidate"}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=headers)
-    return FileResponse(
-        path, headers=headers, filename=name, content_disposition_type="inline", media_type="application/octet-stream"
-    )
-
-
 @router.get(
     f"{P}/files/{{file_id}}/content",
     response_class=FileResponse,
@@ -209,7 +199,7 @@ def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, s
     path = file_svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
-    return _stream(request, path, file_svc.etag(row), row.path.rsplit("/", 1)[-1])
+    return stream_file(request, path, file_svc.etag(row), row.path.rsplit("/", 1)[-1])
 
 
 @router.get(
@@ -221,7 +211,7 @@ def dicom_series(file_id: int, request: Request, access: ViewerAccess, db: DB, s
     """The DICOM series that this file belongs to, as one NIfTI volume (converted once, then cached)."""
     row = file_svc.get_file(db, access, file_id)
     path, tag, _count = dicomseries.series_volume(db, access, state.layout, row)
-    return _stream(request, path, tag, "series.nii.gz")
+    return stream_file(request, path, tag, "series.nii.gz")
 
 
 @router.post("/viewer/urlcall", response_model=UrlCallOut)
@@ -234,7 +224,7 @@ def url_call(
     actor: OptionalActor,
 ) -> UrlCallOut:
     """Authenticate a URL call by its token (starting a web session) and check the case it opens."""
-    call = urlcall.parse(body.call)
+    call = urlcall.parse(body.call if isinstance(body.call, str) else body.call.model_dump())
     if call.token:
         user = urlcall.authenticate(db, call)
         actor = Actor.of(user)

@@ -9,10 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
-    ValidationError,
     field_validator,
-    model_serializer,
     model_validator,
 )
 from sqlalchemy import func, select
@@ -22,11 +19,16 @@ from nora.archive.models import Patient, Project, Study
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access, require_system_admin, visible_projects
 from nora.archive.storage import Layout
-from nora.core.errors import Conflict, InvalidInput, validation_problems
+from nora.core.errors import Conflict, InvalidInput
 from nora.core.ids import check_name
+from nora.core.validation import validated
 
 #: keys of colour-limit presets: the viewer's number keys, as NORA's ``colormap.colorlimpresets``
 PRESET_KEYS = tuple(str(k) for k in range(9))
+
+
+def _unset(value: float | None) -> bool:
+    return value is None
 
 
 class ColorLimPreset(BaseModel):
@@ -35,10 +37,11 @@ class ColorLimPreset(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=64)
-    level: float | None = None
-    width: float | None = None
-    min: float | None = None
-    max: float | None = None
+    # the unused pair is left out of the document (and so is optional in the output schema)
+    level: float | None = Field(default=None, exclude_if=_unset)
+    width: float | None = Field(default=None, exclude_if=_unset)
+    min: float | None = Field(default=None, exclude_if=_unset)
+    max: float | None = Field(default=None, exclude_if=_unset)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -56,15 +59,11 @@ class ColorLimPreset(BaseModel):
             return self
         raise ValueError("give either level and width, or min and max (not both)")
 
-    @model_serializer(mode="wrap")
-    def _without_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return {k: v for k, v in handler(self).items() if v is not None}
-
 
 class ProjectSettings(BaseModel):
     """A project's settings document; unknown keys are refused so typos do not pass silently."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     anonymised: bool = False
     public: bool = False
@@ -87,11 +86,7 @@ class ProjectSettings(BaseModel):
 
 def validate_settings(raw: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
     merged = {**(base or {}), **(raw or {})}
-    try:
-        return ProjectSettings.model_validate(merged).model_dump()
-    except ValidationError as exc:
-        problems = validation_problems(exc.errors(), "settings")
-        raise InvalidInput(f"invalid project settings: {problems}") from None
+    return validated(ProjectSettings, merged, "project settings", whole="settings").model_dump()
 
 
 def create_project(

@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from nora.core.atomic import write_durable
 from nora.core.fsync import fsync_path
 
 log = logging.getLogger(__name__)
@@ -98,17 +99,13 @@ class Spool:
 
     def store(self, ae: str, study_uid: str, series_uid: str, sop_uid: str, data: bytes) -> Path:
         """Write one instance durably; returns its final path."""
-        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
-        with tmp.open("wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        tmp = write_durable(self._tmp / f"{uuid.uuid4().hex}.part", data).path
         ae_dir, study = ae_name(ae), uid_name(study_uid)
         with self._lock:
             folder = self.root / ae_dir / INCOMING / study / uid_name(series_uid)
             folder.mkdir(parents=True, exist_ok=True)
             dest = folder / f"{uid_name(sop_uid)}.dcm"
-            os.replace(tmp, dest)
+            os.replace(tmp, dest)  # not promote(): the folder is fsynced below, outside the lock
             self._last[(ae_dir, study)] = time.monotonic()
         fsync_path(folder)
         return dest

@@ -1,15 +1,17 @@
 """NRRD volumes with attached data (``.nrrd``) or a detached header (``.nhdr``), magic ``NRRD000x``.
 
 The header is parsed by pynrrd; the data is never decoded, only its length checked: raw data by file
-size, gzip/bzip2 data by streaming decompression (below the verification limit). The affine is built
-from ``space directions`` and ``space origin`` and turned from the file's space to RAS as Slicer and
-niivue do (LPS flips x and y).
+size, gzip/bzip2 data by streaming decompression (below the verification limit). :func:`ras_affine` builds
+the affine from ``space directions`` and ``space origin`` and turns it from the file's space to RAS as
+Slicer and niivue do (LPS flips x and y, LAS x): the one place that does, for the archive's index and for
+jobs that read NRRD volumes.
 """
 
 from __future__ import annotations
 
 import bz2
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -90,17 +92,35 @@ def _geometry(header: dict[str, Any]) -> dict[str, Any]:
         if spacings is None:
             return {}
         return {"voxel_size": [finite_or_none(s) for s in np.asarray(spacings, dtype=float) if np.isfinite(s)]}
-    dirs = np.asarray(directions, dtype=float)
-    spatial = [i for i, row in enumerate(dirs) if np.all(np.isfinite(row))]
-    vectors = dirs[spatial]
+    spatial = spatial_axes(header)
+    vectors = np.asarray(directions, dtype=float)[spatial]
     out: dict[str, Any] = {"voxel_size": [finite_or_none(v) for v in np.linalg.norm(vectors, axis=1)]}
     if len(spatial) == 3 and vectors.shape[1] == 3:
         out["spatial_axes"] = spatial
-        out.update(affine_summary(_affine(header, vectors)))
+        out.update(affine_summary(ras_affine(header)))
     return out
 
 
-def _affine(header: dict[str, Any], vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+def spatial_axes(header: Mapping[str, Any]) -> list[int]:
+    """The data axes that ``space directions`` gives a vector (the others, ``none``, are lists or time)."""
+    directions = header.get("space directions")
+    if directions is None:
+        return []
+    return [i for i, row in enumerate(np.asarray(directions, dtype=float)) if np.all(np.isfinite(row))]
+
+
+def ras_affine(header: Mapping[str, Any]) -> npt.NDArray[np.float64] | None:
+    """The voxel-to-RAS-mm affine of a pynrrd header, over its :func:`spatial_axes` in order.
+
+    None where the header has no three spatial axes in a 3-D space, or names a space that is not one
+    of RAS, LAS, LPS and their aliases (``scanner-xyz``, ``3D-right-handed``; ``-time`` variants).
+    """
+    spatial = spatial_axes(header)
+    if len(spatial) != 3:
+        return None
+    vectors = np.asarray(header["space directions"], dtype=float)[spatial]
+    if vectors.shape[1] != 3:
+        return None
     space = str(header.get("space", "right-anterior-superior")).strip().lower().removesuffix("-time")
     flips = _SPACES.get(space)
     if flips is None:
@@ -109,7 +129,7 @@ def _affine(header: dict[str, Any], vectors: npt.NDArray[np.float64]) -> npt.NDA
     affine[:3, :3] = vectors.T
     origin = header.get("space origin")
     if origin is not None:
-        affine[:3, 3] = np.asarray(origin, dtype=float)
+        affine[:3, 3] = np.asarray(origin, dtype=float)[:3]
     return np.diag([*flips, 1.0]) @ affine
 
 

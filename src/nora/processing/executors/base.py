@@ -51,6 +51,9 @@ class Executor(abc.ABC):
     name: str
     #: whether jobs of one chain may be submitted before their predecessor ended (Slurm dependencies)
     chains_dependencies: bool = False
+    #: whether a job folder must survive a crash of this machine (a Slurm job may start after one; a local
+    #: job cannot outlive it, so its spec need not be fsynced)
+    durable_folders: bool = True
 
     @abc.abstractmethod
     def capacity(self, active: int) -> int:

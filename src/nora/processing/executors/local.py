@@ -52,6 +52,7 @@ def _close(server: subprocess.Popen[bytes]) -> None:
 
 class LocalExecutor(Executor):
     name = "local"
+    durable_folders = False  # its jobs die with the machine: their folders need no fsync
 
     def __init__(self, config: ProcessingSettings) -> None:
         self.workers = config.local_workers

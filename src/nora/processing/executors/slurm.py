@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from nora.core.errors import NoraError
+from nora.core.errors import ServerFault
 from nora.processing.config import ProcessingSettings
 from nora.processing.executors.base import Executor, Poll, Submission, runner_command
 
@@ -41,7 +41,7 @@ REASONS = {
 }
 
 
-class SlurmError(NoraError):
+class SlurmError(ServerFault):
     """sbatch/squeue/scancel failed."""
 
 

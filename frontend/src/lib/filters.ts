@@ -81,7 +81,7 @@ export function studyParams(
 }
 
 /** A key that is equal for two filter states exactly when they select and order the same rows. */
-export function queryKey(filters: Filters, sort: Sort | null): string {
+export function filterKey(filters: Filters, sort: Sort | null): string {
   return studyParams(filters, sort).toString();
 }
 

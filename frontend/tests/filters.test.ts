@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasFilters, nextSort, parseSort, queryKey, sortParam, studyParams } from "../src/lib/query";
+import { hasFilters, nextSort, parseSort, filterKey, sortParam, studyParams } from "../src/lib/filters";
 
 describe("studyParams", () => {
   it("maps filter bars to parameters in a fixed order and skips blank bars", () => {
@@ -20,8 +20,8 @@ describe("studyParams", () => {
   });
 
   it("gives equal keys for equivalent filter states", () => {
-    expect(queryKey({ pid: "P1 ", name: "" }, null)).toBe(queryKey({ pid: "P1" }, null));
-    expect(queryKey({ pid: "P1" }, null)).not.toBe(queryKey({ pid: "P1" }, { key: "pid", desc: false }));
+    expect(filterKey({ pid: "P1 ", name: "" }, null)).toBe(filterKey({ pid: "P1" }, null));
+    expect(filterKey({ pid: "P1" }, null)).not.toBe(filterKey({ pid: "P1" }, { key: "pid", desc: false }));
   });
 
   it("hasFilters ignores blank bars", () => {

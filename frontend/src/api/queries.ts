@@ -1,0 +1,80 @@
+/**
+ * The server data the page holds, through TanStack Query: one QueryClient, one tree of query keys, and
+ * one function that says which queries a change on the server makes stale. Writes call `invalidate()`
+ * with what they changed; the desktop's live events (server-sent, later) call it the same way, so a
+ * change reaches every view that shows it. Answers to superseded queries land under their own key and
+ * are never shown for another one.
+ */
+import { QueryClient } from "@tanstack/react-query";
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      // Failures go to the error banner at once (as before): no silent retries, no refetch on focus.
+      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000 },
+      mutations: { retry: false },
+    },
+  });
+}
+
+/** Query keys: one subtree per project, so a change invalidates exactly the part it touched. */
+export const keys = {
+  projects: () => ["projects"] as const,
+  catalog: () => ["processing", "catalog"] as const,
+  scriptRows: (script: string) => ["processing", "script-rows", script] as const,
+  pacsNodes: () => ["pacs", "nodes"] as const,
+  project: (project: string) => ["project", project] as const,
+  studies: (project: string) => ["project", project, "studies"] as const,
+  /** One page of the table for a filter state (`filterKey()` of lib/filters). */
+  studyPage: (project: string, filter: string, offset: number, limit: number) =>
+    ["project", project, "studies", filter, offset, limit] as const,
+  files: (project: string) => ["project", project, "files"] as const,
+  studyFiles: (project: string, pid: string, sid: string) => ["project", project, "files", pid, sid] as const,
+  jobs: (project: string) => ["project", project, "jobs"] as const,
+  savedBatches: (project: string) => ["project", project, "saved-batches"] as const,
+  presets: (project: string) => ["project", project, "presets"] as const,
+  importJobs: (project: string) => ["project", project, "import-jobs"] as const,
+};
+
+/** What changed on the server: the answer of a write, or a live event of the desktop. */
+export type Change =
+  | { kind: "projects" }
+  /** rows of the table: patients, studies, their tags */
+  | { kind: "studies"; project: string }
+  /** files (new, deleted, tags) */
+  | { kind: "files"; project: string }
+  /** processing jobs: the monitor, the table's job counts, and the files their outputs add */
+  | { kind: "jobs"; project: string }
+  /** an import or a PACS retrieve finished: new patients, studies and files, new project counts */
+  | { kind: "imported"; project: string }
+  | { kind: "saved-batches"; project: string }
+  | { kind: "presets"; project: string };
+
+/** The query subtrees a change makes stale. */
+export function affected(change: Change): (readonly unknown[])[] {
+  switch (change.kind) {
+    case "projects":
+      return [keys.projects()];
+    case "studies":
+      return [keys.studies(change.project)];
+    case "files":
+      return [keys.files(change.project)];
+    case "jobs":
+      return [keys.jobs(change.project), keys.studies(change.project), keys.files(change.project)];
+    case "imported":
+      return [keys.projects(), keys.studies(change.project), keys.files(change.project), keys.importJobs(change.project)];
+    case "saved-batches":
+      return [keys.savedBatches(change.project)];
+    case "presets":
+      return [keys.presets(change.project)];
+  }
+}
+
+/**
+ * Mark what a change touched as stale: queries on screen refetch now, the others when next shown.
+ * `refetch: false` only marks them (after a write whose answer was already put into the cache).
+ */
+export async function invalidate(client: QueryClient, change: Change, refetch = true): Promise<void> {
+  const refetchType = refetch ? "active" : "none";
+  await Promise.all(affected(change).map((queryKey) => client.invalidateQueries({ queryKey, refetchType })));
+}
