@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nora.archive.models import Project, User, utcnow
 from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
+from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
 from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
@@ -263,7 +264,8 @@ class Engine:
         claimed: list[Submission] = []
         for job in mine:
             try:
-                self._write_job_dir(job, *names(job))
+                project, user = names(job)
+                self._write_job_dir(job, project, user, durable=executor.durable_folders)
             except (OSError, NoraError) as exc:
                 self._error(job.id, [P.SUBMITTING], f"cannot prepare the job folder: {exc}")
                 report.errors += 1
@@ -301,14 +303,17 @@ class Engine:
         folder = self.job_dir(job_id)
         return {"job_dir": str(folder), "log_path": str(folder / "log.txt")}
 
-    def _write_job_dir(self, job: Job, project: str | None = None, user: str = "") -> None:
+    def _write_job_dir(self, job: Job, project: str | None = None, user: str = "", durable: bool = True) -> None:
+        """The job's folder and ``spec.json``; ``durable``: fsynced (folders that outlive this machine's boot)."""
         if project is None:
             with self.sessions() as s:
                 project, user = self._names(s, [job])(job)
         folder = self.job_dir(job.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("result.json", "error.json", "executor.json"):
-            (folder / stale).unlink(missing_ok=True)
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:  # a job put back in the queue: the records of its last try go
+            for stale in ("result.json", "error.json", "executor.json"):
+                (folder / stale).unlink(missing_ok=True)
         env = {
             "NORA_HOME": str(self.config.home),
             "NORA_DATABASE_URL": self.config.effective_database_url,
@@ -322,7 +327,7 @@ class Engine:
         }
         spec = {**job.spec, "job_id": job.id, "env": env}
         spec["timeout_s"] = spec.get("timeout_s") or self.config.processing.job_timeout_s
-        atomic_write_json(folder / "spec.json", spec)
+        (atomic_write_json if durable else replace_json)(folder / "spec.json", spec)
 
     # ------------------------------------------------------------------------------------------- poll
 

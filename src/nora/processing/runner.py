@@ -8,25 +8,25 @@ a real name. It appends to ``log.txt`` (the executor points stdout/stderr there)
 reads them, registers the outputs and sets the job's state. Exit status: 0 done, 1 failed, 124 timed out,
 143 killed.
 
-This module imports only the standard library (and the stdlib-only ``nora.core.atomic``) at start, so
-starting a job costs little.
+This module imports only the standard library (and the stdlib-only ``nora.core.atomic``) at start, and of
+the standard library only what every job needs (``shutil``, ``traceback`` and the job catalog are
+imported where used), so starting a job costs little.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from nora.core.atomic import TMP_PREFIX, promote
 from nora.core.atomic import atomic_write_json as write_json
@@ -63,7 +63,7 @@ class Runner:
         signal.signal(signal.SIGINT, self._on_term)
         try:
             spec = self._spec()
-            _say(f"job {spec.get('job_id')} ({spec.get('job')}) on {socket.gethostname()}, pid {os.getpid()}")
+            _say(f"job {spec.get('job_id')} ({spec.get('job')}) on {os.uname().nodename}, pid {os.getpid()}")
             values = self._stage_outputs(spec)
             self._execute(spec, values)
             outputs = self._commit_outputs()
@@ -72,6 +72,8 @@ class Runner:
         except JobFailed as exc:
             return self._fail(str(exc), exc.exit_code, started)
         except Exception as exc:  # a built-in job's error: reported with its traceback
+            import traceback
+
             return self._fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED, started, traceback.format_exc())
         _say(f"done in {time.time() - started:.1f} s")
         write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs})
@@ -82,6 +84,8 @@ class Runner:
         raise _Killed()
 
     def _fail(self, message: str, code: int, started: float, trace: str = "") -> int:
+        import shutil
+
         self._stop_child()
         for tmp, _final, _out in self.staged:
             shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
@@ -93,7 +97,7 @@ class Runner:
             "exit_code": code,
             "message": message,
             "traceback": trace,
-            "host": socket.gethostname(),
+            "host": os.uname().nodename,
             "log": str(self.dir / "log.txt"),
         }
         write_json(self.dir / "error.json", record)
@@ -116,7 +120,7 @@ class Runner:
         for out in spec.get("outputs", []):
             final = Path(out["path"])
             final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = final.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}-{final.name}"
+            tmp = final.parent / f"{TMP_PREFIX}{os.urandom(6).hex()}-{final.name}"
             if out.get("kind") == "dir":
                 tmp.mkdir()
             self.staged.append((tmp, final, out))
@@ -130,6 +134,8 @@ class Runner:
         done = []
         for tmp, final, out in self.staged:
             if tmp.is_dir():
+                import shutil
+
                 final.mkdir(parents=True, exist_ok=True)
                 for item in sorted(tmp.rglob("*")):
                     target = final / item.relative_to(tmp)
@@ -158,6 +164,10 @@ class Runner:
             self._builtin(job, values, timeout)
 
     def _builtin(self, job: str, values: dict[str, Any], timeout: float | None) -> None:
+        if sys.flags.no_site:  # started lean (runner_command): the catalog needs the installed packages
+            import site
+
+            site.main()
         from nora.processing.catalog import CATALOG
 
         if job not in CATALOG:

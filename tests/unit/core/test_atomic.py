@@ -96,3 +96,11 @@ def test_the_dicom_spool_writes_durably_and_syncs_the_series_folder(tmp_path: Pa
     dest = Spool(tmp_path).store("NORA", "1.2.3", "1.2.3.4", "1.2.3.4.5", b"DICM")
     assert dest.read_bytes() == b"DICM" and synced[-1] == "dir:1.2.3.4"
     assert synced[0].startswith("file:") and synced[0].endswith(".part")
+
+
+def test_replace_json_renames_into_place_without_fsync(tmp_path: Path, synced: list[str]) -> None:
+    """For records one boot reads back (a local job's spec and process record): atomic, not durable."""
+    atomic.replace_json(tmp_path / "process.json", {"pid": 1, "start": "2"})
+    atomic.replace_json(tmp_path / "process.json", {"pid": 3, "start": "4"})
+    assert json.loads((tmp_path / "process.json").read_text()) == {"pid": 3, "start": "4"}
+    assert [p.name for p in tmp_path.iterdir()] == ["process.json"] and synced == []

@@ -35,6 +35,9 @@ def test_a_full_pool_does_not_read_the_queue(local_world: World) -> None:
     batch = local_world.launch({"jobs": [{"job": "bash", "script": "sleep 2"}]}, rows=rows)
     more = local_world.launch({"jobs": [{"job": "bash", "script": "true"}]}, rows=rows)
     engine = local_world.engine([batch, more])
+    executor = engine.executor("local")
+    assert isinstance(executor, LocalExecutor)
+    executor.backlog = 0  # no jobs waiting in the fork server: the pool is full with the two running ones
     assert engine.tick().submitted == 2
     statements: list[str] = []
     bind = local_world.sessions.kw["bind"]

@@ -217,7 +217,8 @@ def test_process_that_disappears_is_an_error(local_world: World) -> None:
     engine = world.engine([batch])
     (job,) = world.jobs(batch)
     job = world.wait_phase(job.id, ("running",), engine)
-    os.kill(int(job.external_id.partition(":")[0]), signal.SIGKILL)  # like a node that vanishes
+    pid = json.loads((Path(job.job_dir) / "process.json").read_text())["pid"]
+    os.kill(pid, signal.SIGKILL)  # like a node that vanishes
     (job,) = world.run(batch, engine=engine)
     assert job.state == "e" and "without a result" in job.message
     assert "without a result" in json.loads((Path(job.job_dir) / "error.json").read_text())["message"]

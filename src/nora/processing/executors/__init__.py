@@ -1,6 +1,6 @@
 """Executors: where jobs run. One interface (:class:`~.base.Executor`), two implementations.
 
-* ``local`` (:mod:`.local`): a bounded pool of detached runner processes on this machine;
+* ``local`` (:mod:`.local`): a process per job on this machine, forked by a fork server, ``local_workers`` at a time;
 * ``slurm`` (:mod:`.slurm`): ``sbatch`` job arrays per batch step with dependencies, ``squeue``/``sacct``
   polling, ``scancel``.
 """

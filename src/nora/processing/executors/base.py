@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import nora
+
 State = Literal["pending", "running", "ended", "lost"]
 
 
@@ -36,13 +38,22 @@ class Poll:
 
 
 def runner_command(job_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "nora.processing.runner", str(job_dir)]
+    """``python -m nora.processing.runner JOBDIR``, started lean: without ``site`` (``-S``; the runner
+    needs only the standard library and loads ``site`` itself before a built-in job imports the catalog)
+    and without ``runpy``, with the folder that holds the ``nora`` package first on ``sys.path``.
+    """
+    root = str(Path(nora.__file__).resolve().parents[1])
+    code = f"import sys; sys.path.insert(0, {root!r}); from nora.processing.runner import main; sys.exit(main())"
+    return [sys.executable, "-S", "-c", code, str(job_dir)]
 
 
 class Executor(abc.ABC):
     name: str
     #: whether jobs of one chain may be submitted before their predecessor ended (Slurm dependencies)
     chains_dependencies: bool = False
+    #: whether a job folder must survive a crash of this machine (a Slurm job may start after one; a local
+    #: job cannot outlive it, so its spec need not be fsynced)
+    durable_folders: bool = True
 
     @abc.abstractmethod
     def capacity(self, active: int) -> int:

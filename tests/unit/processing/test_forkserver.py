@@ -1,0 +1,162 @@
+"""The local executor's fork server: a process per job, claims, and what a restarted daemon finds."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nora.core.process import alive
+from nora.processing.engine import Engine
+from nora.processing.executors.local import LocalExecutor
+from nora.processing.forkserver import claim, read_process
+from nora.processing.service import kill_jobs
+from tests.unit.processing.conftest import World
+
+
+def _local(world: World, engine_batches: list[int]) -> tuple[LocalExecutor, Engine]:
+    engine = world.engine(engine_batches)
+    executor = engine.executor("local")
+    assert isinstance(executor, LocalExecutor)
+    return executor, engine
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("the state never came")
+
+
+def test_each_job_is_its_own_process_group_with_its_own_log(local_world: World) -> None:
+    world = local_world
+    batch = world.launch({"jobs": [{"job": "bash", "script": "echo pid $$; sleep 30"}]}, rows=["S01#MR1"])
+    executor, engine = _local(world, [batch])
+    (job,) = world.jobs(batch)
+    job = world.wait_phase(job.id, ("running",), engine)
+    record = read_process(Path(job.job_dir))
+    assert record is not None and alive(record["pid"], record["start"])
+    assert executor._server is not None and record["pid"] != executor._server.pid
+    assert os.getpgid(record["pid"]) == record["pid"], "the job leads its own process group (kill, timeout)"
+    assert os.getsid(record["pid"]) == record["pid"]
+    _wait_for(lambda: "pid " in (Path(job.job_dir) / "log.txt").read_text())
+    with world.sessions() as s:
+        kill_jobs(s, world.access(s), world.config, [job.id])
+        s.commit()
+    (job,) = world.run(batch, engine=engine)
+    assert job.state == "e" and "killed" in job.message
+
+
+def test_a_running_job_outlives_its_daemon_and_is_adopted(local_world: World, tmp_path: Path) -> None:
+    world = local_world
+    runs = tmp_path / "runs.txt"
+    flag = tmp_path / "go"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nwhile [ ! -e {flag} ]; do sleep 0.05; done\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1"])
+    executor, engine = _local(world, [batch])
+    (job,) = world.jobs(batch)
+    job = world.wait_phase(job.id, ("running",), engine)
+    record = read_process(Path(job.job_dir))
+    assert record is not None
+    server = executor._server
+    assert server is not None
+    executor.close()  # the daemon goes away: its fork server exits, the job goes on
+    assert server.wait(timeout=10) == 0
+    assert alive(record["pid"], record["start"])
+    fresh = world.engine([batch])
+    fresh.recover()
+    assert fresh.tick().finished == 0
+    (job,) = world.jobs(batch)
+    assert job.phase == "running"
+    flag.touch()
+    (job,) = world.run(batch, engine=fresh)
+    assert job.state == "d", job.message
+    assert runs.read_text().split() == [str(job.id)], "it ran once"
+
+
+def test_jobs_waiting_in_a_server_that_went_away_run_once_under_the_next(local_world: World, tmp_path: Path) -> None:
+    world = local_world
+    world.config.processing.local_workers = 1
+    runs = tmp_path / "runs.txt"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 0.5\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
+    executor, engine = _local(world, [batch])
+    assert engine.tick().submitted == 2
+    _wait_for(lambda: runs.exists())
+    executor.close()  # one job runs, the other waited in the server unclaimed
+    waiting = [j for j in world.jobs(batch) if read_process(Path(j.job_dir)) is None]
+    assert len(waiting) == 1 and waiting[0].phase == "submitted"
+    jobs = world.run(batch, engine=world.engine([batch]))
+    assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
+    assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs), "each ran exactly once"
+
+
+def test_a_job_killed_before_it_started_never_runs(local_world: World, tmp_path: Path) -> None:
+    world = local_world
+    world.config.processing.local_workers = 1
+    runs = tmp_path / "runs.txt"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 1\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
+    _executor, engine = _local(world, [batch])
+    assert engine.tick().submitted == 2
+    _wait_for(lambda: runs.exists())
+    (waiting,) = [j for j in world.jobs(batch) if read_process(Path(j.job_dir)) is None]
+    with world.sessions() as s:
+        assert kill_jobs(s, world.access(s), world.config, [waiting.id]) == [waiting.id]
+        s.commit()
+    assert read_process(Path(waiting.job_dir)) == {"executor": "local", "cancelled": True}
+    jobs = {j.id: j for j in world.run(batch, engine=engine)}
+    assert jobs[waiting.id].state == "e" and "killed" in jobs[waiting.id].message
+    assert str(waiting.id) not in runs.read_text().split()
+    assert [j.state for j in jobs.values() if j.id != waiting.id] == ["d"]
+
+
+def test_claim_is_won_once(tmp_path: Path) -> None:
+    assert read_process(tmp_path) is None
+    assert claim(tmp_path, {"server": "1:2"}) is True
+    assert claim(tmp_path, {"cancelled": True}) is False
+    assert json.loads((tmp_path / "process.json").read_text()) == {"server": "1:2"}
+    assert [p.name for p in tmp_path.iterdir()] == ["process.json"], "no temporary file left"
+
+
+def test_a_fork_server_that_dies_is_replaced_and_its_jobs_finish(local_world: World, tmp_path: Path) -> None:
+    world = local_world
+    world.config.processing.local_workers = 1
+    runs = tmp_path / "runs.txt"
+    flag = tmp_path / "go"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nwhile [ ! -e {flag} ]; do sleep 0.05; done\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
+    executor, engine = _local(world, [batch])
+    assert engine.tick().submitted == 2
+    _wait_for(lambda: runs.exists())
+    server = executor._server
+    assert server is not None
+    server.kill()  # the server dies with one job running and one waiting unclaimed
+    server.wait(timeout=10)
+    flag.touch()
+    jobs = world.run(batch, engine=engine)
+    assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
+    assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs), "each ran exactly once"
+    assert executor._server is not None and executor._server.pid != server.pid, "a new server took the waiting job"
+
+
+def test_a_second_daemon_leaves_jobs_waiting_in_the_firsts_server(local_world: World, tmp_path: Path) -> None:
+    """Two daemons on one machine (``nora serve`` beside ``nora daemon``) do not run more than it may."""
+    world = local_world
+    world.config.processing.local_workers = 1
+    runs = tmp_path / "runs.txt"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 0.3\n'
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
+    first_executor, first = _local(world, [batch])
+    assert first.tick().submitted == 2
+    _second_executor, second = _local(world, [batch])
+    second.tick()
+    holders = {json.loads((Path(j.job_dir) / "executor.json").read_text())["server"] for j in world.jobs(batch)}
+    assert holders == {first_executor._server_id}, "nothing was handed to the second daemon's server"
+    jobs = world.run(batch, engine=first)
+    assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
+    assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs)
