@@ -2081,6 +2081,11 @@ export interface components {
             finished_at: string | null;
             /** Id */
             id: number;
+            /**
+             * Kind
+             * @description job (a batch tool job), import, retrieve, or a kind a feature registers
+             */
+            kind: string;
             /** Message */
             message: string;
             /** Name */
@@ -2129,6 +2134,11 @@ export interface components {
             finished_at: string | null;
             /** Id */
             id: number;
+            /**
+             * Kind
+             * @description job (a batch tool job), import, retrieve, or a kind a feature registers
+             */
+            kind: string;
             /** Message */
             message: string;
             /** Name */

@@ -91,13 +91,14 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
       </div>
       <div className="proc-table" data-testid="job-rows">
         <table>
-          <thead><tr><th>id</th><th>subject</th><th>job</th><th>batch</th><th>state</th><th>queue</th><th>message</th><th /></tr></thead>
+          <thead><tr><th>id</th><th>subject</th><th>job</th><th>kind</th><th>batch</th><th>state</th><th>queue</th><th>message</th><th /></tr></thead>
           <tbody>
             {(jobs ?? []).map((j) => (
               <tr key={j.id} className={`job-row state-${j.state}`} data-testid="job-row" data-state={j.state}>
                 <td>{j.id}</td>
                 <td>{j.psid}</td>
                 <td><button type="button" className="link" onClick={() => void open(j.id)} title="log and JSON spec">{j.name}</button></td>
+                <td data-testid="job-kind">{j.kind === "job" ? "batch" : j.kind}</td>
                 <td>{j.batch}</td>
                 <td><span className={`job job-${j.state}`}>{STATE_NAMES[j.state] ?? j.state}</span></td>
                 <td>{j.queue}</td>

@@ -63,6 +63,9 @@ def test_zip_upload_runs_as_a_job_with_progress_report_and_log(env: Env) -> None
     rows = c.get(f"{P}/studies", params={"stag": "baseline"}).json()
     assert [row["pid"] for row in rows["items"]] == ["123565"]
     assert not (env.layout.home / "jobs" / str(job["id"]) / "upload.zip").exists()
+    # the job monitor lists it beside the batch jobs, with its kind
+    listed = {j["id"]: j for j in c.get(f"{P}/jobs").json()}
+    assert listed[job["id"]]["kind"] == "import" and listed[job["id"]]["state"] == "d"
 
 
 def test_bad_uploads_are_refused_or_fail_clearly_and_the_server_keeps_serving(env: Env) -> None:

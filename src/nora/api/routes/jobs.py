@@ -35,6 +35,7 @@ class JobOut(Out):
     batch: str
     psid: str
     name: str
+    kind: str = Field(description="job (a batch tool job), import, retrieve, or a kind a feature registers")
     state: str
     phase: str
     queue: str
@@ -151,6 +152,7 @@ def _job_out(job: Job, psid: str, batch: str) -> JobOut:
         batch=batch,
         psid=psid,
         name=job.name,
+        kind=job.kind,
         state=job.state,
         phase=job.phase,
         queue=job.queue,
