@@ -18,7 +18,7 @@ from pynetdicom.sop_class import CTImageStorage  # type: ignore[attr-defined]
 from tests.integration.pacs.conftest import Home, ct_series, sample
 from tests.support.pgcluster import free_port
 
-from nora.core.errors import Unavailable
+from nora.core.errors import NotFound, Unavailable
 from nora.core.settings import DicomNodeSettings
 from nora.dicom.net import Client, Peer
 from nora.dicom.net.scp import CANNOT_UNDERSTAND
@@ -189,7 +189,7 @@ def test_a_study_left_in_the_spool_by_a_stopped_node_is_imported_at_the_next_sta
 
 def test_misconfigured_nodes_do_not_start(home: Home) -> None:
     _node(home, routes={"OTHER": "NOPE"})
-    with pytest.raises(Exception, match="NOPE"):
+    with pytest.raises(NotFound, match="routes to projects that do not exist: NOPE"):
         start_nodes(home.settings, home.sessions, home.layout)
     with pytest.raises(ValidationError):
         DicomNodeSettings(name="x", ae_title="A" * 17, port=104)  # type: ignore[call-arg]
