@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from tests.support.pgcluster import TempCluster
+from tests.support.slurmcluster import SlurmCluster, slurm_missing
 
 _counter = itertools.count()
 
@@ -100,3 +101,15 @@ def _cheap_password_hashing() -> Iterator[None]:
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     accounts._hasher = original
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
+    """One real single-node Slurm for the whole session (the executor contract and the Slurm tests)."""
+    missing = slurm_missing()
+    if missing:
+        pytest.fail(missing)
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
