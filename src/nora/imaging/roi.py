@@ -37,7 +37,7 @@ def as_mask(data: npt.ArrayLike, what: str = "ROI") -> Mask:
         arr = arr[:, :, None]
     if arr.ndim != 3:
         raise InvalidInput(f"{what} must be a 3D mask, got an array of shape {list(arr.shape)}")
-    return arr != 0
+    return np.asarray(arr != 0, dtype=bool)
 
 
 def neighbourhood(shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
