@@ -75,7 +75,8 @@ class Layout:
         """Split an absolute path inside the archive into (project, pid, sid or None, relpath).
 
         A path with two levels below the patient folder or more is a study file; one directly in the
-        patient folder, or in one of its :data:`PATIENT_FOLDERS`, is a patient-level file. Raises :class:`UnsafePath` for paths outside the archive.
+        patient folder, or in one of its :data:`PATIENT_FOLDERS`, is a patient-level file. Raises
+        :class:`UnsafePath` for paths outside the archive.
         """
         resolved = path.resolve()
         try:
