@@ -20,10 +20,6 @@ from nora.archive.models import Base
 
 #: every module with tables of its own
 FEATURES = (nora.annotation.models, nora.importing.models, nora.processing.models)
-    nora.annotation.models,
-    nora.importing.models,
-    nora.processing.models,
-)  # every module with tables of its own
 #: PostgreSQL-only indexes of migration 0002 (``lower(...)`` expressions, pg_trgm) that SQLAlchemy's
 #: metadata cannot state per dialect; everything else must match
 POSTGRES_ONLY = {"ix_files_path_trgm", "ix_studies_description_lc", "ix_study_tags_tag_lc", "ix_patient_tags_tag_lc"}
