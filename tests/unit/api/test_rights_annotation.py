@@ -81,6 +81,7 @@ CASES = [
         READ,
         lambda e, r: {"params": {"image": image_id(e)}},
     ),
+    Case("GET", f"{ST}/seg", lambda e, r: (_roi(e), f"{S}/seg?roi=shared")[1], expect(401, 404, 403, 404, 404, 404)),
     Case("GET", f"{PT}/markers", lambda e, r: f"{P}/patients/PAT1/markers", READ),
     Case(
         "GET",

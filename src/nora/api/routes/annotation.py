@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from pydantic import Field
 
-from nora.annotation import markers, operations, rois, store
+from nora.annotation import markers, operations, rois, segio, store
 from nora.annotation.markers import MarkerSet
 from nora.annotation.models import AnnotationObject
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
@@ -247,6 +247,29 @@ def roi_stats(
     obj = _object(db, access, _node(db, access, pid, sid), rois.roi_path(name))
     images = [files.get_file(db, access, i) for i in image]
     return [StatsRow.model_validate(r) for r in operations.stats(db, access, state.layout, obj, images)]
+
+
+@router.get(
+    f"{STUDY}/seg",
+    response_class=Response,
+    responses={200: {"content": {"application/dicom": {}}}},
+)
+def seg_export(
+    pid: str,
+    sid: str,
+    access: ReadAccess,
+    db: DB,
+    state: State,
+    roi: Annotated[list[str], Query(min_length=1, max_length=64, description="ROI names (segments)")],
+) -> Response:
+    """The ROIs as one DICOM Segmentation referencing the study's kept originals (needs the download right)."""
+    study = nodes.get_study(db, access, pid, sid)
+    data = segio.export_study_rois(db, access, state.layout, study, [rois.roi_path(n) for n in roi])
+    db.commit()  # the audit entry
+    name = f"{pid}_{sid}_{'_'.join(roi)[:80]}_seg.dcm"
+    return Response(
+        data, media_type="application/dicom", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # ------------------------------------------------------------------------------------------- markers
