@@ -90,3 +90,49 @@ def import_seg(
             rois.save_roi(session, access, layout, node, name, roi, reference=reference, base=base, tool="seg")
         )
     return saved
+
+
+def _reference_for_series(session: Session, study: Study, series_uid: str) -> File | None:
+    """The converted image (NIfTI) of a series of ``study``, found through its kept originals
+    (``<base>_dicom/*.dcm``, whose indexed headers name their series)."""
+    for row in session.scalars(select(File).where(File.study_id == study.id, File.format == "dicom")):
+        if "_dicom/" in row.path and row.header.get("series_instance_uid") == series_uid:
+            base = row.path.split("_dicom/", 1)[0]
+            return session.scalar(
+                select(File).where(File.study_id == study.id, File.path.in_([f"{base}.nii.gz", f"{base}.nii"]))
+            )
+    return None
+
+
+def after_import(sessions: Any, layout: Layout, actor: Any, project: str, report: Any) -> None:
+    """An import step: every DICOM SEG the import kept becomes ROIs on the converted image of the series it
+    references (a line per SEG in the report's warnings says what became of it)."""
+    import pydicom
+
+    from nora.archive.db import transaction
+    from nora.archive.services import nodes
+    from nora.archive.services.access import project_access
+    from nora.core.ids import Psid
+
+    for obj in [o for o in report.objects if o.kind == "SEG"]:
+        if not obj.paths:
+            report.warnings.append(f"SEG {obj.name} of {obj.study} was not kept, so no ROIs were made from it")
+            continue
+        psid = Psid.parse(obj.study)
+        with transaction(sessions) as session:
+            access = project_access(session, actor, project)
+            study = nodes.get_study(session, access, psid.pid, psid.sid or "")
+            folder = layout.study_dir(project, psid.pid, study.sid)
+            made: list[str] = []
+            for rel in obj.paths:
+                ds = pydicom.dcmread(folder / rel)
+                series = seg.referenced_series(ds)
+                ref = _reference_for_series(session, study, series) if series else None
+                if ref is None:
+                    report.warnings.append(
+                        f"SEG {rel} of {obj.study} references a series that is not in the study: kept as DICOM only"
+                    )
+                    continue
+                made += [s.object.path for s in import_seg(session, access, layout, study, ds, ref)]
+            if made:
+                report.warnings.append(f"SEG {obj.name} of {obj.study}: ROIs {', '.join(made)}")

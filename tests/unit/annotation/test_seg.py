@@ -159,3 +159,29 @@ def test_cli_segexport_writes_the_seg_file(imported: Archive, tmp_path: Path, mo
     assert ds.Modality == "SEG" and ds.SegmentSequence[0].SegmentLabel == "lesion"
     assert main(["-p", "P", "--segexport", "123565", "ROIS/*.nii.gz", str(out)]) == 2
     assert main(["-p", "P", "--segexport", f"123565#{sid}", "NOPE/*.nii.gz", str(out)]) == 3
+
+
+def test_a_seg_arriving_by_import_becomes_rois_on_its_series(imported: Archive, tmp_path: Path) -> None:
+    layout = imported.layout
+    with imported.sessions() as s:
+        access = project_access(s, SYSTEM, "P")
+        study, ref = _study(s)
+        img = nib.load(layout.file_path("P", "123565", study.sid, NII))
+        node = store.Node(study.patient, study)
+        rois.save_roi(s, access, layout, node, "lesion", rois.Roi(_blob(img.shape), img.affine), reference=ref, base=0)
+        data = segio.export_study_rois(s, access, layout, study, ["ROIS/lesion.nii.gz"])
+        obj = store.find_object(s, access, node, "ROIS/lesion.nii.gz")
+        assert obj is not None
+        rois.delete_roi(s, access, layout, obj)
+        s.commit()
+    (tmp_path / "seg").mkdir()
+    (tmp_path / "seg" / "lesion_seg.dcm").write_bytes(data)
+    report = import_dicom_tree(imported.sessions, layout, SYSTEM, "P", tmp_path / "seg")
+    assert [o.kind for o in report.objects] == ["SEG"]
+    assert any("ROIs ROIS/lesion.nii.gz" in w for w in report.warnings), report.warnings
+    with imported.sessions() as s:
+        access = project_access(s, SYSTEM, "P")
+        study, _ref = _study(s)
+        obj = store.find_object(s, access, store.Node(study.patient, study), "ROIS/lesion.nii.gz")
+        assert obj is not None and obj.current == 2 and obj.reference_id == _ref.id
+        assert np.array_equal(rois.load(s, access, layout, obj).mask, _blob(img.shape))
