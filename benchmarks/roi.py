@@ -74,7 +74,47 @@ def main() -> None:
     image256, _ = data(cube)
     seed256 = tuple(int(i) for i in np.argwhere(image256 > 800)[0])
     t = best(lambda: roi.region_grow(image256, seed256, 600, 1000), args.repeats)
-    print(f"region growing on 256^3: {t * 1000:.0f} ms (aim: under 200 ms)")
+    base = best(lambda: _grow(image256, seed256, six), args.repeats)
+    print(f"region growing on 256^3, server: {t * 1000:.0f} ms, scipy label: {base * 1000:.0f} ms ({t / base:.2f}x)")
+    browser = _browser(image256, seed256, args.repeats)
+    print(
+        f"the page's pens (V8 under Node) on 256^3: paint stroke r=10 {browser['paint_disc_ms']:.2f} ms (disc), "
+        f"{browser['paint_sphere_ms']:.2f} ms (sphere), magic pen r=10 {browser['magic_pen_ms']:.2f} ms "
+        "(aim: under 16 ms)"
+    )
+    grown = browser["region_grow_ms"] / 1000
+    print(
+        f"the page's region growing on 256^3: {grown * 1000:.0f} ms for {browser['region_voxels']:,} voxels "
+        f"(aim: under 200 ms), scipy label {base * 1000:.0f} ms ({grown / base:.2f}x); the whole grid "
+        f"({browser['region_all_voxels']:,} voxels): {browser['region_grow_all_ms']:.0f} ms"
+    )
+
+
+def _browser(image: np.ndarray, seed: tuple[int, ...], repeats: int) -> dict[str, float]:
+    """Bundle frontend/bench/roiPens.ts with the frontend's rolldown and run it under Node."""
+    import json
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    frontend = Path(__file__).resolve().parents[1] / "frontend"
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle, data = Path(tmp) / "roiPens.mjs", Path(tmp) / "image.f32"
+        np.asfortranarray(image, dtype=np.float32).ravel(order="F").tofile(data)  # NIfTI order: x fastest
+        subprocess.run(
+            ["npx", "rolldown", "bench/roiPens.ts", "--format", "esm", "--platform", "node", "-o", str(bundle)],
+            cwd=frontend,
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            ["node", str(bundle), str(data), str(image.shape[0]), json.dumps(list(seed)), str(repeats)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
 
 
 def _salt(mask: np.ndarray, six: np.ndarray) -> np.ndarray:
