@@ -58,7 +58,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     errors.install(app)
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
 
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", responses=errors.responses())
     for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs, annotation):
         api.include_router(module.router)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -10,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
-from nora.api.schemas import Out
+from nora.api.schemas import Out, UtcDateTime
 from nora.archive.services.access import has_capability
 from nora.core.ids import Psid
 from nora.processing import autoexec, service
@@ -43,9 +42,9 @@ class JobOut(Out):
     step: int
     message: str
     exit_code: int | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcDateTime
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
 
 
 class JobDetail(JobOut):
@@ -79,7 +78,7 @@ class SavedBatch(Out):
     owner: bool
     shared: bool
     content: BatchDef
-    updated_at: dt.datetime
+    updated_at: UtcDateTime
 
 
 class SavedBatchIn(BaseModel):

@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from nora.api.deps import DB, CurrentActor, State
-from nora.api.schemas import Out
+from nora.api.schemas import Out, UtcDateTime
 from nora.dicom.net import FindQuery
 from nora.importing import pacs
 from nora.processing.models import Job
@@ -125,8 +124,8 @@ class RetrieveJobOut(Out):
     message: str
     pacs: str
     import_job: int | None = None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class SendIn(BaseModel):
