@@ -2603,6 +2603,12 @@ export interface components {
              * @default false
              */
             anonymised?: boolean;
+            /**
+             * Anonymised Dates
+             * @default shift
+             * @enum {string}
+             */
+            anonymised_dates?: "shift" | "remove" | "keep";
             /** Autoexec */
             autoexec?: {
                 [key: string]: unknown;
@@ -2641,6 +2647,12 @@ export interface components {
              * @default false
              */
             anonymised: boolean;
+            /**
+             * Anonymised Dates
+             * @default shift
+             * @enum {string}
+             */
+            anonymised_dates: "shift" | "remove" | "keep";
             /** Autoexec */
             autoexec: {
                 [key: string]: unknown;

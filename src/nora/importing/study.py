@@ -137,7 +137,7 @@ class StudyImport:
             self.services.layout,
             patient,
             sid,
-            study_date=_date(first.study_date),
+            study_date=_date(self.policy.study_date(first)),
             description=first.study_description[:255],
             modality=",".join(modalities)[:64],
             study_uid=self.study_uid,
@@ -210,7 +210,7 @@ class StudyImport:
                     "series_number": first.series_number,
                     "modality": first.modality,
                     "series_uid": item.series.uid,
-                    "study_date": first.study_date,
+                    "study_date": self.policy.study_date(first),
                 },
             )
             base = free_base(taken, rendered, item.staged.files)
