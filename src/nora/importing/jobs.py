@@ -29,7 +29,8 @@ from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.process import ProcessId
-from nora.importing.placement import roll_back_journal
+from nora.importing.fragments import settle_asides
+from nora.importing.placement import read_journal, roll_back_journal
 from nora.processing.lifecycle import IllegalTransition, JobPhase, advance, initial, move
 from nora.processing.models import Job
 
@@ -171,8 +172,12 @@ def _change_phase(session: Session, job_id: int, phase: JobPhase) -> None:
 def roll_back(session: Session, layout: Layout, job: Job) -> str:
     """An import cut short (its process died): remove what its journal placed but did not register."""
     folder = job_dir(layout, job.id)
+    journal = read_journal(folder)
     removed = roll_back_journal(session, layout, folder)
-    shutil.rmtree(folder / "work", ignore_errors=True)
+    if journal.get("asides"):  # fragments of series being replaced: back in place unless the commit happened
+        settle_asides(session, journal["asides"], str(journal.get("committed_sop", "")), job.project_id)
+    for work in folder.glob("work-*"):  # the staging folders of the dead run
+        shutil.rmtree(work, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     append_log(folder, f"{INTERRUPTED} (removed {len(removed)} unregistered files)")
     return INTERRUPTED
