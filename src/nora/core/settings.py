@@ -110,6 +110,8 @@ class ProcessingConfig(BaseModel):
     poll_interval_s: float = Field(default=1.0, gt=0)
     #: the daemon runs inside ``nora serve`` (set false where ``nora daemon`` runs on its own)
     daemon_in_server: bool = True
+    #: how often the daemon looks for leftovers of dead processes (jobs left running, staging folders)
+    leftover_sweep_s: float = Field(default=60.0, gt=0)
 
 
 _PROCESSING_KEYS = frozenset(ProcessingConfig.model_fields)

@@ -183,6 +183,30 @@ def roll_back(session: Session, layout: Layout, job: Job) -> str:
     return INTERRUPTED
 
 
+def sweep_work_folders(session: Session, layout: Layout) -> list[str]:
+    """The staging (``work-*``) and unpacking folders left in the folders of import jobs that are over."""
+    leftovers: dict[int, list[Path]] = {}
+    for pattern in ("*/work-*", "*/unpacked"):
+        for path in (layout.home / "jobs").glob(pattern):
+            if path.parent.name.isdigit():
+                leftovers.setdefault(int(path.parent.name), []).append(path)
+    if not leftovers:
+        return []
+    over = set(
+        session.scalars(
+            select(Job.id).where(
+                Job.id.in_(leftovers), Job.kind == KIND, Job.phase.in_([JobPhase.ERROR, JobPhase.DONE])
+            )
+        )
+    )
+    removed = []
+    for job_id in sorted(over):
+        for path in leftovers[job_id]:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
+
+
 def prepare_retry(session: Session, actor: Actor, layout: Layout, project: str, job_id: int) -> Job:
     """Re-queue a failed import job whose source is still there."""
     access = project_access(session, actor, project)
