@@ -190,7 +190,7 @@ class StudyImport:
                 study, created = self._study(session, access, patient)
                 folder = services.layout.study_dir(policy.project, patient.pid, study.sid)
                 taken = taken_paths(session, study, folder)
-                old = self._old_files(session, ready, study, taken)
+                old = self._old_files(session, ready, study)
                 moves = self._plan(ready, taken, folder)
                 fsync_files(src for src, *_ in moves)  # the staged data is durable before any rename
                 for row in old.values():
@@ -280,14 +280,16 @@ class StudyImport:
             converted = ConvertedSeries(self.label, staged.name, item.series.uid, len(item.new), shown, notes)
             report.converted.append(converted)
 
-    def _old_files(self, session: Session, ready: list[_Ready], study: Study, taken: set[str]) -> dict[str, File]:
-        """The files of the fragments this placement replaces (by lower-case path); their names are freed."""
+    def _old_files(self, session: Session, ready: list[_Ready], study: Study) -> dict[str, File]:
+        """The files of the fragments this placement replaces (by lower-case path).
+
+        Their names stay taken for the other series: only the series they belong to reuses them.
+        """
         old: dict[str, File] = {}
         for item in ready:
             if item.replaces is not None and item.replaces.study_id == study.id:
                 for row in fragment_files(session, study.id, item.replaces.base):
                     old[row.path.lower()] = row
-                    taken.discard(row.path.lower())
         return old
 
     def _replace_rows(self, session: Session, old: dict[str, File], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
