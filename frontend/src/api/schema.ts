@@ -2918,6 +2918,12 @@ export interface components {
              * @default false
              */
             anonymised?: boolean;
+            /**
+             * Anonymised Dates
+             * @default shift
+             * @enum {string}
+             */
+            anonymised_dates?: "shift" | "remove" | "keep";
             /** Autoexec */
             autoexec?: {
                 [key: string]: unknown;
@@ -2956,6 +2962,12 @@ export interface components {
              * @default false
              */
             anonymised: boolean;
+            /**
+             * Anonymised Dates
+             * @default shift
+             * @enum {string}
+             */
+            anonymised_dates: "shift" | "remove" | "keep";
             /** Autoexec */
             autoexec: {
                 [key: string]: unknown;

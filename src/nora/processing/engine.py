@@ -38,6 +38,7 @@ from nora.archive.services.access import SYSTEM, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
+from nora.core.leftovers import sweep_leases
 from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.kinds import EXECUTOR_KIND, JobKinds
@@ -81,6 +82,7 @@ class Engine:
         self.batches = list(batches) if batches is not None else None
         self._executors: dict[str, Executor] = {}
         self._wake = threading.Event()
+        self._swept = time.monotonic()  # the first sweep is :meth:`recover`'s
         #: the worker kinds' pool (an engine limited to some batches runs only those batches' jobs)
         self.workers = WorkerPool(
             sessions,
@@ -129,6 +131,8 @@ class Engine:
     def tick(self) -> TickReport:
         """One round: finish ended jobs, skip jobs whose chain failed, submit what may run."""
         report = TickReport()
+        if time.monotonic() - self._swept >= self.config.processing.leftover_sweep_s:
+            self.sweep()
         self.poll(report)
         self.dispatch(report)
         report.started = self.workers.dispatch()
@@ -137,10 +141,24 @@ class Engine:
             report.queued = s.scalar(self._scope(select(func.count()).where(Job.phase == P.QUEUED))) or 0
         return report
 
+    def sweep(self) -> None:
+        """Leftovers of processes proven dead (PID and start time): worker jobs they left running (a killed
+        ``nora --import``: recovered by their kind and failed) and upload staging folders they leased.
+        Run by :meth:`recover` and then every ``leftover_sweep_s`` by :meth:`tick`."""
+        self._swept = time.monotonic()
+        self.workers.recover()
+        removed = sweep_leases(self.config.home)
+        if removed:
+            log.warning("removed %d staging folders of dead uploads", len(removed))
+
     def recover(self) -> None:
         """After a restart: adopt or requeue submissions cut short, redo finishing ones, fail worker jobs
-        whose process died (their kind undoes what they left half done)."""
-        self.workers.recover()
+        whose process died (their kind undoes what they left half done), remove leftovers of dead runs."""
+        self.sweep()
+        with self.sessions() as s:
+            for kind in self.workers.kinds.workers():
+                for what in kind.sweep(s):
+                    log.warning("removed %s, left by a %s job that is over", what, kind.name)
         with self.sessions() as s:
             stuck = list(s.scalars(self._scope(select(Job).where(Job.phase == P.SUBMITTING))))
         for job in stuck:
