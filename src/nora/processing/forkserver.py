@@ -33,6 +33,7 @@ import os
 import selectors
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -41,7 +42,8 @@ from typing import Any, NoReturn
 
 from nora.core.atomic import TMP_PREFIX, replace_json
 from nora.core.process import start_time
-from nora.processing.runner import Runner
+from nora.processing.direct import KILL_SIGNAL, Launcher, Recorder, ScriptJob, script_spec
+from nora.processing.runner import JobFailed, Runner
 
 PROCESS = "process.json"
 
@@ -82,6 +84,8 @@ class Server:
         self.me = f"{os.getpid()}:{start_time(os.getpid())}"
         self.backlog: deque[tuple[str, Path]] = deque()
         self.running: dict[int, str] = {}  # pid -> job id
+        self.scripts: dict[int, ScriptJob] = {}  # pid -> the script jobs among them (this server records them)
+        self.launcher = Launcher()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -91,22 +95,46 @@ class Server:
         self.selector.register(self.wake_r, selectors.EVENT_READ, "children")
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda _s, _f: None)
+        signal.signal(KILL_SIGNAL, lambda _s, _f: None)  # a kill was requested (see direct.request_kill)
         self.pending = b""
+        self.listening = True
+        self._sending = threading.Lock()
+        self.recorder = Recorder(lambda job_id, code: self.send(f"exit {job_id} {code}"))
 
     def send(self, line: str) -> None:
         data = (line + "\n").encode()
-        while data:  # stdout is blocking; a full pipe waits for the daemon to read
-            data = data[os.write(1, data) :]
+        with self._sending:
+            try:
+                while data:  # stdout is blocking; a full pipe waits for the daemon to read
+                    data = data[os.write(1, data) :]
+            except BrokenPipeError:
+                pass  # the daemon went away: its successor reads the job folders
 
     def serve(self) -> int:
-        while True:
-            while self.backlog and len(self.running) < self.workers:
+        """Run jobs until the daemon goes away (stdin closes); then finish and record the running ones."""
+        while self.listening or self.running:
+            while self.listening and self.backlog and len(self.running) < self.workers:
                 self.start(*self.backlog.popleft())
-            for key, _events in self.selector.select():
+            for key, _events in self.selector.select(self._timeout()):
                 if key.data == "children":
                     self.reap()
-                elif not self.read_commands():
-                    return 0  # the daemon went away
+                elif not self.read_commands():  # the daemon went away: queued jobs stay unclaimed
+                    self.listening = False
+                    self.backlog.clear()
+                    self.selector.unregister(0)
+            self._signal_due()
+        self.recorder.close()
+        return 0
+
+    def _timeout(self) -> float | None:
+        deadlines = [job.deadline for job in self.scripts.values() if job.deadline is not None]
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+    def _signal_due(self) -> None:
+        now = time.monotonic()
+        for job in self.scripts.values():
+            if job.deadline is not None and job.deadline <= now:
+                job.signal_due(now)
 
     def read_commands(self) -> bool:
         try:
@@ -121,13 +149,15 @@ class Server:
             verb, _, rest = raw.decode().partition(" ")
             if verb == "run":
                 job_id, _, folder = rest.partition(" ")
-                self.backlog.append((job_id, Path(folder)))
+                self.backlog.append((job_id, Path(os.path.abspath(folder))))
         return True
 
     def reap(self) -> None:
         while True:
             with contextlib.suppress(BlockingIOError):
-                os.read(self.wake_r, 4096)
+                if KILL_SIGNAL in os.read(self.wake_r, 4096):  # the numbers of the signals that came
+                    for job in self.scripts.values():
+                        job.check_kill(time.monotonic())
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -135,8 +165,14 @@ class Server:
             if pid == 0:
                 return
             job_id = self.running.pop(pid, None)
-            if job_id is not None:
+            if job_id is None:
+                continue
+            script = self.scripts.pop(pid, None)
+            if script is None:
                 self.send(f"exit {job_id} {os.waitstatus_to_exitcode(status)}")
+            else:  # recorded first, reported when its records are in place
+                script.code = os.waitstatus_to_exitcode(status)
+                self.recorder.put(script)
 
     def start(self, job_id: str, folder: Path) -> None:
         try:
@@ -146,19 +182,32 @@ class Server:
         if not mine:
             self.send(f"skipped {job_id}")
             return
-        try:
-            pid = os.fork()
-        except OSError:  # no process to be had now: give the claim back, the daemon hands it over again
-            (folder / PROCESS).unlink(missing_ok=True)
-            self.send(f"skipped {job_id}")
-            return
-        if pid == 0:
-            self.child(folder)
+        spec = script_spec(folder)
+        script = None
+        if spec is not None:
+            try:
+                script = self.launcher.start(job_id, folder, spec)
+            except (OSError, JobFailed):
+                script = None  # a forked runner tries again and records why it cannot
+        if script is not None:
+            pid = script.pid
+            self.scripts[pid] = script
+        else:
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had now: give the claim back, the daemon hands it over again
+                (folder / PROCESS).unlink(missing_ok=True)
+                self.send(f"skipped {job_id}")
+                return
+            if pid == 0:
+                self.child(folder)
         self.running[pid] = job_id
         started = start_time(pid) or "0"
-        # recorded before the start is reported, so a daemon that learns of the start finds the PID (the
-        # child writes the same record first thing, in case this server dies right after the fork)
-        replace_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": started})
+        # recorded before the start is reported, so a daemon that learns of the start finds the PID (a forked
+        # child writes the same record first thing, in case this server dies right after the fork); the
+        # server's id tells a restarted daemon that a script job whose process ended may be being recorded
+        record = {"executor": "local", "pid": pid, "start": started}
+        replace_json(folder / PROCESS, {**record, "server": self.me} if script is not None else record)
         self.send(f"started {job_id} {pid} {started}")
 
     def child(self, folder: Path) -> NoReturn:
