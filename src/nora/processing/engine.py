@@ -187,7 +187,7 @@ class Engine:
             return
         ready: dict[str, list[Job]] = {}
         previous: dict[int, tuple[str, int, str]] = {}
-        after_id, page = 0, max(64, 4 * sum(rooms.values()))
+        after_id, page = 0, max(16, 2 * sum(rooms.values()))
         while any(len(ready.get(n, [])) < room for n, room in rooms.items()):
             with self.sessions() as s:
                 queued = list(
@@ -334,29 +334,36 @@ class Engine:
     # ------------------------------------------------------------------------------------------- poll
 
     def poll(self, report: TickReport) -> None:
+        """Ask the executors about the jobs they run; record the starts and the ends.
+
+        Only the columns polling needs are read every round; the whole rows of the jobs that ended.
+        """
         with self.sessions() as s:
-            active = select(Job).where(Job.phase.in_((P.SUBMITTED, P.RUNNING))).order_by(Job.step, Job.id)
-            jobs = list(s.scalars(self._scope(active)))
-        by_executor: dict[str, list[Job]] = {}
-        for job in jobs:
-            by_executor.setdefault(job.executor or "local", []).append(job)
+            active = select(Job.id, Job.phase, Job.executor, Job.external_id).where(
+                Job.phase.in_((P.SUBMITTED, P.RUNNING))
+            )
+            rows = s.execute(self._scope(active)).all()
+        by_executor: dict[str, list[Any]] = {}
+        for row in rows:
+            by_executor.setdefault(row.executor or "local", []).append(row)
         for name, group in by_executor.items():
             try:
-                states = self.executor(name).poll([j.external_id for j in group])
+                states = self.executor(name).poll([r.external_id for r in group])
             except (OSError, NoraError) as exc:
                 report.notes.append(f"polling {name} failed: {exc}")
                 log.warning("polling %s failed: %s", name, exc)
                 continue
-            polled = [(j, states.get(j.external_id, _LOST)) for j in group]
-            started = [j for j, st in polled if j.phase == P.SUBMITTED and st.state == "running"]
-            ended = [(j, st) for j, st in polled if st.state in ("ended", "lost")]
+            polled = [(r, states.get(r.external_id, _LOST)) for r in group]
+            started = [r.id for r, st in polled if r.phase == P.SUBMITTED and st.state == "running"]
+            ended = {r.id: st for r, st in polled if st.state in ("ended", "lost")}
             if not started and not ended:
                 continue
             with self.sessions() as s:  # one commit: the jobs that started and the claims of those that ended
-                advance(s, [j.id for j in started], [P.SUBMITTED], P.RUNNING, started_at=utcnow())
-                mine = self._claim_finishing(s, ended)
+                advance(s, started, [P.SUBMITTED], P.RUNNING, started_at=utcnow())
+                mine = advance(s, list(ended), [P.SUBMITTED, P.RUNNING], P.FINISHING)
                 s.commit()
-            report.finished += self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
+                jobs = list(s.scalars(select(Job).where(Job.id.in_(mine)).order_by(Job.step, Job.id))) if mine else []
+            report.finished += self._record_outcomes([(job, ended[job.id]) for job in jobs])
 
     def _claim_finishing(self, s: Session, ended: Sequence[tuple[Job, Poll]]) -> set[int]:
         """``-> finishing`` for the ended jobs (one statement); the ids this engine is to finish."""
