@@ -1,25 +1,28 @@
-"""The local executor's fork server: one pre-imported Python process that forks a child per job.
+"""The local executor's fork server: one pre-imported Python process that starts every local job.
 
 :class:`~nora.processing.executors.local.LocalExecutor` starts it as ``python -m nora.processing.forkserver
-WORKERS`` in a session of its own. Starting a job is then a ``fork()`` of a process that has already
-imported the runner (about a millisecond) instead of a Python start-up (25 ms and more), and the server
-starts the next queued job the moment one ends, without waiting for a round of the daemon.
+WORKERS`` in a session of its own. It starts the next queued job the moment one ends, without waiting for
+a round of the daemon. Script jobs (``bash``, ``python``) it runs itself (:mod:`nora.processing.direct`:
+the script's interpreter is started with ``posix_spawn`` and the server records its end); built-in jobs
+are a ``fork()`` of this process, which has already imported the runner (about a millisecond instead of
+a Python start-up of 25 ms and more).
 
-Every job is still its own process, as with ``python -m nora.processing.runner JOBDIR``: it calls
-``setsid()`` (its own process group, which ``kill`` and the runner's timeout signal), appends stdout and
-stderr to ``log.txt`` in its job folder and runs :class:`~nora.processing.runner.Runner` there.
+Every job is still its own process: it leads its own session and process group (which ``kill`` and the
+timeout signal), appends stdout and stderr to ``log.txt`` in its job folder, and its PID and start time
+are in ``process.json``; a forked child runs :class:`~nora.processing.runner.Runner` there.
 
 Protocol, one line per message; the daemon writes on the server's stdin, the server answers on stdout::
 
     run JOB_ID JOBDIR      ->  started JOB_ID PID START   (or: skipped JOB_ID)   ... later: exit JOB_ID CODE
 
-**Claims.** Before forking, the server creates ``process.json`` in the job folder with ``O_EXCL`` (holding
-the server's ``PID:START``); right after the fork it replaces it (rename) with the child's PID and start
-time before reporting the start, and the child writes the same record before it does anything else.
-Whoever creates the file first owns the job: a second server (the next daemon's, after a restart) and a
-kill before the start (which creates it saying ``cancelled``) cannot both win, so a job never runs twice.
-A server whose stdin closes (its daemon went away) exits at once: running jobs go on in their own
-sessions, queued ones were never claimed and the next daemon hands them to its own server.
+**Claims.** Before starting a job, the server creates ``process.json`` in the job folder with ``O_EXCL``
+(holding the server's ``PID:START``); right after the start it replaces it (rename) with the job's PID
+and start time before reporting the start (a forked child writes the same record first thing, in case
+the server dies right after the fork). Whoever creates the file first owns the job: a second server (the
+next daemon's, after a restart) and a kill before the start (which creates it saying ``cancelled``)
+cannot both win, so a job never runs twice. A server whose stdin closes (its daemon went away) takes no
+more jobs: queued ones were never claimed and the next daemon hands them to its own server; the running
+ones go on in their own sessions, and the server stays until it has recorded the script jobs among them.
 
 This module, like the runner, imports only the standard library, so the children start small.
 """
