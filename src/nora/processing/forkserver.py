@@ -89,6 +89,7 @@ class Server:
         self.running: dict[int, str] = {}  # pid -> job id
         self.scripts: dict[int, ScriptJob] = {}  # pid -> the script jobs among them (this server records them)
         self.launcher = Launcher()
+        self.root = os.getcwd()  # job folders are named relative to it (script jobs change the cwd)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -152,7 +153,7 @@ class Server:
             verb, _, rest = raw.decode().partition(" ")
             if verb == "run":
                 job_id, _, folder = rest.partition(" ")
-                self.backlog.append((job_id, Path(os.path.abspath(folder))))
+                self.backlog.append((job_id, Path(self.root, folder)))
         return True
 
     def reap(self) -> None:
@@ -218,7 +219,7 @@ class Server:
         try:
             os.setsid()
             signal.set_wakeup_fd(-1)
-            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, KILL_SIGNAL):
                 signal.signal(sig, signal.SIG_DFL)
             null = os.open(os.devnull, os.O_RDONLY)
             log = os.open(folder / "log.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
