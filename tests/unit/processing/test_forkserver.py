@@ -13,6 +13,7 @@ from nora.core.process import alive
 from nora.processing.engine import Engine
 from nora.processing.executors.local import LocalExecutor
 from nora.processing.forkserver import claim, read_process
+from nora.processing.models import Job
 from nora.processing.service import kill_jobs
 from tests.unit.processing.conftest import World
 
@@ -33,21 +34,30 @@ def _wait_for(predicate: Callable[[], bool], timeout: float = 30) -> None:
     raise AssertionError("the state never came")
 
 
-def test_each_job_is_its_own_process_group_with_its_own_log(local_world: World) -> None:
-    world = local_world
-    batch = world.launch({"jobs": [{"job": "bash", "script": "echo pid $$; sleep 30"}]}, rows=["S01#MR1"])
+def _running(world: World, script: str) -> tuple[int, LocalExecutor, Engine, Job]:
+    """A one-job bash batch whose job runs: (batch, executor, engine, job)."""
+    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1"])
     executor, engine = _local(world, [batch])
     (job,) = world.jobs(batch)
-    job = world.wait_phase(job.id, ("running",), engine)
+    return batch, executor, engine, world.wait_phase(job.id, ("running",), engine)
+
+
+def _kill(world: World, job_id: int) -> None:
+    with world.sessions() as s:
+        kill_jobs(s, world.access(s), world.config, [job_id])
+        s.commit()
+
+
+def test_each_job_is_its_own_process_group_with_its_own_log(local_world: World) -> None:
+    world = local_world
+    batch, executor, engine, job = _running(world, "echo pid $$; sleep 30")
     record = read_process(Path(job.job_dir))
     assert record is not None and alive(record["pid"], record["start"])
     assert executor._server is not None and record["pid"] != executor._server.pid
     assert os.getpgid(record["pid"]) == record["pid"], "the job leads its own process group (kill, timeout)"
     assert os.getsid(record["pid"]) == record["pid"]
     _wait_for(lambda: "pid " in (Path(job.job_dir) / "log.txt").read_text())
-    with world.sessions() as s:
-        kill_jobs(s, world.access(s), world.config, [job.id])
-        s.commit()
+    _kill(world, job.id)
     (job,) = world.run(batch, engine=engine)
     assert job.state == "e" and "killed" in job.message
 
@@ -81,10 +91,7 @@ def test_a_running_job_outlives_its_daemon_and_is_adopted(local_world: World, tm
 
 def test_a_script_job_ended_by_a_signal_is_recorded_by_its_server(local_world: World) -> None:
     world = local_world
-    batch = world.launch({"jobs": [{"job": "bash", "script": "sleep 60"}]}, rows=["S01#MR1"])
-    _executor, engine = _local(world, [batch])
-    (job,) = world.jobs(batch)
-    job = world.wait_phase(job.id, ("running",), engine)
+    batch, _executor, engine, job = _running(world, "sleep 60")
     record = read_process(Path(job.job_dir))
     assert record is not None and "server" in record, "the server runs the script itself"
     os.kill(record["pid"], signal.SIGKILL)  # the OOM killer, say: the server sees how the script ended
@@ -98,14 +105,9 @@ def test_a_script_job_ended_by_a_signal_is_recorded_by_its_server(local_world: W
 def test_a_kill_reaches_a_script_that_ignores_sigterm(local_world: World, tmp_path: Path) -> None:
     world = local_world
     script = f"trap '' TERM\ntouch {tmp_path / 'up'}\nwhile true; do sleep 0.1; done\n"
-    batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1"])
-    _executor, engine = _local(world, [batch])
-    (job,) = world.jobs(batch)
-    job = world.wait_phase(job.id, ("running",), engine)
+    batch, _executor, engine, job = _running(world, script)
     _wait_for(lambda: (tmp_path / "up").exists())
-    with world.sessions() as s:
-        kill_jobs(s, world.access(s), world.config, [job.id])
-        s.commit()
+    _kill(world, job.id)
     (job,) = world.run(batch, engine=engine, timeout=60)  # SIGKILL after the grace of 5 s
     assert job.state == "e" and job.message == "the job was killed"
     assert json.loads((Path(job.job_dir) / "result.json").read_text())["exit_code"] == 143
