@@ -228,6 +228,10 @@ def test_process_that_disappears_is_an_error(local_world: World) -> None:
     (job,) = world.jobs(batch)
     job = world.wait_phase(job.id, ("running",), engine)
     pid = json.loads((Path(job.job_dir) / "process.json").read_text())["pid"]
+    server = getattr(engine.executor("local"), "_server", None)
+    if server is not None:  # the fork server that would record the job's end goes too
+        server.kill()
+        server.wait(timeout=10)
     os.kill(pid, signal.SIGKILL)  # like a node that vanishes
     (job,) = world.run(batch, engine=engine)
     assert job.state == "e" and "without a result" in job.message
