@@ -8,6 +8,8 @@ import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
 import { AutoloaderPanel } from "./AutoloaderPanel";
 import { endDrag, onOpenFile } from "./bus";
+import { caseKey } from "./engine";
+import { Messages } from "./Messages";
 import { archiveSource, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
 import { useAutoloaders } from "./useAutoloaders";
 import { useEngine } from "./useEngine";
@@ -39,6 +41,9 @@ export function Viewer(props: {
     (file: ArchiveFile): Source | null => (project ? archiveSource(project, file) : null),
     [project],
   );
+  // Before the autoloader's effect: the new case's messages must not be cleared with the old ones.
+  const sel = props.selection;
+  useEffect(() => engine.setCase(sel ? caseKey(sel.pid, sel.sid) : null), [engine, sel?.pid, sel?.sid]);
   const auto = useAutoloaders(engine, project, props.selection, sourceOf);
   const links = useSharedLinks(engine, project, props.selection);
   useViewerKeys(engine, {
@@ -53,14 +58,14 @@ export function Viewer(props: {
   // ------------------------------------------------------------------ loading by double-click and drop
 
   const open = useCallback(
-    (file: ArchiveFile, index = engine.nextFreeViewport(), role?: Role) => {
+    (file: ArchiveFile, index?: number, role?: Role) => {
       const source = sourceOf(file);
       if (source === null) {
         engine.message(`${file.path}: the viewer cannot show ${file.format || "this kind of"} files`);
         return;
       }
       const chosen = role ?? (source.kind === "volume" ? "background" : "3d");
-      void engine.load(source, index, chosen);
+      for (const i of index === undefined ? engine.openTargets(source.kind) : [index]) void engine.load(source, i, chosen);
     },
     [engine, sourceOf],
   );
@@ -89,7 +94,7 @@ export function Viewer(props: {
           data-testid="layout-select"
           value={snap.layout}
           title="viewport layout"
-          onChange={(e) => engine.setLayout(e.target.value as LayoutName)}
+          onChange={(e) => void engine.switchLayout(e.target.value as LayoutName)}
         >
           {LAYOUT_NAMES.map((l) => (
             <option key={l} value={l}>{LAYOUTS[l].label}</option>
@@ -132,6 +137,7 @@ export function Viewer(props: {
         </select>
         <span className="muted vt-speed" title="slice step (Shift+X / Shift+Y)">step {snap.scrollSpeed}</span>
       </div>
+      <Messages messages={snap.messages} onDismiss={(id) => engine.dismiss(id)} onClear={() => engine.clearMessages()} />
       {autoOpen ? (
         <AutoloaderPanel
           presets={auto.presets}
@@ -147,7 +153,7 @@ export function Viewer(props: {
           onSnapshot={(mode) => void auto.snapshot(mode).then((done) => done && setAutoOpen(true))}
           onRelaunch={() => {
             if (props.selection) void auto.run(auto.definition, props.selection.pid, props.selection.sid);
-            else engine.message("Select a case in the table first");
+            else engine.message("Select a case in the table first", "info");
           }}
           onClose={() => setAutoOpen(false)}
         />
@@ -175,14 +181,6 @@ export function Viewer(props: {
           <button onClick={() => setSettingsOpen(false)}>Close</button>
         </div>
       ) : null}
-      <div className="viewer-messages">
-        {snap.messages.map((m) => (
-          <div key={m.id} className="viewer-message" role="alert" data-testid="viewer-message">
-            {m.text}
-            <button onClick={() => engine.dismiss(m.id)} aria-label="dismiss">×</button>
-          </div>
-        ))}
-      </div>
       <div className={`viewer-grid layout-${snap.layout.replace("+", "p")}`} data-testid="viewer-grid" data-layout={snap.layout}>
         {Array.from({ length: MAX_VIEWPORTS }, (_, i) => (
           <ViewportView key={i} engine={engine} snap={snap} index={i} hidden={i >= count} onDrop={onDrop} />

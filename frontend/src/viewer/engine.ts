@@ -11,7 +11,7 @@
  */
 import { DRAG_MODE, type NVImage } from "@niivue/niivue";
 import { ByteCache } from "./cache";
-import { attachGestures, type Gesture, type PanStart } from "./gestures";
+import { attachGestures, type Gesture, type PanStart, type WindowStart } from "./gestures";
 import * as loading from "./loading";
 import * as looks from "./looks";
 import {
@@ -46,7 +46,7 @@ export interface Snapshot {
   loading: number;
   crosshairMM: [number, number, number] | null;
   values: ValueAt[];
-  messages: { id: number; text: string }[];
+  messages: Message[];
   scrollSpeed: number;
   active: number;
   limPresets: LimPresets;
@@ -54,13 +54,35 @@ export interface Snapshot {
   version: number;
 }
 
+/**
+ * One line of the viewer's message area: errors stay until dismissed or the case changes, information
+ * fades (INFO_MS). `caseKey` is the case that was open when it came.
+ */
+export interface Message {
+  id: number;
+  text: string;
+  level: "error" | "info";
+  caseKey: string | null;
+  fading: boolean;
+}
+
 let messageId = 0;
+/** How long information stays (the last third of it shown faded). */
+export const INFO_MS = 6000;
+const MAX_MESSAGES = 20;
+
+/** The key of a case in messages (`setCase`). */
+export function caseKey(pid: string, sid: string | null): string {
+  return `${pid}\n${sid ?? ""}`;
+}
 
 export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   layout: LayoutName = "single";
   viewports: Viewport[] = [];
   items = new Map<string, Item>();
-  messages: { id: number; text: string }[] = [];
+  messages: Message[] = [];
+  /** The case shown now (`caseKey`); its change clears the messages of the previous one. */
+  currentCase: string | null = null;
   crosshairMM: [number, number, number] | null = null;
   scrollSpeed = 1;
   active = 0;
@@ -123,16 +145,47 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     for (const fn of this.listeners) fn();
   }
 
-  /** Show a message; the same text again moves to the end instead of stacking (an autoloader walk). */
-  message(text: string) {
+  /**
+   * Show a message, newest first; the same text again moves to the top instead of stacking. Information
+   * fades after INFO_MS; errors stay until dismissed or until another case is opened.
+   */
+  message(text: string, level: Message["level"] = "error", forCase: string | null = this.currentCase) {
+    const id = ++messageId;
     const others = this.messages.filter((m) => m.text !== text);
-    this.messages = [...others.slice(-4), { id: ++messageId, text }];
+    this.messages = [{ id, text, level, caseKey: forCase, fading: false }, ...others].slice(0, MAX_MESSAGES);
+    if (level === "info") {
+      setTimeout(() => this.update(id, (m) => ({ ...m, fading: true })), (INFO_MS * 2) / 3);
+      setTimeout(() => this.dismiss(id), INFO_MS);
+    }
+    this.changed();
+  }
+
+  private update(id: number, fn: (m: Message) => Message) {
+    if (!this.messages.some((m) => m.id === id)) return;
+    this.messages = this.messages.map((m) => (m.id === id ? fn(m) : m));
     this.changed();
   }
 
   dismiss(id: number) {
+    if (!this.messages.some((m) => m.id === id)) return;
     this.messages = this.messages.filter((m) => m.id !== id);
     this.changed();
+  }
+
+  clearMessages() {
+    this.messages = [];
+    this.changed();
+  }
+
+  /** Another case is open: the messages of earlier cases go. */
+  setCase(key: string | null) {
+    if (key === this.currentCase) return;
+    this.currentCase = key;
+    const kept = this.messages.filter((m) => m.caseKey === key);
+    if (kept.length !== this.messages.length) {
+      this.messages = kept;
+      this.changed();
+    }
   }
 
   // ------------------------------------------------------------------ canvases and layout
@@ -146,7 +199,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
       vp.nv.setMouseEventConfig({
         leftButton: { primary: DRAG_MODE.crosshair },
         rightButton: DRAG_MODE.pan,
-        centerButton: DRAG_MODE.windowing,
+        centerButton: DRAG_MODE.none, // windowing is gestures.ts's, through setLook
       });
       vp.nv.onLocationChange = () => nav.crosshairMoved(this, index);
       vp.nv.onIntensityChange = (vol: NVImage) => looks.windowChanged(this, index, vol);
@@ -178,6 +231,17 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     });
     this.changed();
     requestAnimationFrame(() => this.resizeAll());
+  }
+
+  /**
+   * The layout selector: switch and show what is loaded in the new layout's empty viewports (the active
+   * viewport's images, else the first viewport's with a background).
+   */
+  switchLayout(layout: LayoutName): Promise<void> {
+    this.setLayout(layout);
+    const n = viewportCount(layout);
+    const from = this.hasBackground(this.active) && this.active < n ? this.active : this.viewports.slice(0, n).findIndex((_, i) => this.hasBackground(i));
+    return from < 0 ? Promise.resolve() : loading.fillEmpty(this, from, n, this.gen);
   }
 
   resizeAll() {
@@ -231,6 +295,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     }
     this.items.clear();
     this.pin = null;
+    this.crosshairMM = null; // the next background centres it
     this.changed();
   }
 
@@ -244,6 +309,22 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     const n = viewportCount(this.layout);
     for (let i = 0; i < n; i++) if (this.viewports[i]!.entries.length === 0) return i;
     return Math.min(this.active, n - 1);
+  }
+
+  /**
+   * Where a double-clicked object goes: meshes and tracts to the layout's 3D viewport (else the next free
+   * one); a volume to every viewport of MPR and mosaic (planes of one image) and of a layout that shows
+   * nothing yet, else to the next free viewport.
+   */
+  openTargets(kind: ItemKind): number[] {
+    const n = viewportCount(this.layout);
+    const shown = this.viewports.slice(0, n);
+    if (kind !== "volume") {
+      const render = shown.findIndex((vp) => vp.slice === "render");
+      return [render >= 0 ? render : this.nextFreeViewport()];
+    }
+    const all = this.layout === "mpr" || this.layout === "mosaic" || shown.every((vp) => vp.entries.length === 0);
+    return all ? shown.map((_, i) => i) : [this.nextFreeViewport()];
   }
 
   hasBackground(index: number): boolean {
@@ -346,6 +427,19 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   /** Pin the time series of the viewport's 4D image at canvas pixel (x, y). */
   pinAt(index: number, x: number, y: number) {
     nav.pinAt(this, index, x, y);
+  }
+
+  /** The background a middle drag in viewport `index` windows, with its limits there now. */
+  windowStart(index: number): WindowStart | null {
+    const back = this.viewports[index]?.entries.find((e) => e.vol !== null && e.role === "background");
+    const item = back ? this.items.get(back.key) : undefined;
+    if (!back || !item) return null;
+    const look = effectiveLook(item.look, back.override);
+    return { key: back.key, limits: [look.calMin, look.calMax] };
+  }
+
+  windowFrom(index: number, start: WindowStart, moved: [number, number]) {
+    looks.windowFrom(this, index, start.key, start.limits, moved);
   }
 
   closePin() {

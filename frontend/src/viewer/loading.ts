@@ -6,7 +6,7 @@
 import { NVImage, NVMesh } from "@niivue/niivue";
 import { applyLook } from "./looks";
 import { defaultLook, readerName, type Look, type Role, type Source } from "./model";
-import { syncCrosshairTo } from "./navigation";
+import { centreCrosshair, inside, syncCrosshairTo } from "./navigation";
 import type { Item, LoadScene, Scene } from "./scene";
 import { applySlice, removeEntry, type Entry, type Viewport } from "./viewport";
 
@@ -24,6 +24,8 @@ export async function load(engine: LoadScene, source: Source, index: number, rol
     const bytes = source.local ? await source.local.arrayBuffer() : await engine.cache.get(source.url ?? "");
     if (generation !== engine.generation) return false;
     const item = engine.items.get(source.key);
+    // Any other image shown (the same one in other viewports does not count) keeps the crosshair.
+    const alone = !engine.viewports.some((v) => v.entries.some((e) => e.vol !== null && e.key !== source.key));
     if (source.kind === "volume") {
       await addVolume(engine, vp, source, bytes, role, look, item);
     } else {
@@ -32,6 +34,10 @@ export async function load(engine: LoadScene, source: Source, index: number, rol
     if (generation !== engine.generation) {
       removeFrom(engine, index, source.key);
       return false;
+    }
+    const back = vp.entries[0];
+    if (source.kind === "volume" && back?.key === source.key && back.vol && (alone || !inside(back.vol, engine.crosshairMM))) {
+      centreCrosshair(engine, index); // a new background (after Clear, or elsewhere in space) is seen at once
     }
     syncCrosshairTo(engine, vp);
     vp.nv.drawScene();
@@ -132,4 +138,28 @@ function forget(engine: LoadScene) {
   for (const key of [...engine.items.keys()]) if (!shown.has(key)) engine.items.delete(key);
   const pin = engine.pin;
   if (pin && !(engine.viewports[pin.index]?.entries ?? []).some((e) => e.key === pin.key)) engine.pin = null;
+}
+
+/**
+ * Show what is loaded in the viewports of a new layout that are still empty: the background and
+ * overlays of `from` (each viewport in its own plane), and in a 3D viewport every mesh and tract too.
+ */
+export async function fillEmpty(engine: LoadScene, from: number, count: number, generation: number): Promise<void> {
+  const source = engine.viewports[from];
+  if (!source) return;
+  const volumes = source.entries.filter((e) => e.vol !== null);
+  const meshes = engine.viewports.slice(0, count).flatMap((vp) => vp.entries.filter((e) => e.mesh !== null));
+  await Promise.all(
+    engine.viewports.slice(0, count).map(async (vp, index) => {
+      if (vp.entries.length > 0) return;
+      const wanted = vp.slice === "render" ? [...volumes, ...meshes] : volumes;
+      const seen = new Set<string>();
+      for (const e of wanted) {
+        const item = engine.items.get(e.key);
+        if (!item || seen.has(e.key)) continue;
+        seen.add(e.key);
+        if (!(await load(engine, item.source, index, e.mesh ? "3d" : e.role, undefined, generation))) return;
+      }
+    }),
+  );
 }

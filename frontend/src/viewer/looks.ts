@@ -40,10 +40,19 @@ export function setLook(engine: Scene, index: number, key: string, change: Parti
   if (onlyHere) {
     for (const e of engine.viewports[index]?.entries ?? []) if (e.key === key) e.override = { ...e.override, ...change };
   } else {
+    // A change for every viewport wins over what a viewport had of its own (NORA: viewbar properties
+    // apply everywhere); only Shift keeps a viewport apart.
     item.look = { ...item.look, ...change };
+    for (const vp of engine.viewports) for (const e of vp.entries) if (e.key === key) e.override = withoutKeys(e.override, change);
   }
   for (const vp of engine.viewports) for (const e of vp.entries) if (e.key === key) applyLook(engine, vp, e);
   engine.changed();
+}
+
+function withoutKeys(override: Partial<Look>, change: Partial<Look>): Partial<Look> {
+  const out: Partial<Look> = { ...override };
+  for (const k of Object.keys(change) as (keyof Look)[]) delete out[k];
+  return out;
 }
 
 /** Move an object one place up (towards the top overlay) or down in viewport `index`. */
@@ -80,7 +89,21 @@ export function applyLimPreset(engine: LookScene, key: string): boolean {
   return true;
 }
 
-/** niivue's windowing (middle drag) changed the limits of `vol` in viewport `index`. */
+/**
+ * Window/level by middle drag, from the limits `start` when the button went down: right widens the
+ * window, up raises the level, one canvas width or height spans the image's whole range. Goes through
+ * setLook like the viewbar, so every viewport, the viewbar and shared links follow while dragging.
+ */
+export function windowFrom(engine: LookScene, index: number, key: string, start: [number, number], moved: [number, number]) {
+  const item = engine.items.get(key);
+  if (!item) return;
+  const span = Math.max(item.range[1] - item.range[0], Number.EPSILON);
+  const level = (start[0] + start[1]) / 2 - moved[1] * span;
+  const width = Math.max(span / 1000, start[1] - start[0] + moved[0] * span);
+  setLook(engine, index, key, { calMin: level - width / 2, calMax: level + width / 2 }, engine.shift);
+}
+
+/** niivue changed the limits of `vol` itself (its reset on a double tap): take them into the look. */
 export function windowChanged(engine: LookScene, index: number, vol: NVImage) {
   const entry = engine.viewports[index]?.entries.find((e) => e.vol === vol);
   if (entry) setLook(engine, index, entry.key, { calMin: vol.cal_min, calMax: vol.cal_max }, engine.shift);

@@ -62,7 +62,7 @@ export interface LoadScene extends NavScene {
   /** Loads begun before the latest case switch are dropped. */
   readonly generation: number;
   readonly onFirstFrame: ((name: string) => void) | null;
-  message(text: string): void;
+  message(text: string, level?: "error" | "info"): void;
 }
 
 /** What sharedstate.ts needs to reopen a saved state: the engine's case and layout operations. */

@@ -6,10 +6,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import { keys } from "../api/queries";
-import { useErrors } from "../state/errors";
 import { loadLimPresets } from "./colorlim";
 import { ViewerEngine } from "./engine";
 import { DEFAULT_LIM_PRESETS } from "./model";
+import { useFailure } from "./useFailure";
 
 declare global {
   interface Window {
@@ -18,8 +18,8 @@ declare global {
 }
 
 export function useEngine(project: string | null, radiological: boolean): ViewerEngine {
-  const { report } = useErrors();
   const engine = useMemo(() => new ViewerEngine(), []);
+  const report = useFailure(engine);
 
   useEffect(() => {
     window.noraViewer = engine;

@@ -3,14 +3,14 @@
  * view as a new link or over the opened one, and the link box's state.
  */
 import { useCallback, useEffect, useState } from "react";
-import { useErrors } from "../state/errors";
 import { viewerApi, type SharedLink } from "./api";
 import { pending, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
+import { useFailure } from "./useFailure";
 import type { Case } from "./useAutoloaders";
 
 export function useSharedLinks(engine: ViewerEngine, project: string | null, selected: Case | null) {
-  const { report } = useErrors();
+  const report = useFailure(engine);
   const [link, setLink] = useState<SharedLink | null>(null);
   const [open, setOpen] = useState(false);
 
@@ -47,7 +47,7 @@ export function useSharedLinks(engine: ViewerEngine, project: string | null, sel
   async function share(overwrite: boolean) {
     if (!project) return;
     const { state, skipped } = engine.state(selected?.pid ?? null, selected?.sid ?? null);
-    if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`);
+    if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`, "info");
     try {
       const saved =
         overwrite && link ? await viewerApi.overwrite(project, link.link, state, link.title) : await viewerApi.share(project, state, "");
