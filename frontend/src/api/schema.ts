@@ -2875,6 +2875,11 @@ export interface components {
         SharedOut: {
             /** Link */
             link: string;
+            /**
+             * May Overwrite
+             * @description whether the caller may overwrite this link (its creator or a project admin)
+             */
+            may_overwrite: boolean;
             /** Missing */
             missing: number[];
             /** Owner */

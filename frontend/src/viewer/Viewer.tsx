@@ -51,6 +51,7 @@ export function Viewer(props: {
     closeBoxes: () => {
       setSettingsOpen(false);
       links.setOpen(false);
+      links.setAsking(false);
     },
     stepCase: props.onStepCase,
   });
@@ -104,13 +105,10 @@ export function Viewer(props: {
           Autoload{auto.enabled && auto.presetName ? `: ${auto.presetName}` : ""}
         </button>
         {props.guest ? null : (
-          <button data-testid="share-button" onClick={() => void links.share(false)} disabled={!project} title="save this view as a link">
+          <button data-testid="share-button" onClick={links.shareClicked} disabled={!project} title="save this view as a link">
             Share
           </button>
         )}
-        {links.link?.owner && links.open ? (
-          <button data-testid="share-overwrite" onClick={() => void links.share(true)} title="overwrite the opened link">Overwrite link</button>
-        ) : null}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button onClick={() => engine.clearAll()} title="close all images">Clear</button>
         {snap.loading > 0 || auto.busy ? (
@@ -157,6 +155,19 @@ export function Viewer(props: {
           }}
           onClose={() => setAutoOpen(false)}
         />
+      ) : null}
+      {links.asking && links.link ? (
+        <div className="share-box" data-testid="share-choice" role="dialog" aria-label="Share">
+          <span>
+            Current link <b>{links.link.title || links.link.link}</b>
+            {links.link.owner ? ` (by ${links.link.owner})` : ""}:
+          </span>
+          <button data-testid="share-overwrite" onClick={() => void links.share(true)} title="replace what the link shows with this view">
+            Overwrite that link
+          </button>
+          <button data-testid="share-new" onClick={() => void links.share(false)}>New link</button>
+          <button onClick={() => links.setAsking(false)}>Cancel</button>
+        </div>
       ) : null}
       {links.open && links.link ? (
         <div className="share-box" data-testid="share-box">
