@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
+import { useAddressProject } from "./address";
 import { AutoloaderPanel } from "./AutoloaderPanel";
 import { endDrag, onOpenFile } from "./bus";
 import { caseKey } from "./engine";
@@ -46,6 +47,7 @@ export function Viewer(props: {
   useEffect(() => engine.setCase(sel ? caseKey(sel.pid, sel.sid) : null), [engine, sel?.pid, sel?.sid]);
   const auto = useAutoloaders(engine, project, props.selection, sourceOf);
   const links = useSharedLinks(engine, project, props.selection);
+  useAddressProject(engine, project);
   useViewerKeys(engine, {
     toggleSettings: () => setSettingsOpen((o) => !o),
     closeBoxes: () => {
