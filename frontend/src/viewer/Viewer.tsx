@@ -11,11 +11,12 @@ import { AutoloaderPanel } from "./AutoloaderPanel";
 import { endDrag, onOpenFile } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
-import { archiveSource, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
+import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
 import { useAutoloaders } from "./useAutoloaders";
 import { useEngine } from "./useEngine";
 import { useSharedLinks } from "./useSharedLinks";
 import { useViewerKeys } from "./useViewerKeys";
+import { MR_PRESETS, PET_PRESETS } from "./windows";
 import { ViewportView, type Dropped } from "./ViewportView";
 import "./viewer.css";
 
@@ -89,6 +90,10 @@ export function Viewer(props: {
   }
 
   const count = viewportCount(snap.layout);
+  const presetSource =
+    snap.limPresets === DEFAULT_LIM_PRESETS || snap.limPresets === MR_PRESETS || snap.limPresets === PET_PRESETS
+      ? `for ${snap.windowKind ?? "CT"} images`
+      : "from the project settings";
   const mm = snap.crosshairMM;
   return (
     <section className="viewer" aria-label="Viewer" data-testid="viewer">
@@ -124,13 +129,14 @@ export function Viewer(props: {
           data-testid="colorlim-select"
           className="vt-presets"
           value=""
-          title={`colour-limit presets (keys 0-8, from the project settings):\n${limPresetLines(snap.limPresets).map((l) => l.text).join("\n")}`}
+          data-kind={snap.windowKind ?? ""}
+          title={`window presets (keys 0-8) ${presetSource}:\n${limPresetLines(snap.limPresets).map((l) => l.text).join("\n")}`}
           onChange={(e) => {
             engine.applyLimPreset(e.target.value);
             e.target.blur(); // the number keys work again at once
           }}
         >
-          <option value="" disabled>Window</option>
+          <option value="" disabled>{snap.windowKind ? `Window · ${snap.windowKind}` : "Window"}</option>
           {limPresetLines(snap.limPresets).map((l) => (
             <option key={l.key} value={l.key} data-testid="colorlim-option">{l.text}</option>
           ))}

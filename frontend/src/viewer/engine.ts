@@ -34,6 +34,7 @@ import * as nav from "./navigation";
 import type { Item, LoadScene, LookScene, Pin, RestoreTarget, ValueAt } from "./scene";
 import * as shared from "./sharedstate";
 import { Viewport, applySlice, removeEntry } from "./viewport";
+import type { WindowKind } from "./windows";
 
 export type { Entry } from "./viewport";
 export type { Item, Pin, ValueAt } from "./scene";
@@ -49,7 +50,9 @@ export interface Snapshot {
   messages: Message[];
   scrollSpeed: number;
   active: number;
+  /** The presets that fit the active viewport's background (the toolbar's list) and which table they are. */
   limPresets: LimPresets;
+  windowKind: WindowKind | null;
   pin: Pin | null;
   version: number;
 }
@@ -113,6 +116,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   snapshot = (): Snapshot => {
     if (this.snap === null || this.snap.version !== this.version) {
       const n = viewportCount(this.layout);
+      const shown = looks.shownPresets(this, this.active);
       this.snap = {
         layout: this.layout,
         slices: this.viewports.slice(0, n).map((v) => v.slice),
@@ -131,7 +135,8 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
         messages: [...this.messages],
         scrollSpeed: this.scrollSpeed,
         active: this.active,
-        limPresets: this.limPresets,
+        limPresets: shown.presets,
+        windowKind: shown.kind,
         pin: this.pin,
         version: this.version,
       };
@@ -348,13 +353,13 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     looks.reorder(this, index, key, delta);
   }
 
-  /** The project's colour-limit presets (keys 0-8). */
+  /** The project's colour-limit presets (keys 0-8; DEFAULT_LIM_PRESETS: none configured, windows.ts picks). */
   setLimPresets(presets: LimPresets) {
     this.limPresets = presets;
     this.changed();
   }
 
-  /** Apply the colour-limit preset on `key` to every background image; false when the key has none. */
+  /** Apply the window preset on `key` to every background image (the one fitting each); false when none has one. */
   applyLimPreset(key: string): boolean {
     return looks.applyLimPreset(this, key);
   }

@@ -9,6 +9,7 @@ import { defaultLook, readerName, type Look, type Role, type Source } from "./mo
 import { centreCrosshair, inside, syncCrosshairTo } from "./navigation";
 import type { Item, LoadScene, Scene } from "./scene";
 import { applySlice, removeEntry, type Entry, type Viewport } from "./viewport";
+import { windowKind } from "./windows";
 
 /** Show `source` in viewport `index` as background, overlay or in 3D; false when it was not shown. */
 export async function load(engine: LoadScene, source: Source, index: number, role: Role, look: Partial<Look> | undefined, generation: number): Promise<boolean> {
@@ -68,7 +69,8 @@ async function addVolume(engine: LoadScene, vp: Viewport, source: Source, bytes:
     const range: [number, number] = [Number(vol.global_min ?? vol.cal_min), Number(vol.global_max ?? vol.cal_max)];
     if (!Number.isFinite(base.calMin)) base.calMin = Number(vol.cal_min);
     if (!Number.isFinite(base.calMax)) base.calMax = Number(vol.cal_max);
-    engine.items.set(source.key, { source, look: base, range, frames: Number(vol.nFrame4D ?? 1) || 1 });
+    const window = windowKind(source.modality, range[0]);
+    engine.items.set(source.key, { source, look: base, range, frames: Number(vol.nFrame4D ?? 1) || 1, window });
   }
   const entry: Entry = { key: source.key, role: actualRole, override: {}, vol, mesh: null };
   // Every GL volume update is costly (seconds with software WebGL): set the look first, update once.
@@ -97,7 +99,7 @@ async function addMesh(engine: Scene, vp: Viewport, source: Source, bytes: Array
   if (!mesh || !mesh.pts || mesh.pts.length === 0) throw new Error("not a mesh or tract niivue can read");
   vp.nv.addMesh(mesh);
   if (!engine.items.has(source.key)) {
-    engine.items.set(source.key, { source, look: { ...defaultLook("3d", 0) }, range: [0, 1], frames: 1 });
+    engine.items.set(source.key, { source, look: { ...defaultLook("3d", 0) }, range: [0, 1], frames: 1, window: "MR" });
   }
   const entry: Entry = { key: source.key, role: "3d", override: {}, vol: null, mesh };
   vp.entries.push(entry);

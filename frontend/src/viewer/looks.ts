@@ -4,8 +4,9 @@
  * on the scene (scene.ts); the ViewerEngine (engine.ts) exposes them as methods.
  */
 import type { NVImage } from "@niivue/niivue";
-import { effectiveLook, type Look } from "./model";
-import type { LookScene, Scene } from "./scene";
+import { effectiveLook, type LimPreset, type LimPresets, type Look } from "./model";
+import type { Item, LookScene, Scene } from "./scene";
+import { presetsFor, sortedSample, valueAt, type WindowKind } from "./windows";
 import type { Entry, Viewport } from "./viewport";
 
 /** Give niivue the look of `entry` in `vp` (its item's look with the viewport's override). */
@@ -75,18 +76,42 @@ export function reorder(engine: Scene, index: number, key: string, delta: 1 | -1
   engine.changed();
 }
 
-/** Apply the colour-limit preset on `key` to every background image; false when the key has none. */
+/**
+ * Apply the preset on `key` to every background image, each from the table that fits it (windows.ts);
+ * false when no background has a preset on that key.
+ */
 export function applyLimPreset(engine: LookScene, key: string): boolean {
-  const preset = engine.limPresets[key];
-  if (!preset) return false;
+  let applied = false;
   for (const [index, vp] of engine.viewports.entries()) {
     const back = vp.entries.find((e) => e.vol !== null && e.role === "background");
-    if (!back) continue;
-    const item = engine.items.get(back.key)!;
-    const [calMin, calMax] = preset.limits ?? [Number(back.vol!.robust_min ?? item.range[0]), Number(back.vol!.robust_max ?? item.range[1])];
-    setLook(engine, index, back.key, { calMin, calMax }, false);
+    const item = back ? engine.items.get(back.key) : undefined;
+    const preset = item ? presetsFor(engine.limPresets, item.window)[key] : undefined;
+    if (!back?.vol || !item || !preset) continue;
+    setLook(engine, index, back.key, limitsOf(preset, back.vol, item), false);
+    applied = true;
   }
-  return true;
+  return applied;
+}
+
+/** A preset's limits on an image: fixed, its values at two percentiles, or its robust range. */
+function limitsOf(preset: LimPreset, vol: NVImage, item: Item): Pick<Look, "calMin" | "calMax"> {
+  const robust = { calMin: Number(vol.robust_min ?? item.range[0]), calMax: Number(vol.robust_max ?? item.range[1]) };
+  if (preset.limits) return { calMin: preset.limits[0], calMax: preset.limits[1] };
+  if (!preset.percentiles || !vol.img) return robust;
+  const slope = Number(vol.hdr?.scl_slope) || 1;
+  const inter = Number(vol.hdr?.scl_inter) || 0;
+  item.sample ??= sortedSample(vol.img, Number(vol.nVox3D ?? vol.img.length), slope, inter);
+  const [lo, hi] = preset.percentiles.map((p) => valueAt(item.sample!, p)) as [number, number];
+  return Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? { calMin: lo, calMax: hi } : robust;
+}
+
+/** The presets the toolbar lists: those fitting the active viewport's background (else the first one's). */
+export function shownPresets(engine: LookScene, active: number): { kind: WindowKind | null; presets: LimPresets } {
+  const backs = engine.viewports.map((vp) => vp.entries.find((e) => e.vol !== null && e.role === "background"));
+  const back = backs[active] ?? backs.find((b) => b !== undefined);
+  const item = back ? engine.items.get(back.key) : undefined;
+  const kind = item?.window ?? null;
+  return { kind, presets: presetsFor(engine.limPresets, kind ?? "CT") };
 }
 
 /**

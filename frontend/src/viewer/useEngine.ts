@@ -51,7 +51,7 @@ export function useEngine(project: string | null, radiological: boolean): Viewer
     engine.setLimPresets(project && limPresets.data ? limPresets.data : DEFAULT_LIM_PRESETS);
   }, [engine, project, limPresets.data]);
   useEffect(() => {
-    if (limPresets.error) report(limPresets.error, "Loading the project's colour-limit presets (keys 0-8 use the CT windows)");
+    if (limPresets.error) report(limPresets.error, "Loading the project's colour-limit presets (keys 0-8 use the built-in windows)");
   }, [limPresets.error, report]);
 
   return engine;
