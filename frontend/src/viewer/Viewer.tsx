@@ -117,7 +117,7 @@ export function Viewer(props: {
           </button>
         )}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
-        <button onClick={() => engine.clearAll()} title="close all images">Clear</button>
+        <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).

@@ -65,7 +65,7 @@ export const CROSSHAIR_PX = 1.5;
 export function pixelsPerMM(nv: Niivue): number | null {
   for (const tile of nv.screenSlices) {
     const px = tile.leftTopWidthHeight[2] ?? 0;
-    const mm = tile.fovMM?.[0] ?? 0;
+    const mm = Math.abs(tile.fovMM?.[0] ?? 0); // negative in radiological convention
     if (tile.axCorSag <= SLICE_TYPE.SAGITTAL && px > 0 && mm > 0) return px / mm;
   }
   const back = nv.volumes[0];
