@@ -46,8 +46,8 @@ def test_middle_drag_windows_through_the_viewbar_in_every_viewport_and_in_links(
     choose(page, "DEMO")
     page.get_by_test_id("layout-select").select_option("1x2")
     open_study(page, *ANATOMY[:2])
-    file_row(page, ANATOMY[2]).dblclick()  # an empty layout: the image goes into both viewports
     for viewport in (0, 1):
+        file_row(page, ANATOMY[2]).dblclick()  # the next free viewport
         expect(items(page, viewport)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
     before = viewbar_limits(page, 0)
@@ -315,6 +315,10 @@ def test_share_offers_to_overwrite_the_opened_link_to_its_creator_only(browser: 
     page.get_by_test_id("layout-select").select_option("1x2")
     expect(items(page, 1)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
+    # the link saved automatic limits: the image keeps its own, shared by both viewports
+    for viewport in (0, 1):
+        expect(items(page, viewport).first.get_by_test_id("vb-min")).not_to_have_value("")
+        expect(items(page, viewport).first).not_to_have_class(re.compile(r"\bown\b"))
     page.get_by_test_id("share-button").click()
     choice = page.get_by_test_id("share-choice")
     expect(choice).to_contain_text("reading 1")

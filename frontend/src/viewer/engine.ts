@@ -318,8 +318,8 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
 
   /**
    * Where a double-clicked object goes: meshes and tracts to the layout's 3D viewport (else the next free
-   * one); a volume to every viewport of MPR and mosaic (planes of one image) and of a layout that shows
-   * nothing yet, else to the next free viewport.
+   * one); a volume to every viewport of MPR and mosaic (planes of one image) and of an empty 2×2 or 1+3
+   * (planes and 3D of one image), else to the next free viewport (1×2 compares two images).
    */
   openTargets(kind: ItemKind): number[] {
     const n = viewportCount(this.layout);
@@ -328,7 +328,8 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
       const render = shown.findIndex((vp) => vp.slice === "render");
       return [render >= 0 ? render : this.nextFreeViewport()];
     }
-    const all = this.layout === "mpr" || this.layout === "mosaic" || shown.every((vp) => vp.entries.length === 0);
+    const planes = this.layout === "mpr" || this.layout === "mosaic";
+    const all = planes || ((this.layout === "2x2" || this.layout === "1+3") && shown.every((vp) => vp.entries.length === 0));
     return all ? shown.map((_, i) => i) : [this.nextFreeViewport()];
   }
 
