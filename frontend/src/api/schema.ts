@@ -2877,7 +2877,7 @@ export interface components {
             link: string;
             /**
              * May Overwrite
-             * @description whether the caller may overwrite this link (its creator or a project admin)
+             * @description whether the caller may overwrite it: its creator or a project admin
              */
             may_overwrite: boolean;
             /** Missing */

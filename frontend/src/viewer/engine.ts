@@ -30,6 +30,7 @@ import {
   type Source,
   type ViewerState,
 } from "./model";
+import { MessageLog, type Message } from "./messagelog";
 import * as nav from "./navigation";
 import type { Item, LoadScene, LookScene, Pin, RestoreTarget, ValueAt } from "./scene";
 import * as shared from "./sharedstate";
@@ -37,6 +38,7 @@ import { Viewport, applySlice, removeEntry } from "./viewport";
 import type { WindowKind } from "./windows";
 
 export type { Entry } from "./viewport";
+export { caseKey, type Message } from "./messagelog";
 export type { Item, Pin, ValueAt } from "./scene";
 
 export interface Snapshot {
@@ -57,35 +59,11 @@ export interface Snapshot {
   version: number;
 }
 
-/**
- * One line of the viewer's message area: errors stay until dismissed or the case changes, information
- * fades (INFO_MS). `caseKey` is the case that was open when it came.
- */
-export interface Message {
-  id: number;
-  text: string;
-  level: "error" | "info";
-  caseKey: string | null;
-  fading: boolean;
-}
-
-let messageId = 0;
-/** How long information stays (the last third of it shown faded). */
-export const INFO_MS = 6000;
-const MAX_MESSAGES = 20;
-
-/** The key of a case in messages (`setCase`). */
-export function caseKey(pid: string, sid: string | null): string {
-  return `${pid}\n${sid ?? ""}`;
-}
-
 export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   layout: LayoutName = "single";
   viewports: Viewport[] = [];
   items = new Map<string, Item>();
-  messages: Message[] = [];
-  /** The case shown now (`caseKey`); its change clears the messages of the previous one. */
-  currentCase: string | null = null;
+  readonly log = new MessageLog(() => this.changed());
   crosshairMM: [number, number, number] | null = null;
   scrollSpeed = 1;
   active = 0;
@@ -132,7 +110,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
         loading: this.loading,
         crosshairMM: this.crosshairMM,
         values: this.values(),
-        messages: [...this.messages],
+        messages: this.log.messages,
         scrollSpeed: this.scrollSpeed,
         active: this.active,
         limPresets: shown.presets,
@@ -151,46 +129,24 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   }
 
   /**
-   * Show a message, newest first; the same text again moves to the top instead of stacking. Information
-   * fades after INFO_MS; errors stay until dismissed or until another case is opened.
+   * Show a message in the message area (messages.ts): newest first, information fading, errors kept until
+   * dismissed or another case is opened; `forCase` is the case it belongs to (the open one by default).
    */
-  message(text: string, level: Message["level"] = "error", forCase: string | null = this.currentCase) {
-    const id = ++messageId;
-    const others = this.messages.filter((m) => m.text !== text);
-    this.messages = [{ id, text, level, caseKey: forCase, fading: false }, ...others].slice(0, MAX_MESSAGES);
-    if (level === "info") {
-      setTimeout(() => this.update(id, (m) => ({ ...m, fading: true })), (INFO_MS * 2) / 3);
-      setTimeout(() => this.dismiss(id), INFO_MS);
-    }
-    this.changed();
-  }
-
-  private update(id: number, fn: (m: Message) => Message) {
-    if (!this.messages.some((m) => m.id === id)) return;
-    this.messages = this.messages.map((m) => (m.id === id ? fn(m) : m));
-    this.changed();
+  message(text: string, level: Message["level"] = "error", forCase: string | null = this.log.currentCase) {
+    this.log.add(text, level, forCase);
   }
 
   dismiss(id: number) {
-    if (!this.messages.some((m) => m.id === id)) return;
-    this.messages = this.messages.filter((m) => m.id !== id);
-    this.changed();
+    this.log.dismiss(id);
   }
 
   clearMessages() {
-    this.messages = [];
-    this.changed();
+    this.log.clear();
   }
 
   /** Another case is open: the messages of earlier cases go. */
   setCase(key: string | null) {
-    if (key === this.currentCase) return;
-    this.currentCase = key;
-    const kept = this.messages.filter((m) => m.caseKey === key);
-    if (kept.length !== this.messages.length) {
-      this.messages = kept;
-      this.changed();
-    }
+    this.log.setCase(key);
   }
 
   // ------------------------------------------------------------------ canvases and layout
@@ -344,7 +300,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     looks.setLook(this, index, key, change, onlyHere);
   }
 
-  /** Apply per-viewport (Shift-like) settings for an object, as an autoloader intent does. */
+  /** Apply per-viewport (Shift-like) settings for an object (a second autoloader entry of the same file). */
   override(index: number, key: string, change: Partial<Look>) {
     this.setLook(index, key, change, true);
   }

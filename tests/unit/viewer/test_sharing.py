@@ -84,8 +84,9 @@ def test_opening_a_link_says_whether_the_caller_may_overwrite_it(env: Env) -> No
     made = env.client("user").post(f"{P}/sharedstates", json={"state": _state(fid)}).json()
     assert made["may_overwrite"] is True
     link = made["link"]
-    answers = {role: env.client(role).get(f"{P}/sharedstates/{link}").json() for role in ("user", "readonly", "projadmin")}
-    assert {role: a["may_overwrite"] for role, a in answers.items()} == {"user": True, "readonly": False, "projadmin": True}
+    roles = ("user", "readonly", "projadmin")
+    answers = {role: env.client(role).get(f"{P}/sharedstates/{link}").json()["may_overwrite"] for role in roles}
+    assert answers == {"user": True, "readonly": False, "projadmin": True}
     assert env.client("readonly").put(f"{P}/sharedstates/{link}", json={"state": _state(fid)}).status_code == 403
     # a project admin overwriting keeps the creator as the link's owner
     r = env.client("projadmin").put(f"{P}/sharedstates/{link}", json={"state": _state(fid)})

@@ -77,7 +77,7 @@ class SharedOut(Out):
     url: str
     state: sharedstates.ViewerState
     missing: list[int]
-    may_overwrite: bool = Field(description="whether the caller may overwrite this link (its creator or a project admin)")
+    may_overwrite: bool = Field(description="whether the caller may overwrite it: its creator or a project admin")
 
 
 class UrlCallIn(BaseModel):
