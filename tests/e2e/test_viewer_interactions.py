@@ -41,6 +41,17 @@ def viewbar_limits(page: Page, viewport: int) -> tuple[str, str]:
     return row.get_by_test_id("vb-min").input_value(), row.get_by_test_id("vb-max").input_value()
 
 
+def autoload_with(page: Page, server: Server, name: str, definition: dict[str, Any]) -> None:
+    """Save `definition` as the shared preset `name` on DEMO, log in and switch autoloading on with it."""
+    r = api(server).put(f"/api/projects/DEMO/viewer/autoloaders/{name}?shared=true", json=definition)
+    assert r.status_code == 200, r.text
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("autoloader-button").click()
+    page.get_by_test_id("preset-select").select_option(name)
+    page.get_by_test_id("autoload-enabled").check()
+
+
 def test_middle_drag_windows_through_the_viewbar_in_every_viewport_and_in_links(page: Page, server: Server) -> None:
     login(page, server)
     choose(page, "DEMO")
@@ -95,13 +106,7 @@ def test_autoloader_intents_are_the_starting_look_and_the_viewbar_changes_it(pag
             }
         ],
     }
-    r = api(server).put("/api/projects/DEMO/viewer/autoloaders/startlook?shared=true", json=definition)
-    assert r.status_code == 200, r.text
-    login(page, server)
-    choose(page, "DEMO")
-    page.get_by_test_id("autoloader-button").click()
-    page.get_by_test_id("preset-select").select_option("startlook")
-    page.get_by_test_id("autoload-enabled").check()
+    autoload_with(page, server, "startlook", definition)
     open_study(page, *ANATOMY[:2])
     for viewport in (0, 1):
         expect(items(page, viewport)).to_have_count(1, timeout=LOAD_MS)
@@ -257,13 +262,7 @@ def test_one_message_area_newest_first_cleared_per_case_and_information_fading(p
         "layout": "single",
         "loaders": [{"pattern": "t1*/*.nii*", "viewports": [0]}, {"pattern": "nosuch*/x.nii", "viewports": [0]}],
     }
-    r = api(server).put("/api/projects/DEMO/viewer/autoloaders/msgs?shared=true", json=definition)
-    assert r.status_code == 200, r.text
-    login(page, server)
-    choose(page, "DEMO")
-    page.get_by_test_id("autoloader-button").click()
-    page.get_by_test_id("preset-select").select_option("msgs")
-    page.get_by_test_id("autoload-enabled").check()
+    autoload_with(page, server, "msgs", definition)
     page.get_by_test_id("autoloader-button").click()  # close the panel
     open_study(page, "SUBJ002", "20230611")
     messages = page.get_by_test_id("viewer-message")
