@@ -149,8 +149,8 @@ def test_the_crosshair_is_one_or_two_device_pixels_at_every_zoom(page: Page, ser
     choose(page, "DEMO")
     page.get_by_test_id("layout-select").select_option("mpr")
     open_study(page, *ANATOMY[:2])
-    file_row(page, ANATOMY[2]).dblclick()
     for viewport in range(3):
+        file_row(page, ANATOMY[2]).dblclick()
         expect(items(page, viewport)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
     page.mouse.click(*canvas_point(page, 0, 0.45, 0.55))
@@ -159,7 +159,7 @@ def test_the_crosshair_is_one_or_two_device_pixels_at_every_zoom(page: Page, ser
     shot(page, "viewer-crosshair-mpr")
     # a small volume (4 mm voxels) zoomed in: still a thin line, not a bar
     page.get_by_test_id("layout-select").select_option("single")
-    page.get_by_test_id("clear-button").click()
+    page.get_by_title("close all images").click()
     file_row(page, BOLD[2]).dblclick()
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
@@ -199,7 +199,7 @@ def test_layouts_show_what_is_loaded_and_meshes_go_to_the_3d_viewport(page: Page
     assert [vp["meshes"] for vp in engine_debug(page)] == [0, 0, 0, 1]
     shot(page, "viewer-layout-2x2-filled")
     # mosaic and MPR from a single image
-    page.get_by_test_id("clear-button").click()
+    page.get_by_title("close all images").click()
     page.get_by_test_id("layout-select").select_option("single")
     open_study(page, *ANATOMY[:2])
     file_row(page, ANATOMY[2]).dblclick()
@@ -246,7 +246,7 @@ def test_a_new_background_centres_the_crosshair_after_clear_and_elsewhere_in_spa
     assert in_bold(page.evaluate("() => window.noraViewer.crosshairMM"))
     # Clear, then a new image: centred in it and its value shown at once
     page.mouse.click(*canvas_point(page, 0, 0.6, 0.6))
-    page.get_by_test_id("clear-button").click()
+    page.get_by_title("close all images").click()
     expect(page.get_by_test_id("crosshair-mm")).to_have_text("no image")
     file_row(page, ANATOMY[2]).dblclick()
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
@@ -269,13 +269,13 @@ def test_one_message_area_newest_first_cleared_per_case_and_information_fading(p
     missing = messages.filter(has_text="No file matches loader 2")
     expect(missing).to_have_count(1, timeout=LOAD_MS)
     expect(missing).to_contain_text("SUBJ002 / 20230611")
-    expect(missing).to_have_attribute("data-level", "error")
     wait_idle(page)
     # the next case: the previous case's error goes, the new one's comes
     page.get_by_test_id("viewer-info").click()
     page.keyboard.press("ArrowDown")
     expect(missing.filter(has_text="SUBJ002 / 20240212")).to_have_count(1, timeout=LOAD_MS)
     expect(missing).to_have_count(1)
+    expect(missing).to_have_attribute("data-level", "error")
     wait_idle(page)
     # the area sits between the toolbar and the viewports: it never covers the image
     area = page.get_by_test_id("viewer-messages").bounding_box()
@@ -311,13 +311,7 @@ def test_share_offers_to_overwrite_the_opened_link_to_its_creator_only(browser: 
     page.goto(url)
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
-    page.get_by_test_id("layout-select").select_option("1x2")
-    expect(items(page, 1)).to_have_count(1, timeout=LOAD_MS)
-    wait_idle(page)
-    # the link saved automatic limits: the image keeps its own, shared by both viewports
-    for viewport in (0, 1):
-        expect(items(page, viewport).first.get_by_test_id("vb-min")).not_to_have_value("")
-        expect(items(page, viewport).first).not_to_have_class(re.compile(r"\bown\b"))
+    items(page, 0).first.get_by_test_id("vb-colormap").select_option("hot")
     page.get_by_test_id("share-button").click()
     choice = page.get_by_test_id("share-choice")
     expect(choice).to_contain_text("reading 1")
@@ -325,14 +319,17 @@ def test_share_offers_to_overwrite_the_opened_link_to_its_creator_only(browser: 
     page.get_by_test_id("share-overwrite").click()
     expect(page.get_by_test_id("share-url")).to_have_value(re.compile(f"state={re.escape(link)}$"))
     stored = api(server).get(f"/api/projects/DEMO/viewer/sharedstates/{link}").json()
-    assert stored["state"]["layout"] == "1x2" and stored["title"] == "reading 1"
+    assert stored["state"]["viewports"][0]["items"][0]["colormap"] == "hot" and stored["title"] == "reading 1"
+    # the link saved automatic limits: the image shows its own, not as this viewport's own look
+    expect(items(page, 0).first.get_by_test_id("vb-min")).not_to_have_value("")
+    expect(items(page, 0).first).not_to_have_class(re.compile(r"\bown\b"))
     context.close()
     # someone else (neither creator nor project admin) gets a new link at once
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     login(page, server, "reader", "reader-password")
     page.goto(url)
-    expect(items(page, 1)).to_have_count(1, timeout=LOAD_MS)
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
     page.get_by_test_id("share-button").click()
     expect(page.get_by_test_id("share-url")).to_have_value(re.compile(r"state="))
@@ -378,6 +375,9 @@ def test_window_presets_fit_the_modality(page: Page, server: Server) -> None:
     file_row(page, "dicom_mr/MR_small.dcm").dblclick()
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
     wait_idle(page)
+    page.get_by_test_id("viewer-info").click()
+    page.keyboard.press("1")  # not the CT brain window (0-80) on an MR image
+    assert limits(page, 0) == pytest.approx(tuple(np.percentile(mr, [1, 99])), rel=1e-4)
     expect(select).to_have_attribute("data-kind", "MR")
     expect(options).to_have_text(
         [
