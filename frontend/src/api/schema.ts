@@ -3271,6 +3271,11 @@ export interface components {
         SharedOut: {
             /** Link */
             link: string;
+            /**
+             * May Overwrite
+             * @description whether the caller may overwrite it: its creator or a project admin
+             */
+            may_overwrite: boolean;
             /** Missing */
             missing: number[];
             /** Owner */

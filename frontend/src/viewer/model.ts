@@ -71,7 +71,9 @@ export function windowLimits(level: number, width: number): [number, number] {
 export interface LimPreset {
   name: string;
   limits: [number, number] | null;
-  /** "40/80" for a level/width window, "0–900" for min/max limits, "auto" for the image's range. */
+  /** With `limits` null: the image's own values at these percentiles (windows.ts); without, its robust range. */
+  percentiles?: [number, number];
+  /** "40/80" for a level/width window, "0–900" for min/max limits, "p1–p99" for percentiles, "auto" for the image's range. */
   label: string;
 }
 export type LimPresets = Record<string, LimPreset>;
@@ -175,10 +177,15 @@ export interface Source {
   local: Blob | null;
   pid?: string | null;
   sid?: string | null;
+  /** DICOM modality when the archive knows it (the file's header); else the window presets guess. */
+  modality?: string | null;
 }
 
 /** Viewer URLs of an archive file: DICOM files show their whole series as one converted volume. */
-export function archiveSource(project: string, file: { id: number; path: string; format: string; pid?: string; sid?: string | null }): Source | null {
+export function archiveSource(
+  project: string,
+  file: { id: number; path: string; format: string; pid?: string; sid?: string | null; header?: Record<string, unknown> },
+): Source | null {
   const name = file.path.split("/").pop() ?? file.path;
   const kind = kindOf(file.format, name);
   if (kind === null) return null;
@@ -194,6 +201,7 @@ export function archiveSource(project: string, file: { id: number; path: string;
     local: null,
     pid: file.pid ?? null,
     sid: file.sid ?? null,
+    modality: typeof file.header?.modality === "string" ? file.header.modality : null,
   };
 }
 
