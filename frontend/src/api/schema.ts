@@ -468,6 +468,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Events
+         * @description Server-sent events: ``ready`` once, then ``change`` with ``{"kinds": [...]}`` whenever the project's
+         *     rows (``imported``), row tags or metadata (``studies``), files (``files``) or jobs (``jobs``) change.
+         */
+        get: operations["project_events_api_projects__project__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/files": {
         parameters: {
             query?: never;
@@ -4242,6 +4263,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LaunchOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    project_events_api_projects__project__events_get: {
+        parameters: {
+            query?: {
+                /** @description end the stream after this long */
+                seconds?: number;
+            };
+            header?: {
+                /** @description the last event's id (sent on reconnect) */
+                "last-event-id"?: string | null;
+            };
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description server-sent events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
                 };
             };
             /** @description Validation Error */

@@ -17,6 +17,7 @@ import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
+import { useLiveEvents } from "../state/useLiveEvents";
 import { useStudyPages } from "../state/useStudyPages";
 import { ContextMenu, type MenuItem } from "./ContextMenu";
 import { FilesPanel } from "./FilesPanel";
@@ -80,11 +81,12 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
 
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
-  const pages = useStudyPages(projectName, debouncedFilters, sort, () => {
-    if (bodyRef.current) bodyRef.current.scrollTop = 0;
+  const pages = useStudyPages(projectName, debouncedFilters, sort, (newState) => {
+    if (newState && bodyRef.current) bodyRef.current.scrollTop = 0;
     const sel = selectionRef.current;
     if (sel) setSelection({ ...sel, index: pages.findIndex((r) => r.pid === sel.pid && r.sid === sel.sid) });
   });
+  useLiveEvents(projectName);
   const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
 
   function chooseProjectByUser(name: string) {
