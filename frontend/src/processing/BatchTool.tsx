@@ -5,7 +5,7 @@ import { ApiError } from "../api/client";
 import { invalidate, keys } from "../api/queries";
 import { FloatingWindow } from "../components/FloatingWindow";
 import { filterKey, type Filters, type Sort } from "../lib/filters";
-import { useErrors } from "../state/errors";
+import { messageOf, useErrors } from "../state/errors";
 import { useDebounced } from "../state/useDebounced";
 import { studyPageQuery } from "../state/useStudyPages";
 import { processing, type BatchDef, type JobArg, type JobDef } from "./api";
@@ -101,7 +101,8 @@ export function BatchTool(props: {
       await invalidate(client, { kind: "saved-batches", project: props.project });
       setResult({ text: `saved batch ${name}`, failed: false });
     } catch (err) {
-      setResult({ text: `Saving the batch: ${messageOf(err)}`, failed: true });
+      if (err instanceof ApiError && err.status === 401) report(err, "Saving the batch");
+      else setResult({ text: `Saving the batch: ${messageOf(err)}`, failed: true });
     }
   }
 
@@ -119,7 +120,8 @@ export function BatchTool(props: {
       props.onLaunched();
     } catch (err) {
       // refused (a bad argument, a list for a one-file job): said here, where the user launched it
-      setResult({ text: `Not launched: ${messageOf(err)}`, failed: true });
+      if (err instanceof ApiError && err.status === 401) report(err, "Launching the batch");
+      else setResult({ text: `Not launched: ${messageOf(err)}`, failed: true });
     } finally {
       setBusy(false);
     }
@@ -212,9 +214,6 @@ function batchPlace() {
   return { left: 40, top: 44, width: Math.min(1180, window.innerWidth - 80), height: Math.round(window.innerHeight * 0.55) }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof ApiError ? err.detail : err instanceof Error ? err.message : String(err);
-}
 
 /** The rows a script refers to, as the server lists them (its `$f1` rule); null while asking. */
 export function useScriptRows(script: string | null) {
