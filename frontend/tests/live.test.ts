@@ -20,3 +20,13 @@ describe("live events", () => {
     expect(affected(liveChange("files", "P"))).toContainEqual(keys.studies("P"));
   });
 });
+
+import { seriesName } from "../src/viewer/model";
+
+describe("DICOM series names", () => {
+  it("uses the series description, else the folder, never a SOP UID file name", () => {
+    expect(seriesName({ path: "t2/1.2.840.1.dcm", header: { series_description: "T2 axial", modality: "MR" } })).toBe("T2 axial (MR series)");
+    expect(seriesName({ path: "dicom_ct/1.2.840.9.dcm", header: { modality: "CT" } })).toBe("dicom_ct (CT series)");
+    expect(seriesName({ path: "1.2.840.9.dcm", header: {} })).toBe("DICOM series");
+  });
+});

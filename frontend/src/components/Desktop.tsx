@@ -251,6 +251,8 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         toolsRef={setToolsSlot}
       />
       <Layout
+        key={props.me?.username ?? "guest"}
+        user={props.me?.username ?? "guest"}
         table={
           project === null ? (
             <div className="empty">{projectList === null ? "Loading projects…" : "No project available to you."}</div>

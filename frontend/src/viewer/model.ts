@@ -177,8 +177,24 @@ export interface Source {
   sid?: string | null;
 }
 
+/**
+ * The name a DICOM series is shown by (viewbar, status bar): its series description, else its folder,
+ * with the modality; never the file's name, which is often a SOP instance UID.
+ */
+export function seriesName(file: { path: string; header?: Record<string, unknown> }): string {
+  const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+  const folder = file.path.includes("/") ? file.path.slice(0, file.path.lastIndexOf("/")).split("/").pop() ?? "" : "";
+  const label = text(file.header?.["series_description"]) || folder;
+  const modality = text(file.header?.["modality"]);
+  const what = `${modality ? `${modality} ` : ""}series`;
+  return label ? `${label} (${what})` : `${modality || "DICOM"} series`;
+}
+
 /** Viewer URLs of an archive file: DICOM files show their whole series as one converted volume. */
-export function archiveSource(project: string, file: { id: number; path: string; format: string; pid?: string; sid?: string | null }): Source | null {
+export function archiveSource(
+  project: string,
+  file: { id: number; path: string; format: string; pid?: string; sid?: string | null; header?: Record<string, unknown> },
+): Source | null {
   const name = file.path.split("/").pop() ?? file.path;
   const kind = kindOf(file.format, name);
   if (kind === null) return null;
@@ -186,7 +202,7 @@ export function archiveSource(project: string, file: { id: number; path: string;
   const series = file.format === "dicom";
   return {
     key: `file:${file.id}`,
-    name: series ? `${name} (series)` : name,
+    name: series ? seriesName(file) : name,
     kind,
     fileId: file.id,
     url: series ? `${base}/series.nii.gz` : `${base}/content`,
