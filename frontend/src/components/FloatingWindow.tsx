@@ -5,6 +5,7 @@
  * window's place and size are remembered (per browser profile, as the splitters are).
  */
 import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type PointerEvent, type ReactNode } from "react";
+import { isTyping } from "../lib/keys";
 import { loadSetting, saveSetting } from "../lib/storage";
 
 export interface Rect {
@@ -27,10 +28,6 @@ function restack(): void {
   });
 }
 
-function editable(el: Element | null): boolean {
-  return el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
-}
-
 function onEscape(e: KeyboardEvent): void {
   if (e.key !== "Escape" || e.defaultPrevented) return;
   const top = stack[stack.length - 1];
@@ -38,7 +35,7 @@ function onEscape(e: KeyboardEvent): void {
   const target = e.target instanceof Element ? e.target : null;
   const inside = target !== null && (top.el()?.contains(target) ?? false);
   // a field of the page (a filter bar) keeps its own Escape; the top window's fields do not
-  if (!inside && editable(target)) return;
+  if (!inside && isTyping(target)) return;
   e.preventDefault();
   top.close();
 }

@@ -6,16 +6,12 @@
 import { useEffect, useState } from "react";
 import { TopTool } from "../components/TopTools";
 import type { FilterParam, Filters, Sort } from "../lib/filters";
+import { isTyping } from "../lib/keys";
 import { useErrors } from "../state/errors";
 import { processing, type JobRow } from "./api";
 import { BatchTool, EMPTY_BATCH, type BatchDraft } from "./BatchTool";
 import { JobMonitor } from "./JobMonitor";
 import "./processing.css";
-
-function typing(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  return !!el && (el.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
-}
 
 export function Processing(props: {
   project: string | null;
@@ -41,7 +37,7 @@ export function Processing(props: {
   const canLaunch = props.canLaunch;
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
-      if (e.defaultPrevented || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.defaultPrevented || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
       const key = e.key.toLowerCase();
       if (key === "b" && canLaunch) setOpen((o) => ({ ...o, batch: true }));
       else if (key === "g") setOpen((o) => ({ ...o, monitor: true }));
