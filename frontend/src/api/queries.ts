@@ -46,7 +46,7 @@ export type Change =
   | { kind: "projects" }
   /** rows of the table: patients, studies, their tags */
   | { kind: "studies"; project: string }
-  /** files (new, deleted, tags) */
+  /** files (new, deleted, tags): the files panel, and the table's file counts and FTAG: filters */
   | { kind: "files"; project: string }
   /** processing jobs: the monitor, the table's job counts, and the files their outputs add */
   | { kind: "jobs"; project: string }
@@ -63,7 +63,7 @@ export function affected(change: Change): (readonly unknown[])[] {
     case "studies":
       return [keys.studies(change.project)];
     case "files":
-      return [keys.files(change.project)];
+      return [keys.files(change.project), keys.studies(change.project)];
     case "jobs":
       return [keys.jobs(change.project), keys.studies(change.project), keys.files(change.project)];
     case "imported":

@@ -57,6 +57,9 @@ export const processing = {
     ok(api.POST("/api/projects/{project}/jobs/dismiss", { params: { path: { project } }, body: { ids } })),
   launch: (project: string, batch: BatchDef, rows: string[], queue: string | null) =>
     ok(api.POST("/api/projects/{project}/batches", { params: { path: { project } }, body: { batch, rows, queue } })),
+  /** A launched batch as it ran (to correct and launch again). */
+  batch: (project: string, batchId: number) =>
+    ok(api.GET("/api/projects/{project}/batches/{batch_id}", { params: { path: { project, batch_id: batchId } } })),
   saved: (project: string, signal?: AbortSignal) =>
     ok(api.GET("/api/projects/{project}/saved-batches", { params: { path: { project } }, signal })),
   save: (project: string, name: string, content: BatchDef, shared: boolean) =>

@@ -83,7 +83,7 @@ export function useStudyPages(
   project: string | null,
   filters: Filters,
   sort: Sort | null,
-  onReplaced: () => void,
+  onReplaced: (newState: boolean) => void,
 ): StudyPages {
   const client = useQueryClient();
   const { report } = useErrors();
@@ -139,10 +139,15 @@ export function useStudyPages(
     if (failedKey !== "") setWanted((w) => new Set([...w].filter((p) => !failed.includes(p))));
   }, [failedKey]);
 
-  // New rows on page 0 (another state, or a refetch after an import): the table scrolls back up.
+  // New rows on page 0: another filter state (`true`: the table scrolls back up) or a refetch of the same
+  // one (an import, a live change: `false`, the user's place in the table is kept).
   const firstShown = current === null ? 0 : shownFirst.dataUpdatedAt;
+  const lastState = useRef("");
   useEffect(() => {
-    if (firstShown !== 0) replaced.current();
+    if (firstShown === 0) return;
+    const state = `${current?.project ?? ""}\u0000${current?.filter ?? ""}`;
+    replaced.current(state !== lastState.current);
+    lastState.current = state;
   }, [current?.project, current?.filter, firstShown]);
 
   const data = new Map<number, StudyPage>();

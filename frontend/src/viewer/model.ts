@@ -181,6 +181,19 @@ export interface Source {
   modality?: string | null;
 }
 
+/**
+ * The name a DICOM series is shown by (viewbar, status bar): its series description, else its folder,
+ * with the modality; never the file's name, which is often a SOP instance UID.
+ */
+export function seriesName(file: { path: string; header?: Record<string, unknown> }): string {
+  const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+  const folder = file.path.includes("/") ? file.path.slice(0, file.path.lastIndexOf("/")).split("/").pop() ?? "" : "";
+  const label = text(file.header?.["series_description"]) || folder;
+  const modality = text(file.header?.["modality"]);
+  const what = `${modality ? `${modality} ` : ""}series`;
+  return label ? `${label} (${what})` : `${modality || "DICOM"} series`;
+}
+
 /** Viewer URLs of an archive file: DICOM files show their whole series as one converted volume. */
 export function archiveSource(
   project: string,
@@ -193,7 +206,7 @@ export function archiveSource(
   const series = file.format === "dicom";
   return {
     key: `file:${file.id}`,
-    name: series ? `${name} (series)` : name,
+    name: series ? seriesName(file) : name,
     kind,
     fileId: file.id,
     url: series ? `${base}/series.nii.gz` : `${base}/content`,

@@ -32,6 +32,8 @@ export function useEngine(project: string | null, radiological: boolean): Viewer
     const observer = new ResizeObserver(() => engine.resizeAll());
     const el = document.querySelector('[data-testid="viewer-grid"]');
     if (el) observer.observe(el);
+    // a viewport's image also shrinks when its header strip grows (more rows in the viewbar)
+    el?.querySelectorAll("canvas").forEach((canvas) => observer.observe(canvas));
     return () => observer.disconnect();
   }, [engine]);
 

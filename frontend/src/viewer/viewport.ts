@@ -25,6 +25,8 @@ const SLICE_TYPES: Record<SliceName, SLICE_TYPE> = {
 export const AXIS: Partial<Record<SliceName, 0 | 1 | 2>> = { sagittal: 0, coronal: 1, axial: 2, mosaic: 2 };
 /** Slicings whose view niivue pans and zooms (mosaic tiles and the 3D render ignore pan2Dxyzmm). */
 export const PANNABLE: SliceName[] = ["axial", "coronal", "sagittal", "multiplanar"];
+/** The smallest size of niivue's text (orientation labels), in CSS pixels. */
+export const ORIENTATION_TEXT_PX = 18;
 
 export class Viewport {
   nv: Niivue;
@@ -55,6 +57,8 @@ export class Viewport {
       const out = draw();
       return fitCrosshair(this.nv) ? draw() : out;
     };
+    // orientation labels (and niivue's other text) readable at every size: niivue's default is 13 px
+    this.nv.opts.fontMinPx = ORIENTATION_TEXT_PX;
   }
 }
 

@@ -235,6 +235,14 @@ def list_jobs(
     ]
 
 
+def batch_definition(session: Session, access: Access, batch_id: int) -> BatchDef:
+    """The batch a launch ran (its jobs and arguments as launched), to edit and run again."""
+    row = session.get(Batch, batch_id)
+    if row is None or row.project_id != access.project.id:
+        raise NotFound(f"batch {batch_id} not found in project {access.project.name!r}")
+    return parse_batch(row.spec)
+
+
 def get_job(session: Session, access: Access, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None or job.project_id != access.project.id:

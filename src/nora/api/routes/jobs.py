@@ -259,6 +259,12 @@ def launch(body: LaunchIn, access: ProjectAccess, db: DB, state: State, jobs: Jo
     )
 
 
+@router.get(P + "/batches/{batch_id}", response_model=BatchDef)
+def batch_definition(batch_id: int, access: ProjectAccess, db: DB) -> BatchDef:
+    """The batch as launched (its jobs and arguments): the batch tool's "Select failed & rerun" edits it."""
+    return service.batch_definition(db, access, batch_id)
+
+
 @router.get(P + "/saved-batches", response_model=list[SavedBatch])
 def saved_batches(access: ProjectAccess, db: DB) -> list[SavedBatch]:
     return [
