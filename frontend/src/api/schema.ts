@@ -56,6 +56,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/users/{username}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set User Password
+         * @description Set a user's password (``nora --admin passwd``).
+         */
+        put: operations["set_user_password_api_admin_users__username__password_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users/{username}/rights": {
         parameters: {
             query?: never;
@@ -89,6 +109,30 @@ export interface paths {
         post?: never;
         /** Delete User Right */
         delete: operations["delete_user_right_api_admin_users__username__rights__scope__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{username}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Tokens
+         * @description A user's API tokens (``nora --admin token list``); revoke one with ``DELETE /api/auth/tokens/{id}``.
+         */
+        get: operations["user_tokens_api_admin_users__username__tokens_get"];
+        put?: never;
+        /**
+         * Create User Token
+         * @description An API token for a user (``nora --admin token create``); the secret is in this answer only.
+         */
+        post: operations["create_user_token_api_admin_users__username__tokens_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -138,6 +182,26 @@ export interface paths {
         /** Me */
         get: operations["me_api_auth_me_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change Password
+         * @description Change the caller's own password; the current password must be given.
+         */
+        put: operations["change_password_api_auth_password_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -502,7 +566,11 @@ export interface paths {
         delete: operations["delete_file_api_projects__project__files__file_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename File
+         * @description Rename (or move within its study folder) a file; the extension stays.
+         */
+        patch: operations["rename_file_api_projects__project__files__file_id__patch"];
         trace?: never;
     };
     "/api/projects/{project}/files/{file_id}/content": {
@@ -536,6 +604,26 @@ export interface paths {
         put?: never;
         /** File Tags */
         post: operations["file_tags_api_projects__project__files__file_id__tags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/files/{file_id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trash File
+         * @description Move a file to the project's trash (restorable); needs the write right, as deleting does.
+         */
+        post: operations["trash_file_api_projects__project__files__file_id__trash_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1023,6 +1111,60 @@ export interface paths {
         get: operations["tag_stats_api_projects__project__tags_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Trash */
+        get: operations["list_trash_api_projects__project__trash_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/trash/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Purge */
+        delete: operations["purge_api_projects__project__trash__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/trash/{entry_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore
+         * @description Put a trashed file back where it was; 409 when that name is taken now, 404 when its study is gone.
+         */
+        post: operations["restore_api_projects__project__trash__entry_id__restore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1628,6 +1770,14 @@ export interface components {
             items: components["schemas"]["FileOut"][];
             /** Total */
             total: number;
+        };
+        /**
+         * FileRename
+         * @description A file's new path in its study (or patient) folder; the extension must stay.
+         */
+        FileRename: {
+            /** Path */
+            path: string;
         };
         /**
          * FindIn
@@ -2486,6 +2636,24 @@ export interface components {
             /** Series */
             series: components["schemas"]["PacsSeriesRow"][];
         };
+        /**
+         * PasswordChange
+         * @description The caller's own new password; the current one proves it is them.
+         */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /**
+         * PasswordSet
+         * @description A new password a system admin sets for a user.
+         */
+        PasswordSet: {
+            /** Password */
+            password: string;
+        };
         /** PatientIn */
         PatientIn: {
             /** Birth Date */
@@ -3029,6 +3197,30 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** TrashEntryOut */
+        TrashEntryOut: {
+            /** Format */
+            format: string;
+            /** Id */
+            id: number;
+            /** Path */
+            path: string;
+            /** Pid */
+            pid: string;
+            /** Sid */
+            sid: string | null;
+            /** Size */
+            size: number;
+            /** Tags */
+            tags: string[];
+            /**
+             * Trashed At
+             * Format: date-time
+             */
+            trashed_at: string;
+            /** Trashed By */
+            trashed_by: string;
+        };
         /** UrlCallIn */
         UrlCallIn: {
             /**
@@ -3257,6 +3449,7 @@ export type EchoOut = components['schemas']['EchoOut'];
 export type FailedSeries = components['schemas']['FailedSeries'];
 export type FileOut = components['schemas']['FileOut'];
 export type FilePage = components['schemas']['FilePage'];
+export type FileRename = components['schemas']['FileRename'];
 export type FindIn = components['schemas']['FindIn'];
 export type GuestSettings = components['schemas']['GuestSettings'];
 export type HttpValidationError = components['schemas']['HTTPValidationError'];
@@ -3290,6 +3483,8 @@ export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
 export type PacsStudyFindRow = components['schemas']['PacsStudyFindRow'];
 export type PacsStudyRow = components['schemas']['PacsStudyRow'];
+export type PasswordChange = components['schemas']['PasswordChange'];
+export type PasswordSet = components['schemas']['PasswordSet'];
 export type PatientIn = components['schemas']['PatientIn'];
 export type PatientPage = components['schemas']['PatientPage'];
 export type PatientRow = components['schemas']['PatientRow'];
@@ -3325,6 +3520,7 @@ export type TagsOut = components['schemas']['TagsOut'];
 export type TokenCreated = components['schemas']['TokenCreated'];
 export type TokenIn = components['schemas']['TokenIn'];
 export type TokenOut = components['schemas']['TokenOut'];
+export type TrashEntryOut = components['schemas']['TrashEntryOut'];
 export type UrlCallIn = components['schemas']['UrlCallIn'];
 export type UrlCallOut = components['schemas']['UrlCallOut'];
 export type UserIn = components['schemas']['UserIn'];
@@ -3450,6 +3646,39 @@ export interface operations {
             };
         };
     };
+    set_user_password_api_admin_users__username__password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     user_rights_api_admin_users__username__rights_get: {
         parameters: {
             query?: never;
@@ -3547,6 +3776,72 @@ export interface operations {
             };
         };
     };
+    user_tokens_api_admin_users__username__tokens_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_user_token_api_admin_users__username__tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login_api_auth_login_post: {
         parameters: {
             query?: never;
@@ -3614,6 +3909,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+        };
+    };
+    change_password_api_auth_password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4325,6 +4651,43 @@ export interface operations {
             };
         };
     };
+    rename_file_api_projects__project__files__file_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     file_content_api_projects__project__files__file_id__content_get: {
         parameters: {
             query?: {
@@ -4398,6 +4761,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    trash_file_api_projects__project__files__file_id__trash_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashEntryOut"];
                 };
             };
             /** @description Validation Error */
@@ -5611,6 +6007,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_trash_api_projects__project__trash_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashEntryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    purge_api_projects__project__trash__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restore_api_projects__project__trash__entry_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
                 };
             };
             /** @description Validation Error */
