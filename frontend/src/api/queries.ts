@@ -30,6 +30,8 @@ export const keys = {
     ["project", project, "studies", filter, offset, limit] as const,
   files: (project: string) => ["project", project, "files"] as const,
   studyFiles: (project: string, pid: string, sid: string) => ["project", project, "files", pid, sid] as const,
+  /** the project's trash: under "files", so every change of files marks it stale */
+  trash: (project: string) => ["project", project, "files", "trash"] as const,
   jobs: (project: string) => ["project", project, "jobs"] as const,
   savedBatches: (project: string) => ["project", project, "saved-batches"] as const,
   presets: (project: string) => ["project", project, "presets"] as const,

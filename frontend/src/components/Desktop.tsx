@@ -12,6 +12,7 @@ import { nextSort } from "../lib/filters";
 import { chooseProject, LAST_PROJECT_KEY, loadSetting, saveSetting } from "../lib/storage";
 import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
 import { useErrors } from "../state/errors";
+import { useFileActions } from "../files/useFileActions";
 import { Processing } from "../processing/Processing";
 import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
@@ -86,6 +87,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
     if (sel) setSelection({ ...sel, index: pages.findIndex((r) => r.pid === sel.pid && r.sid === sel.sid) });
   });
   const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
+  const fileActions = useFileActions({ project: projectName, study: selection, readonly, viewOnly, onChanged: pages.reload });
 
   function chooseProjectByUser(name: string) {
     setProjectName(name);
@@ -209,7 +211,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         onSelect: () => quietly(changeFileTags(file, { add: [], remove: [tag] }, `Removing file tag ${tag}`)),
       })),
     ];
-    setMenu({ x, y, title: file.path, items: items.map(writeItem) });
+    setMenu({ x, y, title: file.path, items: [...items.map(writeItem), ...fileActions.menuItems(file)] });
   }
 
   const closeMenu = useCallback(() => setMenu(null), []);
@@ -243,7 +245,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             />
           )
         }
-        files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} />}
+        files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} tools={fileActions.tools} />}
         viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} />}
       />
       {viewOnly ? null : (
@@ -254,6 +256,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         </TopToolsSlot.Provider>
       )}
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
+      {fileActions.dialogs}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
     </div>
   );
