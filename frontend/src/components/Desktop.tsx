@@ -16,6 +16,7 @@ import { useFileActions } from "../files/useFileActions";
 import { Processing } from "../processing/Processing";
 import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
+import { Administration } from "../admin/Administration";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
 import { useStudyPages } from "../state/useStudyPages";
@@ -255,6 +256,9 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
           <Pacs projects={projectList?.map((p) => p.name) ?? []} project={projectName} onPulled={pages.reload} />
         </TopToolsSlot.Provider>
       )}
+      <TopToolsSlot.Provider value={toolsSlot}>
+        <Administration me={props.me} project={project} />
+      </TopToolsSlot.Provider>
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
       {fileActions.dialogs}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
