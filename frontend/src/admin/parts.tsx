@@ -155,7 +155,7 @@ export function TokenPanel(props: {
         }}
       >
         <input data-testid="token-name" placeholder="token name, e.g. scripts" value={name} onChange={(e) => setName(e.target.value)} />
-        <input data-testid="token-days" className="narrow" placeholder="days (empty: no expiry)" value={days} onChange={(e) => setDays(e.target.value)} />
+        <input data-testid="token-days" className="narrow" placeholder="days" title="lifetime in days; empty: no expiry" value={days} onChange={(e) => setDays(e.target.value)} />
         <button type="submit" className="primary" data-testid="token-create" disabled={action.busy}>
           Create token
         </button>

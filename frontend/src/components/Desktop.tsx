@@ -17,6 +17,7 @@ import { Processing } from "../processing/Processing";
 import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
 import { Administration } from "../admin/Administration";
+import { KeyboardHelp } from "../help/KeyboardHelp";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
 import { useStudyPages } from "../state/useStudyPages";
@@ -258,6 +259,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
       )}
       <TopToolsSlot.Provider value={toolsSlot}>
         <Administration me={props.me} project={project} />
+        <KeyboardHelp />
       </TopToolsSlot.Provider>
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
       {fileActions.dialogs}
