@@ -593,6 +593,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/files/{file_id}/dicom-header": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dicom Header
+         * @description The header of a DICOM file (or instance ``index`` of its series), or of a converted image's kept
+         *     originals, with the image's JSON sidecar; what is missing is said in ``note``.
+         */
+        get: operations["dicom_header_api_projects__project__files__file_id__dicom_header_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/files/{file_id}/tags": {
         parameters: {
             query?: never;
@@ -1710,6 +1731,51 @@ export interface components {
             series_uid: string;
             /** Study */
             study: string;
+        };
+        /** DicomElementOut */
+        DicomElementOut: {
+            /** Depth */
+            depth: number;
+            /** Keyword */
+            keyword: string;
+            /** Name */
+            name: string;
+            /** Tag */
+            tag: string;
+            /** Value */
+            value: string;
+            /** Vr */
+            vr: string;
+        };
+        /**
+         * DicomHeaderOut
+         * @description A file's DICOM header (its own, or its kept originals') and its JSON sidecar.
+         */
+        DicomHeaderOut: {
+            /** Elements */
+            elements: components["schemas"]["DicomElementOut"][];
+            /** Format */
+            format: string;
+            /** Index */
+            index: number;
+            /**
+             * Instances
+             * @description the DICOM files of the series, in order; `index` is the one shown
+             */
+            instances: string[];
+            /**
+             * Note
+             * @description why something is missing, if it is
+             */
+            note: string;
+            /** Path */
+            path: string;
+            /** Sidecar */
+            sidecar: {
+                [key: string]: unknown;
+            } | null;
+            /** Sidecar Path */
+            sidecar_path: string | null;
         };
         /** Dismissed */
         Dismissed: {
@@ -3444,6 +3510,8 @@ export type CatalogJob = components['schemas']['CatalogJob'];
 export type CatalogOut = components['schemas']['CatalogOut'];
 export type ColorLimPreset = components['schemas']['ColorLimPreset'];
 export type ConvertedSeries = components['schemas']['ConvertedSeries'];
+export type DicomElementOut = components['schemas']['DicomElementOut'];
+export type DicomHeaderOut = components['schemas']['DicomHeaderOut'];
 export type Dismissed = components['schemas']['Dismissed'];
 export type EchoOut = components['schemas']['EchoOut'];
 export type FailedSeries = components['schemas']['FailedSeries'];
@@ -4725,6 +4793,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dicom_header_api_projects__project__files__file_id__dicom_header_get: {
+        parameters: {
+            query?: {
+                /** @description which instance of the series (default: the file itself) */
+                index?: number;
+            };
+            header?: never;
+            path: {
+                file_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DicomHeaderOut"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -35,7 +35,19 @@ def _own_password(env: Env, role: str) -> dict[str, Any]:
     return {"json": {"current_password": current, "new_password": current}}
 
 
+def _dicom_file(env: Env, role: str) -> int:
+    from tests.unit.api.test_rights_viewer import _dicom_id
+
+    return _dicom_id(env)
+
+
 CASES = [
+    Case(
+        "GET",
+        "/api/projects/{project}/files/{file_id}/dicom-header",
+        lambda e, r: f"{P}/files/{_dicom_file(e, r)}/dicom-header",
+        PROJECT_READ,
+    ),
     Case(
         "PATCH",
         "/api/projects/{project}/files/{file_id}",
