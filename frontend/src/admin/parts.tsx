@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { invalidate } from "../api/queries";
 import { messageOf } from "../state/errors";
+import { useEscape } from "../state/useEscape";
 import { account, FLAGS, parseDays, type RightIn, type TokenCreated, type TokenOut } from "./api";
 
 export function AdminDialog(props: {
@@ -14,6 +15,7 @@ export function AdminDialog(props: {
   onClose: () => void;
   children: ReactNode;
 }) {
+  useEscape(props.onClose);
   return (
     <div className="modal-backdrop admin-backdrop" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
       <div
@@ -22,7 +24,6 @@ export function AdminDialog(props: {
         aria-modal="true"
         aria-label={props.label}
         data-testid={props.testId}
-        onKeyDown={(e) => e.key === "Escape" && props.onClose()}
       >
         <div className="panel-title">
           {props.label}

@@ -13,6 +13,7 @@ import { chooseProject, LAST_PROJECT_KEY, loadSetting, saveSetting } from "../li
 import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
 import { useErrors } from "../state/errors";
 import { useFileActions } from "../files/useFileActions";
+import { useHeaderViewer } from "../dicomheader/useHeaderViewer";
 import { Processing } from "../processing/Processing";
 import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
@@ -89,6 +90,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
     if (sel) setSelection({ ...sel, index: pages.findIndex((r) => r.pid === sel.pid && r.sid === sel.sid) });
   });
   const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
+  const headerViewer = useHeaderViewer(projectName);
   const fileActions = useFileActions({ project: projectName, study: selection, readonly, viewOnly, onChanged: pages.reload });
 
   function chooseProjectByUser(name: string) {
@@ -213,7 +215,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         onSelect: () => quietly(changeFileTags(file, { add: [], remove: [tag] }, `Removing file tag ${tag}`)),
       })),
     ];
-    setMenu({ x, y, title: file.path, items: [...items.map(writeItem), ...fileActions.menuItems(file)] });
+    setMenu({ x, y, title: file.path, items: [...items.map(writeItem), ...headerViewer.menuItems(file), ...fileActions.menuItems(file)] });
   }
 
   const closeMenu = useCallback(() => setMenu(null), []);
@@ -263,6 +265,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
       </TopToolsSlot.Provider>
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
       {fileActions.dialogs}
+      {headerViewer.dialog}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
     </div>
   );

@@ -8,11 +8,13 @@ import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
 import { formatSize } from "../lib/format";
 import { messageOf } from "../state/errors";
+import { useEscape } from "../state/useEscape";
 import { extensionOf, fileActions, uploadFiles, uploadFormData, type Target } from "./api";
 
 const ACCEPT = ".nii,.nii.gz,.hdr,.img,.nrrd,.nhdr,.mgh,.mgz,.gii,.tck,.trk,.trk.gz,.stl,.dcm,.json,.bval,.bvec,.gz";
 
 function Modal(props: { label: string; testId: string; onClose: () => void; wide?: boolean; children: ReactNode; onSubmit?: (e: FormEvent) => void }) {
+  useEscape(props.onClose);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
       <form
@@ -25,7 +27,6 @@ function Modal(props: { label: string; testId: string; onClose: () => void; wide
           e.preventDefault();
           props.onSubmit?.(e);
         }}
-        onKeyDown={(e) => e.key === "Escape" && props.onClose()}
       >
         <div className="panel-title">{props.label}</div>
         {props.children}
