@@ -14,6 +14,7 @@ import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
 import { useErrors } from "../state/errors";
 import { useFileActions } from "../files/useFileActions";
 import { useHeaderViewer } from "../dicomheader/useHeaderViewer";
+import { useStudyBrowser } from "../studybrowser/useStudyBrowser";
 import { Processing } from "../processing/Processing";
 import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
@@ -91,6 +92,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   });
   const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
   const headerViewer = useHeaderViewer(projectName);
+  const studyBrowser = useStudyBrowser(selection, files.files);
   const fileActions = useFileActions({ project: projectName, study: selection, readonly, viewOnly, onChanged: pages.reload });
 
   function chooseProjectByUser(name: string) {
@@ -249,7 +251,20 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             />
           )
         }
-        files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} tools={fileActions.tools} />}
+        files={
+          <FilesPanel
+            study={selection}
+            files={files}
+            onFileMenu={openFileMenu}
+            tools={
+              <>
+                {studyBrowser.toggle}
+                {fileActions.tools}
+              </>
+            }
+            body={studyBrowser.body}
+          />
+        }
         viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} />}
       />
       {viewOnly ? null : (

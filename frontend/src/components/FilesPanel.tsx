@@ -11,6 +11,8 @@ export function FilesPanel(props: {
   onFileMenu: (file: ArchiveFile, x: number, y: number) => void;
   /** the panel's action buttons (files/useFileActions) */
   tools?: ReactNode;
+  /** shown instead of the file table (the study browser's series view) */
+  body?: ReactNode;
 }) {
   const [selected, setSelected] = useState<number | null>(null);
   const { files, loading, failed } = props.files;
@@ -38,6 +40,8 @@ export function FilesPanel(props: {
         <div className="empty">Select a study to see its files.</div>
       ) : failed ? (
         <div className="empty">The files could not be loaded; see the message above.</div>
+      ) : props.body ? (
+        props.body
       ) : files !== null && files.length === 0 ? (
         <div className="empty">This study has no files.</div>
       ) : (

@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
 import { AutoloaderPanel } from "./AutoloaderPanel";
-import { endDrag, onOpenFile } from "./bus";
+import { layoutStudy } from "../studybrowser/layoutStudy";
+import { endDrag, onOpenFile, onOpenStudy } from "./bus";
 import { archiveSource, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
 import { useAutoloaders } from "./useAutoloaders";
 import { useEngine } from "./useEngine";
@@ -66,6 +67,7 @@ export function Viewer(props: {
   );
 
   useEffect(() => onOpenFile((file) => open(file)), [open]);
+  useEffect(() => onOpenStudy((items) => layoutStudy(engine, items, open)), [engine, open]);
 
   function onDrop(index: number, role: Role, dropped: Dropped) {
     endDrag();
