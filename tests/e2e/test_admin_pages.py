@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
-from tests.e2e.test_files_actions import admin_api
+from tests.e2e.test_files_actions import admin_api, new_project
 
 pytestmark = pytest.mark.e2e
 PROJECT = "ADMINE2E"
@@ -20,10 +20,7 @@ PROJECT = "ADMINE2E"
 @pytest.fixture(scope="module")
 def admin_project(server: Server) -> str:
     with closing(admin_api(server)) as c:
-        if c.get(f"/api/projects/{PROJECT}").status_code == 404:
-            assert c.post("/api/projects", json={"name": PROJECT, "description": "before"}).status_code == 201
-            assert c.post(f"/api/projects/{PROJECT}/patients", json={"pid": "AP1"}).status_code == 201
-            assert c.post(f"/api/projects/{PROJECT}/patients/AP1/studies", json={"sid": "S1"}).status_code == 201
+        new_project(c, PROJECT, "AP1", "before")
     return PROJECT
 
 

@@ -14,7 +14,7 @@ from pydicom.data import get_testdata_file
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
-from tests.e2e.test_files_actions import admin_api
+from tests.e2e.test_files_actions import admin_api, new_project
 
 pytestmark = pytest.mark.e2e
 PROJECT = "HDRE2E"
@@ -23,10 +23,7 @@ PROJECT = "HDRE2E"
 @pytest.fixture(scope="module")
 def header_project(server: Server) -> str:
     with closing(admin_api(server)) as c:
-        if c.get(f"/api/projects/{PROJECT}").status_code == 404:
-            assert c.post("/api/projects", json={"name": PROJECT}).status_code == 201
-            assert c.post(f"/api/projects/{PROJECT}/patients", json={"pid": "HP1"}).status_code == 201
-            assert c.post(f"/api/projects/{PROJECT}/patients/HP1/studies", json={"sid": "S1"}).status_code == 201
+        if new_project(c, PROJECT, "HP1"):
             sidecar = {"Modality": "CT", "SeriesDescription": "head", "EchoTime": 0.01, "ImageType": ["ORIGINAL"]}
             files = [
                 ("conv/s003.nii", (Path(data_path) / "anatomical.nii").read_bytes()),

@@ -25,14 +25,21 @@ def admin_api(server: Server) -> httpx.Client:
     return c
 
 
+def new_project(c: httpx.Client, name: str, pid: str, description: str = "") -> bool:
+    """A project with one patient ``pid`` and its empty study ``S1``; False when it exists already."""
+    if c.get(f"/api/projects/{name}").status_code != 404:
+        return False
+    assert c.post("/api/projects", json={"name": name, "description": description}).status_code == 201
+    assert c.post(f"/api/projects/{name}/patients", json={"pid": pid}).status_code == 201
+    assert c.post(f"/api/projects/{name}/patients/{pid}/studies", json={"sid": "S1"}).status_code == 201
+    return True
+
+
 @pytest.fixture(scope="module")
 def files_project(server: Server) -> str:
     """A project with one patient and one empty study; ``reader`` reads it only."""
     with closing(admin_api(server)) as c:
-        if c.get(f"/api/projects/{PROJECT}").status_code == 404:
-            assert c.post("/api/projects", json={"name": PROJECT, "description": "files panel"}).status_code == 201
-            assert c.post(f"/api/projects/{PROJECT}/patients", json={"pid": "FP1"}).status_code == 201
-            assert c.post(f"/api/projects/{PROJECT}/patients/FP1/studies", json={"sid": "S1"}).status_code == 201
+        if new_project(c, PROJECT, "FP1", "files panel"):
             r = c.put(f"/api/projects/{PROJECT}/rights/reader", json={"role": "user", "readonly": True})
             assert r.status_code == 200, r.text
     return PROJECT
