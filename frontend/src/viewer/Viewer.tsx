@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
 import { AutoloaderPanel } from "./AutoloaderPanel";
 import { layoutStudy } from "../studybrowser/layoutStudy";
+import { MeasureTools } from "./measure/MeasureTools";
 import { endDrag, onOpenFile, onOpenStudy } from "./bus";
 import { archiveSource, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
 import { useAutoloaders } from "./useAutoloaders";
@@ -110,6 +111,7 @@ export function Viewer(props: {
         ) : null}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button onClick={() => engine.clearAll()} title="close all images">Clear</button>
+        <MeasureTools engine={engine} />
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).
