@@ -38,6 +38,8 @@ export const TOOLS: ToolHelp[] = [
       { keys: "R", action: "reset the crosshair" },
       { keys: "C / Shift + C", action: "centre on the crosshair / reset zoom and pan" },
       { keys: "Hold Shift while changing the viewbar", action: "change this viewport only" },
+      { keys: "Measure: Distance / Rectangle / Ellipse", action: "left drag measures (List: results, Clear)" },
+      { keys: "Measure: Angle", action: "drag the first line, click the end of the second" },
       { keys: "Esc", action: "close boxes and the time-series plot" },
       { keys: "?", action: "this help" },
     ],
