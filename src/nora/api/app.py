@@ -18,7 +18,21 @@ from fastapi.staticfiles import StaticFiles
 import nora
 from nora.api import errors
 from nora.api.deps import AppState
-from nora.api.routes import admin, auth, dicomheader, files, importing, jobs, pacs, projects, table, tags, trash, viewer
+from nora.api.routes import (
+    admin,
+    annotation,
+    auth,
+    dicomheader,
+    files,
+    importing,
+    jobs,
+    pacs,
+    projects,
+    table,
+    tags,
+    trash,
+    viewer,
+)
 from nora.api.schemas import Health
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.storage import Layout
@@ -59,7 +73,21 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, projects, table, files, trash, tags, admin, viewer, dicomheader, importing, jobs, pacs):
+    for module in (
+        auth,
+        projects,
+        table,
+        files,
+        trash,
+        tags,
+        admin,
+        viewer,
+        dicomheader,
+        importing,
+        jobs,
+        pacs,
+        annotation,
+    ):
         api.include_router(module.router)
 
     @api.get("/health", tags=["system"], response_model=Health)

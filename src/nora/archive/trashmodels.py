@@ -2,7 +2,7 @@
 
 A trashed file has no ``files`` row (so the table, the selection language and jobs never see it); its
 bytes lie under ``<NORA_HOME>/trash/<project>/<entry id>-<name>`` and this row keeps its place (patient and
-study IDs, path), index facts and tags. The table is created by the Alembic branch ``0006_trash``.
+study IDs, path), index facts and tags. The table is created by the Alembic branch ``0007_trash``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """trash: files moved to a project's trash, restorable
 
-Revision ID: 0006_trash
+Revision ID: 0007_trash
 Revises: 0002
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_trash"
+revision = "0007_trash"
 down_revision = "0002"
 branch_labels = ("trash",)
 depends_on = None
