@@ -20,7 +20,7 @@ import pytest
 from nibabel.testing import data_path
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PASSWORD, Server, shot
+from tests.e2e.conftest import PASSWORD, Server, crosshair_moved, rendered, shot
 from tests.e2e.test_desktop import choose, login
 
 pytestmark = pytest.mark.e2e
@@ -105,10 +105,9 @@ def test_double_click_overlay_layout_and_voxel_value(page: Page, server: Server)
     canvas = page.get_by_test_id("canvas-0")
     cb = canvas.bounding_box()
     assert cb is not None
+    before = page.evaluate("() => window.noraViewer.crosshairMM")
     page.mouse.click(cb["x"] + cb["width"] * 0.42, cb["y"] + cb["height"] * 0.47)
-    page.wait_for_timeout(300)
-    mm = page.evaluate("() => window.noraViewer.crosshairMM")
-    assert mm is not None
+    mm = crosshair_moved(page, before)
     values = {
         v.get_attribute("data-name"): v.get_attribute("data-value") for v in page.get_by_test_id("voxel-value").all()
     }
@@ -220,6 +219,8 @@ def test_dropping_a_preset_on_a_row_selects_it_and_runs_the_preset(page: Page, s
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
     expect(page.get_by_test_id("layout-select")).to_have_value("single")
     wait_idle(page)
+    asked: list[str] = []  # the autoload runs asked for from the drop on
+    page.on("request", lambda r: asked.append(r.post_data or "{}") if r.url.endswith("/viewer/autoload") else None)
     accepted = page.evaluate(
         """() => {
             const chip = document.querySelector('[data-testid="preset-chip"][data-name="dropped"]');
@@ -242,8 +243,12 @@ def test_dropping_a_preset_on_a_row_selects_it_and_runs_the_preset(page: Page, s
     for viewport, name in ((0, "s002.nii"), (1, "s005.nii")):
         expect(items(page, viewport)).to_have_count(1, timeout=LOAD_MS)
         expect(items(page, viewport).first).to_have_attribute("data-name", name, timeout=LOAD_MS)
-    page.wait_for_timeout(500)  # nothing else (the chosen preset) replaces it afterwards
+    # nothing else (the chosen preset) replaces it afterwards: every autoload asked for since the drop
+    # (they are asked for as the row is selected) ran the dropped preset, and all have been answered
+    rendered(page)
     wait_idle(page)
+    runs = [json.loads(body)["definition"]["layout"] for body in asked]
+    assert runs and set(runs) == {"1x2"}, runs
     expect(page.get_by_test_id("layout-select")).to_have_value("1x2")
     expect(items(page, 1)).to_have_count(1)
     shot(page, "viewer-preset-dropped-on-row")

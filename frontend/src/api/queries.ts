@@ -11,8 +11,13 @@ export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       // Failures go to the error banner at once (as before): no silent retries, no refetch on focus.
-      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000 },
-      mutations: { retry: false },
+      // networkMode "always": the page's only peer is its own server (often on an intranet or this very
+      // machine), so the browser's idea of being offline says nothing about reaching it. In the default
+      // "online" mode a query asked for while the browser believes it is offline is paused, without a
+      // request and without an error, until an "online" event: a filter typed then never gets its
+      // answer, and the table silently keeps the previous rows. A request that really fails says so.
+      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000, networkMode: "always" },
+      mutations: { retry: false, networkMode: "always" },
     },
   });
 }

@@ -2931,7 +2931,10 @@ export interface components {
              */
             StudyTime: string;
         };
-        /** PacsStudyRow */
+        /**
+         * PacsStudyRow
+         * @description A study of the PACS query page: its C-FIND keys, the patient's number of studies and the series.
+         */
         PacsStudyRow: {
             /**
              * Accessionnumber

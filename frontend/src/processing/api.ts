@@ -1,25 +1,16 @@
 /** REST calls of the processing feature: catalog, script rows, launch, job monitor, saved batches. */
 import { api, ok } from "../api/client";
-import type {
-  BatchDefOutput,
-  CatalogJob,
-  CatalogOut,
-  JobArgOutput,
-  JobDefOutput,
-  JobDetail as JobDetailOut,
-  JobOut,
-  LaunchOut as LaunchAnswer,
-  SavedBatch as SavedBatchOut,
-  ScriptRow,
-} from "../api/schema";
+import type { BatchDefOutput, JobArgOutput, JobDefOutput } from "../api/schema";
 
-export type JobRow = JobOut;
-export type JobDetail = JobDetailOut;
-export type Catalog = CatalogOut;
-export type CatalogEntry = CatalogJob;
-export type SavedBatch = SavedBatchOut;
-export type LaunchOut = LaunchAnswer;
-export type ArgRow = ScriptRow;
+export type {
+  CatalogJob as CatalogEntry,
+  CatalogOut as Catalog,
+  JobDetail,
+  JobOut as JobRow,
+  LaunchOut,
+  SavedBatch,
+  ScriptRow as ArgRow,
+} from "../api/schema";
 // The batch the tool edits is held as the server answers it (a saved batch's content): every field set.
 export type BatchDef = BatchDefOutput;
 export type JobDef = JobDefOutput;

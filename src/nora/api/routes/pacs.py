@@ -59,19 +59,18 @@ class FindRow(Out):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
-class PacsPatientFindRow(FindRow):
+class _PatientKeys(Out):
+    """The patient's keys of a C-FIND answer at PATIENT or STUDY level."""
+
     PatientName: str = ""
     PatientID: str = ""
     PatientBirthDate: str = ""
     PatientSex: str = ""
-    NumberOfPatientRelatedStudies: int | None = None
 
 
-class PacsStudyFindRow(FindRow):
-    PatientName: str = ""
-    PatientID: str = ""
-    PatientBirthDate: str = ""
-    PatientSex: str = ""
+class _StudyKeys(_PatientKeys):
+    """The keys of a C-FIND answer at STUDY level: the patient's and the study's."""
+
     StudyInstanceUID: str = ""
     StudyDate: str = ""
     StudyTime: str = ""
@@ -81,6 +80,14 @@ class PacsStudyFindRow(FindRow):
     ModalitiesInStudy: list[str] = Field(default_factory=list)
     NumberOfStudyRelatedSeries: int | None = None
     NumberOfStudyRelatedInstances: int | None = None
+
+
+class PacsPatientFindRow(_PatientKeys, FindRow):
+    NumberOfPatientRelatedStudies: int | None = None
+
+
+class PacsStudyFindRow(_StudyKeys, FindRow):
+    pass
 
 
 class PacsSeriesRow(FindRow):
@@ -93,20 +100,9 @@ class PacsSeriesRow(FindRow):
     NumberOfSeriesRelatedInstances: int | None = None
 
 
-class PacsStudyRow(Out):
-    PatientName: str = ""
-    PatientID: str = ""
-    PatientBirthDate: str = ""
-    PatientSex: str = ""
-    StudyInstanceUID: str = ""
-    StudyDate: str = ""
-    StudyTime: str = ""
-    StudyDescription: str = ""
-    AccessionNumber: str = ""
-    StudyID: str = ""
-    ModalitiesInStudy: list[str] = Field(default_factory=list)
-    NumberOfStudyRelatedSeries: int | None = None
-    NumberOfStudyRelatedInstances: int | None = None
+class PacsStudyRow(_StudyKeys):
+    """A study of the PACS query page: its C-FIND keys, the patient's number of studies and the series."""
+
     NumberOfPatientRelatedStudies: int | None = None
     series: list[PacsSeriesRow] = Field(default_factory=list)
 
