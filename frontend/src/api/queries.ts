@@ -35,10 +35,22 @@ export const keys = {
     ["project", project, "studies", filter, offset, limit] as const,
   files: (project: string) => ["project", project, "files"] as const,
   studyFiles: (project: string, pid: string, sid: string) => ["project", project, "files", pid, sid] as const,
+  /** the project's trash: under "files", so every change of files marks it stale */
+  trash: (project: string) => ["project", project, "files", "trash"] as const,
   jobs: (project: string) => ["project", project, "jobs"] as const,
   savedBatches: (project: string) => ["project", project, "saved-batches"] as const,
   presets: (project: string) => ["project", project, "presets"] as const,
   importJobs: (project: string) => ["project", project, "import-jobs"] as const,
+  projectRights: (project: string) => ["project", project, "rights"] as const,
+  autoexec: (project: string) => ["project", project, "autoexec"] as const,
+  /** system administration: users, their rights and tokens, the audit log */
+  admin: () => ["admin"] as const,
+  users: () => ["admin", "users"] as const,
+  userRights: (username: string) => ["admin", "users", username, "rights"] as const,
+  userTokens: (username: string) => ["admin", "users", username, "tokens"] as const,
+  audit: () => ["admin", "audit"] as const,
+  /** the caller's own account: their tokens */
+  myTokens: () => ["account", "tokens"] as const,
 };
 
 /** What changed on the server: the answer of a write, or a live event of the desktop. */
@@ -53,7 +65,11 @@ export type Change =
   /** an import or a PACS retrieve finished: new patients, studies and files, new project counts */
   | { kind: "imported"; project: string }
   | { kind: "saved-batches"; project: string }
-  | { kind: "presets"; project: string };
+  | { kind: "presets"; project: string }
+  /** a project's description, settings, rights or autoexecution rules */
+  | { kind: "project-settings"; project: string }
+  /** users, rights, tokens (system administration) */
+  | { kind: "accounts" };
 
 /** The query subtrees a change makes stale. */
 export function affected(change: Change): (readonly unknown[])[] {
@@ -72,6 +88,10 @@ export function affected(change: Change): (readonly unknown[])[] {
       return [keys.savedBatches(change.project)];
     case "presets":
       return [keys.presets(change.project)];
+    case "project-settings":
+      return [keys.projects(), keys.project(change.project)];
+    case "accounts":
+      return [keys.admin(), keys.myTokens()];
   }
 }
 

@@ -56,6 +56,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/users/{username}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set User Password
+         * @description Set a user's password (``nora --admin passwd``).
+         */
+        put: operations["set_user_password_api_admin_users__username__password_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users/{username}/rights": {
         parameters: {
             query?: never;
@@ -89,6 +109,30 @@ export interface paths {
         post?: never;
         /** Delete User Right */
         delete: operations["delete_user_right_api_admin_users__username__rights__scope__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{username}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Tokens
+         * @description A user's API tokens (``nora --admin token list``); revoke one with ``DELETE /api/auth/tokens/{id}``.
+         */
+        get: operations["user_tokens_api_admin_users__username__tokens_get"];
+        put?: never;
+        /**
+         * Create User Token
+         * @description An API token for a user (``nora --admin token create``); the secret is in this answer only.
+         */
+        post: operations["create_user_token_api_admin_users__username__tokens_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -138,6 +182,26 @@ export interface paths {
         /** Me */
         get: operations["me_api_auth_me_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change Password
+         * @description Change the caller's own password; the current password must be given.
+         */
+        put: operations["change_password_api_auth_password_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -603,7 +667,11 @@ export interface paths {
         delete: operations["delete_file_api_projects__project__files__file_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename File
+         * @description Rename (or move within its study folder) a file; the extension stays.
+         */
+        patch: operations["rename_file_api_projects__project__files__file_id__patch"];
         trace?: never;
     };
     "/api/projects/{project}/files/{file_id}/content": {
@@ -626,6 +694,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/files/{file_id}/dicom-header": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dicom Header
+         * @description The header of a DICOM file (or instance ``index`` of its series), or of a converted image's kept
+         *     originals, with the image's JSON sidecar; what is missing is said in ``note``.
+         */
+        get: operations["dicom_header_api_projects__project__files__file_id__dicom_header_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/files/{file_id}/tags": {
         parameters: {
             query?: never;
@@ -637,6 +726,26 @@ export interface paths {
         put?: never;
         /** File Tags */
         post: operations["file_tags_api_projects__project__files__file_id__tags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/files/{file_id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trash File
+         * @description Move a file to the project's trash (restorable); needs the write right, as deleting does.
+         */
+        post: operations["trash_file_api_projects__project__files__file_id__trash_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1284,6 +1393,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Trash */
+        get: operations["list_trash_api_projects__project__trash_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/trash/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Purge */
+        delete: operations["purge_api_projects__project__trash__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/trash/{entry_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore
+         * @description Put a trashed file back where it was; 409 when that name is taken now, 404 when its study is gone.
+         */
+        post: operations["restore_api_projects__project__trash__entry_id__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/viewer/autoload": {
         parameters: {
             query?: never;
@@ -1848,6 +2011,51 @@ export interface components {
             /** Study */
             study: string;
         };
+        /** DicomElementOut */
+        DicomElementOut: {
+            /** Depth */
+            depth: number;
+            /** Keyword */
+            keyword: string;
+            /** Name */
+            name: string;
+            /** Tag */
+            tag: string;
+            /** Value */
+            value: string;
+            /** Vr */
+            vr: string;
+        };
+        /**
+         * DicomHeaderOut
+         * @description A file's DICOM header (its own, or its kept originals') and its JSON sidecar.
+         */
+        DicomHeaderOut: {
+            /** Elements */
+            elements: components["schemas"]["DicomElementOut"][];
+            /** Format */
+            format: string;
+            /** Index */
+            index: number;
+            /**
+             * Instances
+             * @description the DICOM files of the series, in order; `index` is the one shown
+             */
+            instances: string[];
+            /**
+             * Note
+             * @description why something is missing, if it is
+             */
+            note: string;
+            /** Path */
+            path: string;
+            /** Sidecar */
+            sidecar: {
+                [key: string]: unknown;
+            } | null;
+            /** Sidecar Path */
+            sidecar_path: string | null;
+        };
         /** Dismissed */
         Dismissed: {
             /** Dismissed */
@@ -1918,6 +2126,14 @@ export interface components {
             items: components["schemas"]["FileOut"][];
             /** Total */
             total: number;
+        };
+        /**
+         * FileRename
+         * @description A file's new path in its study (or patient) folder; the extension must stay.
+         */
+        FileRename: {
+            /** Path */
+            path: string;
         };
         /**
          * FindIn
@@ -2828,6 +3044,24 @@ export interface components {
             /** Series */
             series: components["schemas"]["PacsSeriesRow"][];
         };
+        /**
+         * PasswordChange
+         * @description The caller's own new password; the current one proves it is them.
+         */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /**
+         * PasswordSet
+         * @description A new password a system admin sets for a user.
+         */
+        PasswordSet: {
+            /** Password */
+            password: string;
+        };
         /** PatientIn */
         PatientIn: {
             /** Birth Date */
@@ -3500,6 +3734,30 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** TrashEntryOut */
+        TrashEntryOut: {
+            /** Format */
+            format: string;
+            /** Id */
+            id: number;
+            /** Path */
+            path: string;
+            /** Pid */
+            pid: string;
+            /** Sid */
+            sid: string | null;
+            /** Size */
+            size: number;
+            /** Tags */
+            tags: string[];
+            /**
+             * Trashed At
+             * Format: date-time
+             */
+            trashed_at: string;
+            /** Trashed By */
+            trashed_by: string;
+        };
         /** UrlCallIn */
         UrlCallIn: {
             /**
@@ -3818,12 +4076,15 @@ export type CatalogJob = components['schemas']['CatalogJob'];
 export type CatalogOut = components['schemas']['CatalogOut'];
 export type ColorLimPreset = components['schemas']['ColorLimPreset'];
 export type ConvertedSeries = components['schemas']['ConvertedSeries'];
+export type DicomElementOut = components['schemas']['DicomElementOut'];
+export type DicomHeaderOut = components['schemas']['DicomHeaderOut'];
 export type Dismissed = components['schemas']['Dismissed'];
 export type EchoOut = components['schemas']['EchoOut'];
 export type ErrorOut = components['schemas']['ErrorOut'];
 export type FailedSeries = components['schemas']['FailedSeries'];
 export type FileOut = components['schemas']['FileOut'];
 export type FilePage = components['schemas']['FilePage'];
+export type FileRename = components['schemas']['FileRename'];
 export type FindIn = components['schemas']['FindIn'];
 export type GuestSettings = components['schemas']['GuestSettings'];
 export type Health = components['schemas']['Health'];
@@ -3858,6 +4119,8 @@ export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
 export type PacsStudyFindRow = components['schemas']['PacsStudyFindRow'];
 export type PacsStudyRow = components['schemas']['PacsStudyRow'];
+export type PasswordChange = components['schemas']['PasswordChange'];
+export type PasswordSet = components['schemas']['PasswordSet'];
 export type PatientIn = components['schemas']['PatientIn'];
 export type PatientPage = components['schemas']['PatientPage'];
 export type PatientRow = components['schemas']['PatientRow'];
@@ -3897,6 +4160,7 @@ export type TagsOut = components['schemas']['TagsOut'];
 export type TokenCreated = components['schemas']['TokenCreated'];
 export type TokenIn = components['schemas']['TokenIn'];
 export type TokenOut = components['schemas']['TokenOut'];
+export type TrashEntryOut = components['schemas']['TrashEntryOut'];
 export type UrlCallIn = components['schemas']['UrlCallIn'];
 export type UrlCallOut = components['schemas']['UrlCallOut'];
 export type UserIn = components['schemas']['UserIn'];
@@ -4040,6 +4304,39 @@ export interface operations {
             502: components["responses"]["BadGateway"];
         };
     };
+    set_user_password_api_admin_users__username__password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
     user_rights_api_admin_users__username__rights_get: {
         parameters: {
             query?: never;
@@ -4137,6 +4434,72 @@ export interface operations {
             502: components["responses"]["BadGateway"];
         };
     };
+    user_tokens_api_admin_users__username__tokens_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    create_user_token_api_admin_users__username__tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
     login_api_auth_login_post: {
         parameters: {
             query?: never;
@@ -4214,6 +4577,37 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Me"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    change_password_api_auth_password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5157,6 +5551,43 @@ export interface operations {
             502: components["responses"]["BadGateway"];
         };
     };
+    rename_file_api_projects__project__files__file_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
     file_content_api_projects__project__files__file_id__content_get: {
         parameters: {
             query?: {
@@ -5206,6 +5637,42 @@ export interface operations {
             502: components["responses"]["BadGateway"];
         };
     };
+    dicom_header_api_projects__project__files__file_id__dicom_header_get: {
+        parameters: {
+            query?: {
+                /** @description which instance of the series (default: the file itself) */
+                index?: number;
+            };
+            header?: never;
+            path: {
+                file_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DicomHeaderOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
     file_tags_api_projects__project__files__file_id__tags_post: {
         parameters: {
             query?: never;
@@ -5230,6 +5697,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagsOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    trash_file_api_projects__project__files__file_id__trash_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashEntryOut"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6844,6 +7344,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    list_trash_api_projects__project__trash_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashEntryOut"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    purge_api_projects__project__trash__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    restore_api_projects__project__trash__entry_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -12,9 +12,14 @@ import { nextSort } from "../lib/filters";
 import { chooseProject, LAST_PROJECT_KEY, loadSetting, saveSetting } from "../lib/storage";
 import { newTags, withPatientTags, withStudyTags } from "../lib/tags";
 import { useErrors } from "../state/errors";
+import { useFileActions } from "../files/useFileActions";
+import { useHeaderViewer } from "../dicomheader/useHeaderViewer";
+import { useStudyBrowser } from "../studybrowser/useStudyBrowser";
 import { Processing } from "../processing/Processing";
 import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
+import { Administration } from "../admin/Administration";
+import { KeyboardHelp } from "../help/KeyboardHelp";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
 import { useLiveEvents } from "../state/useLiveEvents";
@@ -89,6 +94,9 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   });
   useLiveEvents(projectName);
   const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
+  const headerViewer = useHeaderViewer(projectName);
+  const studyBrowser = useStudyBrowser(selection, files.files);
+  const fileActions = useFileActions({ project: projectName, study: selection, readonly, viewOnly, onChanged: pages.reload });
 
   function chooseProjectByUser(name: string) {
     setProjectName(name);
@@ -235,7 +243,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         onSelect: () => quietly(changeFileTags(file, { add: [], remove: [tag] }, `Removing file tag ${tag}`)),
       })),
     ];
-    setMenu({ x, y, title: file.path, items: items.map(writeItem) });
+    setMenu({ x, y, title: file.path, items: [...items.map(writeItem), ...headerViewer.menuItems(file), ...fileActions.menuItems(file)] });
   }
 
   const closeMenu = useCallback(() => setMenu(null), []);
@@ -272,7 +280,20 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             />
           )
         }
-        files={<FilesPanel study={selection} files={files} onFileMenu={openFileMenu} />}
+        files={
+          <FilesPanel
+            study={selection}
+            files={files}
+            onFileMenu={openFileMenu}
+            tools={
+              <>
+                {studyBrowser.toggle}
+                {fileActions.tools}
+              </>
+            }
+            body={studyBrowser.body}
+          />
+        }
         viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} />}
       />
       {viewOnly ? null : (
@@ -285,7 +306,13 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             onPulled={pages.reload} />
         </TopToolsSlot.Provider>
       )}
+      <TopToolsSlot.Provider value={toolsSlot}>
+        <Administration me={props.me} project={project} />
+        <KeyboardHelp />
+      </TopToolsSlot.Provider>
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}
+      {fileActions.dialogs}
+      {headerViewer.dialog}
       {dialog ? <TagDialog title={dialog.title} onSubmit={dialog.onSubmit} onClose={() => setDialog(null)} /> : null}
     </div>
   );

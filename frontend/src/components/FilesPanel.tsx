@@ -1,5 +1,5 @@
 /** Files of the selected study: path (a download link), format, size, header summary and tags. */
-import { useState, type MouseEvent } from "react";
+import { useState, type MouseEvent, type ReactNode } from "react";
 import type { ArchiveFile } from "../api/types";
 import { formatSize, headerDims, headerVoxel } from "../lib/format";
 import type { StudyFiles } from "../state/useStudyFiles";
@@ -9,6 +9,10 @@ export function FilesPanel(props: {
   study: { pid: string; sid: string } | null;
   files: StudyFiles;
   onFileMenu: (file: ArchiveFile, x: number, y: number) => void;
+  /** the panel's action buttons (files/useFileActions) */
+  tools?: ReactNode;
+  /** shown instead of the file table (the study browser's series view) */
+  body?: ReactNode;
 }) {
   const [selected, setSelected] = useState<number | null>(null);
   const { files, loading, failed } = props.files;
@@ -30,11 +34,14 @@ export function FilesPanel(props: {
           </span>
         ) : null}
         {loading ? <span className="spinner" aria-label="loading files" /> : null}
+        {props.tools}
       </div>
       {props.study === null ? (
         <div className="empty">Select a study to see its files.</div>
       ) : failed ? (
         <div className="empty">The files could not be loaded; see the message above.</div>
+      ) : props.body ? (
+        props.body
       ) : files !== null && files.length === 0 ? (
         <div className="empty">This study has no files.</div>
       ) : (

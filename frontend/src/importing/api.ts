@@ -1,8 +1,9 @@
 /**
- * REST calls of the import feature. The zip upload goes through XMLHttpRequest because fetch() reports no
- * upload progress; everything else uses the shared `request()`.
+ * REST calls of the import feature. The zip upload goes through `uploadForm` (XMLHttpRequest, for its
+ * upload progress); everything else through the typed client.
  */
-import { api, API_BASE, ApiError, errorMessage, ok, seg } from "../api/client";
+import { api, ok, seg } from "../api/client";
+import { uploadForm } from "../api/upload";
 import type { BodyImportUploadApiProjectsProjectImportPost as ImportForm, ImportJobOut } from "../api/schema";
 
 export type ImportJob = ImportJobOut;
@@ -27,32 +28,7 @@ export function uploadZip(
   onProgress: (fraction: number) => void,
   path = "import",
 ): { promise: Promise<ImportJob>; abort: () => void } {
-  const xhr = new XMLHttpRequest();
-  const promise = new Promise<ImportJob>((resolve, reject) => {
-    xhr.open("POST", `${API_BASE}/projects/${seg(project)}/${path}`);
-    xhr.withCredentials = true;
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
-    };
-    xhr.onerror = () => reject(new ApiError(0, "Cannot reach the server: the upload was interrupted"));
-    xhr.onabort = () => reject(new ApiError(0, "Upload cancelled"));
-    xhr.onload = () => {
-      let body: unknown = undefined;
-      try {
-        body = xhr.responseText === "" ? undefined : (JSON.parse(xhr.responseText) as unknown);
-      } catch {
-        body = xhr.responseText;
-      }
-      if (xhr.status >= 200 && xhr.status < 300 && body !== null && typeof body === "object") {
-        resolve(body as ImportJob);
-      } else {
-        reject(new ApiError(xhr.status, errorMessage(body, xhr.statusText || "upload failed")));
-      }
-    };
-    xhr.send(form);
-  });
-  return { promise, abort: () => xhr.abort() };
+  return uploadForm<ImportJob>(`projects/${seg(project)}/${path}`, form, onProgress);
 }
 
 export const importing = {

@@ -8,7 +8,9 @@ import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
 import { useAddressProject } from "./address";
 import { AutoloaderPanel } from "./AutoloaderPanel";
-import { endDrag, onOpenFile } from "./bus";
+import { layoutStudy } from "../studybrowser/layoutStudy";
+import { MeasureTools } from "./measure/MeasureTools";
+import { endDrag, onOpenFile, onOpenStudy } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
 import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
@@ -75,6 +77,7 @@ export function Viewer(props: {
   );
 
   useEffect(() => onOpenFile((file) => open(file)), [open]);
+  useEffect(() => onOpenStudy((items) => layoutStudy(engine, items, open)), [engine, open]);
 
   function onDrop(index: number, role: Role, dropped: Dropped) {
     endDrag();
@@ -118,6 +121,7 @@ export function Viewer(props: {
         )}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
+        <MeasureTools engine={engine} />
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).

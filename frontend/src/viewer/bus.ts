@@ -1,6 +1,6 @@
 /**
  * How the rest of the desktop talks to the viewer without prop drilling: the files panel opens a file
- * (double-click) or starts dragging one; a preset dropped on a table row runs for that row's case; the
+ * (double-click) or starts dragging one, the study browser opens a study; a preset dropped on a table row runs for that row's case; the
  * URL call or shared link the page was opened with waits here until the desktop and viewer are up.
  */
 import type { ArchiveFile } from "../api/types";
@@ -59,6 +59,24 @@ export function openFile(file: ArchiveFile) {
 export function onOpenFile(fn: OpenListener): () => void {
   openListeners.add(fn);
   return () => openListeners.delete(fn);
+}
+
+/** One series of a study the study browser opens ("Open study"). */
+export interface StudyItem {
+  file: ArchiveFile;
+  kind: "volume" | "mesh" | "tract";
+}
+
+type StudyListener = (items: StudyItem[]) => void;
+const studyListeners = new Set<StudyListener>();
+
+export function openStudy(items: StudyItem[]) {
+  for (const fn of studyListeners) fn(items);
+}
+
+export function onOpenStudy(fn: StudyListener): () => void {
+  studyListeners.add(fn);
+  return () => studyListeners.delete(fn);
 }
 
 /** What the page's address asked for: a URL call's case, or a shared link. */

@@ -22,6 +22,7 @@ from nora.api.routes import (
     admin,
     annotation,
     auth,
+    dicomheader,
     events,
     files,
     importing,
@@ -30,6 +31,7 @@ from nora.api.routes import (
     projects,
     table,
     tags,
+    trash,
     viewer,
 )
 from nora.api.schemas import Health
@@ -72,7 +74,22 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
 
     api = APIRouter(prefix="/api", responses=errors.responses())
-    for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs, annotation, events):
+    for module in (
+        auth,
+        projects,
+        table,
+        files,
+        trash,
+        tags,
+        admin,
+        viewer,
+        dicomheader,
+        importing,
+        jobs,
+        pacs,
+        annotation,
+        events,
+    ):
         api.include_router(module.router)
 
     @api.get("/health", tags=["system"], response_model=Health)

@@ -275,3 +275,59 @@ class AuditOut(Out):
     project: str
     target: str
     detail: dict[str, Any]
+
+
+class FileRename(Strict):
+    """A file's new path in its study (or patient) folder; the extension must stay."""
+
+    path: str = Field(min_length=1, max_length=1024)
+
+
+class TrashEntryOut(Out):
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
+    id: int
+    pid: str
+    sid: str | None
+    path: str
+    format: str
+    size: int
+    tags: list[str]
+    trashed_by: str
+    trashed_at: dt.datetime
+
+
+class PasswordChange(Strict):
+    """The caller's own new password; the current one proves it is them."""
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class PasswordSet(Strict):
+    """A new password a system admin sets for a user."""
+
+    password: str = Field(max_length=1024)
+
+
+class DicomElementOut(Out):
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
+    tag: str
+    keyword: str
+    name: str
+    vr: str
+    value: str
+    depth: int
+
+
+class DicomHeaderOut(Out):
+    """A file's DICOM header (its own, or its kept originals') and its JSON sidecar."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
+    path: str
+    format: str
+    instances: list[str] = Field(description="the DICOM files of the series, in order; `index` is the one shown")
+    index: int
+    elements: list[DicomElementOut]
+    sidecar_path: str | None
+    sidecar: dict[str, Any] | None
+    note: str = Field(description="why something is missing, if it is")

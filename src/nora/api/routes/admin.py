@@ -1,12 +1,12 @@
-"""System administration: users, capability rights and the audit log."""
+"""System administration: users, their passwords and tokens, capability rights and the audit log."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
 from nora.api.deps import DB, CurrentActor
-from nora.api.schemas import AuditOut, RightIn, RightOut, UserIn, UserOut
-from nora.archive.services import accounts, audit, rights
+from nora.api.schemas import AuditOut, PasswordSet, RightIn, RightOut, TokenCreated, TokenIn, TokenOut, UserIn, UserOut
+from nora.archive.services import accounts, audit, cliops, rights
 from nora.archive.services.access import require_system_admin
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -30,6 +30,30 @@ def create_user(body: UserIn, actor: CurrentActor, db: DB) -> UserOut:
 def delete_user(username: str, actor: CurrentActor, db: DB) -> None:
     accounts.delete_user(db, actor, username)
     db.commit()
+
+
+@router.put("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
+def set_user_password(username: str, body: PasswordSet, actor: CurrentActor, db: DB) -> None:
+    """Set a user's password (``nora --admin passwd``)."""
+    require_system_admin(actor)
+    accounts.set_password(db, actor, username, body.password)
+    db.commit()
+
+
+@router.get("/users/{username}/tokens", response_model=list[TokenOut])
+def user_tokens(username: str, actor: CurrentActor, db: DB) -> list[TokenOut]:
+    """A user's API tokens (``nora --admin token list``); revoke one with ``DELETE /api/auth/tokens/{id}``."""
+    require_system_admin(actor)
+    return [TokenOut.model_validate(t) for t in cliops.tokens_of(db, actor, username)]
+
+
+@router.post("/users/{username}/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def create_user_token(username: str, body: TokenIn, actor: CurrentActor, db: DB) -> TokenCreated:
+    """An API token for a user (``nora --admin token create``); the secret is in this answer only."""
+    require_system_admin(actor)
+    token = cliops.issue_token(db, actor, username, body.name, body.expires_days)
+    db.commit()
+    return TokenCreated(id=token.id, name=token.name, token=token.secret, expires_at=token.expires_at)
 
 
 @router.get("/users/{username}/rights", response_model=list[RightOut])

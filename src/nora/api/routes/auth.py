@@ -1,4 +1,4 @@
-"""Login, logout, the current user and API tokens."""
+"""Login, logout, the current user, their password and API tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response, status
 
 from nora.api.deps import COOKIE, DB, CurrentActor, State, start_web_session
-from nora.api.schemas import LoginIn, Me, TokenCreated, TokenIn, TokenOut
+from nora.api.schemas import LoginIn, Me, PasswordChange, TokenCreated, TokenIn, TokenOut
 from nora.archive.services import accounts, audit
 from nora.archive.services.access import Actor
 
@@ -35,6 +35,13 @@ def logout(request: Request, response: Response, db: DB) -> None:
 @router.get("/me", response_model=Me)
 def me(actor: CurrentActor) -> Me:
     return Me(username=actor.username, is_admin=actor.is_admin)
+
+
+@router.put("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, actor: CurrentActor, db: DB) -> None:
+    """Change the caller's own password; the current password must be given."""
+    accounts.change_own_password(db, actor, body.current_password, body.new_password)
+    db.commit()
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -1,4 +1,4 @@
-"""Files: listing, the backend selector, upload, download (range + ETag) and deletion."""
+"""Files: listing, the backend selector, upload, download (range + ETag), renaming and deletion."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
-from nora.api.schemas import FileOut, FilePage
+from nora.api.schemas import FileOut, FilePage, FileRename
 from nora.api.streaming import stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.models import FileTag, Patient, Study
@@ -155,6 +155,17 @@ def file_content(
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
     return stream_file(request, path, svc.etag(row), row.path.rsplit("/", 1)[-1], download=download)
+
+
+@router.patch("/files/{file_id}", response_model=FileOut)
+def rename_file(file_id: int, body: FileRename, access: ProjectAccess, db: DB, state: State) -> FileOut:
+    """Rename (or move within its study folder) a file; the extension stays."""
+    row = svc.rename_file(db, access, state.layout, svc.get_file(db, access, file_id), body.path)
+    db.commit()
+    patient = db.get(Patient, row.patient_id)
+    study = db.get(Study, row.study_id) if row.study_id else None
+    assert patient is not None
+    return files_out(db, access, [row], {row.id: (patient.pid, study.sid if study else None)})[0]
 
 
 @router.delete("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)

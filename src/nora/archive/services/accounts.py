@@ -86,6 +86,18 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     audit.record(session, actor, "user.password", target=username)
 
 
+def change_own_password(session: Session, actor: Actor, current: str, new: str) -> None:
+    """The actor changes their own password, proving it is them with the current one."""
+    user = get_user(session, actor.username)
+    try:
+        if not user.password_hash:
+            raise VerificationError("no password")
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("the current password is wrong; the password was not changed") from None
+    set_password(session, actor, actor.username, new)
+
+
 def delete_user(session: Session, actor: Actor, username: str) -> None:
     require_system_admin(actor)
     if actor.username == username:

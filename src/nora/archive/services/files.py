@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from nora.archive.models import File, Patient, Study, utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access
-from nora.archive.services.trash import remove_after_commit
+from nora.archive.services.trash import move_until_rollback, remove_after_commit
 from nora.archive.storage import TMP_PREFIX, Layout, atomic_write, file_digest, safe_relpath
 from nora.core.errors import Conflict, CorruptFile, InvalidInput, NotFound, UnsafePath
 from nora.core.ids import Psid
@@ -166,6 +166,52 @@ def delete_file(session: Session, access: Access, layout: Layout, row: File) -> 
     audit.record(session, access.actor, "file.delete", project=access.project.name, target=row.path, file_id=row.id)
 
 
+def _extension(path: str) -> str:
+    """``.nii.gz``, ``.nii``, ``.trk.gz``: the suffixes the viewer reads the format from."""
+    name = path.rsplit("/", 1)[-1].lower()
+    parts = name.split(".")
+    if len(parts) > 2 and parts[-1] == "gz":
+        return f".{parts[-2]}.gz"
+    return f".{parts[-1]}" if len(parts) > 1 else ""
+
+
+def rename_file(session: Session, access: Access, layout: Layout, row: File, new_path: str) -> File:
+    """Give a file another path in its study (or patient) folder; the extension stays as it was."""
+    access.require_write()
+    rel = safe_relpath(new_path)
+    if rel == row.path:
+        return row
+    old_ext, new_ext = _extension(row.path), _extension(rel)
+    if old_ext != new_ext:
+        raise InvalidInput(
+            f"a rename keeps the file's extension: {rel!r} does not end in {old_ext or '(no extension)'!r}"
+        )
+    source = file_location(session, layout, access, row)
+    dest = layout.file_path(access.project.name, *_node(session, row), rel)
+    taken = session.scalar(
+        select(File.id).where(
+            File.patient_id == row.patient_id, File.study_id == row.study_id, File.path_lc == rel.lower()
+        )
+    )
+    if (taken is not None and taken != row.id) or (dest.exists() and rel.lower() != row.path.lower()):
+        raise Conflict(f"cannot rename {row.path} to {rel}: a file of that name exists")
+    if not source.is_file():
+        raise NotFound(f"file {row.path} is indexed but missing on disk")
+    old = row.path
+    row.path, row.path_lc, row.modified_at = rel, rel.lower(), utcnow()
+    session.flush()
+    move_until_rollback(session, source, dest)
+    audit.record(session, access.actor, "file.rename", project=access.project.name, target=rel, renamed_from=old)
+    return row
+
+
+def _node(session: Session, row: File) -> tuple[str, str | None]:
+    patient = session.get(Patient, row.patient_id)
+    study = session.get(Study, row.study_id) if row.study_id else None
+    assert patient is not None
+    return patient.pid, study.sid if study else None
+
+
 def etag(row: File) -> str:
     stamp = row.sha256[:16] or str(int(row.modified_at.replace(tzinfo=dt.UTC).timestamp()))
     return f'"{row.id}-{row.size}-{stamp}"'
@@ -180,5 +226,6 @@ __all__ = [
     "get_file",
     "list_files",
     "register_existing",
+    "rename_file",
     "store_uploads",
 ]

@@ -1,0 +1,77 @@
+/**
+ * The keyboard and mouse shortcuts of each tool, for the help overlay (`?`). One list per tool; a tool
+ * that adds keys adds its rows here (docs/viewer.md's table says the same for the viewer).
+ */
+
+export type ToolId = "viewer" | "table" | "files";
+
+export interface Shortcut {
+  keys: string;
+  action: string;
+}
+
+export interface ToolHelp {
+  id: ToolId;
+  title: string;
+  rows: Shortcut[];
+}
+
+export const TOOLS: ToolHelp[] = [
+  {
+    id: "viewer",
+    title: "Viewer",
+    rows: [
+      { keys: "Wheel", action: "change slice (by the step size)" },
+      { keys: "Ctrl + wheel", action: "zoom (2D views)" },
+      { keys: "Shift + wheel", action: "4D: next / previous time point; mosaic: more / fewer columns" },
+      { keys: "Left click / drag", action: "move the crosshair" },
+      { keys: "Shift + left drag", action: "pan this viewport" },
+      { keys: "Ctrl + left drag, Shift + right drag", action: "pan all 2D viewports together" },
+      { keys: "Ctrl + Shift + left click", action: "4D: pin a time-series plot at the point" },
+      { keys: "Right drag", action: "pan" },
+      { keys: "Middle drag", action: "window (colour limits)" },
+      { keys: "0 … 8", action: "colour-limit presets (the toolbar's Window list)" },
+      { keys: "X / Y, Z", action: "one slice step forward / back in the viewport under the mouse" },
+      { keys: "Shift + X / Shift + Y", action: "larger / smaller step size" },
+      { keys: "↑ / ↓", action: "previous / next case of the table (autoload runs)" },
+      { keys: "S", action: "viewer settings" },
+      { keys: "R", action: "reset the crosshair" },
+      { keys: "C / Shift + C", action: "centre on the crosshair / reset zoom and pan" },
+      { keys: "Hold Shift while changing the viewbar", action: "change this viewport only" },
+      { keys: "Measure: Distance / Rectangle / Ellipse", action: "left drag measures (List: results, Clear)" },
+      { keys: "Measure: Angle", action: "drag the first line, click the end of the second" },
+      { keys: "Esc", action: "close boxes and the time-series plot" },
+      { keys: "?", action: "this help" },
+    ],
+  },
+  {
+    id: "table",
+    title: "Study table",
+    rows: [
+      { keys: "↑ / ↓, Page Up / Page Down", action: "previous / next row (page)" },
+      { keys: "Home / End", action: "first / last row" },
+      { keys: "Right click, Menu key, Shift + F10", action: "tags of the row" },
+      { keys: "Esc in a filter field", action: "clear that filter" },
+      { keys: "t1* mpr* & STAG:control", action: "filter syntax: spaces = or, & = and, * and _ wildcards" },
+      { keys: "?", action: "this help" },
+    ],
+  },
+  {
+    id: "files",
+    title: "Files panel",
+    rows: [
+      { keys: "Double click", action: "show the file in the next free viewport" },
+      { keys: "Drag", action: "drop the file into a viewport" },
+      { keys: "Right click", action: "file tags, rename, move to trash" },
+      { keys: "Upload… / Trash", action: "add files to the study; restore trashed files" },
+      { keys: "?", action: "this help" },
+    ],
+  },
+];
+
+/** The tool a page element belongs to (where the mouse or the focus last was). */
+export function toolOf(el: Element | null): ToolId {
+  if (el?.closest('[data-testid="files-panel"]')) return "files";
+  if (el?.closest(".study-table")) return "table";
+  return "viewer";
+}
