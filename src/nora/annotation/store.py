@@ -31,7 +31,7 @@ from nora.core.errors import Conflict, NotFound
 class SaveConflict(Conflict):
     """A save based on a version that is no longer the current one (its content is kept as a version)."""
 
-    def __init__(self, message: str, *, current: int, kept: int) -> None:
+    def __init__(self, message: str, *, current: int = 0, kept: int = 0) -> None:
         super().__init__(message)
         self.current = current
         self.kept = kept
