@@ -20,5 +20,6 @@ step "frontend: typecheck and unit tests"
 step "benchmark smoke run"
 python benchmarks/selection.py --engine sqlite --scale 0.002 >/dev/null
 python benchmarks/import.py --slices 40 >/dev/null
+python benchmarks/roi.py --shape 48 48 32 --repeats 1 >/dev/null
 step "pytest"
 pytest -q -p no:cacheprovider "$@"
