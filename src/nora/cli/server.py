@@ -106,5 +106,6 @@ def run_serve(argv: list[str], settings: Settings) -> int:
     import uvicorn
 
     write(f"nora serving on http://{args.host}:{args.port}/ (API docs: http://{args.host}:{args.port}/api/docs)")
-    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port)
+    # proxy headers are read by the app itself (nora.api.security), trusting settings.trusted_proxies only
+    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, proxy_headers=False)
     return 0

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+from annotated_types import Interval
 from pydantic import BaseModel, ValidationError
 
 from nora.core.errors import InvalidInput, validation_problems
@@ -20,3 +21,8 @@ def validated(model: type[M], raw: object, what: str, *, whole: str = "") -> M:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput(f"invalid {what}: {validation_problems(exc.errors(), whole)}") from None
+
+
+#: an integer from outside that a 64-bit database column (and SQLite's INTEGER) can hold: ids, offsets and
+#: limits are declared with it, so 2**63 is a validation error (422), never an overflow deep in a query
+DbInt = Annotated[int, Interval(ge=-(2**63), le=2**63 - 1)]

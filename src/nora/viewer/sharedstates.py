@@ -34,7 +34,7 @@ class ItemState(Intent):
 
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
-    file_id: int = Field(ge=1)
+    file_id: int = Field(ge=1, le=2**63 - 1)
     name: str = Field(default="", max_length=255)
     kind: Literal["volume", "mesh", "tract"] = "volume"
     visible: bool = True

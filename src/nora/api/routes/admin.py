@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from nora.api.deps import DB, CurrentActor
-from nora.api.schemas import AuditOut, RightIn, RightOut, UserIn, UserOut
+from nora.api.deps import COOKIE, DB, CurrentActor
+from nora.api.schemas import AdminPasswordIn, AuditOut, PasswordChangedOut, RightIn, RightOut, UserIn, UserOut
 from nora.archive.services import accounts, audit, rights
 from nora.archive.services.access import require_system_admin
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -32,6 +33,19 @@ def delete_user(username: str, actor: CurrentActor, db: DB) -> None:
     db.commit()
 
 
+@router.put("/users/{username}/password", response_model=PasswordChangedOut)
+def set_password(
+    username: str, body: AdminPasswordIn, request: Request, actor: CurrentActor, db: DB
+) -> PasswordChangedOut:
+    """Set a user's password (system admins): the user's web sessions end and, unless ``keep_tokens``,
+    their API tokens are revoked."""
+    require_system_admin(actor)
+    own = request.cookies.get(COOKIE) if username == actor.username else None
+    changed = accounts.set_password(db, actor, username, body.password, keep_tokens=body.keep_tokens, keep_session=own)
+    db.commit()
+    return PasswordChangedOut(sessions_ended=changed.sessions_ended, tokens_revoked=changed.tokens_revoked)
+
+
 @router.get("/users/{username}/rights", response_model=list[RightOut])
 def user_rights(username: str, actor: CurrentActor, db: DB) -> list[RightOut]:
     return [RightOut.of(username, r) for r in rights.rights_of_user(db, actor, username)]
@@ -52,6 +66,6 @@ def delete_user_right(username: str, scope: str, actor: CurrentActor, db: DB) ->
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def audit_log(actor: CurrentActor, db: DB, project: str | None = None, limit: int = 200) -> list[AuditOut]:
+def audit_log(actor: CurrentActor, db: DB, project: str | None = None, limit: DbInt = 200) -> list[AuditOut]:
     require_system_admin(actor)
     return [AuditOut.model_validate(e) for e in audit.entries(db, project, limit)]

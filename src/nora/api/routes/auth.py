@@ -7,20 +7,67 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response, status
 
 from nora.api.deps import COOKIE, DB, CurrentActor, State, start_web_session
-from nora.api.schemas import LoginIn, Me, TokenCreated, TokenIn, TokenOut
+from nora.api.schemas import LoginIn, Me, PasswordChangedOut, PasswordIn, TokenCreated, TokenIn, TokenOut
 from nora.archive.services import accounts, audit
 from nora.archive.services.access import Actor
+from nora.core.errors import Forbidden, NotAuthenticated, Throttled
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+#: who the audit log names for a failed login (the caller is not known)
+ANONYMOUS = Actor(None, "anonymous")
 
-@router.post("/login", response_model=Me)
-def login(body: LoginIn, response: Response, db: DB, state: State) -> Me:
-    user = accounts.authenticate(db, body.username, body.password)
-    start_web_session(db, response, state, user, "web session")
+
+@router.post(
+    "/login",
+    response_model=Me,
+    responses={429: {"description": "too many failed logins for this account or address (see Retry-After)"}},
+)
+def login(body: LoginIn, request: Request, response: Response, db: DB, state: State) -> Me:
+    """Log in (session cookie). Failed logins are throttled per account and per address: 429 + Retry-After."""
+    address = request.client.host if request.client else ""
+    wait = state.throttle.wait(body.username, address)
+    if wait > 0:  # refused before the password is checked: a locked attempt costs no argon2 verification
+        raise Throttled(f"too many failed logins: try again in {wait:.0f} s", wait)
+    try:
+        user = accounts.authenticate(db, body.username, body.password)
+    except NotAuthenticated:
+        for lock in state.throttle.failed(body.username, address):
+            audit.record(
+                db, ANONYMOUS, "auth.throttle", target=body.username, scope=lock.scope, address=address,
+                seconds=round(lock.seconds, 1),
+            )  # fmt: skip
+        db.commit()
+        raise
+    state.throttle.succeeded(body.username)
+    start_web_session(db, request, response, state, user, "web session")
     audit.record(db, Actor.of(user), "auth.login")
     db.commit()
     return Me(username=user.username, is_admin=user.is_admin)
+
+
+@router.post("/password", response_model=PasswordChangedOut)
+def change_password(
+    body: PasswordIn, request: Request, actor: CurrentActor, db: DB, state: State
+) -> PasswordChangedOut:
+    """Change one's own password: the caller's other web sessions end, and their API tokens are revoked
+    unless ``keep_tokens``. The current password is checked (and throttled) like a login."""
+    address = request.client.host if request.client else ""
+    wait = state.throttle.wait(actor.username, address)
+    if wait > 0:
+        raise Throttled(f"too many failed password checks: try again in {wait:.0f} s", wait)
+    try:
+        accounts.authenticate(db, actor.username, body.current_password)
+    except NotAuthenticated:
+        state.throttle.failed(actor.username, address)
+        raise Forbidden("the current password is wrong") from None
+    changed = accounts.set_password(
+        db, actor, actor.username, body.new_password, keep_tokens=body.keep_tokens,
+        keep_session=request.cookies.get(COOKIE),
+    )  # fmt: skip
+    db.commit()
+    return PasswordChangedOut(sessions_ended=changed.sessions_ended, tokens_revoked=changed.tokens_revoked)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -53,6 +100,6 @@ def create_token(body: TokenIn, actor: CurrentActor, db: DB) -> TokenCreated:
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, actor: CurrentActor, db: DB) -> None:
+def revoke_token(token_id: DbInt, actor: CurrentActor, db: DB) -> None:
     accounts.revoke_token(db, actor, token_id)
     db.commit()

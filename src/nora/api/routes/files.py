@@ -19,6 +19,7 @@ from nora.archive.services import nodes
 from nora.archive.services.access import Access
 from nora.archive.services.tags import tags_of
 from nora.core.errors import NotFound
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/projects/{project}", tags=["files"])
 
@@ -67,8 +68,8 @@ def select_files(
     state: State,
     select_: Annotated[str, Query(alias="select", max_length=2000, description="subject selector")] = "*",
     pattern: Annotated[str, Query(max_length=2000, description="file selectors")] = "*",
-    offset: int = 0,
-    limit: int = 1000,
+    offset: DbInt = 0,
+    limit: DbInt = 1000,
 ) -> FilePage:
     """The backend selector of ``nora -s SUBJECT FILES``."""
     hits = resolve_selection(db, access.project.id, select_, pattern, state.layout.project_dir(access.project.name))
@@ -145,7 +146,7 @@ def upload_patient_files(
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
 def file_content(
-    file_id: int, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
+    file_id: DbInt, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
 ) -> Response:
     """The file's bytes, with HTTP range requests and ETag; ``download=true`` needs the download right."""
     row = svc.get_file(db, access, file_id)
@@ -158,6 +159,6 @@ def file_content(
 
 
 @router.delete("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_file(file_id: int, access: ProjectAccess, db: DB, state: State) -> None:
+def delete_file(file_id: DbInt, access: ProjectAccess, db: DB, state: State) -> None:
     svc.delete_file(db, access, state.layout, svc.get_file(db, access, file_id))
     db.commit()

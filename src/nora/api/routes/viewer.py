@@ -17,6 +17,7 @@ from nora.archive.services import files as file_svc
 from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
 from nora.core.ids import Psid
+from nora.core.validation import DbInt
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
 from nora.viewer.layouts import LayoutName
 
@@ -60,7 +61,7 @@ class AutoloadOut(Out):
 class SnapshotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mode: autoloaders.SnapshotMode = "smart"
-    file_ids: list[int] = Field(min_length=1, max_length=autoloaders.MAX_LOADERS)
+    file_ids: list[DbInt] = Field(min_length=1, max_length=autoloaders.MAX_LOADERS)
 
 
 class SharedIn(BaseModel):
@@ -193,7 +194,7 @@ def open_shared(link: str, access: ViewerAccess, db: DB) -> SharedOut:
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
-def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
+def file_content(file_id: DbInt, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
     """A file's bytes for viewing (range requests, ETag); guests may view public projects."""
     row = file_svc.get_file(db, access, file_id)
     path = file_svc.file_location(db, state.layout, access, row)
@@ -207,7 +208,7 @@ def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, s
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
-def dicom_series(file_id: int, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
+def dicom_series(file_id: DbInt, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
     """The DICOM series that this file belongs to, as one NIfTI volume (converted once, then cached)."""
     row = file_svc.get_file(db, access, file_id)
     path, tag, _count = dicomseries.series_volume(db, access, state.layout, row)
@@ -228,7 +229,7 @@ def url_call(
     if call.token:
         user = urlcall.authenticate(db, call)
         actor = Actor.of(user)
-        start_web_session(db, response, state, user, "url call")
+        start_web_session(db, request, response, state, user, "url call")
         audit.record(db, actor, "auth.urlcall", project=body.project)
     access = read_access(db, actor, body.project)
     case = urlcall.open_case(db, access, call)
