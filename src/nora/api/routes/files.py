@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import FileOut, FilePage
-from nora.api.streaming import stream_file
+from nora.api.streaming import require_download_unless_viewing, stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.models import FileTag, Patient, Study
 from nora.archive.selection import resolve_selection
@@ -148,10 +148,10 @@ def upload_patient_files(
 def file_content(
     file_id: DbInt, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
 ) -> Response:
-    """The file's bytes, with HTTP range requests and ETag; ``download=true`` needs the download right."""
+    """The file's bytes, with HTTP range requests and ETag. Saving needs the download right: an attachment
+    (``download=true``) or a browser navigation to the address; the viewer's fetch needs read access only."""
     row = svc.get_file(db, access, file_id)
-    if download:
-        access.require_download()
+    require_download_unless_viewing(request, access, download)
     path = svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")

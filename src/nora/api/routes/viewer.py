@@ -10,7 +10,7 @@ from sqlalchemy import select
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut, Out
-from nora.api.streaming import stream_file
+from nora.api.streaming import require_download_unless_viewing, stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.services import audit
 from nora.archive.services import files as file_svc
@@ -195,8 +195,10 @@ def open_shared(link: str, access: ViewerAccess, db: DB) -> SharedOut:
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
 def file_content(file_id: DbInt, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
-    """A file's bytes for viewing (range requests, ETag); guests may view public projects."""
+    """A file's bytes for viewing (range requests, ETag); guests may view public projects. A browser
+    navigation to this address saves the file, so it needs the download right."""
     row = file_svc.get_file(db, access, file_id)
+    require_download_unless_viewing(request, access)
     path = file_svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
@@ -211,6 +213,7 @@ def file_content(file_id: DbInt, request: Request, access: ViewerAccess, db: DB,
 def dicom_series(file_id: DbInt, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
     """The DICOM series that this file belongs to, as one NIfTI volume (converted once, then cached)."""
     row = file_svc.get_file(db, access, file_id)
+    require_download_unless_viewing(request, access)
     path, tag, _count = dicomseries.series_volume(db, access, state.layout, row)
     return stream_file(request, path, tag, "series.nii.gz")
 
