@@ -64,7 +64,7 @@ class NotAuthenticated(NoraError):
 class Throttled(NotAuthenticated):
     """Too many failed logins for this account or from this address: try again after ``retry_after`` s."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
@@ -72,7 +72,9 @@ class Loader(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     pattern: str = Field(min_length=1, max_length=500)
-    viewports: list[int] = Field(default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS)
+    viewports: list[Annotated[int, Field(ge=0, lt=MAX_VIEWPORTS)]] = Field(
+        default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS
+    )
     enabled: bool = True
     intent: Intent = Field(default_factory=Intent)
 
