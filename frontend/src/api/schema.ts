@@ -56,6 +56,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/users/{username}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Password
+         * @description Set a user's password (system admins): the user's web sessions end and, unless ``keep_tokens``,
+         *     their API tokens are revoked.
+         */
+        put: operations["set_password_api_admin_users__username__password_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users/{username}/rights": {
         parameters: {
             query?: never;
@@ -103,7 +124,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description Log in (session cookie). Failed logins are throttled per account and per address: 429 + Retry-After.
+         */
         post: operations["login_api_auth_login_post"];
         delete?: never;
         options?: never;
@@ -139,6 +163,27 @@ export interface paths {
         get: operations["me_api_auth_me_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change one's own password: the caller's other web sessions end, and their API tokens are revoked
+         *     unless ``keep_tokens``. The current password is checked (and throttled) like a login.
+         */
+        post: operations["change_password_api_auth_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -514,7 +559,8 @@ export interface paths {
         };
         /**
          * File Content
-         * @description The file's bytes, with HTTP range requests and ETag; ``download=true`` needs the download right.
+         * @description The file's bytes, with HTTP range requests and ETag. Saving needs the download right: an attachment
+         *     (``download=true``) or a browser navigation to the address; the viewer's fetch needs read access only.
          */
         get: operations["file_content_api_projects__project__files__file_id__content_get"];
         put?: never;
@@ -1119,7 +1165,8 @@ export interface paths {
         };
         /**
          * File Content
-         * @description A file's bytes for viewing (range requests, ETag); guests may view public projects.
+         * @description A file's bytes for viewing (range requests, ETag); guests may view public projects. A browser
+         *     navigation to this address saves the file, so it needs the download right.
          */
         get: operations["file_content_api_projects__project__viewer_files__file_id__content_get"];
         put?: never;
@@ -1218,6 +1265,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AdminPasswordIn
+         * @description A system admin setting a user's password.
+         */
+        AdminPasswordIn: {
+            /**
+             * Keep Tokens
+             * @description keep the user's API tokens (their web sessions end)
+             * @default false
+             */
+            keep_tokens?: boolean;
+            /** Password */
+            password: string;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
@@ -2486,6 +2547,35 @@ export interface components {
             /** Series */
             series: components["schemas"]["PacsSeriesRow"][];
         };
+        /** PasswordChangedOut */
+        PasswordChangedOut: {
+            /**
+             * Sessions Ended
+             * @description web sessions of the user that were ended
+             */
+            sessions_ended: number;
+            /**
+             * Tokens Revoked
+             * @description API tokens of the user that were revoked
+             */
+            tokens_revoked: number;
+        };
+        /**
+         * PasswordIn
+         * @description A user changing their own password (the old one proves it is them).
+         */
+        PasswordIn: {
+            /** Current Password */
+            current_password: string;
+            /**
+             * Keep Tokens
+             * @description keep the API tokens (other web sessions end anyway)
+             * @default false
+             */
+            keep_tokens?: boolean;
+            /** New Password */
+            new_password: string;
+        };
         /** PatientIn */
         PatientIn: {
             /** Birth Date */
@@ -3232,6 +3322,7 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
 export type AuditOut = components['schemas']['AuditOut'];
 export type AutoexecRuleInput = components['schemas']['AutoexecRule-Input'];
 export type AutoexecRuleOutput = components['schemas']['AutoexecRule-Output'];
@@ -3290,6 +3381,8 @@ export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
 export type PacsStudyFindRow = components['schemas']['PacsStudyFindRow'];
 export type PacsStudyRow = components['schemas']['PacsStudyRow'];
+export type PasswordChangedOut = components['schemas']['PasswordChangedOut'];
+export type PasswordIn = components['schemas']['PasswordIn'];
 export type PatientIn = components['schemas']['PatientIn'];
 export type PatientPage = components['schemas']['PatientPage'];
 export type PatientRow = components['schemas']['PatientRow'];
@@ -3450,6 +3543,41 @@ export interface operations {
             };
         };
     };
+    set_password_api_admin_users__username__password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminPasswordIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChangedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     user_rights_api_admin_users__username__rights_get: {
         parameters: {
             query?: never;
@@ -3578,6 +3706,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description too many failed logins for this account or address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     logout_api_auth_logout_post: {
@@ -3614,6 +3749,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+        };
+    };
+    change_password_api_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChangedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

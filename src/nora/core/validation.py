@@ -23,6 +23,9 @@ def validated(model: type[M], raw: object, what: str, *, whole: str = "") -> M:
         raise InvalidInput(f"invalid {what}: {validation_problems(exc.errors(), whole)}") from None
 
 
-#: an integer from outside that a 64-bit database column (and SQLite's INTEGER) can hold: ids, offsets and
-#: limits are declared with it, so 2**63 is a validation error (422), never an overflow deep in a query
-DbInt = Annotated[int, Interval(ge=-(2**63), le=2**63 - 1)]
+#: the largest integer a JSON number carries exactly to every client (JavaScript's Number.MAX_SAFE_INTEGER),
+#: well inside a 64-bit database column (and SQLite's INTEGER)
+MAX_INT = 2**53 - 1
+#: an integer from outside: ids, offsets and limits are declared with it, so 2**63 is a validation error
+#: (422), never an overflow deep in a query (500)
+DbInt = Annotated[int, Interval(ge=-MAX_INT, le=MAX_INT)]

@@ -1,4 +1,5 @@
-"""Integers from outside (ids, offsets, limits) are bounded to what a 64-bit column holds: 2**63 is a 4xx.
+"""Integers from outside (ids, offsets, limits) are bounded (to 2**53 - 1, what a 64-bit column and a
+JSON number in every client hold exactly): 2**63 is a 4xx.
 
 Before, 2**63 as a file id, job id, token id, offset or limit overflowed inside SQLite's or PostgreSQL's
 driver and answered 500 on 18 routes.
@@ -36,7 +37,6 @@ def _unbounded(node: Any, spec: dict[str, Any], where: str, seen: set[str]) -> l
         return _unbounded(target, spec, ref, seen | {ref})
     found = []
     if node.get("type") == "integer":
-        # (the schema writes 2**63 - 1 as the float 2.0**63: the bound is right, its JSON number rounds)
         top = min(node.get("maximum", 2 * BIG), node.get("exclusiveMaximum", 2 * BIG))
         bottom = max(node.get("minimum", -2 * BIG), node.get("exclusiveMinimum", -2 * BIG))
         if top > BIG or bottom < -BIG:
