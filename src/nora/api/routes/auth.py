@@ -1,13 +1,15 @@
-"""Login, logout, the current user and API tokens."""
+"""Login (throttled), logout, password changes, the current user and API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from fastapi import APIRouter, Request, Response, status
+from sqlalchemy.orm import Session
 
-from nora.api.deps import COOKIE, DB, CurrentActor, State, start_web_session
+from nora.api.deps import COOKIE, DB, AppState, CurrentActor, State, start_web_session
 from nora.api.schemas import LoginIn, Me, PasswordChangedOut, PasswordIn, TokenCreated, TokenIn, TokenOut
+from nora.archive.models import User
 from nora.archive.services import accounts, audit
 from nora.archive.services.access import Actor
 from nora.core.errors import Forbidden, NotAuthenticated, Throttled
@@ -19,6 +21,27 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 ANONYMOUS = Actor(None, "anonymous")
 
 
+def _verified(db: Session, state: AppState, request: Request, username: str, password: str) -> User:
+    """``username`` if ``password`` is theirs; throttled per account and address (429 + Retry-After before
+    the password is checked, so a locked attempt costs no argon2 verification); locks are audited."""
+    address = request.client.host if request.client else ""
+    wait = state.throttle.wait(username, address)
+    if wait > 0:
+        raise Throttled(f"too many failed logins: try again in {wait:.0f} s", wait)
+    try:
+        user = accounts.authenticate(db, username, password)
+    except NotAuthenticated:
+        for lock in state.throttle.failed(username, address):
+            audit.record(
+                db, ANONYMOUS, "auth.throttle", target=username, scope=lock.scope, address=address,
+                seconds=round(lock.seconds, 1),
+            )  # fmt: skip
+        db.commit()
+        raise
+    state.throttle.succeeded(username)
+    return user
+
+
 @router.post(
     "/login",
     response_model=Me,
@@ -26,41 +49,28 @@ ANONYMOUS = Actor(None, "anonymous")
 )
 def login(body: LoginIn, request: Request, response: Response, db: DB, state: State) -> Me:
     """Log in (session cookie). Failed logins are throttled per account and per address: 429 + Retry-After."""
-    address = request.client.host if request.client else ""
-    wait = state.throttle.wait(body.username, address)
-    if wait > 0:  # refused before the password is checked: a locked attempt costs no argon2 verification
-        raise Throttled(f"too many failed logins: try again in {wait:.0f} s", wait)
-    try:
-        user = accounts.authenticate(db, body.username, body.password)
-    except NotAuthenticated:
-        for lock in state.throttle.failed(body.username, address):
-            audit.record(
-                db, ANONYMOUS, "auth.throttle", target=body.username, scope=lock.scope, address=address,
-                seconds=round(lock.seconds, 1),
-            )  # fmt: skip
-        db.commit()
-        raise
-    state.throttle.succeeded(body.username)
+    user = _verified(db, state, request, body.username, body.password)
     start_web_session(db, request, response, state, user, "web session")
     audit.record(db, Actor.of(user), "auth.login")
     db.commit()
     return Me(username=user.username, is_admin=user.is_admin)
 
 
-@router.post("/password", response_model=PasswordChangedOut)
+@router.post(
+    "/password",
+    response_model=PasswordChangedOut,
+    responses={429: {"description": "too many wrong current passwords (see Retry-After)"}},
+)
 def change_password(
     body: PasswordIn, request: Request, actor: CurrentActor, db: DB, state: State
 ) -> PasswordChangedOut:
     """Change one's own password: the caller's other web sessions end, and their API tokens are revoked
     unless ``keep_tokens``. The current password is checked (and throttled) like a login."""
-    address = request.client.host if request.client else ""
-    wait = state.throttle.wait(actor.username, address)
-    if wait > 0:
-        raise Throttled(f"too many failed password checks: try again in {wait:.0f} s", wait)
     try:
-        accounts.authenticate(db, actor.username, body.current_password)
+        _verified(db, state, request, actor.username, body.current_password)
+    except Throttled:
+        raise
     except NotAuthenticated:
-        state.throttle.failed(actor.username, address)
         raise Forbidden("the current password is wrong") from None
     changed = accounts.set_password(
         db, actor, actor.username, body.new_password, keep_tokens=body.keep_tokens,
