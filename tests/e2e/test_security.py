@@ -109,6 +109,8 @@ def test_files_panel_click_selects_double_click_views_and_download_needs_the_rig
     page: Page = context.new_page()
     downloads: list[Any] = []
     page.on("download", lambda d: downloads.append(d))
+    violations: list[str] = []  # the page, the viewer and its decoders run under the Content-Security-Policy
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     login(page, server)
     choose(page, "DEMO")
     open_study(page, "MNI001", "20240105")
@@ -122,6 +124,7 @@ def test_files_panel_click_selects_double_click_views_and_download_needs_the_rig
     with page.expect_download() as saved:
         page.get_by_test_id("ctx-download-file").click()
     assert saved.value.suggested_filename == "s001.nii.gz"
+    assert violations == []
     context.close()
 
     # a read-only user without the download right views, but cannot save
