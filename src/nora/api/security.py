@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -64,6 +65,10 @@ HEADERS = (
     (b"x-frame-options", b"SAMEORIGIN"),
 )
 _PROJECT_PATH = re.compile(r"^/api/projects/(?P<project>[^/]+)/")
+#: NORA's import form, whose token may travel in its ``call`` field
+LEGACY_IMPORT = "/api/import"
+#: how much of a form is read ahead to find a ``call`` sent before the file
+PEEK = 64 * 1024
 
 
 def install(app: FastAPI, state: AppState) -> None:
@@ -183,10 +188,17 @@ class UploadGate:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        content_type = (_header(scope, b"content-type") or "").lower() if scope["type"] == "http" else ""
-        if content_type.startswith("multipart/"):
+        content_type = (_header(scope, b"content-type") or "") if scope["type"] == "http" else ""
+        if content_type.lower().startswith("multipart/"):
+            call = None
+            if (
+                scope["path"] == LEGACY_IMPORT
+                and _header(scope, b"authorization") is None
+                and not _cookie(scope, COOKIE)
+            ):
+                receive, call = await _peek_call(receive, content_type)
             try:
-                await run_in_threadpool(self.check, scope)
+                await run_in_threadpool(self.check, scope, call)
             except NoraError as exc:
                 status = status_for(type(exc))
                 extra = [(b"www-authenticate", b"Bearer")] if status == 401 else []
@@ -194,36 +206,91 @@ class UploadGate:
                 return
         await self.app(scope, receive, send)
 
-    def check(self, scope: Scope) -> None:
+    def check(self, scope: Scope, call: dict[str, Any] | None = None) -> None:
         """Raise what the route would: no credentials (401), no such project (404), no write right (403).
 
-        NORA's ``POST /api/import`` may carry its token inside the form (``call``); without an
-        ``Authorization`` header or cookie it is read as before, under the upload size limit.
+        NORA's ``POST /api/import`` may carry its token inside the form: ``call``, when the form's first
+        part (as NORA's clients send it), is read ahead of the file and checked the same way. A form with
+        the file first is read as before, under the upload size limit, and the route checks it.
         """
-        auth = _header(scope, b"authorization")
-        cookie = _cookie(scope, COOKIE)
-        if scope["path"] == "/api/import" and auth is None and cookie is None:
-            return
-        if auth is not None:
-            scheme, _, secret = auth.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-            kind, secret = "api", secret.strip()
-        elif cookie is not None:
-            kind, secret = "session", cookie
-        else:
+        creds = _credentials(scope)
+        legacy = scope["path"] == LEGACY_IMPORT
+        if creds is None and not (legacy and call is not None):
+            if legacy:
+                return
             raise NotAuthenticated("not logged in: log in or send 'Authorization: Bearer <token>' before uploading")
-        match = _PROJECT_PATH.match(scope["path"])
         with self.state.sessions() as db:
-            actor = Actor.of(user_for_token(db, secret, kind=kind))
-            if match is not None:
-                access = project_access(db, actor, match["project"])
-                access.require_write()
-            elif scope["path"] == "/api/import":
-                project = _query_value(scope, "project")
-                if project:
-                    project_access(db, actor, project).require_write()
+            if creds is not None:
+                actor = Actor.of(user_for_token(db, creds[1], kind=creds[0]))
+            else:
+                actor = self._call_actor(db, call or {})
+            match = _PROJECT_PATH.match(scope["path"])
+            project = match["project"] if match else (_query_value(scope, "project") or _call_project(call))
+            if project and (match or legacy):
+                project_access(db, actor, project).require_write()
             db.rollback()  # nothing to keep: the route authenticates again (and records last use)
+
+    @staticmethod
+    def _call_actor(db: Session, call: dict[str, Any]) -> Actor:
+        token, user = str(call.get("token") or ""), str(call.get("user") or "")
+        if not token:
+            raise NotAuthenticated("give 'token' and 'user' in call, or 'Authorization: Bearer <token>'")
+        owner = user_for_token(db, token, kind="api")
+        if user and owner.username != user:
+            raise NotAuthenticated(f"the token does not belong to user {user!r}")
+        return Actor.of(owner)
+
+
+def _credentials(scope: Scope) -> tuple[str, str] | None:
+    """(kind, secret) from the headers, as :func:`nora.api.deps.credentials` reads them."""
+    auth = _header(scope, b"authorization")
+    if auth is not None:
+        scheme, _, secret = auth.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+        return "api", secret.strip()
+    cookie = _cookie(scope, COOKIE)
+    return ("session", cookie) if cookie else None
+
+
+def _call_project(call: dict[str, Any] | None) -> str:
+    return str((call or {}).get("project") or "")
+
+
+async def _peek_call(receive: Receive, content_type: str) -> tuple[Receive, dict[str, Any] | None]:
+    """The ``call`` JSON of a form whose first part it is (read from the first ``PEEK`` bytes), and a
+    ``receive`` that hands the app those bytes again before the rest."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if found is None:
+        return receive, None
+    delimiter = b"--" + found.group(1).encode("latin-1")
+    buffered: list[Message] = []
+    data = b""
+    while len(data) < PEEK and data.find(b"\r\n" + delimiter, len(delimiter)) == -1:
+        message = await receive()
+        buffered.append(message)
+        data += message.get("body", b"")
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return buffered.pop(0) if buffered else await receive()
+
+    return replay, _first_part_call(data, delimiter)
+
+
+def _first_part_call(data: bytes, delimiter: bytes) -> dict[str, Any] | None:
+    if not data.startswith(delimiter + b"\r\n"):
+        return None
+    head, sep, rest = data[len(delimiter) + 2 :].partition(b"\r\n\r\n")
+    end = rest.find(b"\r\n" + delimiter)
+    if not sep or end == -1 or not re.search(rb'name="call"', head):
+        return None
+    try:
+        value = json.loads(rest[:end])
+    except ValueError:
+        return None  # the route says what is wrong with it
+    return value if isinstance(value, dict) else None
 
 
 def _query_value(scope: Scope, name: str) -> str | None:

@@ -132,12 +132,13 @@ def _served(app: FastAPI) -> Iterator[int]:
         thread.join(timeout=10)
 
 
-def _answer_before_body(port: int, path: str, headers: dict[str, str]) -> tuple[int, int]:
+def _answer_before_body(port: int, path: str, headers: dict[str, str], call: str | None = None) -> tuple[int, int]:
     """POST a multipart body declared as 400 MB but send only its first MB; (status, bytes sent) of the
     answer that arrives while the rest is still owed (a server that reads the body first never answers)."""
     boundary = "nora-test-boundary"
+    first = f'--{boundary}\r\nContent-Disposition: form-data; name="call"\r\n\r\n{call}\r\n' if call else ""
     head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.zip"\r\n'
+        f'{first}--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.zip"\r\n'
         "Content-Type: application/zip\r\n\r\n"
     ).encode()
     declared = 400 * 1024 * 1024
@@ -182,6 +183,16 @@ def test_multipart_callers_are_refused_from_the_headers_alone(env: Env) -> None:
                 assert sent <= 1024 * 1024 + 65536
         got, _ = _answer_before_body(port, f"/api/import?project={PROJECT}", {"Authorization": "Bearer nope"})
         assert got == 401
+        # NORA's form with its token in `call`, sent before the file as NORA's clients do
+        legacy = [
+            ('{"cmd": "import", "user": "user", "token": "nora_wrong"}', 401),
+            (f'{{"cmd": "import", "user": "admin", "token": "{env.tokens["user"]}"}}', 401),  # not admin's token
+            (f'{{"cmd": "import", "user": "readonly", "token": "{env.tokens["readonly"]}"}}', 403),
+            (f'{{"cmd": "import", "token": "{env.tokens["norights"]}", "project": "{PROJECT}"}}', 404),
+        ]
+        for call, status in legacy:
+            got, _ = _answer_before_body(port, f"/api/import?project={PROJECT}", {}, call=call)
+            assert got == status, (call, got)
 
 
 # --- login throttling ----------------------------------------------------------------------------------------
