@@ -13,6 +13,14 @@ SAVE = expect(401, 404, 403, 200, 200, 200)
 NAVIGATE = {"headers": {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "document"}}
 
 CASES = [
+    # public opens the project to anonymous readers: a system admin's decision, not a project admin's
+    Case(
+        "PATCH",
+        "/api/projects/{project}",
+        lambda e, r: P,
+        expect(401, 404, 403, 403, 403, 200),
+        lambda e, r: {"json": {"settings": {"public": True}}},
+    ),
     Case(
         "POST",
         "/api/auth/password",
