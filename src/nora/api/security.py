@@ -223,22 +223,23 @@ class UploadGate:
             if creds is not None:
                 actor = Actor.of(user_for_token(db, creds[1], kind=creds[0]))
             else:
-                actor = self._call_actor(db, call or {})
+                actor = call_actor(db, call or {})
             match = _PROJECT_PATH.match(scope["path"])
             project = match["project"] if match else (_query_value(scope, "project") or _call_project(call))
             if project and (match or legacy):
                 project_access(db, actor, project).require_write()
             db.rollback()  # nothing to keep: the route authenticates again (and records last use)
 
-    @staticmethod
-    def _call_actor(db: Session, call: dict[str, Any]) -> Actor:
-        token, user = str(call.get("token") or ""), str(call.get("user") or "")
-        if not token:
-            raise NotAuthenticated("give 'token' and 'user' in call, or 'Authorization: Bearer <token>'")
-        owner = user_for_token(db, token, kind="api")
-        if user and owner.username != user:
-            raise NotAuthenticated(f"the token does not belong to user {user!r}")
-        return Actor.of(owner)
+
+def call_actor(db: Session, call: dict[str, Any]) -> Actor:
+    """The caller named by NORA's import form: the API token in ``call`` (owned by ``call.user`` if given)."""
+    token, user = str(call.get("token") or ""), str(call.get("user") or "")
+    if not token:
+        raise NotAuthenticated("give 'token' and 'user' in call, or 'Authorization: Bearer <token>'")
+    owner = user_for_token(db, token, kind="api")
+    if user and owner.username != user:
+        raise NotAuthenticated(f"the token does not belong to user {user!r}")
+    return Actor.of(owner)
 
 
 def _credentials(scope: Scope) -> tuple[str, str] | None:
@@ -298,4 +299,4 @@ def _query_value(scope: Scope, name: str) -> str | None:
     return values[0] if values else None
 
 
-__all__ = ["CsrfGuard", "SecurityHeaders", "UploadGate", "install"]
+__all__ = ["CsrfGuard", "SecurityHeaders", "UploadGate", "call_actor", "install"]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from nora.api.deps import DB, ProjectAccess, State, credentials
 from nora.api.schemas import Out
+from nora.api.security import call_actor
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.accounts import user_for_token
 from nora.archive.services.tags import split_tags
@@ -190,12 +191,8 @@ def retry_import_job(job_id: DbInt, access: ProjectAccess, db: DB, state: State)
 
 def _legacy_actor(request: Request, db: Session, call: dict[str, Any]) -> Actor:
     """The caller of NORA's form: the token in ``call`` (its owner must be ``call.user``), else the header."""
-    token, user = str(call.get("token") or ""), str(call.get("user") or "")
-    if token:
-        owner = user_for_token(db, token, kind="api")
-        if user and owner.username != user:
-            raise NotAuthenticated(f"the token does not belong to user {user!r}")
-        return Actor.of(owner)
+    if call.get("token"):
+        return call_actor(db, call)
     creds = credentials(request)
     if creds is None:
         raise NotAuthenticated("give 'token' and 'user' in call, or 'Authorization: Bearer <token>'")
