@@ -358,3 +358,8 @@ def test_uploads_with_invisible_or_too_long_names_are_refused(env: Env, name: st
     assert r.status_code == 400, r.text
     assert "U+" in r.json()["detail"] or "too long" in r.json()["detail"]
     assert str(env.layout.home) not in r.json()["detail"]
+
+
+def test_projects_report_the_effective_download_right(env: Env) -> None:
+    shown = {role: env.client(role).get(P).json()["download"] for role in ("readonly", "user", "projadmin", "admin")}
+    assert shown == {"readonly": False, "user": True, "projadmin": True, "admin": True}  # admins implicitly
