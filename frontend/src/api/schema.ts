@@ -475,6 +475,66 @@ export interface paths {
         patch: operations["update_project_api_projects__project__patch"];
         trace?: never;
     };
+    "/api/projects/{project}/annotations/{object_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Versions
+         * @description Every saved version of an ROI or marker set, oldest first (rejected ones: conflicting saves kept).
+         */
+        get: operations["versions_api_projects__project__annotations__object_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/annotations/{object_id}/versions/{number}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version Content
+         * @description A version's bytes (the ROI's NIfTI, the marker set's JSON); ``download=true`` needs the download right.
+         */
+        get: operations["version_content_api_projects__project__annotations__object_id__versions__number__content_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/annotations/{object_id}/versions/{number}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore
+         * @description Save an earlier (or rejected) version again as the newest one; ``base`` is the current version.
+         */
+        post: operations["restore_api_projects__project__annotations__object_id__versions__number__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/autoexec": {
         parameters: {
             query?: never;
@@ -843,6 +903,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/patients/{pid}/markers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Markers
+         * @description The patient's marker sets (``annotations/*.json``).
+         */
+        get: operations["list_markers_api_projects__project__patients__pid__markers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/patients/{pid}/markers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Markers */
+        get: operations["get_markers_api_projects__project__patients__pid__markers__name__get"];
+        /**
+         * Save Markers
+         * @description Save a marker set as the next version of ``annotations/<name>.json`` (409 when someone saved meanwhile).
+         */
+        put: operations["save_markers_api_projects__project__patients__pid__markers__name__put"];
+        post?: never;
+        /** Delete Markers */
+        delete: operations["delete_markers_api_projects__project__patients__pid__markers__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/patients/{pid}/meta": {
         parameters: {
             query?: never;
@@ -927,6 +1029,118 @@ export interface paths {
         get: operations["get_study_meta_api_projects__project__patients__pid__studies__sid__meta_get"];
         /** Put Study Meta */
         put: operations["put_study_meta_api_projects__project__patients__pid__studies__sid__meta_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/patients/{pid}/studies/{sid}/rois": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rois
+         * @description The study's ROIs (``ROIS/*.nii.gz`` saved through the ROI tool), without their voxel summaries.
+         */
+        get: operations["list_rois_api_projects__project__patients__pid__studies__sid__rois_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/patients/{pid}/studies/{sid}/rois/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Roi
+         * @description One ROI with its matrix, voxel count, volume and centre of gravity (world mm).
+         */
+        get: operations["get_roi_api_projects__project__patients__pid__studies__sid__rois__name__get"];
+        /**
+         * Save Roi
+         * @description Save an ROI (NIfTI bytes, ``.nii`` or ``.nii.gz``) as the next version of ``ROIS/<name>.nii.gz``.
+         *
+         *     ``base`` is the version the caller opened (0 for a new ROI); if someone saved meanwhile the answer is
+         *     409 and the sent content is kept as a (rejected) version.
+         */
+        put: operations["save_roi_api_projects__project__patients__pid__studies__sid__rois__name__put"];
+        post?: never;
+        /**
+         * Delete Roi
+         * @description Remove the ROI's file from the study; its versions stay and can be restored.
+         */
+        delete: operations["delete_roi_api_projects__project__patients__pid__studies__sid__rois__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/patients/{pid}/studies/{sid}/rois/{name}/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roi Operation
+         * @description Morphology, set operation, Remove Salt or fill holes on a saved ROI; the result is saved as a new
+         *     version of ``output`` (default: the ROI itself, ``base`` its current version) or as a new ROI.
+         */
+        post: operations["roi_operation_api_projects__project__patients__pid__studies__sid__rois__name__operations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/patients/{pid}/studies/{sid}/rois/{name}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roi Stats
+         * @description NORA's ROIstats of each image within the ROI (the image resampled onto the ROI grid if needed).
+         */
+        get: operations["roi_stats_api_projects__project__patients__pid__studies__sid__rois__name__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/patients/{pid}/studies/{sid}/seg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Seg Export
+         * @description The ROIs as one DICOM Segmentation referencing the study's kept originals (needs the download right).
+         */
+        get: operations["seg_export_api_projects__project__patients__pid__studies__sid__seg_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1279,6 +1493,25 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** AnnotationOut */
+        AnnotationOut: {
+            /** Created By */
+            created_by: string;
+            /** Current */
+            current: number;
+            /** File Id */
+            file_id: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Path */
+            path: string;
+            /** Url */
+            url: string | null;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
@@ -1498,6 +1731,11 @@ export interface components {
              * @description the zipped DICOM folder
              */
             thefile: string;
+        };
+        /** Body_restore_api_projects__project__annotations__object_id__versions__number__restore_post */
+        Body_restore_api_projects__project__annotations__object_id__versions__number__restore_post: {
+            /** Base */
+            base: number;
         };
         /** Body_upload_patient_files_api_projects__project__patients__pid__files_post */
         Body_upload_patient_files_api_projects__project__patients__pid__files_post: {
@@ -2321,6 +2559,60 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * MarkerSet
+         * @description A pointset or freeline as saved (and as the REST API takes and gives it).
+         */
+        MarkerSet: {
+            /**
+             * Color
+             * @default #ffcc00
+             */
+            color?: string;
+            /**
+             * Format
+             * @default nora.markers/1
+             * @constant
+             */
+            format?: "nora.markers/1";
+            /** Name */
+            name: string;
+            /** Points */
+            points?: components["schemas"]["Point"][];
+            /** Reference */
+            reference?: string | null;
+            /**
+             * Size
+             * @default 3
+             */
+            size?: number;
+            /**
+             * Type
+             * @default pointset
+             * @enum {string}
+             */
+            type?: "pointset" | "freeline";
+        };
+        /** MarkersOut */
+        MarkersOut: {
+            /** Created By */
+            created_by: string;
+            /** Current */
+            current: number;
+            /** File Id */
+            file_id: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            markers: components["schemas"]["MarkerSet"] | null;
+            /** Name */
+            name: string;
+            /** Path */
+            path: string;
+            /** Url */
+            url: string | null;
+        };
         /** Me */
         Me: {
             /** Is Admin */
@@ -2623,6 +2915,20 @@ export interface components {
             /** Sex */
             sex: string;
         };
+        /** Point */
+        Point: {
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+            /** Z */
+            z: number;
+        };
         /** PresetOut */
         PresetOut: {
             definition: components["schemas"]["Autoloader-Output"];
@@ -2882,6 +3188,75 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** RoiOperation */
+        RoiOperation: {
+            /**
+             * Base
+             * @description the current version of the ROI written to
+             * @default 0
+             */
+            base?: number;
+            /**
+             * Iterations
+             * @description morphology: voxels deep
+             * @default 1
+             */
+            iterations?: number;
+            /**
+             * Min Voxels
+             * @description remove_salt: smaller components are removed
+             * @default 10
+             */
+            min_voxels?: number;
+            /**
+             * Operation
+             * @enum {string}
+             */
+            operation: "erode" | "dilate" | "open" | "close" | "fill_holes" | "remove_salt" | "union" | "intersection" | "difference";
+            /**
+             * Other
+             * @description set operations: the second ROI of the study
+             */
+            other?: string | null;
+            /**
+             * Output
+             * @description a new ROI's name; default: a new version
+             */
+            output?: string | null;
+        };
+        /** RoiOut */
+        RoiOut: {
+            /** Centre */
+            centre: number[] | null;
+            /** Created By */
+            created_by: string;
+            /** Current */
+            current: number;
+            /** File Id */
+            file_id: number | null;
+            /** Id */
+            id: number;
+            /** Is 2D */
+            is_2d: boolean | null;
+            /** Kind */
+            kind: string;
+            /** Matrix */
+            matrix: number[] | null;
+            /** Name */
+            name: string;
+            /** Path */
+            path: string;
+            /** Reference */
+            reference: string | null;
+            /** Reference Id */
+            reference_id: number | null;
+            /** Url */
+            url: string | null;
+            /** Volume Ml */
+            volume_ml: number | null;
+            /** Voxels */
+            voxels: number | null;
+        };
         /** RuleList */
         "RuleList-Input": {
             /** Rules */
@@ -2987,6 +3362,35 @@ export interface components {
              * @enum {string}
              */
             mode?: "smart" | "strict" | "tag";
+        };
+        /** StatsRow */
+        StatsRow: {
+            /** Area Cm2 */
+            area_cm2: number | null;
+            /** Image */
+            image: string;
+            /** Image Id */
+            image_id: number;
+            /** Max */
+            max: number | null;
+            /** Mean */
+            mean: number | null;
+            /** Median */
+            median: number | null;
+            /** Min */
+            min: number | null;
+            /** P25 */
+            p25: number | null;
+            /** P75 */
+            p75: number | null;
+            /** Roi */
+            roi: string;
+            /** Std */
+            std: number | null;
+            /** Volume Ml */
+            volume_ml: number;
+            /** Voxels */
+            voxels: number;
         };
         /** StudyIn */
         StudyIn: {
@@ -3197,6 +3601,30 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** VersionOut */
+        VersionOut: {
+            /** Based On */
+            based_on: number;
+            /** Number */
+            number: number;
+            /** Rejected */
+            rejected: boolean;
+            /**
+             * Saved At
+             * Format: date-time
+             */
+            saved_at: string;
+            /** Saved By */
+            saved_by: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Tool */
+            tool: string;
+            /** Url */
+            url: string;
+        };
         /**
          * ViewerState
          * @description Everything needed to reopen a view exactly.
@@ -3323,6 +3751,7 @@ export interface components {
     pathItems: never;
 }
 export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
+export type AnnotationOut = components['schemas']['AnnotationOut'];
 export type AuditOut = components['schemas']['AuditOut'];
 export type AutoexecRuleInput = components['schemas']['AutoexecRule-Input'];
 export type AutoexecRuleOutput = components['schemas']['AutoexecRule-Output'];
@@ -3335,6 +3764,7 @@ export type BatchDefOutput = components['schemas']['BatchDef-Output'];
 export type BodyImportNativeUploadApiProjectsProjectImportNativePost = components['schemas']['Body_import_native_upload_api_projects__project__import_native_post'];
 export type BodyImportUploadApiProjectsProjectImportPost = components['schemas']['Body_import_upload_api_projects__project__import_post'];
 export type BodyLegacyImportApiImportPost = components['schemas']['Body_legacy_import_api_import_post'];
+export type BodyRestoreApiProjectsProjectAnnotationsObjectIdVersionsNumberRestorePost = components['schemas']['Body_restore_api_projects__project__annotations__object_id__versions__number__restore_post'];
 export type BodyUploadPatientFilesApiProjectsProjectPatientsPidFilesPost = components['schemas']['Body_upload_patient_files_api_projects__project__patients__pid__files_post'];
 export type BodyUploadStudyFilesApiProjectsProjectPatientsPidStudiesSidFilesPost = components['schemas']['Body_upload_study_files_api_projects__project__patients__pid__studies__sid__files_post'];
 export type Call = components['schemas']['Call'];
@@ -3374,6 +3804,8 @@ export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
 export type LoginIn = components['schemas']['LoginIn'];
+export type MarkerSet = components['schemas']['MarkerSet'];
+export type MarkersOut = components['schemas']['MarkersOut'];
 export type Me = components['schemas']['Me'];
 export type NodeOut = components['schemas']['NodeOut'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
@@ -3386,6 +3818,7 @@ export type PasswordIn = components['schemas']['PasswordIn'];
 export type PatientIn = components['schemas']['PatientIn'];
 export type PatientPage = components['schemas']['PatientPage'];
 export type PatientRow = components['schemas']['PatientRow'];
+export type Point = components['schemas']['Point'];
 export type PresetOut = components['schemas']['PresetOut'];
 export type ProjectIn = components['schemas']['ProjectIn'];
 export type ProjectOut = components['schemas']['ProjectOut'];
@@ -3398,6 +3831,8 @@ export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
 export type RightIn = components['schemas']['RightIn'];
 export type RightOut = components['schemas']['RightOut'];
+export type RoiOperation = components['schemas']['RoiOperation'];
+export type RoiOut = components['schemas']['RoiOut'];
 export type RuleListInput = components['schemas']['RuleList-Input'];
 export type RuleListOutput = components['schemas']['RuleList-Output'];
 export type SavedBatch = components['schemas']['SavedBatch'];
@@ -3409,6 +3844,7 @@ export type SendOut = components['schemas']['SendOut'];
 export type SharedIn = components['schemas']['SharedIn'];
 export type SharedOut = components['schemas']['SharedOut'];
 export type SnapshotIn = components['schemas']['SnapshotIn'];
+export type StatsRow = components['schemas']['StatsRow'];
 export type StudyIn = components['schemas']['StudyIn'];
 export type StudyPage = components['schemas']['StudyPage'];
 export type StudyRow = components['schemas']['StudyRow'];
@@ -3423,6 +3859,7 @@ export type UrlCallOut = components['schemas']['UrlCallOut'];
 export type UserIn = components['schemas']['UserIn'];
 export type UserOut = components['schemas']['UserOut'];
 export type ValidationError = components['schemas']['ValidationError'];
+export type VersionOut = components['schemas']['VersionOut'];
 export type ViewerStateInput = components['schemas']['ViewerState-Input'];
 export type ViewerStateOutput = components['schemas']['ViewerState-Output'];
 export type ViewportStateInput = components['schemas']['ViewportState-Input'];
@@ -4326,6 +4763,114 @@ export interface operations {
             };
         };
     };
+    versions_api_projects__project__annotations__object_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    version_content_api_projects__project__annotations__object_id__versions__number__content_get: {
+        parameters: {
+            query?: {
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                object_id: number;
+                number: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restore_api_projects__project__annotations__object_id__versions__number__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_id: number;
+                number: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Body_restore_api_projects__project__annotations__object_id__versions__number__restore_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     autoexec_rules_api_projects__project__autoexec_get: {
         parameters: {
             query?: never;
@@ -5151,6 +5696,146 @@ export interface operations {
             };
         };
     };
+    list_markers_api_projects__project__patients__pid__markers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkersOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_markers_api_projects__project__patients__pid__markers__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkersOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_markers_api_projects__project__patients__pid__markers__name__put: {
+        parameters: {
+            query?: {
+                /** @description the version this save starts from (0: a new object) */
+                base?: number;
+            };
+            header?: never;
+            path: {
+                pid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkerSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkersOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_markers_api_projects__project__patients__pid__markers__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_patient_meta_api_projects__project__patients__pid__meta_get: {
         parameters: {
             query?: never;
@@ -5433,6 +6118,267 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rois_api_projects__project__patients__pid__studies__sid__rois_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoiOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_roi_api_projects__project__patients__pid__studies__sid__rois__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoiOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_roi_api_projects__project__patients__pid__studies__sid__rois__name__put: {
+        parameters: {
+            query: {
+                /** @description the file id of the reference image */
+                reference: number;
+                /** @description the version this save starts from (0: a new object) */
+                base?: number;
+                tool?: string;
+            };
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoiOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_roi_api_projects__project__patients__pid__studies__sid__rois__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    roi_operation_api_projects__project__patients__pid__studies__sid__rois__name__operations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoiOperation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoiOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    roi_stats_api_projects__project__patients__pid__studies__sid__rois__name__stats_get: {
+        parameters: {
+            query: {
+                /** @description file ids of the images */
+                image: number[];
+            };
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsRow"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    seg_export_api_projects__project__patients__pid__studies__sid__seg_get: {
+        parameters: {
+            query: {
+                /** @description ROI names (segments) */
+                roi: string[];
+            };
+            header?: never;
+            path: {
+                pid: string;
+                sid: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/dicom": unknown;
                 };
             };
             /** @description Validation Error */

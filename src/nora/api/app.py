@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 import nora
 from nora.api import errors, security
 from nora.api.deps import AppState
-from nora.api.routes import admin, auth, files, importing, jobs, pacs, projects, table, tags, viewer
+from nora.api.routes import admin, annotation, auth, files, importing, jobs, pacs, projects, table, tags, viewer
 from nora.api.schemas import Health
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.services.throttle import LoginThrottle
@@ -67,7 +67,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     security.install(app, state)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs):
+    for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs, annotation):
         api.include_router(module.router)
 
     @api.get("/health", tags=["system"], response_model=Health)

@@ -19,6 +19,9 @@ from nora.core.atomic import atomic_write_json as atomic_write_json
 from nora.core.errors import UnsafePath
 from nora.core.ids import MAX_NAME_BYTES, check_name, unsafe_character
 
+#: folders of a patient that hold patient-level files, not a study (NORA keeps marker sets in ``annotations/``)
+PATIENT_FOLDERS = frozenset({"annotations"})
+
 _BAD_SEGMENT = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|]")
 
 
@@ -67,6 +70,8 @@ class Layout:
         return self.project_dir(project) / check_name(pid, "patient ID")
 
     def study_dir(self, project: str, pid: str, sid: str) -> Path:
+        if sid.lower() in PATIENT_FOLDERS:
+            raise UnsafePath(f"invalid study ID {sid!r}: {sid!r} is the patient's folder of annotations")
         return self.patient_dir(project, pid) / check_name(sid, "study ID")
 
     def node_dir(self, project: str, pid: str, sid: str | None) -> Path:
@@ -79,7 +84,8 @@ class Layout:
         """Split an absolute path inside the archive into (project, pid, sid or None, relpath).
 
         A path with two levels below the patient folder or more is a study file; one directly in the
-        patient folder is a patient-level file. Raises :class:`UnsafePath` for paths outside the archive.
+        patient folder, or in one of its :data:`PATIENT_FOLDERS`, is a patient-level file. Raises
+        :class:`UnsafePath` for paths outside the archive.
         """
         resolved = path.resolve()
         try:
@@ -90,8 +96,8 @@ class Layout:
         if len(parts) < 3:
             raise UnsafePath(f"{path} is not inside a patient folder (projects/<project>/<patient>/...)")
         project, pid = parts[0], parts[1]
-        if len(parts) == 3:
-            return project, pid, None, safe_relpath(parts[2])
+        if len(parts) == 3 or parts[2] in PATIENT_FOLDERS:
+            return project, pid, None, safe_relpath("/".join(parts[2:]))
         return project, pid, parts[2], safe_relpath("/".join(parts[3:]))
 
 

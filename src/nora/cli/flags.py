@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from nora.archive.services.access import Actor
-from nora.cli import admin, commands, dicomnode, importing, processing
+from nora.cli import admin, annotation, commands, dicomnode, importing, processing
 from nora.cli.context import Context, NoraParser, common_options, resolve_actor, write
 from nora.core.errors import InvalidInput
 from nora.core.settings import Settings
@@ -42,7 +42,7 @@ def build_parser() -> NoraParser:
         "-c", "--createproject", nargs="+", metavar=("NAME", "MODULE"), help="create project NAME (MODULE: DEFAULT)"
     )
     m.add_argument("-q", "--sql", metavar="SQL", help="run one read-only SQL query, JSON rows out (system admins)")
-    m.add_argument("--csv", action="store_true", help="with --sql: CSV instead of JSON")
+    m.add_argument("--csv", action="store_true", help="with --sql or --roistats: CSV instead of JSON")
     m.add_argument("--admin", nargs=argparse.REMAINDER, metavar="COMMAND", help="user, right and token admin")
     f = p.add_argument_group("files and tags")
     f.add_argument("-a", "--add", nargs="+", metavar="FILE", help="register files that lie in the project folder")
@@ -71,6 +71,7 @@ def build_parser() -> NoraParser:
     # --handle_job_result (defined with the import options) also works with --launch: run and register
     j.add_argument("--launch_autoexec", metavar="PSID", help="run the project's autoexecution rules on PID#SID")
     importing.add_options(p)
+    annotation.add_options(p)
     p.add_argument_group("PACS (see docs/pacs.md)").add_argument(
         "--dicomsend", nargs="+", metavar="NODE SUBJECT [FILES]", help="send the selected DICOM files to a PACS node"
     )
@@ -97,6 +98,8 @@ ACTIONS: dict[str, Handler] = {
     "launchfile": processing.launch_batch,
     "launch_autoexec": processing.launch_autoexec,
     "dicomsend": dicomnode.dicom_send,
+    "roistats": annotation.roistats,
+    "segexport": annotation.segexport,
 }
 #: modifier option → the actions it modifies
 MODIFIERS = {
@@ -107,7 +110,7 @@ MODIFIERS = {
     "rmtag": ("select",),
     "json": ("select",),
     "byfilename": ("select",),
-    "csv": ("sql",),
+    "csv": ("sql", "roistats"),
     "keys": ("exportmeta",),
     **{m: ("import_",) for m in importing.MODIFIERS},
     "throwerror": ("launch", "launchfile"),

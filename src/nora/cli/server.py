@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import make_url
 
+from nora.annotation.demo import add_demo_annotations
 from nora.archive.services import setup
 from nora.archive.services.cliops import is_initialised
 from nora.archive.services.setup import InitResult
@@ -63,6 +64,7 @@ def run_demo(argv: list[str], settings: Settings) -> int:
         with ctx.sessions() as session:
             owner = resolve_actor(session, settings, args.user)
             project = setup.build_demo(session, ctx.layout, owner, _progress(len(setup.DEMO_STUDIES)))
+            add_demo_annotations(session, ctx.layout, owner, project.name)
             session.commit()
             write(f"project {project.name} ready in {ctx.layout.project_dir(project.name)}")
     return 0

@@ -122,6 +122,7 @@ def import_dicom_tree(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _feature_steps(sessions, layout, actor, project, report)
     _autoexec(sessions, layout, actor, project, report, processing or ProcessingConfig())
     tracker.save_report(report.to_dict())
     tracker.log(f"done: {report.summary()}")
@@ -133,6 +134,27 @@ def import_dicom_tree(
     if progress is not None:
         progress(1.0, report.summary())
     return report
+
+
+#: the entry-point group of the features' steps after an import (``pyproject.toml``): each is a callable
+#: ``(sessions, layout, actor, project, report)`` that may add warnings to the report (annotation turns
+#: DICOM SEG objects into ROIs); importing never imports a feature
+IMPORT_STEPS = "nora.import_steps"
+
+
+def _feature_steps(
+    sessions: sessionmaker[Session], layout: Layout, actor: Actor, project: str, report: ImportReport
+) -> None:
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=IMPORT_STEPS):
+        try:
+            point.load()(sessions, layout, actor, project, report)
+        except NoraError as exc:
+            report.warnings.append(f"{point.name}: {exc.message}")
+        except Exception as exc:  # a feature's step must not fail an import that is already placed
+            log.exception("import step %s failed", point.name)
+            report.warnings.append(f"{point.name} failed: {exc.__class__.__name__}: {exc}")
 
 
 def _autoexec(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -131,28 +131,24 @@ def _as_list(value: Any) -> list[str]:
 
 
 def roi_stats(v: Values) -> None:
+    """ROIstats (:func:`nora.imaging.roi.roi_stats`) of every image within every mask; an image on another
+    grid than the mask is resampled onto the mask's grid (trilinear)."""
     import numpy as np
 
+    from nora.imaging.roi import as_mask
+    from nora.imaging.roi import roi_stats as stats_of
+
+    masks = []
+    for mask_path in _as_list(v["masks"]):
+        m = load_volume(mask_path)
+        masks.append((mask_path, as_mask(np.asanyarray(m.dataobj), mask_path), np.asarray(m.affine, dtype=float)))
     rows = []
     for image_path in _as_list(v["images"]):
         img = load_volume(image_path)
-        data = np.asarray(img.dataobj, dtype=np.float64)
-        voxel_ml = float(abs(np.linalg.det(img.affine[:3, :3]))) / 1000.0
-        for mask_path in _as_list(v["masks"]):
-            mask = np.asarray(load_volume(mask_path).dataobj) > 0
-            if mask.shape[:3] != data.shape[:3]:
-                raise InvalidInput(
-                    f"mask {mask_path} has shape {mask.shape[:3]}, image {image_path} {data.shape[:3]}: "
-                    "reslice the mask onto the image first"
-                )
-            values = data[..., 0][mask] if data.ndim > 3 else data[mask]
-            voxels = int(mask.sum())
-            stats: dict[str, Any] = {"image": image_path, "mask": mask_path, "voxels": voxels}
-            stats["volume_ml"] = voxels * voxel_ml
-            for name, fn in (("mean", np.mean), ("std", np.std), ("min", np.min), ("max", np.max)):
-                stats[name] = float(fn(values)) if values.size else None
-            stats["median"] = float(np.median(values)) if values.size else None
-            rows.append(stats)
+        data = np.asanyarray(img.dataobj)
+        for mask_path, mask, affine in masks:
+            s = stats_of(data, np.asarray(img.affine, dtype=float), mask, affine)
+            rows.append({"image": image_path, "mask": mask_path, **s.row()})
     out = v["output"]
     if out.lower().endswith(".csv"):
         with open(out, "w", newline="") as fh:
@@ -166,7 +162,7 @@ def roi_stats(v: Values) -> None:
 _IN = ArgDecl("input", "FILE", "the input volume (file pattern)")
 _OUT = ArgDecl("output", "OUT", "the output file, e.g. RESULTS/out.nii.gz TAG(mytag)")
 
-CATALOG: dict[str, Builtin] = {
+CORE: dict[str, Builtin] = {
     b.id: b
     for b in (
         Builtin(
@@ -217,7 +213,8 @@ CATALOG: dict[str, Builtin] = {
         Builtin(
             "roi_stats",
             "ROI statistics",
-            "Voxel count, volume, mean, std, min, max and median of images within masks, as JSON or CSV.",
+            "NORA's ROIstats of images within masks (voxels, volume, area of 2D masks, mean, std, median, 25th "
+            "and 75th percentile, min, max; images on another grid resampled onto the mask's), as JSON or CSV.",
             (
                 ArgDecl("images", "FILE", "the images", multi=True),
                 ArgDecl("masks", "FILE", "the masks (non-zero voxels)", multi=True),
@@ -227,6 +224,48 @@ CATALOG: dict[str, Builtin] = {
         ),
     )
 }
+
+
+#: the entry-point group where features register their built-ins (``pyproject.toml``: a tuple of Builtin)
+ENTRY_POINTS = "nora.jobs"
+
+
+class Catalog(Mapping[str, Builtin]):
+    """The core built-ins and those the features register through the ``nora.jobs`` entry points.
+
+    The features' modules are loaded on the first lookup of a job that is not a core one (or a listing),
+    so the catalog never imports a feature and a core job never pays for them. A feature cannot replace a
+    core job."""
+
+    def __init__(self, core: dict[str, Builtin]) -> None:
+        self._core = core
+        self._all: dict[str, Builtin] | None = None
+
+    def _load(self) -> dict[str, Builtin]:
+        if self._all is None:
+            from importlib.metadata import entry_points
+
+            found = dict(self._core)
+            for point in entry_points(group=ENTRY_POINTS):
+                for builtin in point.load():
+                    found.setdefault(builtin.id, builtin)
+            self._all = found
+        return self._all
+
+    def __getitem__(self, job: str) -> Builtin:
+        return self._core[job] if job in self._core else self._load()[job]
+
+    def __contains__(self, job: object) -> bool:
+        return job in self._core or job in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+CATALOG = Catalog(CORE)
 
 
 def defaults(job: str) -> Values:

@@ -13,11 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
+import nora.annotation.models
 import nora.importing.models
 import nora.processing.models
 from nora.archive.models import Base
 
-FEATURES = (nora.importing.models, nora.processing.models)  # every module with tables of its own
+#: every module with tables of its own
+FEATURES = (nora.annotation.models, nora.importing.models, nora.processing.models)
 #: PostgreSQL-only indexes of migration 0002 (``lower(...)`` expressions, pg_trgm) that SQLAlchemy's
 #: metadata cannot state per dialect; everything else must match
 POSTGRES_ONLY = {"ix_files_path_trgm", "ix_studies_description_lc", "ix_study_tags_tag_lc", "ix_patient_tags_tag_lc"}

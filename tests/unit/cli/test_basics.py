@@ -114,6 +114,14 @@ def test_demo_builds_the_demo_project_with_progress(cli: Cli) -> None:
     listed = {p["name"]: p for p in cli.ok("--projectlist").json()}
     assert listed["DEMO"]["n_studies"] >= 4
     assert any(line.endswith(".nii") for line in cli.ok("-p", "DEMO", "-s", "*").lines)
+    # the demo's annotations: an ROI with its sidecar and a marker set, not saved again on a refill
+    assert cli.ok("-p", "DEMO", "-s", "SUBJ002#20230611", "ROIS/*").lines[-1].endswith("ROIS/bright_tissue.nii.gz")
+    assert cli.ok("-p", "DEMO", "-s", "MNI001", "annotations/*.json").lines[0].endswith("annotations/landmarks.json")
+    stats = cli.ok("-p", "DEMO", "--roistats", "SUBJ002#20230611", "ROIS/*.nii.gz", "t1_mprage/*.nii").json()
+    assert stats[0]["voxels"] > 1000 and stats[0]["volume_ml"] > 1
+    cli.ok("demo")
+    versions = cli.ok("-p", "DEMO", "--sql", "SELECT count(*) AS n FROM annotation_versions").json()
+    assert versions == [{"n": 2}]
 
 
 def test_admin_help_and_global_options_before_subcommands(cli: Cli) -> None:
