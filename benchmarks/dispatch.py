@@ -78,7 +78,7 @@ def build(home: Path, n: int, executor: str) -> tuple[Settings, int]:
         database_url=db_url,
         executor=executor,
         local_workers=workers,
-        poll_interval_s=0.05,
+        poll_interval_s=float(os.environ.get("BENCH_POLL", "0.05")),
         queues={"normal": QueueSpec()},
     )
     return config, workers

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from tests.support.pgcluster import TempCluster
+from tests.support.slurmcluster import SlurmCluster, slurm_missing
 
 _counter = itertools.count()
 
@@ -54,10 +57,27 @@ def pg_template(pg_server: TempCluster | str) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file that fresh test databases are copies of (as pg_template is for
+    PostgreSQL): migrating from nothing costs more than half a second per test, copying the file nothing."""
+    from nora.archive.db import make_engine
+    from nora.archive.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "nora.sqlite"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 def new_database_url(request: pytest.FixtureRequest, engine_kind: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh database of the given kind (PostgreSQL ones already migrated, copied from a template)."""
+    """A fresh, already migrated database of the given kind, copied from a template."""
     if engine_kind == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'nora.sqlite'}"
+        path = tmp_path_factory.mktemp("db") / "nora.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     server = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")
     name = f"nora_test_{os.getpid()}_{next(_counter)}"
@@ -70,7 +90,7 @@ def new_database_url(request: pytest.FixtureRequest, engine_kind: str, tmp_path_
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An empty database URL, once per engine."""
+    """A migrated database without rows, once per engine."""
     return new_database_url(request, request.param, tmp_path_factory)
 
 
@@ -100,3 +120,15 @@ def _cheap_password_hashing() -> Iterator[None]:
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     accounts._hasher = original
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
+    """One real single-node Slurm for the whole session (the executor contract and the Slurm tests)."""
+    missing = slurm_missing()
+    if missing:
+        pytest.fail(missing)
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+    cluster.start()
+    yield cluster
+    cluster.stop()

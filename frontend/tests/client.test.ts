@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { api, ApiError, errorMessage, isAbort, ok, seg, setFetch, type FetchLike } from "../src/api/client";
+import { api, ApiError, errorMessage, fetchBytes, isAbort, ok, seg, setFetch, type FetchLike } from "../src/api/client";
 import { auth, studies } from "../src/api/endpoints";
 
 function answer(status: number, body: string, statusText = ""): { sent: Request[]; restore: FetchLike } {
@@ -116,5 +116,47 @@ describe("helpers", () => {
     expect(errorMessage({ message: "x" }, "fallback")).toBe("fallback");
     expect(errorMessage({ detail: "" }, "fallback")).toBe("fallback");
     expect(errorMessage(undefined, "fallback")).toBe("fallback");
+  });
+});
+
+describe("file bytes for the viewer", () => {
+  it("returns the bytes, sending cookies same-origin", async () => {
+    const sent: Request[] = [];
+    restore = setFetch(async (request) => {
+      sent.push(request);
+      return new Response(new Uint8Array([1, 2, 3]), { status: 200 });
+    });
+    const bytes = await fetchBytes("/api/projects/P/files/7/content");
+    expect([...new Uint8Array(bytes)]).toEqual([1, 2, 3]);
+    expect(new URL(sent[0]!.url).pathname).toBe("/api/projects/P/files/7/content");
+    expect(sent[0]!.credentials).toBe("same-origin");
+  });
+
+  it("fails as ok() does: the server's detail, a short text body, or the status text", async () => {
+    restore = answer(404, JSON.stringify({ detail: "no such file" })).restore;
+    let err = (await fetchBytes("/api/f").catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect([err.status, err.detail]).toEqual([404, "no such file"]);
+    setFetch(restore);
+    restore = answer(502, "Bad gateway from proxy").restore;
+    err = (await fetchBytes("/api/f").catch((e: unknown) => e)) as ApiError;
+    expect([err.status, err.detail]).toEqual([502, "Bad gateway from proxy"]);
+    setFetch(restore);
+    restore = answer(500, "<html>" + "x".repeat(400) + "</html>", "Internal Server Error").restore;
+    err = (await fetchBytes("/api/f").catch((e: unknown) => e)) as ApiError;
+    expect(err.detail).toBe("Internal Server Error");
+  });
+
+  it("reports an unreachable server naming the request, and an abort as an abort", async () => {
+    restore = setFetch(async (request) => {
+      if (request.signal.aborted) throw new DOMException("aborted", "AbortError");
+      throw new TypeError("Failed to fetch");
+    });
+    const err = (await fetchBytes("/api/f").catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(0);
+    expect(err.detail).toMatch(/Cannot reach the server \(GET \/api\/f\).*Failed to fetch/);
+    const controller = new AbortController();
+    controller.abort();
+    expect(isAbort(await fetchBytes("/api/f", controller.signal).catch((e: unknown) => e))).toBe(true);
   });
 });

@@ -3,16 +3,16 @@
  * The query layer: which answers the table shows (a superseded one never), what a rejected filter keeps,
  * and what a write or a live event makes the page ask for again.
  */
-import { QueryClientProvider, QueryObserver, type QueryClient } from "@tanstack/react-query";
+import { onlineManager, QueryClientProvider, QueryObserver, type QueryClient } from "@tanstack/react-query";
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setFetch, type FetchLike } from "../src/api/client";
+import { ApiError, setFetch, type FetchLike } from "../src/api/client";
 import { createQueryClient, invalidate, keys } from "../src/api/queries";
 import type { StudyPage, StudyRow } from "../src/api/schema";
 import type { Filters } from "../src/lib/filters";
 import { ErrorsProvider } from "../src/state/errors";
-import { studyPageQuery, useStudyPages } from "../src/state/useStudyPages";
+import { firstPageProblem, studyPageQuery, useStudyPages } from "../src/state/useStudyPages";
 
 function row(pid: string, sid = "S1"): StudyRow {
   return {
@@ -100,6 +100,38 @@ describe("the study table's pages", () => {
     await waitFor(() => expect(hook.result.current.filterError).toBe("unbalanced ( at 1"));
     expect(pids(hook.result.current)).toEqual(["A1"]);
     expect(replaced()).toBe(before);
+  });
+
+  it("asks the server even while the browser believes it is offline (the server is ours, not the internet)", async () => {
+    const { hook } = renderTable({ pid: "A*" });
+    await waitFor(() => expect(server.pending).toHaveLength(1));
+    await act(async () => server.answer("pid", "A*", 200, page(["A1"])));
+    await waitFor(() => expect(pids(hook.result.current)).toEqual(["A1"]));
+    onlineManager.setOnline(false);
+    try {
+      hook.rerender({ pid: "A*", files: "t1* & &" });
+      // in TanStack's default network mode this query would wait, paused, for an "online" event
+      await waitFor(() => expect(server.pending).toHaveLength(1));
+      await act(async () => server.answer("files", "t1* & &", 400, { detail: "empty condition between two '&'" }));
+      await waitFor(() => expect(hook.result.current.filterError).toBe("empty condition between two '&'"));
+      expect(pids(hook.result.current)).toEqual(["A1"]);
+    } finally {
+      onlineManager.setOnline(true);
+    }
+  });
+
+  it("says under the filter bars when the first page fails for another reason, keeping the rows", async () => {
+    const { hook } = renderTable({ pid: "A*" });
+    await waitFor(() => expect(server.pending).toHaveLength(1));
+    await act(async () => server.answer("pid", "A*", 200, page(["A1"])));
+    await waitFor(() => expect(pids(hook.result.current)).toEqual(["A1"]));
+    hook.rerender({ pid: "B*" });
+    await waitFor(() => expect(server.pending).toHaveLength(1));
+    await act(async () => server.answer("pid", "B*", 503, { detail: "the database is busy" }));
+    await waitFor(() => expect(hook.result.current.filterError).toMatch(/could not be loaded \(the database is busy \(HTTP 503\)\).*previous filters/));
+    expect(pids(hook.result.current)).toEqual(["A1"]);
+    expect(firstPageProblem(new ApiError(0, "Request aborted"))).toBeNull();
+    expect(firstPageProblem(new ApiError(401, "not logged in"))).toBeNull();
   });
 
   it("loads further pages only for the rows in view", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gestureOf } from "../src/viewer/gestures";
 import { DEFAULT_LIM_PRESETS, limPresetLines, limPresetsFrom, mosaicRows, mosaicString, plotPoints } from "../src/viewer/model";
+import { MR_PRESETS, PERCENTILE_SAMPLES, PET_PRESETS, presetsFor, sortedSample, valueAt, windowKind } from "../src/viewer/windows";
 
 describe("colour-limit presets from project settings", () => {
   it("falls back to the CT windows and the image range on 0 when the project has none", () => {
@@ -86,7 +87,49 @@ describe("left-button gestures", () => {
     expect(gestureOf(ev({ ctrlKey: true, shiftKey: true }))).toBe("pin");
     expect(gestureOf(ev({ button: 2, shiftKey: true }))).toBe("panAll");
     expect(gestureOf(ev({ button: 2 }))).toBeNull();
-    expect(gestureOf(ev({ button: 1, shiftKey: true }))).toBeNull();
     expect(gestureOf(ev({ altKey: true, shiftKey: true }))).toBeNull();
+  });
+  it("take the middle drag as windowing (with Shift: this viewport only), never with Ctrl or Alt", () => {
+    expect(gestureOf(ev({ button: 1 }))).toBe("window");
+    expect(gestureOf(ev({ button: 1, shiftKey: true }))).toBe("window");
+    expect(gestureOf(ev({ button: 1, ctrlKey: true }))).toBeNull();
+    expect(gestureOf(ev({ button: 1, altKey: true }))).toBeNull();
+  });
+});
+
+describe("window presets that fit the image", () => {
+  it("pick CT windows for CT, percentiles for MR and PET, and the project's own presets when it has any", () => {
+    expect(windowKind("CT", 0)).toBe("CT");
+    expect(windowKind("MR", -2000)).toBe("MR");
+    expect(windowKind("PT", 0)).toBe("PET");
+    expect(windowKind("NM", 0)).toBe("PET");
+    expect(windowKind(null, -1024)).toBe("CT"); // air in HU
+    expect(windowKind(undefined, 0)).toBe("MR");
+    expect(presetsFor(DEFAULT_LIM_PRESETS, "CT")).toBe(DEFAULT_LIM_PRESETS);
+    expect(presetsFor(DEFAULT_LIM_PRESETS, "MR")).toBe(MR_PRESETS);
+    expect(presetsFor(DEFAULT_LIM_PRESETS, "PET")).toBe(PET_PRESETS);
+    const own = limPresetsFrom({ colorlimpresets: { "3": { name: "t1", min: 0, max: 900 } } });
+    expect(presetsFor(own, "MR")).toBe(own);
+    expect(limPresetLines(MR_PRESETS).map((l) => l.text)).toEqual([
+      "0 image range auto",
+      "1 standard p1–p99",
+      "2 narrow p2–p98",
+      "3 contrast p5–p95",
+      "4 wide p0.5–p99.5",
+      "5 full p0–p100",
+    ]);
+  });
+  it("compute percentiles of the scaled non-zero values, sampling large images", () => {
+    const raw = Int16Array.from({ length: 1001 }, (_, i) => i); // 0 (dropped) .. 1000
+    const sorted = sortedSample(raw, raw.length, 2, 1);
+    expect(sorted.length).toBe(1001); // 1..2001 step 2, the 0 scaled to 1 is not zero
+    expect(valueAt(sorted, 0)).toBe(1);
+    expect(valueAt(sorted, 100)).toBe(2001);
+    expect(valueAt(sorted, 50)).toBe(1001);
+    expect(valueAt(sortedSample(raw, raw.length, 1, 0), 50)).toBeCloseTo(500.5);
+    expect(Number.isNaN(valueAt(new Float64Array(0), 50))).toBe(true);
+    const big = new Float32Array(PERCENTILE_SAMPLES * 4).fill(3);
+    expect(sortedSample(big, big.length, 1, 0).length).toBe(PERCENTILE_SAMPLES);
+    expect(sortedSample(big, 10, 1, 0).length).toBe(10); // only the first frame's voxels
   });
 });

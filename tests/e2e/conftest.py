@@ -116,8 +116,10 @@ def running_server(home: Path, db_url: str) -> Iterator[Server]:
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    # a deadline, not a timing: the server starts in seconds, but on a loaded 2-core machine it took more
+    # than 30 s once; a server that exits fails at once
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
                 break
@@ -125,7 +127,7 @@ def running_server(home: Path, db_url: str) -> Iterator[Server]:
             time.sleep(0.2)
     else:
         proc.kill()
-        pytest.fail("server did not start")
+        pytest.fail(f"server did not start (exit status {proc.poll()})")
     try:
         yield Server(url, home)
     finally:
@@ -164,3 +166,23 @@ def page(browser: object, server: Server) -> Iterator[object]:
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def rendered(page: object) -> None:
+    """Wait until the page has drawn two more frames: whatever the inputs sent so far changed has reached
+    the DOM and the viewer by then (React runs an input's effects before the next frame). The barrier
+    before asserting that an input changed nothing, in place of a fixed sleep."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null))))")  # type: ignore[attr-defined]
+
+
+def crosshair_moved(page: object, before: object) -> list[float]:
+    """Wait for the viewer's crosshair (world mm) to leave ``before`` (after a click), and return it."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """(prev) => {
+            const mm = window.noraViewer && window.noraViewer.crosshairMM;
+            return mm != null && (prev == null || mm.some((v, i) => v !== prev[i]));
+        }""",
+        arg=before,
+    )
+    rendered(page)
+    return list(page.evaluate("() => window.noraViewer.crosshairMM"))  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ def test_launch_monitor_and_rerun_failed(page: Page, server: Server) -> None:
     page.get_by_test_id("open-batchtool").click()
     tool = page.get_by_test_id("batch-tool")
     expect(tool.locator("[data-psid]")).to_have_count(2)
+    tool.get_by_test_id("pick-all").click()
     tool.get_by_test_id("job-menu").select_option("bash")
     tool.get_by_test_id("add-job").click()
     tool.get_by_test_id("job-script").fill('echo "broken run for $DPXpsid"\nexit 3\n')
@@ -39,6 +40,9 @@ def test_launch_monitor_and_rerun_failed(page: Page, server: Server) -> None:
     monitor.get_by_test_id("rerun-failed").click()
     expect(page.get_by_test_id("filter-files")).to_have_value("JOB:e")
     expect(page.get_by_test_id("study-row")).to_have_count(2)
+    # the failed batch is open again, its rows ticked, ready to correct
+    expect(tool.get_by_test_id("job-script")).to_have_value('echo "broken run for $DPXpsid"\nexit 3\n')
+    expect(tool.get_by_test_id("batch-picked")).to_have_text("2 of 2 ticked")
     tool.get_by_test_id("job-script").fill("echo '{\"ok\": true}' > $o1\n")
     tool.get_by_test_id("arg-o1").fill("e2e/result.json TAG(e2e)")
     tool.get_by_test_id("launch").click()

@@ -1,6 +1,6 @@
 """The viewer in headless Chromium against a running server with the demo project's real images.
 
-Loads by double-click, drag and drop and from the user's computer; overlays; layouts; the voxel value at
+Loads by double-click, drag and drop and from the user's computer; overlays; the voxel value at
 the crosshair checked against nibabel; CT window keys; an autoloader walk with the arrow keys; a shared
 link round trip; URL calls with good and bad tokens; unreadable and missing files.
 """
@@ -20,7 +20,7 @@ import pytest
 from nibabel.testing import data_path
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PASSWORD, Server, shot
+from tests.e2e.conftest import PASSWORD, Server, crosshair_moved, rendered, shot
 from tests.e2e.test_desktop import choose, login
 
 pytestmark = pytest.mark.e2e
@@ -105,10 +105,9 @@ def test_double_click_overlay_layout_and_voxel_value(page: Page, server: Server)
     canvas = page.get_by_test_id("canvas-0")
     cb = canvas.bounding_box()
     assert cb is not None
+    before = page.evaluate("() => window.noraViewer.crosshairMM")
     page.mouse.click(cb["x"] + cb["width"] * 0.42, cb["y"] + cb["height"] * 0.47)
-    page.wait_for_timeout(300)
-    mm = page.evaluate("() => window.noraViewer.crosshairMM")
-    assert mm is not None
+    mm = crosshair_moved(page, before)
     values = {
         v.get_attribute("data-name"): v.get_attribute("data-value") for v in page.get_by_test_id("voxel-value").all()
     }
@@ -119,20 +118,7 @@ def test_double_click_overlay_layout_and_voxel_value(page: Page, server: Server)
         assert values[name] not in (None, ""), values
         assert float(values[name]) == pytest.approx(want, rel=1e-4, abs=1e-4), (name, mm, vox)
     shot(page, "viewer-overlay")
-    # layout switch: 2x2 shows four viewports, the loaded view stays in viewport 1
-    page.get_by_test_id("layout-select").select_option("2x2")
-    for i in range(4):
-        expect(page.get_by_test_id(f"viewport-{i}")).to_be_visible()
-    file_row(page, "t1_mni/s001.nii.gz").dblclick()
-    expect(items(page, 1)).to_have_count(1, timeout=LOAD_MS)
-    page.get_by_test_id("slice-select-1").select_option("coronal")
-    page.get_by_test_id("slice-select-3").select_option("render")
-    file_row(page, "surf/pial_left.gii").dblclick()
-    expect(items(page, 2)).to_have_count(1, timeout=LOAD_MS)
-    expect(page.get_by_test_id("viewport-2")).to_have_attribute("data-slice", "render")
-    wait_idle(page)
-    shot(page, "viewer-2x2")
-    assert engine_debug(page)[2]["meshes"] == 1
+    # layouts and the 3D viewport: test_viewer_interactions.py
 
 
 def test_ct_window_keys_on_a_dicom_series(page: Page, server: Server) -> None:
@@ -196,12 +182,13 @@ def test_autoloader_walk_with_arrow_keys(page: Page, server: Server) -> None:
                 expect(items(page, viewport).nth(i)).to_have_attribute("data-name", name, timeout=LOAD_MS)
         if step == 0:
             shot(page, "viewer-autoloader-first-case")
-    # SUBJ002's studies have no gm.nii.gz and the follow-up no fMRI: visible messages, the rest shown
+    # SUBJ002's follow-up has no gm.nii.gz and no fMRI: visible messages (of this case only), the rest shown
     messages = page.get_by_test_id("viewer-message")
-    expect(messages.filter(has_text="No file matches loader 2")).to_have_count(2)  # both SUBJ002 studies
+    expect(messages.filter(has_text="No file matches loader 2 (seg/gm.nii.gz) for SUBJ002 / 20240212")).to_have_count(1)
     expect(messages.filter(has_text="No file matches loader 3 (fmri_bold/*.nii) for SUBJ002 / 20240212")).to_have_count(
         1
     )
+    expect(messages).to_have_count(2)  # the first SUBJ002 study's message went with its case
     assert page.get_by_test_id("layout-select").input_value() == "1x2"
 
 
@@ -220,6 +207,8 @@ def test_dropping_a_preset_on_a_row_selects_it_and_runs_the_preset(page: Page, s
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
     expect(page.get_by_test_id("layout-select")).to_have_value("single")
     wait_idle(page)
+    asked: list[str] = []  # the autoload runs asked for from the drop on
+    page.on("request", lambda r: asked.append(r.post_data or "{}") if r.url.endswith("/viewer/autoload") else None)
     accepted = page.evaluate(
         """() => {
             const chip = document.querySelector('[data-testid="preset-chip"][data-name="dropped"]');
@@ -242,8 +231,12 @@ def test_dropping_a_preset_on_a_row_selects_it_and_runs_the_preset(page: Page, s
     for viewport, name in ((0, "s002.nii"), (1, "s005.nii")):
         expect(items(page, viewport)).to_have_count(1, timeout=LOAD_MS)
         expect(items(page, viewport).first).to_have_attribute("data-name", name, timeout=LOAD_MS)
-    page.wait_for_timeout(500)  # nothing else (the chosen preset) replaces it afterwards
+    # nothing else (the chosen preset) replaces it afterwards: every autoload asked for since the drop
+    # (they are asked for as the row is selected) ran the dropped preset, and all have been answered
+    rendered(page)
     wait_idle(page)
+    runs = [json.loads(body)["definition"]["layout"] for body in asked]
+    assert runs and set(runs) == {"1x2"}, runs
     expect(page.get_by_test_id("layout-select")).to_have_value("1x2")
     expect(items(page, 1)).to_have_count(1)
     shot(page, "viewer-preset-dropped-on-row")

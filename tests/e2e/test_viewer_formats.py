@@ -23,7 +23,7 @@ from nibabel.orientations import axcodes2ornt, ornt_transform
 from nibabel.testing import data_path
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, shot
+from tests.e2e.conftest import Server, crosshair_moved, shot
 from tests.e2e.test_desktop import choose, login
 from tests.e2e.test_viewer import LOAD_MS, api, drag_file_to, engine_debug, file_row, items, open_study, wait_idle
 
@@ -160,10 +160,9 @@ def test_nrrd_and_mgz_voxels_line_up_with_nifti_in_world_space(
             wait_idle(page)
         cb = canvas.bounding_box()
         assert cb is not None
+        before = page.evaluate("() => window.noraViewer.crosshairMM")
         page.mouse.click(cb["x"] + cb["width"] * fx, cb["y"] + cb["height"] * fy)
-        page.wait_for_timeout(300)
-        mm = page.evaluate("() => window.noraViewer.crosshairMM")
-        assert mm is not None
+        mm = crosshair_moved(page, before)
         values = shown_values(page)
         want = {name: nibabel_value(img, mm) for name, img in images.items()}
         if min(edge for _, _, edge in want.values()) < 0.02:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, shot
+from tests.e2e.conftest import Server, rendered, shot
 from tests.e2e.test_desktop import choose, login
 from tests.e2e.test_viewer import LOAD_MS, api, demo_path, engine_debug, file_row, items, open_study, wait_idle
 
@@ -116,7 +116,7 @@ def test_number_keys_apply_the_projects_colour_limit_presets(page: Page, server:
     assert limits() == (10, 200)
     for unset in ("1", "0", "8"):  # keys without a preset in this project do nothing
         page.keyboard.press(unset)
-        page.wait_for_timeout(100)
+        rendered(page)
         assert limits() == (10, 200)
     page.get_by_test_id("colorlim-select").select_option("7")  # the toolbar list applies them too
     expect(page.get_by_test_id("vb-min")).to_have_value("75")

@@ -117,15 +117,37 @@ export async function ok<D>(call: Promise<Answer<D>>): Promise<D> {
     throw new ApiError(0, `Could not read the server's answer: ${reason}`);
   }
   const { response } = answer;
-  if (!response.ok) {
-    const body = answer.error;
-    const fallback =
-      typeof body === "string" && body.trim() !== "" && body.length < 300
-        ? body.trim()
-        : response.statusText || `Request failed: ${response.url ? new URL(response.url).pathname : "the server"}`;
-    throw new ApiError(response.status, errorMessage(body, fallback));
-  }
+  if (!response.ok) throw failure(response, answer.error);
   return answer.data as D;
+}
+
+/** The ApiError of an HTTP error answer whose body (parsed JSON, text or undefined) is `body`. */
+function failure(response: Response, body: unknown): ApiError {
+  const fallback =
+    typeof body === "string" && body.trim() !== "" && body.length < 300
+      ? body.trim()
+      : response.statusText || `Request failed: ${response.url ? new URL(response.url).pathname : "the server"}`;
+  return new ApiError(response.status, errorMessage(body, fallback));
+}
+
+/**
+ * The bytes at `url` (a file the viewer streams), through the same transport and with the same errors
+ * as `ok()`: a failed answer becomes an ApiError with the server's reason, an aborted one `isAbort()`.
+ */
+export async function fetchBytes(url: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const init: RequestInit = { credentials: "same-origin", ...(signal ? { signal } : {}) };
+  const response = await send(new Request(new URL(url, origin()), init));
+  if (!response.ok) {
+    const text = await response.text().catch(() => "");
+    let body: unknown = text === "" ? undefined : text;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      /* not JSON: the text itself (or the status text) is the message */
+    }
+    throw failure(response, body);
+  }
+  return response.arrayBuffer();
 }
 
 /** True for the error that an aborted request produces (a superseded query, not a real failure). */

@@ -11,8 +11,13 @@ export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       // Failures go to the error banner at once (as before): no silent retries, no refetch on focus.
-      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000 },
-      mutations: { retry: false },
+      // networkMode "always": the page's only peer is its own server (often on an intranet or this very
+      // machine), so the browser's idea of being offline says nothing about reaching it. In the default
+      // "online" mode a query asked for while the browser believes it is offline is paused, without a
+      // request and without an error, until an "online" event: a filter typed then never gets its
+      // answer, and the table silently keeps the previous rows. A request that really fails says so.
+      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000, networkMode: "always" },
+      mutations: { retry: false, networkMode: "always" },
     },
   });
 }
@@ -41,7 +46,7 @@ export type Change =
   | { kind: "projects" }
   /** rows of the table: patients, studies, their tags */
   | { kind: "studies"; project: string }
-  /** files (new, deleted, tags) */
+  /** files (new, deleted, tags): the files panel, and the table's file counts and FTAG: filters */
   | { kind: "files"; project: string }
   /** processing jobs: the monitor, the table's job counts, and the files their outputs add */
   | { kind: "jobs"; project: string }
@@ -58,7 +63,7 @@ export function affected(change: Change): (readonly unknown[])[] {
     case "studies":
       return [keys.studies(change.project)];
     case "files":
-      return [keys.files(change.project)];
+      return [keys.files(change.project), keys.studies(change.project)];
     case "jobs":
       return [keys.jobs(change.project), keys.studies(change.project), keys.files(change.project)];
     case "imported":

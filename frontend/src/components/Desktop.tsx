@@ -17,11 +17,12 @@ import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
+import { useLiveEvents } from "../state/useLiveEvents";
 import { useStudyPages } from "../state/useStudyPages";
 import { ContextMenu, type MenuItem } from "./ContextMenu";
 import { FilesPanel } from "./FilesPanel";
 import { Layout } from "./Layout";
-import { StudyTable, type Selection } from "./StudyTable";
+import { rowKey, StudyTable, type Selection, type SelectHow } from "./StudyTable";
 import { TagDialog } from "./TagDialog";
 import { TopBar } from "./TopBar";
 import { TopToolsSlot } from "./TopTools";
@@ -72,6 +73,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   const debouncedFilters = useDebounced(filters, FILTER_DEBOUNCE_MS);
   const project = projectList?.find((p) => p.name === projectName) ?? null;
   const readonly = project?.readonly ?? true;
+  const writable = (projectList ?? []).filter((p) => !p.readonly).map((p) => p.name);
   // a guest, or a logged-in user reading a public project without a right on it: viewing only
   const viewOnly = guest || project?.role === "guest";
 
@@ -91,17 +93,19 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
 
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
-  const pages = useStudyPages(projectName, debouncedFilters, sort, () => {
-    if (bodyRef.current) bodyRef.current.scrollTop = 0;
+  const pages = useStudyPages(projectName, debouncedFilters, sort, (newState) => {
+    if (newState && bodyRef.current) bodyRef.current.scrollTop = 0;
     const sel = selectionRef.current;
     if (sel) setSelection({ ...sel, index: pages.findIndex((r) => r.pid === sel.pid && r.sid === sel.sid) });
   });
+  useLiveEvents(projectName);
   const files = useStudyFiles(projectName, selection?.pid ?? null, selection?.sid ?? null);
 
   function chooseProjectByUser(name: string) {
     setProjectName(name);
     saveSetting(LAST_PROJECT_KEY, name);
     setSelection(null);
+    setMarked(new Set());
   }
 
   const onFilter = useCallback((param: FilterParam, value: string) => {
@@ -112,11 +116,33 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   function stepCase(delta: number) {
     const index = (selection?.index ?? -1) + delta;
     const row = index >= 0 ? pages.row(index) : undefined;
-    if (row) setSelection({ pid: row.pid, sid: row.sid, index });
+    if (row) onSelect(index, row);
     else if (index >= 0) pages.ensureRange(index, index);
   }
 
-  const onSelect = useCallback((index: number, row: StudyRow) => {
+  // The selected rows (Shift / Ctrl click): the batch tool ticks them. The range runs from the last
+  // plain or Ctrl click (the anchor) over the rows loaded.
+  const [marked, setMarked] = useState<ReadonlySet<string>>(new Set());
+  const anchor = useRef(-1);
+  const pagesRef = useRef(pages);
+  pagesRef.current = pages;
+  const onSelect = useCallback((index: number, row: StudyRow, how: SelectHow = "only") => {
+    const key = rowKey(row);
+    if (how === "toggle") {
+      setMarked((m) => {
+        const next = new Set(m);
+        if (!next.delete(key)) next.add(key);
+        return next;
+      });
+    } else if (how === "range" && anchor.current >= 0) {
+      const keys: string[] = [];
+      for (let i = Math.min(anchor.current, index); i <= Math.max(anchor.current, index); i++) {
+        const r = pagesRef.current.row(i);
+        if (r) keys.push(rowKey(r));
+      }
+      setMarked(new Set(keys));
+    } else setMarked(new Set([key]));
+    if (how !== "range") anchor.current = index;
     setSelection({ pid: row.pid, sid: row.sid, index });
   }, []);
 
@@ -248,6 +274,8 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         toolsRef={setToolsSlot}
       />
       <Layout
+        key={props.me?.username ?? "guest"}
+        user={props.me?.username ?? "guest"}
         table={
           project === null ? (
             <div className="empty">{projectList === null ? "Loading projects…" : "No project available to you."}</div>
@@ -261,6 +289,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
               onSort={(key: SortKey) => setSort((s) => nextSort(s, key))}
               selection={selection}
               onSelect={onSelect}
+              marked={marked}
               onRowMenu={openRowMenu}
               bodyRef={bodyRef}
             />
@@ -271,9 +300,12 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
       />
       {viewOnly ? null : (
         <TopToolsSlot.Provider value={toolsSlot}>
-          <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} />
-          <Importing project={projectName} onImported={pages.reload} />
-          <Pacs projects={projectList?.map((p) => p.name) ?? []} project={projectName} onPulled={pages.reload} />
+          <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} marked={marked}
+            canLaunch={project !== null && (project.batchtool || project.role === "admin")} />
+          {/* only what the user's rights allow: import and PACS retrieve write into a project */}
+          {readonly ? null : <Importing project={projectName} onImported={pages.reload} />}
+          <Pacs projects={writable} project={projectName !== null && writable.includes(projectName) ? projectName : (writable[0] ?? null)}
+            onPulled={pages.reload} />
         </TopToolsSlot.Provider>
       )}
       {menu ? <ContextMenu {...menu} onClose={closeMenu} /> : null}

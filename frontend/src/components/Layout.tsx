@@ -1,18 +1,25 @@
-/** Three resizable areas: table (top left), files (bottom left) and viewer (right). */
+/**
+ * Three resizable areas: table (top left), files (bottom left) and viewer (right). The viewer gets the
+ * larger share by default; where the user puts the splitters is remembered per user (of this browser).
+ */
 import { useRef, useState, type ReactNode } from "react";
 import { loadSetting, saveSetting } from "../lib/storage";
 import { Splitter } from "./Splitter";
 
-const LEFT_KEY = "nora.layout.leftWidth";
-const FILES_KEY = "nora.layout.filesHeight";
+/** The table's default share of the width: the viewer gets the rest, the larger part. */
+export const TABLE_SHARE = 0.42;
+const leftKey = (user: string) => `nora.layout.leftWidth.${user}`;
+const filesKey = (user: string) => `nora.layout.filesHeight.${user}`;
 
 function storedNumber(key: string, fallback: number): number {
   const value = Number(loadSetting(key));
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-export function Layout(props: { table: ReactNode; files: ReactNode; viewer: ReactNode }) {
-  const [leftWidth, setLeftWidth] = useState(() => storedNumber(LEFT_KEY, Math.round(window.innerWidth * 0.64)));
+export function Layout(props: { user: string; table: ReactNode; files: ReactNode; viewer: ReactNode }) {
+  const LEFT_KEY = leftKey(props.user);
+  const FILES_KEY = filesKey(props.user);
+  const [leftWidth, setLeftWidth] = useState(() => storedNumber(LEFT_KEY, Math.round(window.innerWidth * TABLE_SHARE)));
   const [filesHeight, setFilesHeight] = useState(() => storedNumber(FILES_KEY, 210));
   const dragStart = useRef(0);
 

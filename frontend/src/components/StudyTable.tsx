@@ -17,6 +17,11 @@ export interface Selection {
   index: number;
 }
 
+/** A click on a row: select only it, Ctrl/Cmd toggles it in the selection, Shift selects the range to it. */
+export type SelectHow = "only" | "toggle" | "range";
+
+export const rowKey = (row: { pid: string; sid: string }): string => `${row.pid}#${row.sid}`;
+
 interface Props {
   project: Project;
   pages: StudyPages;
@@ -25,7 +30,9 @@ interface Props {
   sort: Sort | null;
   onSort: (key: SortKey) => void;
   selection: Selection | null;
-  onSelect: (index: number, row: StudyRow) => void;
+  onSelect: (index: number, row: StudyRow, how?: SelectHow) => void;
+  /** the selected rows (`rowKey`): the batch tool's ticked rows */
+  marked: ReadonlySet<string>;
   onRowMenu: (row: StudyRow, index: number, x: number, y: number) => void;
   bodyRef: RefObject<HTMLDivElement | null>;
 }
@@ -180,7 +187,8 @@ export function StudyTable(props: Props) {
                 index={item.index}
                 style={style}
                 selected={selected}
-                onClick={() => props.onSelect(item.index, row)}
+                marked={props.marked.has(rowKey(row))}
+                onClick={(e) => props.onSelect(item.index, row, e.shiftKey ? "range" : e.ctrlKey || e.metaKey ? "toggle" : "only")}
                 onContextMenu={(e) => onRowContextMenu(e, row, item.index)}
                 onPresetDrop={(name) => {
                   props.onSelect(item.index, row);
@@ -231,7 +239,8 @@ function StudyRowView(props: {
   index: number;
   style: CSSProperties;
   selected: boolean;
-  onClick: () => void;
+  marked: boolean;
+  onClick: (e: MouseEvent) => void;
   onContextMenu: (e: MouseEvent) => void;
   onPresetDrop: (name: string) => void;
 }) {
@@ -245,10 +254,11 @@ function StudyRowView(props: {
   };
   return (
     <div
-      className={`row ${props.selected ? "selected" : ""} ${props.index % 2 ? "odd" : ""}`}
+      className={`row ${props.selected ? "selected" : ""} ${props.marked ? "marked" : ""} ${props.index % 2 ? "odd" : ""}`}
       style={props.style}
       role="row"
-      aria-selected={props.selected}
+      aria-selected={props.selected || props.marked}
+      onMouseDown={(e) => e.shiftKey && e.preventDefault()}
       data-testid="study-row"
       data-pid={row.pid}
       data-sid={row.sid}

@@ -5,19 +5,25 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { invalidate, keys } from "../api/queries";
-import { useErrors } from "../state/errors";
+import { ApiError } from "../api/client";
+import { messageOf, useErrors } from "../state/errors";
 import { importForm, importing, reportLines, uploadZip, type ImportJob } from "./api";
 
 type Phase = "choose" | "uploading" | "running" | "finished";
 
 export function ImportDialog(props: { project: string; onClose: () => void; onImported: () => void }) {
-  const { report } = useErrors();
   const [phase, setPhase] = useState<Phase>("choose");
   const [files, setFiles] = useState<File[]>([]);
   const [native, setNative] = useState(false);
   const [options, setOptions] = useState({ patients_id: "", studies_id: "", addtag_study: "" });
   const [uploaded, setUploaded] = useState(0);
   const [job, setJob] = useState<ImportJob | null>(null);
+  /** the last problem (a refused upload, a lost status, a failed retry): shown in the dialog, where the user acted */
+  const [problem, setProblem] = useState<string | null>(null);
+  const { report } = useErrors();
+  // an ended session still goes to the page (it logs out); every other problem is said here
+  const fail = (err: unknown, doing: string) =>
+    err instanceof ApiError && err.status === 401 ? report(err, doing) : setProblem(`${doing}: ${messageOf(err)}`);
   const abort = useRef<(() => void) | null>(null);
 
   // While the job runs, its state is polled; the finished job's import touched the table and the files.
@@ -41,8 +47,8 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
     }
   }, [polled.data, polled.dataUpdatedAt]);
   useEffect(() => {
-    if (polled.error) report(polled.error, "Import status");
-  }, [polled.error, polled.errorUpdatedAt, report]);
+    if (polled.error) fail(polled.error, "Import status");
+  }, [polled.error, polled.errorUpdatedAt]);
 
   function start() {
     if (files.length === 0) return;
@@ -54,6 +60,7 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
       form = importForm(files[0]!, files[0]!.name, options);
     }
     setPhase("uploading");
+    setProblem(null);
     setUploaded(0);
     const upload = uploadZip(props.project, form, setUploaded, native ? "import/native" : "import");
     abort.current = upload.abort;
@@ -63,7 +70,7 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
         setPhase("running");
       },
       (err: unknown) => {
-        report(err, "Upload");
+        fail(err, "Upload refused");
         setPhase("choose");
       },
     );
@@ -77,6 +84,12 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
         <span className="spacer" />
         <button type="button" onClick={() => { abort.current?.(); props.onClose(); }} aria-label="Close import">×</button>
       </div>
+      {problem !== null ? (
+        <div className="import-problem" role="alert" data-testid="import-error">
+          <span>{problem}</span>
+          <button type="button" onClick={() => setProblem(null)} aria-label="Dismiss the message">×</button>
+        </div>
+      ) : null}
       {phase === "choose" ? (
         <div className="import-body">
           <label>
@@ -115,7 +128,7 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
                 <>
                   <div role="alert">Import failed: {job.message.replace(/^failed:\s*/, "")}</div>
                   <button type="button" onClick={() => importing.retry(props.project, job.id).then(
-                    (j) => { setJob(j); setPhase("running"); }, (err: unknown) => report(err, "Retry"))}>
+                    (j) => { setJob(j); setProblem(null); setPhase("running"); }, (err: unknown) => fail(err, "Retry"))}>
                     Retry
                   </button>
                 </>
@@ -130,3 +143,4 @@ export function ImportDialog(props: { project: string; onClose: () => void; onIm
     </div>
   );
 }
+

@@ -5,6 +5,7 @@
  * Errors are shown in the tool and in the page's error banner.
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { FloatingWindow } from "../components/FloatingWindow";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { invalidate, keys as queryKeys } from "../api/queries";
 import { messageOf, useErrors } from "../state/errors";
@@ -117,8 +118,10 @@ export function PacsQuery(props: { projects: string[]; project: string; onClose:
 
   const running = job !== null && (job.state === "q" || job.state === "r");
   return (
-    <div className="pacs-window" role="dialog" aria-label="PACS query" data-testid="pacs-window">
-      <div className="pacs-head">
+    <FloatingWindow id="pacs" testId="pacs-window" label="PACS query" className="pacs-window" headClassName="pacs-head"
+      initial={() => ({ left: 40, top: 44, width: Math.min(1200, window.innerWidth - 80), height: Math.round(window.innerHeight * 0.7) })}
+      onClose={props.onClose}
+      head={<>
         <strong>PACS query</strong>
         <select data-testid="pacs-node" value={node} onChange={(e) => setNode(e.target.value)}>
           {nodes === null ? <option value="">loading…</option> : null}
@@ -132,7 +135,7 @@ export function PacsQuery(props: { projects: string[]; project: string; onClose:
         <button type="button" onClick={props.onClose} aria-label="Close">
           ×
         </button>
-      </div>
+      </>}>
       {nodes !== null && nodes.length === 0 ? (
         <p className="muted pacs-body">No PACS node you may query is configured (right PACSQUERY_&lt;node&gt;).</p>
       ) : (
@@ -245,6 +248,6 @@ export function PacsQuery(props: { projects: string[]; project: string; onClose:
           </div>
         </div>
       )}
-    </div>
+    </FloatingWindow>
   );
 }

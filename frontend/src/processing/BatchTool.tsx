@@ -1,9 +1,11 @@
 /** The batch tool: compose a batch from the job menu, fill its arguments, save/load it, launch it on rows. */
 import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import { ApiError } from "../api/client";
 import { invalidate, keys } from "../api/queries";
+import { FloatingWindow } from "../components/FloatingWindow";
 import { filterKey, type Filters, type Sort } from "../lib/filters";
-import { useErrors } from "../state/errors";
+import { messageOf, useErrors } from "../state/errors";
 import { useDebounced } from "../state/useDebounced";
 import { studyPageQuery } from "../state/useStudyPages";
 import { processing, type BatchDef, type JobArg, type JobDef } from "./api";
@@ -11,17 +13,36 @@ import { cleanBatch, newJob, PATTERN_HELP, sameArgs, syncScriptArgs } from "./ba
 
 const MAX_ROWS = 1000;
 const SCRIPT_DEBOUNCE_MS = 200;
-const EMPTY: BatchDef = { name: "", level: "study", jobs: [] };
 
-export function BatchTool(props: { project: string; filters: Filters; sort: Sort | null; onClose: () => void; onLaunched: () => void }) {
+/** The batch being edited and its ticked rows: held by the desktop, so closing the tool keeps the draft. */
+export interface BatchDraft {
+  batch: BatchDef;
+  /** ticked rows as `PID#SID` (the table's selected rows, "all filtered", or the failed ones of a rerun) */
+  picked: ReadonlySet<string>;
+}
+
+export const EMPTY_BATCH: BatchDef = { name: "", level: "study", jobs: [] };
+
+export function BatchTool(props: {
+  project: string;
+  filters: Filters;
+  sort: Sort | null;
+  draft: BatchDraft;
+  onDraft: (update: (d: BatchDraft) => BatchDraft) => void;
+  onClose: () => void;
+  onLaunched: () => void;
+}) {
   const { report } = useErrors();
   const client = useQueryClient();
-  const [batch, setBatch] = useState<BatchDef>(EMPTY);
+  const { batch, picked } = props.draft;
+  const setBatch = (next: BatchDef | ((b: BatchDef) => BatchDef)) =>
+    props.onDraft((d) => ({ ...d, batch: typeof next === "function" ? next(d.batch) : next }));
+  const setPicked = (next: ReadonlySet<string> | ((p: ReadonlySet<string>) => ReadonlySet<string>)) =>
+    props.onDraft((d) => ({ ...d, picked: typeof next === "function" ? next(d.picked) : next }));
   const [menu, setMenu] = useState("bash");
-  const [picked, setPicked] = useState<Set<string>>(new Set());
   const [chosenQueue, setQueue] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string>("");
+  const [result, setResult] = useState<{ text: string; failed: boolean } | null>(null);
 
   const catalogQuery = useQuery({ queryKey: keys.catalog(), queryFn: ({ signal }) => processing.catalog(signal), staleTime: 60_000 });
   const savedQuery = useQuery({
@@ -59,10 +80,9 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
   useEffect(() => {
     if (rowsQuery.error) report(rowsQuery.error, "Loading the table rows");
   }, [rowsQuery.error, report]);
-  // Every row of a new answer starts picked.
-  useEffect(() => {
-    setPicked(new Set((rowsQuery.data?.items ?? []).map((r) => `${r.pid}#${r.sid}`)));
-  }, [rowsQuery.data]);
+  // Launched on the ticked rows the filtered table still holds.
+  const rowKeys = (rows ?? []).map((r) => `${r.pid}#${r.sid}`);
+  const targets = rowKeys.filter((k) => picked.has(k));
 
   function setJob(index: number, job: JobDef) {
     setBatch((b) => ({ ...b, jobs: b.jobs.map((j, i) => (i === index ? job : j)) }));
@@ -75,35 +95,42 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
 
   async function save() {
     const name = batch.name.trim();
-    if (!name) return report(new Error("give the batch a name first"), "Saving the batch");
+    if (!name) return setResult({ text: "Give the batch a name first.", failed: true });
     try {
       await processing.save(props.project, name, cleanBatch(batch), false);
       await invalidate(client, { kind: "saved-batches", project: props.project });
-      setResult(`saved batch ${name}`);
+      setResult({ text: `saved batch ${name}`, failed: false });
     } catch (err) {
-      report(err, "Saving the batch");
+      if (err instanceof ApiError && err.status === 401) report(err, "Saving the batch");
+      else setResult({ text: `Saving the batch: ${messageOf(err)}`, failed: true });
     }
   }
 
   async function launch() {
     setBusy(true);
-    setResult("");
+    setResult(null);
     try {
-      const out = await processing.launch(props.project, cleanBatch(batch), [...picked], queue || null);
-      setResult(`batch ${out.batch_id} launched on ${queue} (${out.executor}): ${out.jobs} jobs` +
-        (out.errors.length ? `, ${out.errors.length} could not start: ${out.errors[0]?.message ?? ""}` : ""));
+      const out = await processing.launch(props.project, cleanBatch(batch), targets, queue || null);
+      setResult({
+        text: `batch ${out.batch_id} launched on ${queue} (${out.executor}): ${out.jobs} jobs` +
+          (out.errors.length ? `, ${out.errors.length} could not start: ${out.errors[0]?.message ?? ""}` : ""),
+        failed: false,
+      });
       void invalidate(client, { kind: "jobs", project: props.project });
       props.onLaunched();
     } catch (err) {
-      report(err, "Launching the batch");
+      // refused (a bad argument, a list for a one-file job): said here, where the user launched it
+      if (err instanceof ApiError && err.status === 401) report(err, "Launching the batch");
+      else setResult({ text: `Not launched: ${messageOf(err)}`, failed: true });
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <div className="proc-window" data-testid="batch-tool" role="dialog" aria-label="Batch tool">
-      <div className="proc-head">
+    <FloatingWindow id="batch-tool" testId="batch-tool" label="Batch tool" className="proc-window" headClassName="proc-head"
+      initial={batchPlace} onClose={props.onClose}
+      head={<>
         <strong>Batchtool</strong>
         <input placeholder="batch name" value={batch.name} data-testid="batch-name"
           onChange={(e) => setBatch({ ...batch, name: e.target.value })} />
@@ -119,8 +146,10 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
           {saved.map((d) => <option key={d.name} value={d.name}>{d.name}{d.shared ? " (shared)" : ""}</option>)}
         </select>
         <span className="spacer" />
-        <button type="button" onClick={props.onClose} aria-label="Close batch tool">×</button>
-      </div>
+        <button type="button" onClick={() => props.onDraft(() => ({ batch: EMPTY_BATCH, picked }))} title="start a new, empty batch"
+          data-testid="batch-new">New</button>
+        <button type="button" onClick={props.onClose} aria-label="Close batch tool" title="close (the draft is kept)">×</button>
+      </>}>
       <div className="proc-body">
         <div className="proc-jobs">
           <div className="proc-tools">
@@ -138,9 +167,10 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
         <div className="proc-rows">
           <div className="proc-tools">
             <strong>Rows</strong>
-            <span className="muted">{picked.size} of {rows?.length ?? 0} selected (the table's filtered rows)</span>
-            <button type="button" onClick={() => setPicked(new Set((rows ?? []).map((r) => `${r.pid}#${r.sid}`)))}>all</button>
-            <button type="button" onClick={() => setPicked(new Set())}>none</button>
+            <span className="muted" data-testid="batch-picked">{targets.length} of {rows?.length ?? 0} ticked</span>
+            <button type="button" data-testid="pick-all" title="tick every row of the filtered table"
+              onClick={() => setPicked(new Set(rowKeys))}>all filtered</button>
+            <button type="button" data-testid="pick-none" onClick={() => setPicked(new Set())}>none</button>
           </div>
           <div className="proc-rowlist" data-testid="batch-rows">
             {rows === null ? <div className="muted">loading…</div> : null}
@@ -161,18 +191,29 @@ export function BatchTool(props: { project: string; filters: Filters; sort: Sort
                 <option key={q.name} value={q.name} disabled={!q.allowed}>{q.name}{q.partition ? ` → ${q.partition}` : ""}</option>
               ))}
             </select>
-            <button type="button" data-testid="launch" disabled={busy || rowsPending || batch.jobs.length === 0 || picked.size === 0}
+            <button type="button" data-testid="launch" disabled={busy || rowsPending || batch.jobs.length === 0 || targets.length === 0}
               title={rowsPending ? "reading the scripts' arguments…" : undefined}
               onClick={() => void launch()}>
-              {busy ? "Launching…" : `Launch on ${picked.size}`}
+              {busy ? "Launching…" : `Launch on ${targets.length}`}
             </button>
           </div>
-          {result ? <div className="proc-result" data-testid="launch-result">{result}</div> : null}
+          {rows !== null && targets.length === 0 ? (
+            <div className="muted proc-result">Select rows in the table (Shift / Ctrl click) or tick “all filtered”.</div>
+          ) : null}
+          {result ? (
+            <div className={`proc-result ${result.failed ? "failed" : ""}`} data-testid="launch-result"
+              role={result.failed ? "alert" : undefined}>{result.text}</div>
+          ) : null}
         </div>
       </div>
-    </div>
+    </FloatingWindow>
   );
 }
+
+function batchPlace() {
+  return { left: 40, top: 44, width: Math.min(1180, window.innerWidth - 80), height: Math.round(window.innerHeight * 0.55) }
+}
+
 
 /** The rows a script refers to, as the server lists them (its `$f1` rule); null while asking. */
 export function useScriptRows(script: string | null) {

@@ -2,6 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { invalidate, keys } from "../api/queries";
+import { FloatingWindow } from "../components/FloatingWindow";
 import { useErrors } from "../state/errors";
 import { loadSetting, saveSetting } from "../lib/storage";
 import { processing, type JobDetail, type JobRow } from "./api";
@@ -11,7 +12,12 @@ const HIDE_DONE_KEY = "nora.jobs.hideDone";
 const POLL_MS = 2000;
 const SORTS: [string, string][] = [["-id", "newest"], ["id", "oldest"], ["state", "state"], ["psid", "subject"], ["name", "job"]];
 
-export function JobMonitor(props: { project: string; onClose: () => void; onRerunFailed: () => void }) {
+export function JobMonitor(props: {
+  project: string;
+  onClose: () => void;
+  /** open the failed jobs' batch on their rows; null without the right to launch */
+  onRerunFailed: ((failed: JobRow[]) => void) | null;
+}) {
   const { report } = useErrors();
   const client = useQueryClient();
   const [search, setSearch] = useState("");
@@ -53,11 +59,14 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
 
   const counts = { q: 0, r: 0, e: 0, d: 0 } as Record<string, number>;
   for (const j of jobs ?? []) counts[j.state] = (counts[j.state] ?? 0) + 1;
-  const errors = (jobs ?? []).filter((j) => j.state === "e").map((j) => j.id);
+  const failed = (jobs ?? []).filter((j) => j.state === "e");
+  const errors = failed.map((j) => j.id);
+  const rerun = props.onRerunFailed;
 
   return (
-    <div className="proc-window" data-testid="job-monitor" role="dialog" aria-label="Job monitor">
-      <div className="proc-head">
+    <FloatingWindow id="job-monitor" testId="job-monitor" label="Job monitor" className="proc-window" headClassName="proc-head"
+      initial={monitorPlace} onClose={props.onClose}
+      head={<>
         <strong>Gridstats</strong>
         <span data-testid="job-counts">
           {(["q", "r", "e", "d"] as const).map((s) => (
@@ -69,7 +78,7 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
         {jobs === null ? <span className="muted">loading…</span> : null}
         <span className="spacer" />
         <button type="button" onClick={props.onClose} aria-label="Close job monitor">×</button>
-      </div>
+      </>}>
       <div className="proc-tools">
         <input placeholder="search subject, job, message" value={search} onChange={(e) => setSearch(e.target.value)}
           data-testid="job-search" />
@@ -81,13 +90,17 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
             onChange={(e) => { setHideDone(e.target.checked); saveSetting(HIDE_DONE_KEY, String(e.target.checked)); }} />
           hide finished
         </label>
-        <button type="button" disabled={errors.length === 0} onClick={() => void act("dismiss", errors)}>
-          Dismiss errors
-        </button>
-        <button type="button" data-testid="rerun-failed" disabled={errors.length === 0} onClick={props.onRerunFailed}
-          title="Select the subjects with failed jobs in the table (JOB:e) and open the batch tool">
-          Select failed &amp; rerun
-        </button>
+        {rerun ? (
+          <button type="button" disabled={errors.length === 0} onClick={() => void act("dismiss", errors)}>
+            Dismiss errors
+          </button>
+        ) : null}
+        {rerun ? (
+          <button type="button" data-testid="rerun-failed" disabled={errors.length === 0} onClick={() => rerun(failed)}
+            title="Select the subjects with failed jobs in the table (JOB:e) and open their batch in the batch tool">
+            Select failed &amp; rerun
+          </button>
+        ) : null}
       </div>
       <div className="proc-table" data-testid="job-rows">
         <table>
@@ -104,7 +117,7 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
                 <td>{j.queue}</td>
                 <td className="ellipsis" title={j.message}>{j.message}</td>
                 <td>
-                  {j.state === "q" || j.state === "r" ? (
+                  {rerun && (j.state === "q" || j.state === "r") ? (
                     <button type="button" onClick={() => void act("kill", [j.id])}>kill</button>
                   ) : null}
                 </td>
@@ -128,6 +141,12 @@ export function JobMonitor(props: { project: string; onClose: () => void; onReru
           <pre data-testid="job-spec">{JSON.stringify(detail.job.spec, null, 2)}</pre>
         </div>
       ) : null}
-    </div>
+    </FloatingWindow>
   );
+}
+
+function monitorPlace() {
+  const width = Math.min(820, window.innerWidth - 32);
+  const height = Math.round(window.innerHeight * 0.4);
+  return { left: window.innerWidth - width - 16, top: window.innerHeight - height - 8, width, height };
 }

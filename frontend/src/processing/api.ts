@@ -1,25 +1,16 @@
 /** REST calls of the processing feature: catalog, script rows, launch, job monitor, saved batches. */
 import { api, ok } from "../api/client";
-import type {
-  BatchDefOutput,
-  CatalogJob,
-  CatalogOut,
-  JobArgOutput,
-  JobDefOutput,
-  JobDetail as JobDetailOut,
-  JobOut,
-  LaunchOut as LaunchAnswer,
-  SavedBatch as SavedBatchOut,
-  ScriptRow,
-} from "../api/schema";
+import type { BatchDefOutput, JobArgOutput, JobDefOutput } from "../api/schema";
 
-export type JobRow = JobOut;
-export type JobDetail = JobDetailOut;
-export type Catalog = CatalogOut;
-export type CatalogEntry = CatalogJob;
-export type SavedBatch = SavedBatchOut;
-export type LaunchOut = LaunchAnswer;
-export type ArgRow = ScriptRow;
+export type {
+  CatalogJob as CatalogEntry,
+  CatalogOut as Catalog,
+  JobDetail,
+  JobOut as JobRow,
+  LaunchOut,
+  SavedBatch,
+  ScriptRow as ArgRow,
+} from "../api/schema";
 // The batch the tool edits is held as the server answers it (a saved batch's content): every field set.
 export type BatchDef = BatchDefOutput;
 export type JobDef = JobDefOutput;
@@ -66,6 +57,9 @@ export const processing = {
     ok(api.POST("/api/projects/{project}/jobs/dismiss", { params: { path: { project } }, body: { ids } })),
   launch: (project: string, batch: BatchDef, rows: string[], queue: string | null) =>
     ok(api.POST("/api/projects/{project}/batches", { params: { path: { project } }, body: { batch, rows, queue } })),
+  /** A launched batch as it ran (to correct and launch again). */
+  batch: (project: string, batchId: number) =>
+    ok(api.GET("/api/projects/{project}/batches/{batch_id}", { params: { path: { project, batch_id: batchId } } })),
   saved: (project: string, signal?: AbortSignal) =>
     ok(api.GET("/api/projects/{project}/saved-batches", { params: { path: { project } }, signal })),
   save: (project: string, name: string, content: BatchDef, shared: boolean) =>

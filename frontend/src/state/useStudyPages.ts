@@ -2,17 +2,18 @@
  * The subject/study table for one project and filter state, page by page through TanStack Query: the
  * first page when the filter state changes, further pages of PAGE_SIZE rows as the visible range needs
  * them, each page one query (`keys.studyPage`). The rows shown are those of the last filter state whose
- * first page arrived: a rejected query (HTTP 400: malformed filter) leaves them in place and returns the
- * server's message, and the answer to a superseded filter state is kept under its own key, never shown.
+ * first page arrived: a failed first page leaves them in place and says why under the filter bars (a
+ * rejected filter, HTTP 400, in the server's words), and the answer to a superseded filter state is kept
+ * under its own key, never shown.
  */
 import { useQueries, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError } from "../api/client";
+import { ApiError, isAbort } from "../api/client";
 import { studies } from "../api/endpoints";
 import { invalidate, keys } from "../api/queries";
 import type { StudyPage, StudyRow } from "../api/schema";
 import { filterKey, type Filters, type Sort } from "../lib/filters";
-import { useErrors } from "./errors";
+import { messageOf, useErrors } from "./errors";
 
 export const PAGE_SIZE = 500;
 
@@ -65,11 +66,24 @@ export function updateCachedRows(client: QueryClient, project: string, fn: (row:
   });
 }
 
+/**
+ * What the table says under the filter bars when the first page of the asked-for state failed (the
+ * rows of the last good state stay): a rejected filter (HTTP 400) is the server's message as it is,
+ * any other failure says that these rows are not the filter's; null for none, for an aborted
+ * (superseded) request, and for an ended session (reported page-wide).
+ */
+export function firstPageProblem(error: unknown): string | null {
+  if (error === null || error === undefined || isAbort(error)) return null;
+  if (error instanceof ApiError && error.status === 400) return error.detail;
+  if (error instanceof ApiError && error.status === 401) return null;
+  return `The studies for these filters could not be loaded (${messageOf(error)}); the rows shown are of the previous filters.`;
+}
+
 export function useStudyPages(
   project: string | null,
   filters: Filters,
   sort: Sort | null,
-  onReplaced: () => void,
+  onReplaced: (newState: boolean) => void,
 ): StudyPages {
   const client = useQueryClient();
   const { report } = useErrors();
@@ -94,11 +108,13 @@ export function useStudyPages(
     }
   }, [project, filter, first.data]);
 
-  const firstError = first.error;
-  const filterError = firstError instanceof ApiError && firstError.status === 400 ? firstError.detail : null;
+  const filterError = firstPageProblem(first.error);
+  // An ended session goes to the page-wide handler (the login page comes back); every other failure of
+  // the asked-for state's first page is shown where the user typed the filter (filterError).
+  const sessionEnded = first.error instanceof ApiError && first.error.status === 401 ? first.error : null;
   useEffect(() => {
-    if (firstError !== null && filterError === null) report(firstError, "Loading studies");
-  }, [firstError, filterError, report]);
+    if (sessionEnded !== null) report(sessionEnded, "Loading studies");
+  }, [sessionEnded, report]);
 
   const current = shown !== null && shown.project === project ? shown : null;
   // Page 0 of the shown state is the `first` query's (or was, while a newer state is being asked for):
@@ -123,10 +139,15 @@ export function useStudyPages(
     if (failedKey !== "") setWanted((w) => new Set([...w].filter((p) => !failed.includes(p))));
   }, [failedKey]);
 
-  // New rows on page 0 (another state, or a refetch after an import): the table scrolls back up.
+  // New rows on page 0: another filter state (`true`: the table scrolls back up) or a refetch of the same
+  // one (an import, a live change: `false`, the user's place in the table is kept).
   const firstShown = current === null ? 0 : shownFirst.dataUpdatedAt;
+  const lastState = useRef("");
   useEffect(() => {
-    if (firstShown !== 0) replaced.current();
+    if (firstShown === 0) return;
+    const state = `${current?.project ?? ""}\u0000${current?.filter ?? ""}`;
+    replaced.current(state !== lastState.current);
+    lastState.current = state;
   }, [current?.project, current?.filter, firstShown]);
 
   const data = new Map<number, StudyPage>();

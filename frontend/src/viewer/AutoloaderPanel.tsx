@@ -102,11 +102,13 @@ export function AutoloaderPanel(props: AutoloaderProps) {
       </div>
       <table className="al-table">
         <thead>
-          <tr><th>on</th><th>pattern</th><th>viewports</th><th>intent</th><th>colormap</th><th>min</th><th>max</th><th /></tr>
+          <tr><th /><th>on</th><th>pattern</th><th>viewports</th><th>intent</th><th>colormap</th><th>min</th><th>max</th></tr>
         </thead>
         <tbody>
           {def.loaders.map((l, i) => (
             <tr key={i} data-testid="al-loader">
+              {/* first, so that it stays on screen however narrow the viewer is */}
+              <td><button data-testid="al-remove" title="remove entry" aria-label={`remove loader ${i + 1}`} onClick={() => props.onChange({ ...def, loaders: def.loaders.filter((_, k) => k !== i) })}>×</button></td>
               <td><input type="checkbox" checked={l.enabled} onChange={(e) => setLoader(i, { enabled: e.target.checked })} /></td>
               <td><input data-testid="al-pattern" className="al-pattern" value={l.pattern} onChange={(e) => setLoader(i, { pattern: e.target.value })} /></td>
               <td><input data-testid="al-viewports" className="al-small" defaultValue={l.viewports.map((v) => v + 1).join(",")} onBlur={(e) => setLoader(i, { viewports: parseViewports(e.target.value) })} /></td>
@@ -125,7 +127,6 @@ export function AutoloaderPanel(props: AutoloaderProps) {
               </td>
               <td><input className="al-small" type="number" step="any" value={l.intent.cal_min ?? ""} onChange={(e) => setLoader(i, { intent: { ...l.intent, cal_min: e.target.value === "" ? null : Number(e.target.value) } })} /></td>
               <td><input className="al-small" type="number" step="any" value={l.intent.cal_max ?? ""} onChange={(e) => setLoader(i, { intent: { ...l.intent, cal_max: e.target.value === "" ? null : Number(e.target.value) } })} /></td>
-              <td><button title="remove entry" onClick={() => props.onChange({ ...def, loaders: def.loaders.filter((_, k) => k !== i) })}>×</button></td>
             </tr>
           ))}
         </tbody>

@@ -3,12 +3,18 @@
  * outline, visibility, 4D frame, order and remove. Changes apply to the object in every viewport; with
  * Shift held they apply to this viewport only.
  */
+import type { CSSProperties } from "react";
 import type { ViewerEngine, Snapshot } from "./engine";
 import { COLORMAPS, type Look } from "./model";
 
 function num(value: number): string {
   if (!Number.isFinite(value)) return "";
   return String(Math.round(value * 1000) / 1000);
+}
+
+/** The width a colour-limit field needs for its value (CSS `--chars`, see viewer.css). */
+function chars(value: number): CSSProperties {
+  return { "--chars": Math.max(4, num(value).length) } as CSSProperties;
 }
 
 export function Viewbar(props: { engine: ViewerEngine; snap: Snapshot; index: number }) {
@@ -60,6 +66,7 @@ export function Viewbar(props: { engine: ViewerEngine; snap: Snapshot; index: nu
                   type="number"
                   step="any"
                   title="lower colour limit"
+                  style={chars(look.calMin)}
                   value={num(look.calMin)}
                   onChange={(e) => e.target.value !== "" && set(entry.key, { calMin: Number(e.target.value) })}
                 />
@@ -69,6 +76,7 @@ export function Viewbar(props: { engine: ViewerEngine; snap: Snapshot; index: nu
                   type="number"
                   step="any"
                   title="upper colour limit"
+                  style={chars(look.calMax)}
                   value={num(look.calMax)}
                   onChange={(e) => e.target.value !== "" && set(entry.key, { calMax: Number(e.target.value) })}
                 />

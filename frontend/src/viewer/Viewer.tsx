@@ -6,13 +6,17 @@
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
+import { useAddressProject } from "./address";
 import { AutoloaderPanel } from "./AutoloaderPanel";
 import { endDrag, onOpenFile } from "./bus";
-import { archiveSource, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
+import { caseKey } from "./engine";
+import { Messages } from "./Messages";
+import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
 import { useAutoloaders } from "./useAutoloaders";
 import { useEngine } from "./useEngine";
 import { useSharedLinks } from "./useSharedLinks";
 import { useViewerKeys } from "./useViewerKeys";
+import { MR_PRESETS, PET_PRESETS } from "./windows";
 import { ViewportView, type Dropped } from "./ViewportView";
 import "./viewer.css";
 
@@ -39,13 +43,18 @@ export function Viewer(props: {
     (file: ArchiveFile): Source | null => (project ? archiveSource(project, file) : null),
     [project],
   );
+  // Before the autoloader's effect: the new case's messages must not be cleared with the old ones.
+  const sel = props.selection;
+  useEffect(() => engine.setCase(sel ? caseKey(sel.pid, sel.sid) : null), [engine, sel?.pid, sel?.sid]);
   const auto = useAutoloaders(engine, project, props.selection, sourceOf);
   const links = useSharedLinks(engine, project, props.selection);
+  useAddressProject(engine, project);
   useViewerKeys(engine, {
     toggleSettings: () => setSettingsOpen((o) => !o),
     closeBoxes: () => {
       setSettingsOpen(false);
       links.setOpen(false);
+      links.setAsking(false);
     },
     stepCase: props.onStepCase,
   });
@@ -53,14 +62,14 @@ export function Viewer(props: {
   // ------------------------------------------------------------------ loading by double-click and drop
 
   const open = useCallback(
-    (file: ArchiveFile, index = engine.nextFreeViewport(), role?: Role) => {
+    (file: ArchiveFile, index?: number, role?: Role) => {
       const source = sourceOf(file);
       if (source === null) {
         engine.message(`${file.path}: the viewer cannot show ${file.format || "this kind of"} files`);
         return;
       }
       const chosen = role ?? (source.kind === "volume" ? "background" : "3d");
-      void engine.load(source, index, chosen);
+      for (const i of index === undefined ? engine.openTargets(source.kind) : [index]) void engine.load(source, i, chosen);
     },
     [engine, sourceOf],
   );
@@ -81,6 +90,10 @@ export function Viewer(props: {
   }
 
   const count = viewportCount(snap.layout);
+  const presetSource =
+    snap.limPresets === DEFAULT_LIM_PRESETS || snap.limPresets === MR_PRESETS || snap.limPresets === PET_PRESETS
+      ? `for ${snap.windowKind ?? "CT"} images`
+      : "from the project settings";
   const mm = snap.crosshairMM;
   return (
     <section className="viewer" aria-label="Viewer" data-testid="viewer">
@@ -89,7 +102,7 @@ export function Viewer(props: {
           data-testid="layout-select"
           value={snap.layout}
           title="viewport layout"
-          onChange={(e) => engine.setLayout(e.target.value as LayoutName)}
+          onChange={(e) => void engine.switchLayout(e.target.value as LayoutName)}
         >
           {LAYOUT_NAMES.map((l) => (
             <option key={l} value={l}>{LAYOUTS[l].label}</option>
@@ -99,15 +112,12 @@ export function Viewer(props: {
           Autoload{auto.enabled && auto.presetName ? `: ${auto.presetName}` : ""}
         </button>
         {props.guest ? null : (
-          <button data-testid="share-button" onClick={() => void links.share(false)} disabled={!project} title="save this view as a link">
+          <button data-testid="share-button" onClick={links.shareClicked} disabled={!project} title="save this view as a link">
             Share
           </button>
         )}
-        {links.link?.owner && links.open ? (
-          <button data-testid="share-overwrite" onClick={() => void links.share(true)} title="overwrite the opened link">Overwrite link</button>
-        ) : null}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
-        <button onClick={() => engine.clearAll()} title="close all images">Clear</button>
+        <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).
@@ -119,19 +129,21 @@ export function Viewer(props: {
           data-testid="colorlim-select"
           className="vt-presets"
           value=""
-          title={`colour-limit presets (keys 0-8, from the project settings):\n${limPresetLines(snap.limPresets).map((l) => l.text).join("\n")}`}
+          data-kind={snap.windowKind ?? ""}
+          title={`window presets (keys 0-8) ${presetSource}:\n${limPresetLines(snap.limPresets).map((l) => l.text).join("\n")}`}
           onChange={(e) => {
             engine.applyLimPreset(e.target.value);
             e.target.blur(); // the number keys work again at once
           }}
         >
-          <option value="" disabled>Window</option>
+          <option value="" disabled>{snap.windowKind ? `Window · ${snap.windowKind}` : "Window"}</option>
           {limPresetLines(snap.limPresets).map((l) => (
             <option key={l.key} value={l.key} data-testid="colorlim-option">{l.text}</option>
           ))}
         </select>
         <span className="muted vt-speed" title="slice step (Shift+X / Shift+Y)">step {snap.scrollSpeed}</span>
       </div>
+      <Messages messages={snap.messages} onDismiss={(id) => engine.dismiss(id)} onClear={() => engine.clearMessages()} />
       {autoOpen ? (
         <AutoloaderPanel
           presets={auto.presets}
@@ -147,10 +159,23 @@ export function Viewer(props: {
           onSnapshot={(mode) => void auto.snapshot(mode).then((done) => done && setAutoOpen(true))}
           onRelaunch={() => {
             if (props.selection) void auto.run(auto.definition, props.selection.pid, props.selection.sid);
-            else engine.message("Select a case in the table first");
+            else engine.message("Select a case in the table first", "info");
           }}
           onClose={() => setAutoOpen(false)}
         />
+      ) : null}
+      {links.asking && links.link ? (
+        <div className="share-box" data-testid="share-choice" role="dialog" aria-label="Share">
+          <span>
+            Current link <b>{links.link.title || links.link.link}</b>
+            {links.link.owner ? ` (by ${links.link.owner})` : ""}:
+          </span>
+          <button data-testid="share-overwrite" onClick={() => void links.share(true)} title="replace what the link shows with this view">
+            Overwrite that link
+          </button>
+          <button data-testid="share-new" onClick={() => void links.share(false)}>New link</button>
+          <button onClick={() => links.setAsking(false)}>Cancel</button>
+        </div>
       ) : null}
       {links.open && links.link ? (
         <div className="share-box" data-testid="share-box">
@@ -175,14 +200,6 @@ export function Viewer(props: {
           <button onClick={() => setSettingsOpen(false)}>Close</button>
         </div>
       ) : null}
-      <div className="viewer-messages">
-        {snap.messages.map((m) => (
-          <div key={m.id} className="viewer-message" role="alert" data-testid="viewer-message">
-            {m.text}
-            <button onClick={() => engine.dismiss(m.id)} aria-label="dismiss">×</button>
-          </div>
-        ))}
-      </div>
       <div className={`viewer-grid layout-${snap.layout.replace("+", "p")}`} data-testid="viewer-grid" data-layout={snap.layout}>
         {Array.from({ length: MAX_VIEWPORTS }, (_, i) => (
           <ViewportView key={i} engine={engine} snap={snap} index={i} hidden={i >= count} onDrop={onDrop} />

@@ -1,5 +1,5 @@
 /** The viewer's REST calls: autoloader presets, autoload runs, snapshots, shared links, URL calls. */
-import { api, ApiError, ok } from "../api/client";
+import { api, ok } from "../api/client";
 import type { AutoloaderOutput, AutoloadOut, IntentOutput, LoaderOutput, PresetOut, SharedOut, UrlCallOut } from "../api/schema";
 import type { Role, ViewerState } from "./model";
 
@@ -62,27 +62,6 @@ export const viewerApi = {
     ) as Promise<SharedLink>,
   urlCall: (project: string, call: string) => ok(api.POST("/api/viewer/urlcall", { body: { project, call } })),
 };
-
-/** Fetch a file's bytes; a failure becomes an ApiError carrying the server's reason. */
-export async function fetchBytes(url: string, signal?: AbortSignal): Promise<ArrayBuffer> {
-  let response: Response;
-  try {
-    response = await fetch(url, { credentials: "same-origin", ...(signal ? { signal } : {}) });
-  } catch (err) {
-    throw new ApiError(0, `Cannot reach the server for ${url}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!response.ok) {
-    let detail = response.statusText;
-    try {
-      const body = (await response.json()) as { detail?: unknown };
-      if (typeof body.detail === "string") detail = body.detail;
-    } catch {
-      /* not JSON: keep the status text */
-    }
-    throw new ApiError(response.status, detail || `HTTP ${response.status}`);
-  }
-  return response.arrayBuffer();
-}
 
 /** An intent with only a role: everything else as the file has it. */
 export function plainIntent(role: Role): Intent {

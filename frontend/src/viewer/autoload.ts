@@ -29,6 +29,15 @@ export function intentLook(intent: Intent): Partial<Look> {
   return look;
 }
 
+/** What `look` sets differently from `first`. */
+function differing(look: Partial<Look>, first: Partial<Look>): Partial<Look> {
+  const out: Partial<Look> = {};
+  for (const k of Object.keys(look) as (keyof Look)[]) {
+    if (!Object.is(look[k], first[k])) (out as Record<string, unknown>)[k] = look[k];
+  }
+  return out;
+}
+
 /** Show the files of `answer` (the server's resolution of `def` for case `label`) in the engine. */
 export async function applyAutoload(
   engine: ViewerEngine,
@@ -38,6 +47,7 @@ export async function applyAutoload(
   sourceOf: (file: ArchiveFile) => Source | null,
   generation: number,
 ) {
+  if (generation !== engine.generation) return; // another case was opened meanwhile
   if (answer.layout) engine.setLayout(answer.layout);
   const count = viewportCount(engine.layout);
   const wanted: Wanted[] = [];
@@ -67,6 +77,10 @@ export async function applyAutoload(
   for (let index = 0; index < MAX_VIEWPORTS; index++) {
     engine.retain(index, new Set(wanted.filter((w) => w.index === index).map((w) => w.source.key)));
   }
+  // A loader's intent is the starting look of the object it loads (the user's later changes win); only
+  // a second loader of the same file asking for another look keeps that look in its own viewport.
+  const firstLook = new Map<string, Partial<Look>>();
+  for (const w of wanted) if (!firstLook.has(w.source.key)) firstLook.set(w.source.key, w.look);
   await Promise.all(
     Array.from({ length: count }, async (_, index) => {
       const mine = wanted.filter((w) => w.index === index);
@@ -74,9 +88,11 @@ export async function applyAutoload(
       const ordered = [...mine.filter((w) => w.role === "background"), ...mine.filter((w) => w.role !== "background")];
       for (const w of ordered) {
         if (engine.shows(index, w.source.key)) continue;
-        const look = { ...defaultLook(w.role, 0), ...w.look };
+        const first = firstLook.get(w.source.key) ?? {};
+        const look = { ...defaultLook(w.role, 0), ...first };
         const ok = await engine.load(w.source, index, w.role, look, generation);
-        if (ok && Object.keys(w.look).length > 0) engine.override(index, w.source.key, w.look);
+        const own = differing(w.look, first);
+        if (ok && Object.keys(own).length > 0) engine.override(index, w.source.key, own);
       }
     }),
   );

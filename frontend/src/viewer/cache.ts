@@ -1,5 +1,5 @@
 /** The viewer's byte cache: switching cases and loading one file into several viewports fetch it once. */
-import { fetchBytes } from "./api";
+import { fetchBytes } from "../api/client";
 
 const CACHE_BYTES = 1.5 * 1024 ** 3;
 

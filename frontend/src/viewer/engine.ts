@@ -11,7 +11,7 @@
  */
 import { DRAG_MODE, type NVImage } from "@niivue/niivue";
 import { ByteCache } from "./cache";
-import { attachGestures, type Gesture, type PanStart } from "./gestures";
+import { attachGestures, type Gesture, type PanStart, type WindowStart } from "./gestures";
 import * as loading from "./loading";
 import * as looks from "./looks";
 import {
@@ -30,12 +30,15 @@ import {
   type Source,
   type ViewerState,
 } from "./model";
+import { MessageLog, type Message } from "./messagelog";
 import * as nav from "./navigation";
 import type { Item, LoadScene, LookScene, Pin, RestoreTarget, ValueAt } from "./scene";
 import * as shared from "./sharedstate";
 import { Viewport, applySlice, removeEntry } from "./viewport";
+import type { WindowKind } from "./windows";
 
 export type { Entry } from "./viewport";
+export { caseKey, type Message } from "./messagelog";
 export type { Item, Pin, ValueAt } from "./scene";
 
 export interface Snapshot {
@@ -46,21 +49,21 @@ export interface Snapshot {
   loading: number;
   crosshairMM: [number, number, number] | null;
   values: ValueAt[];
-  messages: { id: number; text: string }[];
+  messages: Message[];
   scrollSpeed: number;
   active: number;
+  /** The presets that fit the active viewport's background (the toolbar's list) and which table they are. */
   limPresets: LimPresets;
+  windowKind: WindowKind | null;
   pin: Pin | null;
   version: number;
 }
-
-let messageId = 0;
 
 export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   layout: LayoutName = "single";
   viewports: Viewport[] = [];
   items = new Map<string, Item>();
-  messages: { id: number; text: string }[] = [];
+  readonly log = new MessageLog(() => this.changed());
   crosshairMM: [number, number, number] | null = null;
   scrollSpeed = 1;
   active = 0;
@@ -91,6 +94,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   snapshot = (): Snapshot => {
     if (this.snap === null || this.snap.version !== this.version) {
       const n = viewportCount(this.layout);
+      const shown = looks.shownPresets(this, this.active);
       this.snap = {
         layout: this.layout,
         slices: this.viewports.slice(0, n).map((v) => v.slice),
@@ -106,10 +110,11 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
         loading: this.loading,
         crosshairMM: this.crosshairMM,
         values: this.values(),
-        messages: [...this.messages],
+        messages: this.log.messages,
         scrollSpeed: this.scrollSpeed,
         active: this.active,
-        limPresets: this.limPresets,
+        limPresets: shown.presets,
+        windowKind: shown.kind,
         pin: this.pin,
         version: this.version,
       };
@@ -123,16 +128,25 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     for (const fn of this.listeners) fn();
   }
 
-  /** Show a message; the same text again moves to the end instead of stacking (an autoloader walk). */
-  message(text: string) {
-    const others = this.messages.filter((m) => m.text !== text);
-    this.messages = [...others.slice(-4), { id: ++messageId, text }];
-    this.changed();
+  /**
+   * Show a message in the message area (messages.ts): newest first, information fading, errors kept until
+   * dismissed or another case is opened; `forCase` is the case it belongs to (the open one by default).
+   */
+  message(text: string, level: Message["level"] = "error", forCase: string | null = this.log.currentCase) {
+    this.log.add(text, level, forCase);
   }
 
   dismiss(id: number) {
-    this.messages = this.messages.filter((m) => m.id !== id);
-    this.changed();
+    this.log.dismiss(id);
+  }
+
+  clearMessages() {
+    this.log.clear();
+  }
+
+  /** Another case is open: the messages of earlier cases go. */
+  setCase(key: string | null) {
+    this.log.setCase(key);
   }
 
   // ------------------------------------------------------------------ canvases and layout
@@ -146,7 +160,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
       vp.nv.setMouseEventConfig({
         leftButton: { primary: DRAG_MODE.crosshair },
         rightButton: DRAG_MODE.pan,
-        centerButton: DRAG_MODE.windowing,
+        centerButton: DRAG_MODE.none, // windowing is gestures.ts's, through setLook
       });
       vp.nv.onLocationChange = () => nav.crosshairMoved(this, index);
       vp.nv.onIntensityChange = (vol: NVImage) => looks.windowChanged(this, index, vol);
@@ -178,6 +192,17 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     });
     this.changed();
     requestAnimationFrame(() => this.resizeAll());
+  }
+
+  /**
+   * The layout selector: switch and show what is loaded in the new layout's empty viewports (the active
+   * viewport's images, else the first viewport's with a background).
+   */
+  switchLayout(layout: LayoutName): Promise<void> {
+    this.setLayout(layout);
+    const n = viewportCount(layout);
+    const from = this.hasBackground(this.active) && this.active < n ? this.active : this.viewports.slice(0, n).findIndex((_, i) => this.hasBackground(i));
+    return from < 0 ? Promise.resolve() : loading.fillEmpty(this, from, n, this.gen);
   }
 
   resizeAll() {
@@ -231,6 +256,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     }
     this.items.clear();
     this.pin = null;
+    this.crosshairMM = null; // the next background centres it
     this.changed();
   }
 
@@ -246,6 +272,23 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     return Math.min(this.active, n - 1);
   }
 
+  /**
+   * Where a double-clicked object goes: meshes and tracts to the layout's 3D viewport (else the next free
+   * one); a volume to every viewport of MPR and mosaic (planes of one image) and of an empty 2×2 or 1+3
+   * (planes and 3D of one image), else to the next free viewport (1×2 compares two images).
+   */
+  openTargets(kind: ItemKind): number[] {
+    const n = viewportCount(this.layout);
+    const shown = this.viewports.slice(0, n);
+    if (kind !== "volume") {
+      const render = shown.findIndex((vp) => vp.slice === "render");
+      return [render >= 0 ? render : this.nextFreeViewport()];
+    }
+    const planes = this.layout === "mpr" || this.layout === "mosaic";
+    const all = planes || ((this.layout === "2x2" || this.layout === "1+3") && shown.every((vp) => vp.entries.length === 0));
+    return all ? shown.map((_, i) => i) : [this.nextFreeViewport()];
+  }
+
   hasBackground(index: number): boolean {
     return (this.viewports[index]?.entries ?? []).some((e) => e.vol !== null);
   }
@@ -257,7 +300,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     looks.setLook(this, index, key, change, onlyHere);
   }
 
-  /** Apply per-viewport (Shift-like) settings for an object, as an autoloader intent does. */
+  /** Apply per-viewport (Shift-like) settings for an object (a second autoloader entry of the same file). */
   override(index: number, key: string, change: Partial<Look>) {
     this.setLook(index, key, change, true);
   }
@@ -267,13 +310,13 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
     looks.reorder(this, index, key, delta);
   }
 
-  /** The project's colour-limit presets (keys 0-8). */
+  /** The project's colour-limit presets (keys 0-8; DEFAULT_LIM_PRESETS: none configured, windows.ts picks). */
   setLimPresets(presets: LimPresets) {
     this.limPresets = presets;
     this.changed();
   }
 
-  /** Apply the colour-limit preset on `key` to every background image; false when the key has none. */
+  /** Apply the window preset on `key` to every background image (the one fitting each); false when none has one. */
   applyLimPreset(key: string): boolean {
     return looks.applyLimPreset(this, key);
   }
@@ -346,6 +389,19 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   /** Pin the time series of the viewport's 4D image at canvas pixel (x, y). */
   pinAt(index: number, x: number, y: number) {
     nav.pinAt(this, index, x, y);
+  }
+
+  /** The background a middle drag in viewport `index` windows, with its limits there now. */
+  windowStart(index: number): WindowStart | null {
+    const back = this.viewports[index]?.entries.find((e) => e.vol !== null && e.role === "background");
+    const item = back ? this.items.get(back.key) : undefined;
+    if (!back || !item) return null;
+    const look = effectiveLook(item.look, back.override);
+    return { key: back.key, limits: [look.calMin, look.calMax] };
+  }
+
+  windowFrom(index: number, start: WindowStart, moved: [number, number]) {
+    looks.windowFrom(this, index, start.key, start.limits, moved);
   }
 
   closePin() {

@@ -1,13 +1,14 @@
 /**
  * NORA's modified mouse gestures on a 2D viewport, taken before niivue sees them: Shift + left drag pans
  * this viewport, Ctrl + left drag (and Shift + right drag) pans all 2D viewports together, Ctrl + Shift +
- * left click / drag on 4D data pins a time-series plot at the pointer. Unmodified buttons stay niivue's
- * (crosshair, pan, windowing). Listeners are registered in the capture phase on the canvas, so they run
+ * left click / drag on 4D data pins a time-series plot at the pointer, and the middle drag sets the
+ * window (through the engine's one look change, so the viewbar and every viewport follow). The other
+ * buttons stay niivue's (crosshair, pan). Listeners are registered in the capture phase on the canvas, so they run
  * before niivue's own, and while a gesture is under way its moves and release are kept from niivue.
  */
 import type { Niivue } from "@niivue/niivue";
 
-export type Gesture = "pan" | "panAll" | "pin";
+export type Gesture = "pan" | "panAll" | "pin" | "window";
 
 /** What the engine does for the gestures (ViewerEngine implements it). */
 export interface GestureTarget {
@@ -18,6 +19,15 @@ export interface GestureTarget {
   panStart(index: number, all: boolean): PanStart;
   /** Pin the time series at canvas pixel (x, y) of viewport `index` (device pixels). */
   pinAt(index: number, x: number, y: number): void;
+  /** The image a middle drag windows in viewport `index` and its limits now; null when there is none. */
+  windowStart(index: number): WindowStart | null;
+  /** Window from `start` after the pointer moved by `moved` (fractions of the canvas: right, up). */
+  windowFrom(index: number, start: WindowStart, moved: [number, number]): void;
+}
+
+export interface WindowStart {
+  key: string;
+  limits: [number, number];
 }
 
 /** Each affected viewport's pan/zoom when the drag began. */
@@ -26,6 +36,7 @@ export type PanStart = Map<number, [number, number, number, number]>;
 /** Which gesture a button press with these modifiers starts (null: niivue handles it). */
 export function gestureOf(e: { button: number; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean; altKey: boolean }): Gesture | null {
   const ctrl = e.ctrlKey || e.metaKey;
+  if (e.button === 1 && !ctrl && !e.altKey) return "window"; // with Shift: this viewport only
   if (e.button === 2 && e.shiftKey && !ctrl && !e.altKey) return "panAll"; // NORA: synchronised pan
   if (e.button !== 0 || e.altKey) return null;
   if (ctrl && e.shiftKey) return "pin";
@@ -74,7 +85,15 @@ export function attachGestures(target: GestureTarget, index: number, nv: Niivue,
       if (gesture === null || !target.accepts(index, gesture)) return;
       const [x0, y0] = canvasXY(nv, canvas, down);
       let move: (e: MouseEvent) => void;
-      if (gesture === "pin") {
+      if (gesture === "window") {
+        const start = target.windowStart(index);
+        if (start === null) return;
+        const [w, h] = [Math.max(1, canvas.width), Math.max(1, canvas.height)];
+        move = (e) => {
+          const [x, y] = canvasXY(nv, canvas, e);
+          target.windowFrom(index, start, [(x - x0) / w, (y0 - y) / h]);
+        };
+      } else if (gesture === "pin") {
         target.pinAt(index, x0, y0);
         move = (e) => target.pinAt(index, ...canvasXY(nv, canvas, e));
       } else {

@@ -6,9 +6,10 @@
 import { NVImage, NVMesh } from "@niivue/niivue";
 import { applyLook } from "./looks";
 import { defaultLook, readerName, type Look, type Role, type Source } from "./model";
-import { syncCrosshairTo } from "./navigation";
+import { centreCrosshair, inside, syncCrosshairTo } from "./navigation";
 import type { Item, LoadScene, Scene } from "./scene";
 import { applySlice, removeEntry, type Entry, type Viewport } from "./viewport";
+import { windowKind } from "./windows";
 
 /** Show `source` in viewport `index` as background, overlay or in 3D; false when it was not shown. */
 export async function load(engine: LoadScene, source: Source, index: number, role: Role, look: Partial<Look> | undefined, generation: number): Promise<boolean> {
@@ -24,6 +25,8 @@ export async function load(engine: LoadScene, source: Source, index: number, rol
     const bytes = source.local ? await source.local.arrayBuffer() : await engine.cache.get(source.url ?? "");
     if (generation !== engine.generation) return false;
     const item = engine.items.get(source.key);
+    // Any other image shown (the same one in other viewports does not count) keeps the crosshair.
+    const alone = !engine.viewports.some((v) => v.entries.some((e) => e.vol !== null && e.key !== source.key));
     if (source.kind === "volume") {
       await addVolume(engine, vp, source, bytes, role, look, item);
     } else {
@@ -32,6 +35,10 @@ export async function load(engine: LoadScene, source: Source, index: number, rol
     if (generation !== engine.generation) {
       removeFrom(engine, index, source.key);
       return false;
+    }
+    const back = vp.entries[0];
+    if (source.kind === "volume" && back?.key === source.key && back.vol && (alone || !inside(back.vol, engine.crosshairMM))) {
+      centreCrosshair(engine, index); // a new background (after Clear, or elsewhere in space) is seen at once
     }
     syncCrosshairTo(engine, vp);
     vp.nv.drawScene();
@@ -62,7 +69,8 @@ async function addVolume(engine: LoadScene, vp: Viewport, source: Source, bytes:
     const range: [number, number] = [Number(vol.global_min ?? vol.cal_min), Number(vol.global_max ?? vol.cal_max)];
     if (!Number.isFinite(base.calMin)) base.calMin = Number(vol.cal_min);
     if (!Number.isFinite(base.calMax)) base.calMax = Number(vol.cal_max);
-    engine.items.set(source.key, { source, look: base, range, frames: Number(vol.nFrame4D ?? 1) || 1 });
+    const window = windowKind(source.modality, range[0]);
+    engine.items.set(source.key, { source, look: base, range, frames: Number(vol.nFrame4D ?? 1) || 1, window });
   }
   const entry: Entry = { key: source.key, role: actualRole, override: {}, vol, mesh: null };
   // Every GL volume update is costly (seconds with software WebGL): set the look first, update once.
@@ -91,7 +99,7 @@ async function addMesh(engine: Scene, vp: Viewport, source: Source, bytes: Array
   if (!mesh || !mesh.pts || mesh.pts.length === 0) throw new Error("not a mesh or tract niivue can read");
   vp.nv.addMesh(mesh);
   if (!engine.items.has(source.key)) {
-    engine.items.set(source.key, { source, look: { ...defaultLook("3d", 0) }, range: [0, 1], frames: 1 });
+    engine.items.set(source.key, { source, look: { ...defaultLook("3d", 0) }, range: [0, 1], frames: 1, window: "MR" });
   }
   const entry: Entry = { key: source.key, role: "3d", override: {}, vol: null, mesh };
   vp.entries.push(entry);
@@ -132,4 +140,28 @@ function forget(engine: LoadScene) {
   for (const key of [...engine.items.keys()]) if (!shown.has(key)) engine.items.delete(key);
   const pin = engine.pin;
   if (pin && !(engine.viewports[pin.index]?.entries ?? []).some((e) => e.key === pin.key)) engine.pin = null;
+}
+
+/**
+ * Show what is loaded in the viewports of a new layout that are still empty: the background and
+ * overlays of `from` (each viewport in its own plane), and in a 3D viewport every mesh and tract too.
+ */
+export async function fillEmpty(engine: LoadScene, from: number, count: number, generation: number): Promise<void> {
+  const source = engine.viewports[from];
+  if (!source) return;
+  const volumes = source.entries.filter((e) => e.vol !== null);
+  const meshes = engine.viewports.slice(0, count).flatMap((vp) => vp.entries.filter((e) => e.mesh !== null));
+  await Promise.all(
+    engine.viewports.slice(0, count).map(async (vp, index) => {
+      if (vp.entries.length > 0) return;
+      const wanted = vp.slice === "render" ? [...volumes, ...meshes] : volumes;
+      const seen = new Set<string>();
+      for (const e of wanted) {
+        const item = engine.items.get(e.key);
+        if (!item || seen.has(e.key)) continue;
+        seen.add(e.key);
+        if (!(await load(engine, item.source, index, e.mesh ? "3d" : e.role, undefined, generation))) return;
+      }
+    }),
+  );
 }

@@ -71,7 +71,9 @@ export function windowLimits(level: number, width: number): [number, number] {
 export interface LimPreset {
   name: string;
   limits: [number, number] | null;
-  /** "40/80" for a level/width window, "0–900" for min/max limits, "auto" for the image's range. */
+  /** With `limits` null: the image's own values at these percentiles (windows.ts); without, its robust range. */
+  percentiles?: [number, number];
+  /** "40/80" for a level/width window, "0–900" for min/max limits, "p1–p99" for percentiles, "auto" for the image's range. */
   label: string;
 }
 export type LimPresets = Record<string, LimPreset>;
@@ -175,10 +177,28 @@ export interface Source {
   local: Blob | null;
   pid?: string | null;
   sid?: string | null;
+  /** DICOM modality when the archive knows it (the file's header); else the window presets guess. */
+  modality?: string | null;
+}
+
+/**
+ * The name a DICOM series is shown by (viewbar, status bar): its series description, else its folder,
+ * with the modality; never the file's name, which is often a SOP instance UID.
+ */
+export function seriesName(file: { path: string; header?: Record<string, unknown> }): string {
+  const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+  const folder = file.path.includes("/") ? file.path.slice(0, file.path.lastIndexOf("/")).split("/").pop() ?? "" : "";
+  const label = text(file.header?.["series_description"]) || folder;
+  const modality = text(file.header?.["modality"]);
+  const what = `${modality ? `${modality} ` : ""}series`;
+  return label ? `${label} (${what})` : `${modality || "DICOM"} series`;
 }
 
 /** Viewer URLs of an archive file: DICOM files show their whole series as one converted volume. */
-export function archiveSource(project: string, file: { id: number; path: string; format: string; pid?: string; sid?: string | null }): Source | null {
+export function archiveSource(
+  project: string,
+  file: { id: number; path: string; format: string; pid?: string; sid?: string | null; header?: Record<string, unknown> },
+): Source | null {
   const name = file.path.split("/").pop() ?? file.path;
   const kind = kindOf(file.format, name);
   if (kind === null) return null;
@@ -186,7 +206,7 @@ export function archiveSource(project: string, file: { id: number; path: string;
   const series = file.format === "dicom";
   return {
     key: `file:${file.id}`,
-    name: series ? `${name} (series)` : name,
+    name: series ? seriesName(file) : name,
     kind,
     fileId: file.id,
     url: series ? `${base}/series.nii.gz` : `${base}/content`,
@@ -194,6 +214,7 @@ export function archiveSource(project: string, file: { id: number; path: string;
     local: null,
     pid: file.pid ?? null,
     sid: file.sid ?? null,
+    modality: typeof file.header?.modality === "string" ? file.header.modality : null,
   };
 }
 

@@ -4,6 +4,7 @@
  * columns and the values under the crosshair. Functions on the scene (scene.ts); the ViewerEngine
  * (engine.ts) exposes them as methods.
  */
+import type { NVImage } from "@niivue/niivue";
 import type { Gesture, PanStart } from "./gestures";
 import { setLook } from "./looks";
 import { MOSAIC_COLUMNS, effectiveLook, viewportCount } from "./model";
@@ -43,10 +44,28 @@ export function setCrosshairMM(engine: NavScene, mm: [number, number, number]) {
 }
 
 export function resetCrosshair(engine: NavScene) {
-  const vp = engine.viewports.find((v) => v.nv.volumes.length > 0);
-  if (!vp) return;
+  const index = engine.viewports.findIndex((v) => v.nv.volumes.length > 0);
+  if (index >= 0) centreCrosshair(engine, index);
+}
+
+/** Put the crosshair in the middle of viewport `index`'s background, in every viewport. */
+export function centreCrosshair(engine: NavScene, index: number) {
+  const vp = engine.viewports[index];
+  if (!vp || vp.nv.volumes.length === 0) return;
   vp.nv.scene.crosshairPos = [0.5, 0.5, 0.5] as unknown as typeof vp.nv.scene.crosshairPos;
-  crosshairMoved(engine, engine.viewports.indexOf(vp));
+  crosshairMoved(engine, index);
+}
+
+/** Voxel indices of world position `mm` in `vol`, or null outside its grid. */
+export function voxelAt(vol: NVImage, mm: [number, number, number]): number[] | null {
+  const vox = Array.from(vol.mm2vox(mm as unknown as number[]));
+  const dims = (vol.dimsRAS ?? vol.dims ?? []).map(Number);
+  return vox.every((v, i) => v >= 0 && v < (dims[i + 1] ?? Number.POSITIVE_INFINITY)) ? vox : null;
+}
+
+/** Whether world position `mm` (none: no) lies in `vol`'s grid. */
+export function inside(vol: NVImage, mm: [number, number, number] | null): boolean {
+  return mm !== null && voxelAt(vol, mm) !== null;
 }
 
 /** Step slices in viewport `index` by `steps` times the scroll speed. */
@@ -71,12 +90,10 @@ export function values(engine: NavScene): ValueAt[] {
       if (seen.has(e.key) || !e.vol) continue;
       seen.add(e.key);
       const vol = e.vol;
-      const vox = Array.from(vol.mm2vox(engine.crosshairMM as unknown as number[]));
-      const dims = (vol.dimsRAS ?? vol.dims ?? []).map(Number);
-      const inside = vox.every((v, i) => v >= 0 && v < (dims[i + 1] ?? Number.POSITIVE_INFINITY));
-      const raw = inside ? Number(vol.getValue(vox[0]!, vox[1]!, vox[2]!, vol.frame4D)) : Number.NaN;
+      const vox = voxelAt(vol, engine.crosshairMM);
+      const raw = vox ? Number(vol.getValue(vox[0]!, vox[1]!, vox[2]!, vol.frame4D)) : Number.NaN;
       const value = Number.isFinite(raw) ? raw : null;
-      out.push({ key: e.key, name: engine.items.get(e.key)?.source.name ?? e.key, value, vox: inside ? vox : null });
+      out.push({ key: e.key, name: engine.items.get(e.key)?.source.name ?? e.key, value, vox });
     }
   }
   return out;
@@ -120,6 +137,7 @@ export function centre(engine: Scene, index: number) {
 
 export function accepts(engine: Scene, index: number, gesture: Gesture): boolean {
   const vp = engine.viewports[index];
+  if (gesture === "window") return !!vp?.entries.some((e) => e.vol !== null && e.role === "background");
   if (!vp || vp.nv.volumes.length === 0 || vp.slice === "render") return false;
   if (gesture === "pin") return fourD(vp) !== null;
   return PANNABLE.includes(vp.slice);
@@ -155,9 +173,8 @@ export function pinAt(engine: NavScene, index: number, x: number, y: number) {
   const world = vp.nv.frac2mm(frac, 0, true);
   const mm: [number, number, number] = [world[0]!, world[1]!, world[2]!];
   const vol = entry.vol;
-  const vox = Array.from(vol.mm2vox(mm as unknown as number[]));
-  const dims = (vol.dimsRAS ?? vol.dims ?? []).map(Number);
-  if (!vox.every((v, i) => v >= 0 && v < (dims[i + 1] ?? 0))) return;
+  const vox = voxelAt(vol, mm);
+  if (vox === null) return;
   const frames = Number(vol.nFrame4D ?? 1);
   const values = Array.from({ length: frames }, (_, t) => Number(vol.getValue(vox[0]!, vox[1]!, vox[2]!, t)));
   engine.pin = { index, key: entry.key, name: engine.items.get(entry.key)?.source.name ?? entry.key, mm, vox, values };

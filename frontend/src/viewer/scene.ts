@@ -7,6 +7,7 @@
 import type { ByteCache } from "./cache";
 import type { LayoutName, LimPresets, Look, Role, Source } from "./model";
 import type { Viewport } from "./viewport";
+import type { WindowKind } from "./windows";
 
 /** One object shown in one or more viewports, with the look they share. */
 export interface Item {
@@ -14,6 +15,10 @@ export interface Item {
   look: Look;
   range: [number, number];
   frames: number;
+  /** Which window presets fit it (windows.ts). */
+  window: WindowKind;
+  /** Sorted sample of its values for percentile windows, taken when first needed. */
+  sample?: Float64Array;
 }
 
 export interface ValueAt {
@@ -62,7 +67,7 @@ export interface LoadScene extends NavScene {
   /** Loads begun before the latest case switch are dropped. */
   readonly generation: number;
   readonly onFirstFrame: ((name: string) => void) | null;
-  message(text: string): void;
+  message(text: string, level?: "error" | "info"): void;
 }
 
 /** What sharedstate.ts needs to reopen a saved state: the engine's case and layout operations. */

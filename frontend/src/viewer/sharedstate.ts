@@ -63,6 +63,8 @@ export async function restore(engine: RestoreTarget, state: ViewerState, sourceO
       const wanted = lookFromState(it, item.look);
       const diff: Partial<Look> = {};
       for (const k of Object.keys(wanted) as (keyof Look)[]) {
+        // NaN limits are "automatic" (saved as null): they never make a viewport's own look
+        if (Number.isNaN(wanted[k])) continue;
         if (!Object.is(wanted[k], item.look[k])) (diff as Record<string, unknown>)[k] = wanted[k];
       }
       e.override = diff;

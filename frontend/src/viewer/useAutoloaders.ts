@@ -7,11 +7,11 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
-import { useErrors } from "../state/errors";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
 import { applyAutoload } from "./autoload";
 import { onApplyPreset, pending, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
+import { useFailure } from "./useFailure";
 import type { Source } from "./model";
 
 const AUTOLOAD_KEY = "nora.viewer.autoload";
@@ -31,7 +31,7 @@ export function useAutoloaders(
   selected: Case | null,
   sourceOf: (file: ArchiveFile) => Source | null,
 ) {
-  const { report } = useErrors();
+  const report = useFailure(engine);
   const [presetName, setPresetName] = useState("");
   const [definition, setDefinition] = useState<AutoloaderDef>(emptyDefinition);
   const [enabled, setEnabledState] = useState(() => localStorage.getItem(AUTOLOAD_KEY) === "1");

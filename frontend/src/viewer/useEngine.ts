@@ -6,10 +6,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import { keys } from "../api/queries";
-import { useErrors } from "../state/errors";
 import { loadLimPresets } from "./colorlim";
 import { ViewerEngine } from "./engine";
 import { DEFAULT_LIM_PRESETS } from "./model";
+import { useFailure } from "./useFailure";
 
 declare global {
   interface Window {
@@ -18,8 +18,8 @@ declare global {
 }
 
 export function useEngine(project: string | null, radiological: boolean): ViewerEngine {
-  const { report } = useErrors();
   const engine = useMemo(() => new ViewerEngine(), []);
+  const report = useFailure(engine);
 
   useEffect(() => {
     window.noraViewer = engine;
@@ -32,6 +32,8 @@ export function useEngine(project: string | null, radiological: boolean): Viewer
     const observer = new ResizeObserver(() => engine.resizeAll());
     const el = document.querySelector('[data-testid="viewer-grid"]');
     if (el) observer.observe(el);
+    // a viewport's image also shrinks when its header strip grows (more rows in the viewbar)
+    el?.querySelectorAll("canvas").forEach((canvas) => observer.observe(canvas));
     return () => observer.disconnect();
   }, [engine]);
 
@@ -51,7 +53,7 @@ export function useEngine(project: string | null, radiological: boolean): Viewer
     engine.setLimPresets(project && limPresets.data ? limPresets.data : DEFAULT_LIM_PRESETS);
   }, [engine, project, limPresets.data]);
   useEffect(() => {
-    if (limPresets.error) report(limPresets.error, "Loading the project's colour-limit presets (keys 0-8 use the CT windows)");
+    if (limPresets.error) report(limPresets.error, "Loading the project's colour-limit presets (keys 0-8 use the built-in windows)");
   }, [limPresets.error, report]);
 
   return engine;

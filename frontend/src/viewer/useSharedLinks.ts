@@ -1,18 +1,21 @@
 /**
  * Shared links in the viewer: opening the link a URL names (bus.ts's pending case), saving the current
- * view as a new link or over the opened one, and the link box's state.
+ * view as a new link or over the current one (the link opened or last saved, when its creator or a
+ * project admin asks), and the state of the link box and of the overwrite question.
  */
 import { useCallback, useEffect, useState } from "react";
-import { useErrors } from "../state/errors";
 import { viewerApi, type SharedLink } from "./api";
 import { pending, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
+import { useFailure } from "./useFailure";
 import type { Case } from "./useAutoloaders";
 
 export function useSharedLinks(engine: ViewerEngine, project: string | null, selected: Case | null) {
-  const { report } = useErrors();
+  const report = useFailure(engine);
   const [link, setLink] = useState<SharedLink | null>(null);
   const [open, setOpen] = useState(false);
+  /** The Share button asks: overwrite the current link or save a new one. */
+  const [asking, setAsking] = useState(false);
 
   const restore = useCallback(
     async (shared: SharedLink) => {
@@ -44,19 +47,32 @@ export function useSharedLinks(engine: ViewerEngine, project: string | null, sel
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [project]);
 
+  /**
+   * The Share button: with a link opened (or saved) that the user may overwrite, ask first whether to
+   * overwrite it or make a new one (NORA); otherwise save a new link at once.
+   */
+  function shareClicked() {
+    if (link?.may_overwrite) {
+      setOpen(false);
+      setAsking(true);
+    } else void share(false);
+  }
+
   async function share(overwrite: boolean) {
+    setAsking(false);
     if (!project) return;
     const { state, skipped } = engine.state(selected?.pid ?? null, selected?.sid ?? null);
-    if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`);
+    if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`, "info");
     try {
       const saved =
         overwrite && link ? await viewerApi.overwrite(project, link.link, state, link.title) : await viewerApi.share(project, state, "");
       setLink(saved);
       setOpen(true);
+      engine.message(overwrite ? `Link ${saved.link} overwritten with this view` : `New link ${saved.link} saved`, "info");
     } catch (err) {
-      report(err, "Saving the shared link");
+      report(err, overwrite ? "Overwriting the shared link" : "Saving the shared link");
     }
   }
 
-  return { link, open, setOpen, share };
+  return { link, open, setOpen, asking, setAsking, shareClicked, share };
 }

@@ -25,6 +25,8 @@ const SLICE_TYPES: Record<SliceName, SLICE_TYPE> = {
 export const AXIS: Partial<Record<SliceName, 0 | 1 | 2>> = { sagittal: 0, coronal: 1, axial: 2, mosaic: 2 };
 /** Slicings whose view niivue pans and zooms (mosaic tiles and the 3D render ignore pan2Dxyzmm). */
 export const PANNABLE: SliceName[] = ["axial", "coronal", "sagittal", "multiplanar"];
+/** The smallest size of niivue's text (orientation labels), in CSS pixels. */
+export const ORIENTATION_TEXT_PX = 18;
 
 export class Viewport {
   nv: Niivue;
@@ -40,7 +42,7 @@ export class Viewport {
       backColor: [0.07, 0.07, 0.08, 1],
       crosshairColor: [0.2, 0.9, 0.3, 1],
       crosshairWidthUnit: "mm",
-      crosshairWidth: 0.4,
+      crosshairWidth: 1,
       show3Dcrosshair: true,
       isOrientationTextVisible: true,
       dragAndDropEnabled: false,
@@ -48,7 +50,44 @@ export class Viewport {
       isColorbar: false,
       multiplanarShowRender: 0,
     } as ConstructorParameters<typeof Niivue>[0]);
+    // niivue draws the crosshair in mm: after a draw at a new scale, set the width that gives
+    // CROSSHAIR_PX device pixels and draw once more.
+    const draw = this.nv.drawScene.bind(this.nv);
+    this.nv.drawScene = () => {
+      const out = draw();
+      return fitCrosshair(this.nv) ? draw() : out;
+    };
+    // orientation labels (and niivue's other text) readable at every size: niivue's default is 13 px
+    this.nv.opts.fontMinPx = ORIENTATION_TEXT_PX;
   }
+}
+
+/** The crosshair's line width in device pixels at every zoom (at least one pixel, at most two). */
+export const CROSSHAIR_PX = 1.5;
+
+/** Device pixels per mm of the first 2D tile niivue drew (null when it drew none). */
+export function pixelsPerMM(nv: Niivue): number | null {
+  for (const tile of nv.screenSlices) {
+    const px = tile.leftTopWidthHeight[2] ?? 0;
+    const mm = Math.abs(tile.fovMM?.[0] ?? 0); // negative in radiological convention
+    if (tile.axCorSag <= SLICE_TYPE.SAGITTAL && px > 0 && mm > 0) return px / mm;
+  }
+  const back = nv.volumes[0];
+  if (!back?.extentsMinOrtho || !back.extentsMaxOrtho || !nv.canvas) return null;
+  const extent = Math.max(...[0, 1, 2].map((i) => back.extentsMaxOrtho![i]! - back.extentsMinOrtho![i]!));
+  const side = Math.min(nv.canvas.width, nv.canvas.height);
+  return extent > 0 && side > 0 ? side / extent : null; // the 3D render: the volume fills the canvas
+}
+
+/** Set the crosshair width for the scale niivue drew at; true when it changed (a redraw is due). */
+function fitCrosshair(nv: Niivue): boolean {
+  const perMM = pixelsPerMM(nv);
+  if (perMM === null) return false;
+  const wanted = CROSSHAIR_PX / perMM;
+  if (Math.abs(wanted - nv.opts.crosshairWidth) <= 0.05 * wanted) return false;
+  nv.opts.crosshairWidth = wanted;
+  if (nv.crosshairs3D?.mm) nv.crosshairs3D.mm[0] = Number.NaN; // niivue rebuilds its lines only when they moved
+  return true;
 }
 
 /** Give niivue the viewport's slicing (and, in mosaic, tiles fitting the canvas); nothing before a canvas. */

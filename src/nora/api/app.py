@@ -18,7 +18,20 @@ from fastapi.staticfiles import StaticFiles
 import nora
 from nora.api import errors, security
 from nora.api.deps import AppState
-from nora.api.routes import admin, annotation, auth, files, importing, jobs, pacs, projects, table, tags, viewer
+from nora.api.routes import (
+    admin,
+    annotation,
+    auth,
+    events,
+    files,
+    importing,
+    jobs,
+    pacs,
+    projects,
+    table,
+    tags,
+    viewer,
+)
 from nora.api.schemas import Health
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.services.throttle import LoginThrottle
@@ -66,8 +79,8 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
     security.install(app, state)
 
-    api = APIRouter(prefix="/api")
-    for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs, annotation):
+    api = APIRouter(prefix="/api", responses=errors.responses())
+    for module in (auth, projects, table, files, tags, admin, viewer, importing, jobs, pacs, annotation, events):
         api.include_router(module.router)
 
     @api.get("/health", tags=["system"], response_model=Health)

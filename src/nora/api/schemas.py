@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from nora.archive.services.projects import ColorLimPreset, ProjectSettings
+
+
+def as_utc(value: UtcDateTime) -> dt.datetime:
+    """The database keeps naive UTC times; the API always says so, as an RFC 3339 time with its offset."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+#: a time in a response: serialised with its offset (``2026-12-01T22:35:00Z``), declared ``date-time``
+UtcDateTime = Annotated[dt.datetime, AfterValidator(as_utc)]
 
 
 class Strict(BaseModel):
@@ -20,6 +29,12 @@ class Out(BaseModel):
     """A response: every field is in every answer, so the output-mode schema marks defaulted fields required."""
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class ErrorOut(Out):
+    """The body of every 4xx and 5xx answer (the 422 of a request that does not fit its schema too)."""
+
+    detail: str = Field(description="what was wrong and what is accepted")
 
 
 class Health(Out):
@@ -66,7 +81,7 @@ class TokenCreated(Out):
     id: int
     name: str
     token: str
-    expires_at: dt.datetime | None
+    expires_at: UtcDateTime | None
 
 
 class TokenOut(Out):
@@ -74,10 +89,10 @@ class TokenOut(Out):
     id: int
     name: str
     prefix: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None
 
 
 class GuestSettings(Out):
@@ -196,7 +211,7 @@ class FileOut(Out):
     size: int
     header: dict[str, Any]
     tags: list[str]
-    modified_at: dt.datetime
+    modified_at: UtcDateTime
     study_id: int | None
     patient_id: int
     pid: str
@@ -268,13 +283,13 @@ class UserOut(Out):
     full_name: str
     email: str
     disabled: bool
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class AuditOut(Out):
     model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
     id: int
-    at: dt.datetime
+    at: UtcDateTime
     username: str
     action: str
     project: str

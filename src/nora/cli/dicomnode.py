@@ -32,7 +32,14 @@ def _parser() -> NoraParser:
     parser.add_argument("--node", action="append", metavar="NAME", help="run only this configured node (repeatable)")
     parser.add_argument("--ae", metavar="AETITLE", help="ad-hoc node: its AE title")
     parser.add_argument("--port", type=int, help="ad-hoc node: the port to listen on")
-    parser.add_argument("--host", default="0.0.0.0", help="ad-hoc node: interface (default all)")  # noqa: S104
+    parser.add_argument("--host", default="127.0.0.1", help="ad-hoc node: interface (default loopback only)")
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="AE[@ADDRESS]",
+        help="ad-hoc node: an allowed caller (repeatable; default anyone)",
+    )
     parser.add_argument("--project", metavar="NAME", help="ad-hoc node: import into this project")
     parser.add_argument("--timeout", type=float, default=15.0, help="ad-hoc node: end-of-study timeout (s)")
     parser.add_argument("--delete-after-import", action="store_true", help="ad-hoc node: remove received files")
@@ -52,6 +59,7 @@ def run_dicom_node(argv: list[str], settings: Settings) -> int:
                 ae_title=args.ae,
                 port=args.port,
                 host=args.host,
+                allowed_callers=args.allow,
                 project=args.project,
                 timeout=args.timeout,
                 delete_after_import=args.delete_after_import,

@@ -1,13 +1,15 @@
 """The server-side subcommands: ``nora init``, ``nora demo`` and ``nora serve``.
 
-``serve`` runs Uvicorn on the application factory named by a string, so the CLI never imports the web
-layer (``nora.api`` and ``nora.cli`` are independent).
+``serve`` builds the app with the application factory named by a string (imported at run time, so the CLI
+never imports the web layer: ``nora.api`` and ``nora.cli`` are independent), passing it the Settings the
+command was started with: one build of the configuration per process. Uvicorn then serves that app.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import make_url
 
@@ -107,7 +109,15 @@ def run_serve(argv: list[str], settings: Settings) -> int:
             _report_init(ctx, _initialise(ctx))
     import uvicorn
 
+    app = serve_app(settings)
     write(f"nora serving on http://{args.host}:{args.port}/ (API docs: http://{args.host}:{args.port}/api/docs)")
     # proxy headers are read by the app itself (nora.api.security), trusting settings.trusted_proxies only
-    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, proxy_headers=False)
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False)
     return 0
+
+
+def serve_app(settings: Settings) -> Any:
+    """The ASGI app of ``nora serve``: :data:`APP_FACTORY` called with these Settings (never rebuilt there)."""
+    from uvicorn.importer import import_from_string
+
+    return import_from_string(APP_FACTORY)(settings)

@@ -33,7 +33,12 @@ class DicomNodeSettings(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="logical node name (spool folder)")
     ae_title: str = Field(pattern=r"^[ -~]{1,16}$", description="the node's AE title")
     port: int = Field(ge=1, le=65535)
-    host: str = Field(default="0.0.0.0", description="interface to listen on")  # noqa: S104 - scanners connect
+    host: str = Field(
+        default="127.0.0.1",
+        description="interface to listen on: loopback unless configured (e.g. 0.0.0.0 or the scanner network's)",
+    )
+    #: who may associate: calling AE titles (``*`` any), optionally ``@address`` or ``@network``; empty: anyone
+    allowed_callers: list[str] = Field(default_factory=list)
     timeout: float = Field(default=15.0, gt=0, description="end-of-study timeout in seconds")
     delete_after_import: bool = False
     project: str = Field(default="", description="project that studies sent to ae_title are imported into")
@@ -105,6 +110,8 @@ class ProcessingConfig(BaseModel):
     poll_interval_s: float = Field(default=1.0, gt=0)
     #: the daemon runs inside ``nora serve`` (set false where ``nora daemon`` runs on its own)
     daemon_in_server: bool = True
+    #: how often the daemon looks for leftovers of dead processes (jobs left running, staging folders)
+    leftover_sweep_s: float = Field(default=60.0, gt=0)
 
 
 _PROCESSING_KEYS = frozenset(ProcessingConfig.model_fields)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nora.dicom import classify, convert
-from nora.dicom.deid import deidentify_file, deidentify_sidecar
+from nora.dicom.deid import Pseudonymiser, deidentify_file, deidentify_sidecar
 from nora.dicom.naming import uid_name
 from nora.dicom.scan import Instance, Series
 from nora.importing.placement import FileFacts, describe, describe_dicom
@@ -60,7 +60,7 @@ def link_or_copy(src: Path, dest: Path) -> bool:
         return False
 
 
-def _keep(inst: Instance, target: Path, pseudonym: str | None, link: bool) -> None:
+def _keep(inst: Instance, target: Path, pseudonym: Pseudonymiser | None, link: bool) -> None:
     """Write the original of ``inst`` to ``target``: de-identified, linked (our own source) or copied."""
     if pseudonym is not None:
         deidentify_file(inst.path, target, pseudonym)
@@ -70,12 +70,16 @@ def _keep(inst: Instance, target: Path, pseudonym: str | None, link: bool) -> No
         shutil.copyfile(inst.path, target)
 
 
-def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None, link: bool) -> dict[str, Path]:
+def _copy_originals(
+    instances: list[Instance], dest: Path, pseudonym: Pseudonymiser | None, link: bool
+) -> dict[str, Path]:
     """Originals under ``<suffix>`` = ``_dicom/<SOP UID>.dcm``; de-identified when a pseudonym is given."""
     dest.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     for inst in instances:
-        name = uid_name(inst.sop_uid)  # a hostile UID (``../x``) must not name a path outside the folder
+        # a hostile UID (``../x``) must not name a path outside the folder; a pseudonymised file is named by
+        # its new UID (the original one would identify it)
+        name = uid_name(pseudonym.uid(inst.sop_uid) if pseudonym is not None else inst.sop_uid)
         target = dest / f"{name}.dcm"
         _keep(inst, target, pseudonym, link)
         files[f"_dicom/{name}.dcm"] = target
@@ -83,7 +87,7 @@ def _copy_originals(instances: list[Instance], dest: Path, pseudonym: str | None
 
 
 def _stage_object(
-    series: Series, new: list[Instance], work: Path, kind: str, pseudonym: str | None, link: bool
+    series: Series, new: list[Instance], work: Path, kind: str, pseudonym: Pseudonymiser | None, link: bool
 ) -> Staged:
     staged = Staged("object", series.description, object_kind=kind)
     folder = work  # the series' own staging folder (few folders: removing each costs a discard)
@@ -93,16 +97,16 @@ def _stage_object(
         target = folder / f"obj{suffix}"
         _keep(inst, target, pseudonym, link)
         staged.files[suffix] = target
-    return _with_facts(staged, series.first)
+    return _with_facts(staged, series.first, pseudonym)
 
 
-def _rewrite_sidecar(path: Path, extra: dict[str, Any], anonymised: bool) -> None:
+def _rewrite_sidecar(path: Path, extra: dict[str, Any], anonymised: bool, pseudonym: Pseudonymiser | None) -> None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         data = {}
     if anonymised:
-        data = deidentify_sidecar(data)
+        data = deidentify_sidecar(data, pseudonym)
     data["NoraImport"] = extra
     path.write_text(json.dumps(data, indent=2))
 
@@ -137,7 +141,7 @@ def stage_series(
     *,
     converter: convert.Converter,
     anonymised: bool,
-    pseudonym: str | None,
+    pseudonym: Pseudonymiser | None,
     keep_originals: bool,
     link_originals: bool = False,
 ) -> Staged:
@@ -177,7 +181,7 @@ def stage_converted(
     conv: convert.Conversion,
     *,
     anonymised: bool,
-    pseudonym: str | None,
+    pseudonym: Pseudonymiser | None,
     keep_originals: bool,
     link_originals: bool = False,
 ) -> Staged:
@@ -193,22 +197,30 @@ def stage_converted(
     if len(echoes) > 1:
         notes.append(f"multi-echo: echoes {', '.join(map(str, echoes))} in files _e<n>")
     extra = {
-        "SeriesInstanceUID": series.uid,
+        # a pseudonymised series is named by its new UID (UIDs often embed dates and device serials)
+        "SeriesInstanceUID": pseudonym.uid(series.uid) if anonymised and pseudonym is not None else series.uid,
         "Instances": len(new),
         "Notes": notes,
         "Converter": "dcm2niix",
     }
     for suffix, path in files.items():
         if suffix.endswith(".json"):
-            _rewrite_sidecar(path, extra, anonymised)
+            _rewrite_sidecar(path, extra, anonymised, pseudonym if anonymised else None)
     if keep_originals:
         files.update(_copy_originals(new, work, pseudonym if anonymised else None, link_originals))
-    return _with_facts(Staged("image", series.description, files=files, notes=notes), series.first)
+    staged = Staged("image", series.description, files=files, notes=notes)
+    return _with_facts(staged, series.first, pseudonym if anonymised else None)
 
 
-def _with_facts(staged: Staged, first: Instance) -> Staged:
-    """``staged`` with the facts of each of its (final) files: kept DICOM from the scan, the rest read."""
+def _with_facts(staged: Staged, first: Instance, pseudonym: Pseudonymiser | None = None) -> Staged:
+    """``staged`` with the facts of each of its (final) files: kept DICOM from the scan, the rest read.
+
+    A de-identified original's header names its replaced UIDs, not the scan's originals.
+    """
     header = original_header(first)
+    if pseudonym is not None:
+        for key in ("study_instance_uid", "series_instance_uid"):
+            header[key] = pseudonym.uid(str(header[key]))
     for suffix, path in staged.files.items():
         if suffix.endswith(".dcm"):
             staged.facts[suffix] = describe_dicom(path, header)

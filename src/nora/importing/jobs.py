@@ -29,7 +29,8 @@ from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.process import ProcessId
-from nora.importing.placement import roll_back_journal
+from nora.importing.fragments import settle_asides
+from nora.importing.placement import read_journal, roll_back_journal
 from nora.processing.lifecycle import IllegalTransition, JobPhase, advance, initial, move
 from nora.processing.models import Job
 
@@ -171,11 +172,39 @@ def _change_phase(session: Session, job_id: int, phase: JobPhase) -> None:
 def roll_back(session: Session, layout: Layout, job: Job) -> str:
     """An import cut short (its process died): remove what its journal placed but did not register."""
     folder = job_dir(layout, job.id)
+    journal = read_journal(folder)
     removed = roll_back_journal(session, layout, folder)
-    shutil.rmtree(folder / "work", ignore_errors=True)
+    if journal.get("asides"):  # fragments of series being replaced: back in place unless the commit happened
+        settle_asides(session, journal["asides"], str(journal.get("committed_sop", "")), job.project_id)
+    for work in folder.glob("work-*"):  # the staging folders of the dead run
+        shutil.rmtree(work, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     append_log(folder, f"{INTERRUPTED} (removed {len(removed)} unregistered files)")
     return INTERRUPTED
+
+
+def sweep_work_folders(session: Session, layout: Layout) -> list[str]:
+    """The staging (``work-*``) and unpacking folders left in the folders of import jobs that are over."""
+    leftovers: dict[int, list[Path]] = {}
+    for pattern in ("*/work-*", "*/unpacked"):
+        for path in (layout.home / "jobs").glob(pattern):
+            if path.parent.name.isdigit():
+                leftovers.setdefault(int(path.parent.name), []).append(path)
+    if not leftovers:
+        return []
+    over = set(
+        session.scalars(
+            select(Job.id).where(
+                Job.id.in_(leftovers), Job.kind == KIND, Job.phase.in_([JobPhase.ERROR, JobPhase.DONE])
+            )
+        )
+    )
+    removed = []
+    for job_id in sorted(over):
+        for path in leftovers[job_id]:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
 
 
 def prepare_retry(session: Session, actor: Actor, layout: Layout, project: str, job_id: int) -> Job:

@@ -80,6 +80,9 @@ class ImportKind(WorkerKind):
     def recover(self, session: Session, job: Job) -> str:
         return jobs.roll_back(session, self.layout, job)
 
+    def sweep(self, session: Session) -> list[str]:
+        return jobs.sweep_work_folders(session, self.layout)
+
 
 class RetrieveKind(WorkerKind):
     name = pacs.KIND

@@ -22,7 +22,7 @@ from nora.archive.services.access import SYSTEM
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.settings import DicomNodeSettings, ProcessingConfig, Settings
-from nora.dicom.net import DicomNode, NodeConfig, Spool
+from nora.dicom.net import Caller, DicomNode, NodeConfig, Spool
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,14 @@ def build_node(
 ) -> DicomNode:
     spool = Spool(spool_root(layout, node.name))
     hold = {ae for ae, project in routes(node).items() if not project} if node.type != "move" else set(routes(node))
-    config = NodeConfig(ae_titles=list(routes(node)), port=node.port, host=node.host, timeout=node.timeout, hold=hold)
+    config = NodeConfig(
+        ae_titles=list(routes(node)),
+        port=node.port,
+        host=node.host,
+        timeout=node.timeout,
+        hold=hold,
+        callers=tuple(Caller.parse(text) for text in node.allowed_callers),
+    )
     return DicomNode(config, spool, ReceivedStudyImporter(node, sessions, layout, spool, processing))
 
 

@@ -50,8 +50,18 @@ def taken_paths(session: Session, study: Study, folder: Path) -> set[str]:
     return rows
 
 
-def write_journal(job_dir: Path, paths: list[Path]) -> None:
-    atomic_write_json(job_dir / JOURNAL, {"placing": [str(p) for p in paths]})
+def write_journal(job_dir: Path, paths: list[Path], extra: dict[str, Any] | None = None) -> None:
+    """Name every destination (and ``extra``: replaced files set aside, see ``fragments``) before the first rename."""
+    atomic_write_json(job_dir / JOURNAL, {"placing": [str(p) for p in paths], **(extra or {})})
+
+
+def read_journal(job_dir: Path) -> dict[str, Any]:
+    """The journal a dead placement left (empty when there is none or it cannot be read)."""
+    try:
+        data = json.loads((job_dir / JOURNAL).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def clear_journal(job_dir: Path) -> None:

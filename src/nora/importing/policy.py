@@ -8,6 +8,8 @@ made, so an import never starts with a bad option, and no step of it can change 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 from nora.archive.services.tags import check_tags
 from nora.core.errors import InvalidInput
 from nora.dicom import naming
+from nora.dicom.deid import DATE_MODES, DateMode, Pseudonymiser
 from nora.dicom.scan import Instance, Series
 from nora.importing.pseudonym import installation_secret, pseudonym
 
@@ -92,6 +95,8 @@ class ImportPolicy:
     secret: bytes = field(default=b"", repr=False)
     #: the source folder is the system's own (unpacked upload, node spool): originals may be hard-linked
     link_originals: bool = False
+    #: anonymised projects: dates in kept originals, sidecars and study folder names (``anonymised_dates``)
+    dates: DateMode = "shift"
     pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +104,8 @@ class ImportPolicy:
         naming.check_policy(self.template)
         if self.anonymised and not self.secret:
             raise ValueError(f"the import policy of anonymised project {self.project!r} needs the pseudonym secret")
+        if self.dates not in DATE_MODES:
+            raise InvalidInput(f"anonymised_dates {self.dates!r}: use one of {', '.join(DATE_MODES)}")
 
     @classmethod
     def for_project(
@@ -123,6 +130,7 @@ class ImportPolicy:
             template=naming.check_policy(str(settings.get("naming") or naming.DEFAULT)),
             secret=installation_secret(home) if anonymised else b"",
             link_originals=link_originals,
+            dates=settings.get("anonymised_dates") or "shift",
         )
 
     def groups(self, path: Path) -> dict[str, str]:
@@ -156,14 +164,37 @@ class ImportPolicy:
         return self.patient_ids(first, first.path)[0]
 
     def study_id(self, inst: Instance) -> tuple[str, bool]:
-        """(study folder name, whether it was given explicitly by --studies_id / --pattern)."""
+        """(study folder name, whether it was given explicitly by --studies_id / --pattern).
+
+        ``<StudyDate>_<StudyTime>``; in anonymised projects the date is shifted (or, with dates removed or
+        missing, the folder is ``S`` + a keyed hash of the Study Instance UID): never the real date, nor
+        the StudyID (which scanners often fill with the patient ID), unless ``anonymised_dates = "keep"``.
+        """
         override = self.options.studies_id or self.groups(inst.path).get("studies_id")
         if override:
             return naming.sanitise(override, "study"), True
-        if inst.study_date:
-            return naming.sanitise(f"{inst.study_date}_{inst.study_time[:6]}".rstrip("_"), "study"), False
+        date = self.study_date(inst)
+        if date:
+            time = inst.study_time[:6] if not self.anonymised or self.dates != "remove" else ""
+            return naming.sanitise(f"{date}_{time}".rstrip("_"), "study"), False
+        if self.anonymised:
+            return "S" + self._keyed("study", inst.study_uid)[:10].upper(), False
         return naming.sanitise(inst.study_id or "study", "study"), False
 
-    def pseudonym_for(self, pid: str) -> str | None:
-        """What kept originals get as PatientID: the patient folder in anonymised projects, else None."""
-        return pid if self.anonymised else None
+    def study_date(self, inst: Instance) -> str:
+        """The study date the archive shows (study row, ``{study_date}`` in names): shifted or removed
+        in anonymised projects as ``anonymised_dates`` says."""
+        deid = self.pseudonym_for(self.patient_ids(inst, inst.path)[0])
+        return deid.study_date(inst.study_date) if deid is not None else inst.study_date
+
+    def pseudonym_for(self, pid: str) -> Pseudonymiser | None:
+        """How kept originals of patient folder ``pid`` are de-identified (anonymised projects), else None."""
+        if not self.anonymised:
+            return None
+        days = 365 + int(self._keyed("dates", pid)[:8], 16) % (10 * 365 - 365)  # 1 to 10 years back
+        return Pseudonymiser(pid, self._keyed("uid", "").encode(), self.dates, -days)
+
+    def _keyed(self, purpose: str, value: str) -> str:
+        """A keyed hash (the installation's secret) of ``value`` for one purpose in this project."""
+        message = f"{purpose}\0{self.project}\0{value}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nora.archive.db import transaction
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.storage import Layout
-from nora.core.errors import NoraError, NotFound
+from nora.core.errors import InvalidInput, NoraError, NotFound
 from nora.core.ids import Psid
 from nora.core.settings import ProcessingConfig
 from nora.dicom.convert import Converter
@@ -209,6 +209,11 @@ def import_zip(
         tracker.log(f"{n} files unpacked")
     except BaseException as exc:
         message = exc.message if isinstance(exc, NoraError) else f"{exc.__class__.__name__}: {exc}"
+        if isinstance(exc, InvalidInput):  # a refused archive (zip slip, bomb, ...): nothing of it is kept
+            shutil.rmtree(unpacked, ignore_errors=True)
+            if zip_path.parent == tracker.folder:  # the job's own copy of an upload, never a user's file
+                zip_path.unlink(missing_ok=True)
+                message += " (the uploaded archive was deleted)"
         tracker.log(f"FAILED: {message}")
         tracker.update(phase=JobPhase.ERROR, message=f"failed: {message}", force=True)
         raise

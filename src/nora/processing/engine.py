@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +34,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.models import Project, User, utcnow
-from nora.archive.services.access import SYSTEM, Actor, project_access
+from nora.archive.services.access import SYSTEM, Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
+from nora.core.leftovers import sweep_leases
 from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.kinds import EXECUTOR_KIND, JobKinds
-from nora.processing.lifecycle import ACTIVE, JobPhase, advance
+from nora.processing.lifecycle import ACTIVE, JobPhase, advance, advance_each
 from nora.processing.models import Job
 from nora.processing.outputs import register_outputs
 from nora.processing.workers import WorkerPool
@@ -81,6 +82,7 @@ class Engine:
         self.batches = list(batches) if batches is not None else None
         self._executors: dict[str, Executor] = {}
         self._wake = threading.Event()
+        self._swept = time.monotonic()  # the first sweep is :meth:`recover`'s
         #: the worker kinds' pool (an engine limited to some batches runs only those batches' jobs)
         self.workers = WorkerPool(
             sessions,
@@ -129,6 +131,8 @@ class Engine:
     def tick(self) -> TickReport:
         """One round: finish ended jobs, skip jobs whose chain failed, submit what may run."""
         report = TickReport()
+        if time.monotonic() - self._swept >= self.config.processing.leftover_sweep_s:
+            self.sweep()
         self.poll(report)
         self.dispatch(report)
         report.started = self.workers.dispatch()
@@ -137,10 +141,24 @@ class Engine:
             report.queued = s.scalar(self._scope(select(func.count()).where(Job.phase == P.QUEUED))) or 0
         return report
 
+    def sweep(self) -> None:
+        """Leftovers of processes proven dead (PID and start time): worker jobs they left running (a killed
+        ``nora --import``: recovered by their kind and failed) and upload staging folders they leased.
+        Run by :meth:`recover` and then every ``leftover_sweep_s`` by :meth:`tick`."""
+        self._swept = time.monotonic()
+        self.workers.recover()
+        removed = sweep_leases(self.config.home)
+        if removed:
+            log.warning("removed %d staging folders of dead uploads", len(removed))
+
     def recover(self) -> None:
         """After a restart: adopt or requeue submissions cut short, redo finishing ones, fail worker jobs
-        whose process died (their kind undoes what they left half done)."""
-        self.workers.recover()
+        whose process died (their kind undoes what they left half done), remove leftovers of dead runs."""
+        self.sweep()
+        with self.sessions() as s:
+            for kind in self.workers.kinds.workers():
+                for what in kind.sweep(s):
+                    log.warning("removed %s, left by a %s job that is over", what, kind.name)
         with self.sessions() as s:
             stuck = list(s.scalars(self._scope(select(Job).where(Job.phase == P.SUBMITTING))))
         for job in stuck:
@@ -187,7 +205,7 @@ class Engine:
             return
         ready: dict[str, list[Job]] = {}
         previous: dict[int, tuple[str, int, str]] = {}
-        after_id, page = 0, max(64, 4 * sum(rooms.values()))
+        after_id, page = 0, max(16, 2 * sum(rooms.values()))
         while any(len(ready.get(n, [])) < room for n, room in rooms.items()):
             with self.sessions() as s:
                 queued = list(
@@ -284,11 +302,13 @@ class Engine:
             return
         with self.sessions() as s:
             advance(s, [sub.job_id for sub in claimed if sub.job_id not in started], [P.SUBMITTING], P.QUEUED)
-            for sub in claimed:
-                external = started.get(sub.job_id)
-                if external is not None:
-                    advance(s, sub.job_id, [P.SUBMITTING], P.SUBMITTED, external_id=external, **self._paths(sub.job_id))
-                    report.submitted += 1
+            submitted = {
+                sub.job_id: {"external_id": started[sub.job_id], **self._paths(sub.job_id)}
+                for sub in claimed
+                if sub.job_id in started
+            }
+            advance_each(s, submitted, [P.SUBMITTING], P.SUBMITTED)
+            report.submitted += len(submitted)
             s.commit()
 
     def _names(self, s: Session, jobs: Sequence[Job]) -> Any:
@@ -332,29 +352,36 @@ class Engine:
     # ------------------------------------------------------------------------------------------- poll
 
     def poll(self, report: TickReport) -> None:
+        """Ask the executors about the jobs they run; record the starts and the ends.
+
+        Only the columns polling needs are read every round; the whole rows of the jobs that ended.
+        """
         with self.sessions() as s:
-            active = select(Job).where(Job.phase.in_((P.SUBMITTED, P.RUNNING))).order_by(Job.step, Job.id)
-            jobs = list(s.scalars(self._scope(active)))
-        by_executor: dict[str, list[Job]] = {}
-        for job in jobs:
-            by_executor.setdefault(job.executor or "local", []).append(job)
+            active = select(Job.id, Job.phase, Job.executor, Job.external_id).where(
+                Job.phase.in_((P.SUBMITTED, P.RUNNING))
+            )
+            rows = s.execute(self._scope(active)).all()
+        by_executor: dict[str, list[Any]] = {}
+        for row in rows:
+            by_executor.setdefault(row.executor or "local", []).append(row)
         for name, group in by_executor.items():
             try:
-                states = self.executor(name).poll([j.external_id for j in group])
+                states = self.executor(name).poll([r.external_id for r in group])
             except (OSError, NoraError) as exc:
                 report.notes.append(f"polling {name} failed: {exc}")
                 log.warning("polling %s failed: %s", name, exc)
                 continue
-            polled = [(j, states.get(j.external_id, _LOST)) for j in group]
-            started = [j for j, st in polled if j.phase == P.SUBMITTED and st.state == "running"]
-            ended = [(j, st) for j, st in polled if st.state in ("ended", "lost")]
+            polled = [(r, states.get(r.external_id, _LOST)) for r in group]
+            started = [r.id for r, st in polled if r.phase == P.SUBMITTED and st.state == "running"]
+            ended = {r.id: st for r, st in polled if st.state in ("ended", "lost")}
             if not started and not ended:
                 continue
             with self.sessions() as s:  # one commit: the jobs that started and the claims of those that ended
-                advance(s, [j.id for j in started], [P.SUBMITTED], P.RUNNING, started_at=utcnow())
-                mine = self._claim_finishing(s, ended)
+                advance(s, started, [P.SUBMITTED], P.RUNNING, started_at=utcnow())
+                mine = advance(s, list(ended), [P.SUBMITTED, P.RUNNING], P.FINISHING)
                 s.commit()
-            report.finished += self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
+                jobs = list(s.scalars(select(Job).where(Job.id.in_(mine)).order_by(Job.step, Job.id))) if mine else []
+            report.finished += self._record_outcomes([(job, ended[job.id]) for job in jobs])
 
     def _claim_finishing(self, s: Session, ended: Sequence[tuple[Job, Poll]]) -> set[int]:
         """``-> finishing`` for the ended jobs (one statement); the ids this engine is to finish."""
@@ -377,67 +404,62 @@ class Engine:
 
         What makes a job survive a crash is kept: a job in ``finishing`` and not yet recorded is finished
         again by :meth:`recover` (registering outputs is idempotent). When one job's outputs are refused,
-        the batch is rolled back and each job is recorded on its own, so only that job fails.
+        the batch is rolled back and each job is recorded on its own, so only that job fails. The jobs'
+        new phases are written together at the end (one statement per kind of change).
         """
         if not claimed:
             return 0
         try:
             with self.sessions() as s:
+                outcomes = _Outcomes()
                 for job, state in claimed:
-                    self._outcome(s, job, state, strict=True)
+                    self._outcome(s, job, state, outcomes, strict=True)
+                outcomes.write(s)
                 s.commit()
         except _Refused:
             for job, state in claimed:
                 with self.sessions() as s:
-                    self._outcome(s, job, state, strict=False)
+                    outcomes = _Outcomes()
+                    self._outcome(s, job, state, outcomes, strict=False)
+                    outcomes.write(s)
                     s.commit()
         return len(claimed)
 
-    def _outcome(self, s: Session, job: Job, state: Poll, *, strict: bool) -> None:
-        """Record how a job in ``finishing`` ended (the caller commits); ``strict``: raise :class:`_Refused`
-        instead of failing the job when its outputs cannot be registered."""
+    def _outcome(self, s: Session, job: Job, state: Poll, outcomes: _Outcomes, *, strict: bool) -> None:
+        """Add how a job in ``finishing`` ended to ``outcomes``; ``strict``: raise :class:`_Refused` instead
+        of failing the job when its outputs cannot be registered."""
         folder = Path(job.job_dir or self.job_dir(job.id))
         result = _read_json(folder / "result.json")
         if result is None:
             if job.kill_requested:  # killed before the runner could record it
                 message = "the job was killed"
             else:
-                message = self._predecessor_failed(s, job) or (
+                message = self._predecessor_failed(s, job, outcomes) or (
                     f"{state.reason or 'the job ended'} without a result (its process or node went away)"
                 )
             self._write_error(folder, message)
-            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, finished_at=utcnow())
+            outcomes.add(job.id, P.ERROR, message=message, finished_at=utcnow())
             return
         code = result.get("exit_code")
         if result.get("status") != "done":
             message = str(result.get("message") or "the job failed")
-            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
+            outcomes.add(job.id, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             return
         try:
-            access = project_access(s, self._actor(s, job), self._project_name(s, job))
-            notes = register_outputs(s, access, self.layout, job.spec.get("outputs", []))
+            notes = register_outputs(s, outcomes.access(s, job, self._access), self.layout, job.spec.get("outputs", []))
         except NoraError as exc:
             if strict:
                 raise _Refused from exc
             message = f"the outputs could not be registered: {exc.message}"
             self._write_error(folder, message)
-            advance(s, job.id, [P.FINISHING], P.ERROR, message=message, exit_code=code, finished_at=utcnow())
+            outcomes.add(job.id, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             return
-        advance(
-            s,
-            job.id,
-            [P.FINISHING],
-            P.DONE,
-            exit_code=code,
-            finished_at=utcnow(),
-            progress=1.0,
-            message="; ".join(notes),
-        )
+        outcomes.add(job.id, P.DONE, exit_code=code, finished_at=utcnow(), progress=1.0, message="; ".join(notes))
 
-    def _predecessor_failed(self, s: Session, job: Job) -> str:
+    def _predecessor_failed(self, s: Session, job: Job, outcomes: _Outcomes) -> str:
         """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''.
 
-        Asked in the session recording the outcomes: its predecessor may have failed in the same batch.
+        Its predecessor may have failed in the same group of outcomes, not written yet: ``outcomes`` says.
         """
         if job.step == 0:
             return ""
@@ -446,9 +468,12 @@ class Engine:
                 Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1
             )
         ).first()
-        if before is not None and before.phase in (P.ERROR, P.DISMISSED):
+        if before is not None and outcomes.phase(before.id, before.phase) in (P.ERROR, P.DISMISSED):
             return f"not run: the previous job of this subject (job {before.id}) failed"
         return ""
+
+    def _access(self, s: Session, job: Job) -> Access:
+        return project_access(s, self._actor(s, job), self._project_name(s, job))
 
     def _actor(self, s: Session, job: Job) -> Actor:
         user = s.get(User, job.user_id) if job.user_id else None
@@ -467,6 +492,34 @@ class Engine:
         with self.sessions() as s:
             advance(s, job_id, expected, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             s.commit()
+
+
+class _Outcomes:
+    """The outcomes of a group of finishing jobs, written together (:func:`advance_each`); the access of
+    each (user, project) is looked up once for the group (it is the same for every job of a batch)."""
+
+    def __init__(self) -> None:
+        self.changes: dict[JobPhase, dict[int, dict[str, Any]]] = {}
+        self._phases: dict[int, JobPhase] = {}
+        self._access: dict[tuple[int | None, int], Access] = {}
+
+    def add(self, job_id: int, to: JobPhase, **values: Any) -> None:
+        self.changes.setdefault(to, {})[job_id] = values
+        self._phases[job_id] = to
+
+    def phase(self, job_id: int, recorded: str) -> str:
+        """A job's phase, counting the outcomes not written yet."""
+        return self._phases.get(job_id, recorded)
+
+    def access(self, s: Session, job: Job, find: Callable[[Session, Job], Access]) -> Access:
+        key = (job.user_id, job.project_id)
+        if key not in self._access:
+            self._access[key] = find(s, job)
+        return self._access[key]
+
+    def write(self, s: Session) -> None:
+        for to, changes in self.changes.items():
+            advance_each(s, changes, [P.FINISHING], to)
 
 
 class _Refused(Exception):

@@ -1,25 +1,28 @@
-"""The local executor's fork server: one pre-imported Python process that forks a child per job.
+"""The local executor's fork server: one pre-imported Python process that starts every local job.
 
 :class:`~nora.processing.executors.local.LocalExecutor` starts it as ``python -m nora.processing.forkserver
-WORKERS`` in a session of its own. Starting a job is then a ``fork()`` of a process that has already
-imported the runner (about a millisecond) instead of a Python start-up (25 ms and more), and the server
-starts the next queued job the moment one ends, without waiting for a round of the daemon.
+WORKERS`` in a session of its own. It starts the next queued job the moment one ends, without waiting for
+a round of the daemon. Script jobs (``bash``, ``python``) it runs itself (:mod:`nora.processing.direct`:
+the script's interpreter is started with ``posix_spawn`` and the server records its end); built-in jobs
+are a ``fork()`` of this process, which has already imported the runner (about a millisecond instead of
+a Python start-up of 25 ms and more).
 
-Every job is still its own process, as with ``python -m nora.processing.runner JOBDIR``: it calls
-``setsid()`` (its own process group, which ``kill`` and the runner's timeout signal), appends stdout and
-stderr to ``log.txt`` in its job folder and runs :class:`~nora.processing.runner.Runner` there.
+Every job is still its own process: it leads its own session and process group (which ``kill`` and the
+timeout signal), appends stdout and stderr to ``log.txt`` in its job folder, and its PID and start time
+are in ``process.json``; a forked child runs :class:`~nora.processing.runner.Runner` there.
 
 Protocol, one line per message; the daemon writes on the server's stdin, the server answers on stdout::
 
     run JOB_ID JOBDIR      ->  started JOB_ID PID START   (or: skipped JOB_ID)   ... later: exit JOB_ID CODE
 
-**Claims.** Before forking, the server creates ``process.json`` in the job folder with ``O_EXCL`` (holding
-the server's ``PID:START``); right after the fork it replaces it (rename) with the child's PID and start
-time before reporting the start, and the child writes the same record before it does anything else.
-Whoever creates the file first owns the job: a second server (the next daemon's, after a restart) and a
-kill before the start (which creates it saying ``cancelled``) cannot both win, so a job never runs twice.
-A server whose stdin closes (its daemon went away) exits at once: running jobs go on in their own
-sessions, queued ones were never claimed and the next daemon hands them to its own server.
+**Claims.** Before starting a job, the server creates ``process.json`` in the job folder with ``O_EXCL``
+(holding the server's ``PID:START``); right after the start it replaces it (rename) with the job's PID
+and start time before reporting the start (a forked child writes the same record first thing, in case
+the server dies right after the fork). Whoever creates the file first owns the job: a second server (the
+next daemon's, after a restart) and a kill before the start (which creates it saying ``cancelled``)
+cannot both win, so a job never runs twice. A server whose stdin closes (its daemon went away) takes no
+more jobs: queued ones were never claimed and the next daemon hands them to its own server; the running
+ones go on in their own sessions, and the server stays until it has recorded the script jobs among them.
 
 This module, like the runner, imports only the standard library, so the children start small.
 """
@@ -33,6 +36,7 @@ import os
 import selectors
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -41,7 +45,8 @@ from typing import Any, NoReturn
 
 from nora.core.atomic import TMP_PREFIX, replace_json
 from nora.core.process import start_time
-from nora.processing.runner import Runner
+from nora.processing.direct import KILL_SIGNAL, Launcher, Recorder, ScriptJob, script_spec
+from nora.processing.runner import JobFailed, Runner
 
 PROCESS = "process.json"
 
@@ -82,6 +87,9 @@ class Server:
         self.me = f"{os.getpid()}:{start_time(os.getpid())}"
         self.backlog: deque[tuple[str, Path]] = deque()
         self.running: dict[int, str] = {}  # pid -> job id
+        self.scripts: dict[int, ScriptJob] = {}  # pid -> the script jobs among them (this server records them)
+        self.launcher = Launcher()
+        self.root = os.getcwd()  # job folders are named relative to it (script jobs change the cwd)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -91,22 +99,46 @@ class Server:
         self.selector.register(self.wake_r, selectors.EVENT_READ, "children")
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda _s, _f: None)
+        signal.signal(KILL_SIGNAL, lambda _s, _f: None)  # a kill was requested (see direct.request_kill)
         self.pending = b""
+        self.listening = True
+        self._sending = threading.Lock()
+        self.recorder = Recorder(lambda job_id, code: self.send(f"exit {job_id} {code}"))
 
     def send(self, line: str) -> None:
         data = (line + "\n").encode()
-        while data:  # stdout is blocking; a full pipe waits for the daemon to read
-            data = data[os.write(1, data) :]
+        with self._sending:
+            try:
+                while data:  # stdout is blocking; a full pipe waits for the daemon to read
+                    data = data[os.write(1, data) :]
+            except BrokenPipeError:
+                pass  # the daemon went away: its successor reads the job folders
 
     def serve(self) -> int:
-        while True:
-            while self.backlog and len(self.running) < self.workers:
+        """Run jobs until the daemon goes away (stdin closes); then finish and record the running ones."""
+        while self.listening or self.running:
+            while self.listening and self.backlog and len(self.running) < self.workers:
                 self.start(*self.backlog.popleft())
-            for key, _events in self.selector.select():
+            for key, _events in self.selector.select(self._timeout()):
                 if key.data == "children":
                     self.reap()
-                elif not self.read_commands():
-                    return 0  # the daemon went away
+                elif not self.read_commands():  # the daemon went away: queued jobs stay unclaimed
+                    self.listening = False
+                    self.backlog.clear()
+                    self.selector.unregister(0)
+            self._signal_due()
+        self.recorder.close()
+        return 0
+
+    def _timeout(self) -> float | None:
+        deadlines = [job.deadline for job in self.scripts.values() if job.deadline is not None]
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+    def _signal_due(self) -> None:
+        now = time.monotonic()
+        for job in self.scripts.values():
+            if job.deadline is not None and job.deadline <= now:
+                job.signal_due(now)
 
     def read_commands(self) -> bool:
         try:
@@ -121,13 +153,15 @@ class Server:
             verb, _, rest = raw.decode().partition(" ")
             if verb == "run":
                 job_id, _, folder = rest.partition(" ")
-                self.backlog.append((job_id, Path(folder)))
+                self.backlog.append((job_id, Path(self.root, folder)))
         return True
 
     def reap(self) -> None:
         while True:
             with contextlib.suppress(BlockingIOError):
-                os.read(self.wake_r, 4096)
+                if KILL_SIGNAL in os.read(self.wake_r, 4096):  # the numbers of the signals that came
+                    for job in self.scripts.values():
+                        job.check_kill(time.monotonic())
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -135,8 +169,14 @@ class Server:
             if pid == 0:
                 return
             job_id = self.running.pop(pid, None)
-            if job_id is not None:
+            if job_id is None:
+                continue
+            script = self.scripts.pop(pid, None)
+            if script is None:
                 self.send(f"exit {job_id} {os.waitstatus_to_exitcode(status)}")
+            else:  # recorded first, reported when its records are in place
+                script.code = os.waitstatus_to_exitcode(status)
+                self.recorder.put(script)
 
     def start(self, job_id: str, folder: Path) -> None:
         try:
@@ -146,19 +186,32 @@ class Server:
         if not mine:
             self.send(f"skipped {job_id}")
             return
-        try:
-            pid = os.fork()
-        except OSError:  # no process to be had now: give the claim back, the daemon hands it over again
-            (folder / PROCESS).unlink(missing_ok=True)
-            self.send(f"skipped {job_id}")
-            return
-        if pid == 0:
-            self.child(folder)
+        spec = script_spec(folder)
+        script = None
+        if spec is not None:
+            try:
+                script = self.launcher.start(job_id, folder, spec)
+            except (OSError, JobFailed):
+                script = None  # a forked runner tries again and records why it cannot
+        if script is not None:
+            pid = script.pid
+            self.scripts[pid] = script
+        else:
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had now: give the claim back, the daemon hands it over again
+                (folder / PROCESS).unlink(missing_ok=True)
+                self.send(f"skipped {job_id}")
+                return
+            if pid == 0:
+                self.child(folder)
         self.running[pid] = job_id
         started = start_time(pid) or "0"
-        # recorded before the start is reported, so a daemon that learns of the start finds the PID (the
-        # child writes the same record first thing, in case this server dies right after the fork)
-        replace_json(folder / PROCESS, {"executor": "local", "pid": pid, "start": started})
+        # recorded before the start is reported, so a daemon that learns of the start finds the PID (a forked
+        # child writes the same record first thing, in case this server dies right after the fork); the
+        # server's id tells a restarted daemon that a script job whose process ended may be being recorded
+        record = {"executor": "local", "pid": pid, "start": started}
+        replace_json(folder / PROCESS, {**record, "server": self.me} if script is not None else record)
         self.send(f"started {job_id} {pid} {started}")
 
     def child(self, folder: Path) -> NoReturn:
@@ -166,7 +219,7 @@ class Server:
         try:
             os.setsid()
             signal.set_wakeup_fd(-1)
-            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, KILL_SIGNAL):
                 signal.signal(sig, signal.SIG_DFL)
             null = os.open(os.devnull, os.O_RDONLY)
             log = os.open(folder / "log.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

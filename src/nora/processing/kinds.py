@@ -51,6 +51,11 @@ class WorkerKind(abc.ABC):
         The engine then moves the job to ``error`` (in the same transaction).
         """
 
+    def sweep(self, session: Session) -> list[str]:
+        """At the engine's start: remove what runs of this kind that are over left behind (work folders);
+        returns what was removed. Jobs still running are never touched."""
+        return []
+
 
 class JobKinds:
     """The kinds one engine runs, by name (``job`` is always there and needs no entry)."""

@@ -18,10 +18,10 @@ same job or finish it twice: :func:`advance` answers whether this caller made th
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, or_, update
 from sqlalchemy.orm import Session
 
 from nora.archive.models import utcnow
@@ -127,6 +127,30 @@ def advance(
         .execution_options(synchronize_session=False)
     )
     return list(session.scalars(statement))
+
+
+def advance_each(
+    session: Session, changes: Mapping[int, Mapping[str, Any]], expected: Sequence[JobPhase], to: JobPhase
+) -> None:
+    """Compare-and-set for many jobs with values of their own (job id -> values): one ``executemany`` per set
+    of column names. For changes the caller has claimed (it moved the jobs to ``expected`` itself), so it
+    needs no answer; the caller commits.
+    """
+    for before in expected:
+        check(before, to)
+    table = cast(Table, Job.__table__)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for job_id, values in changes.items():
+        groups.setdefault(tuple(sorted(values)), []).append(job_id)
+    for names, ids in groups.items():
+        common = {k: v for k, v in values_for(to).items() if k not in names}
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("job_id_"), or_(*(table.c.phase == str(e) for e in expected)))
+            .values(**common, **{name: bindparam(f"{name}_") for name in names})
+        )
+        rows = [{"job_id_": i, **{f"{name}_": changes[i][name] for name in names}} for i in ids]
+        session.execute(statement, rows)
 
 
 def move(job: Job, to: JobPhase, **values: Any) -> None:

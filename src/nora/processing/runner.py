@@ -26,6 +26,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 from nora.core.atomic import TMP_PREFIX, promote
@@ -45,15 +46,30 @@ class _Killed(BaseException):
     pass
 
 
-def _say(message: str) -> None:
-    print(f"[nora {time.strftime('%Y-%m-%d %H:%M:%S')}] {message}", flush=True)
+def _line(message: str) -> str:
+    return f"[nora {time.strftime('%Y-%m-%d %H:%M:%S')}] {message}"
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+#: a job's record files and their contents, in the order they are written (``result.json`` last)
+Records = list[tuple[str, "dict[str, Any]"]]
 
 
 class Runner:
-    def __init__(self, job_dir: Path) -> None:
+    """Runs one job in its folder; ``write`` takes the lines of its log (stdout by default, which the
+    executor points at ``log.txt``; the fork server passes the job's log when it starts a script itself)."""
+
+    def __init__(self, job_dir: Path, write: Callable[[str], None] = _print) -> None:
         self.dir = job_dir
+        self.write = write
         self.child: subprocess.Popen[bytes] | None = None
         self.staged: list[tuple[Path, Path, dict[str, Any]]] = []  # (temporary, final, output)
+
+    def say(self, message: str) -> None:
+        self.write(_line(message))
 
     # ----------------------------------------------------------------------------------------- lifecycle
 
@@ -63,35 +79,47 @@ class Runner:
         signal.signal(signal.SIGINT, self._on_term)
         try:
             spec = self._spec()
-            _say(f"job {spec.get('job_id')} ({spec.get('job')}) on {os.uname().nodename}, pid {os.getpid()}")
+            self.say(self.header(spec, os.getpid()))
             values = self._stage_outputs(spec)
             self._execute(spec, values)
-            outputs = self._commit_outputs()
+            records = self.succeeded(started)
         except _Killed:
-            return self._fail("the job was killed", EXIT_KILLED, started)
+            records = self.failed("the job was killed", EXIT_KILLED, started)
         except JobFailed as exc:
-            return self._fail(str(exc), exc.exit_code, started)
+            records = self.failed(str(exc), exc.exit_code, started)
         except Exception as exc:  # a built-in job's error: reported with its traceback
             import traceback
 
-            return self._fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED, started, traceback.format_exc())
-        _say(f"done in {time.time() - started:.1f} s")
-        write_json(self.dir / "result.json", {"status": "done", "exit_code": 0, "outputs": outputs})
-        return 0
+            records = self.failed(f"{type(exc).__name__}: {exc}", EXIT_FAILED, started, traceback.format_exc())
+        for name, data in records:
+            write_json(self.dir / name, data)
+        return int(records[-1][1]["exit_code"])
+
+    @staticmethod
+    def header(spec: dict[str, Any], pid: int) -> str:
+        return f"job {spec.get('job_id')} ({spec.get('job')}) on {os.uname().nodename}, pid {pid}"
+
+    def succeeded(self, started: float) -> Records:
+        """Commit the staged outputs (:class:`JobFailed` when one is missing); the records of a job done."""
+        outputs = self._commit_outputs()
+        self.say(f"done in {time.time() - started:.1f} s")
+        return [("result.json", {"status": "done", "exit_code": 0, "outputs": outputs})]
 
     def _on_term(self, signum: int, _frame: FrameType | None) -> None:
         self._stop_child()
         raise _Killed()
 
-    def _fail(self, message: str, code: int, started: float, trace: str = "") -> int:
+    def failed(self, message: str, code: int, started: float, trace: str = "") -> Records:
+        """Stop the script, drop the staged outputs; the records of a failed job (``error.json``, ``result.json``)."""
         import shutil
 
         self._stop_child()
         for tmp, _final, _out in self.staged:
             shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
-        _say(f"FAILED after {time.time() - started:.1f} s: {message}")
+        self.staged = []
+        self.say(f"FAILED after {time.time() - started:.1f} s: {message}")
         if trace:
-            print(trace, flush=True)
+            self.write(trace)
         record = {
             "status": "error",
             "exit_code": code,
@@ -100,9 +128,7 @@ class Runner:
             "host": os.uname().nodename,
             "log": str(self.dir / "log.txt"),
         }
-        write_json(self.dir / "error.json", record)
-        write_json(self.dir / "result.json", {"status": "error", "exit_code": code, "message": message})
-        return code
+        return [("error.json", record), ("result.json", {"status": "error", "exit_code": code, "message": message})]
 
     def _spec(self) -> dict[str, Any]:
         try:
@@ -184,7 +210,8 @@ class Runner:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
-    def _script(self, spec: dict[str, Any], values: dict[str, Any], timeout: float | None) -> None:
+    def script_command(self, spec: dict[str, Any], values: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+        """Write the job's script into its folder; the command line and environment that run it."""
         env = {**os.environ, **{k: str(v) for k, v in spec.get("env", {}).items()}}
         for name, value in values.items():
             env[name] = " ".join(map(str, value)) if isinstance(value, list) else _text(value)
@@ -192,11 +219,13 @@ class Runner:
         if spec["job"] == "bash":
             script = self.dir / "script.sh"
             script.write_text(spec.get("script", ""))
-            argv = ["bash", str(script), *positional]
-        else:
-            script = self.dir / "script.py"
-            script.write_text(substitute_python(spec.get("script", ""), values))
-            argv = [sys.executable, str(script), *positional]
+            return ["bash", str(script), *positional], env
+        script = self.dir / "script.py"
+        script.write_text(substitute_python(spec.get("script", ""), values))
+        return [sys.executable, str(script), *positional], env
+
+    def _script(self, spec: dict[str, Any], values: dict[str, Any], timeout: float | None) -> None:
+        argv, env = self.script_command(spec, values)
         self.child = subprocess.Popen(argv, env=env, cwd=self.dir, start_new_session=True)
         try:
             code = self.child.wait(timeout=timeout)
@@ -205,7 +234,7 @@ class Runner:
         finally:
             self._stop_child()
         if code != 0:
-            raise JobFailed(f"the {spec['job']} script exited with status {code} (see the log above)", EXIT_FAILED)
+            raise JobFailed(script_failure(spec["job"], code), EXIT_FAILED)
 
     def _stop_child(self) -> None:
         child, self.child = self.child, None
@@ -221,6 +250,11 @@ class Runner:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+def script_failure(job: str, code: int) -> str:
+    """The message of a script that exited with ``code`` (negative: killed by that signal)."""
+    return f"the {job} script exited with status {code} (see the log above)"
 
 
 def _text(value: Any) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from nora.archive.models import JsonDocument, Patient, Study, utcnow
 from nora.archive.selection import SelectionHit, SubjectSelector, resolve_selection
@@ -198,6 +198,7 @@ def list_jobs(
     """Jobs of the project with their PID#SID and batch name: filtered, searched, sorted."""
     query = (
         select(Job, Patient.pid, Study.sid, Batch.name)
+        .options(defer(Job.spec))  # a list shows no spec: hundreds of JSON documents not decoded per page
         .outerjoin(Patient, Patient.id == Job.patient_id)
         .outerjoin(Study, Study.id == Job.study_id)
         .outerjoin(Batch, Batch.id == Job.batch_id)
@@ -232,6 +233,14 @@ def list_jobs(
     return [
         (job, str(Psid(pid, sid)) if pid else "", batch or "") for job, pid, sid, batch in session.execute(query).all()
     ]
+
+
+def batch_definition(session: Session, access: Access, batch_id: int) -> BatchDef:
+    """The batch a launch ran (its jobs and arguments as launched), to edit and run again."""
+    row = session.get(Batch, batch_id)
+    if row is None or row.project_id != access.project.id:
+        raise NotFound(f"batch {batch_id} not found in project {access.project.name!r}")
+    return parse_batch(row.spec)
 
 
 def get_job(session: Session, access: Access, job_id: int) -> Job:

@@ -148,6 +148,11 @@ def check_builtin(job: str, args: Sequence[JobArg]) -> None:
             continue
         if arg.type != decl.type:
             raise ValueError(f"argument {decl.name!r} of job {job!r} must be {decl.type}, not {arg.type}")
+        if arg.multi and not decl.multi:
+            raise ValueError(
+                f"argument {decl.name!r} of job {job!r} takes one file, not a list: untick 'several' "
+                "and give a pattern that matches one file per study"
+            )
         if decl.options and str(arg.value) not in decl.options:
             raise ValueError(f"argument {decl.name!r} must be one of {', '.join(decl.options)}, not {arg.value!r}")
 

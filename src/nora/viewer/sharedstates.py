@@ -84,6 +84,8 @@ class Shared:
     owner: str
     state: ViewerState
     missing: list[int]
+    #: whether the caller may overwrite this link (its creator or a project admin)
+    may_overwrite: bool
 
 
 def _file_ids(state: ViewerState) -> set[int]:
@@ -127,7 +129,7 @@ def save(session: Session, access: Access, state: ViewerState, title: str = "", 
             raise Forbidden("only the link's creator or a project admin may overwrite it; save a new link instead")
         links.replace(doc, content)
     audit.record(session, access.actor, "sharedstate.save", project=access.project.name, target=doc.name)
-    return Shared(doc.name, title[:255], access.actor.username, state, [])
+    return Shared(doc.name, title[:255], links.owner_name(doc), state, [], links.may_change(doc))
 
 
 def open_link(session: Session, access: Access, link: str) -> Shared:
@@ -139,4 +141,5 @@ def open_link(session: Session, access: Access, link: str) -> Shared:
     missing = sorted(_file_ids(state) - present)
     for vp in state.viewports:
         vp.items = [item for item in vp.items if item.file_id in present]
-    return Shared(doc.name, str(doc.content.get("title", "")), links.owner_name(doc), state, missing)
+    title = str(doc.content.get("title", ""))
+    return Shared(doc.name, title, links.owner_name(doc), state, missing, links.may_change(doc))

@@ -18,7 +18,7 @@ from pynetdicom.sop_class import CTImageStorage  # type: ignore[attr-defined]
 from tests.integration.pacs.conftest import Home, ct_series, sample
 from tests.support.pgcluster import free_port
 
-from nora.core.errors import Unavailable
+from nora.core.errors import NotFound, Unavailable
 from nora.core.settings import DicomNodeSettings
 from nora.dicom.net import Client, Peer
 from nora.dicom.net.scp import CANNOT_UNDERSTAND
@@ -40,6 +40,15 @@ def _wait(condition: object, timeout: float = 60.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("condition not reached in time")
+
+
+def _handed_off(home: Home, kept: int | None = None, ae: str = "NORA") -> bool:
+    """Every study the node received went through import: nothing waits in ``incoming/`` or ``processing/``
+    (and, with ``kept``, that many study folders are kept under ``done/``)."""
+    root = home.layout.home / "dicom" / "inbox" / ae
+    waiting = any((root / sub).is_dir() and any((root / sub).iterdir()) for sub in ("incoming", "processing"))
+    done = root / "done"
+    return not waiting and (kept is None or (done.is_dir() and len(list(done.iterdir())) == kept))
 
 
 def test_node_receives_concurrent_senders_and_routes_by_called_ae(home: Home, tmp_path: Path) -> None:
@@ -68,9 +77,8 @@ def test_node_receives_concurrent_senders_and_routes_by_called_ae(home: Home, tm
         uid_a = str(dcmread(a[0]).StudyInstanceUID)
         assert uid_a in home.studies("P1")
         assert str(dcmread(c[0]).StudyInstanceUID) in home.studies("P2")
-        done = home.layout.home / "dicom" / "inbox" / "NORA" / "done"
         # the node moves a study's folder to done/ after its import committed: wait for that too
-        _wait(lambda: done.is_dir() and len(list(done.iterdir())) == 2)  # not deleted after import: kept
+        _wait(lambda: _handed_off(home, kept=2))  # not deleted after import: kept
     finally:
         stop_nodes(nodes)
 
@@ -92,8 +100,10 @@ def test_dcmtk_storescu_and_echoscu(home: Home, tmp_path: Path) -> None:
         )
         assert run.returncode == 0, run.stderr
         _wait(lambda: home.instances("P1") == 6)
+        # the folder goes a moment after the import committed: wait until nothing is left to hand off
+        _wait(lambda: _handed_off(home))
         done = home.layout.home / "dicom" / "inbox" / "NORA" / "done"
-        assert not done.exists() or not any(done.iterdir())  # deleted after import
+        assert not done.exists() or not any(done.iterdir())  # deleted after import, not kept
         wrong = subprocess.run(
             [storescu, "-aec", "NOBODY", "127.0.0.1", str(node.port), str(files[0])], capture_output=True, timeout=30
         )
@@ -129,7 +139,9 @@ def test_aborted_association_keeps_what_arrived_and_a_resend_adds_only_the_rest(
         # the sender retries the whole study later: the four already imported are not duplicated
         assert Client("SENDER").send(Peer("node", "NORA", "127.0.0.1", node.port), files).completed == 10
         _wait(lambda: home.instances("P1") == 10)
-        time.sleep(2.0)
+        # both parts (the aborted one and the resent study) went through import and were kept: nothing
+        # more can arrive, so the count is final
+        _wait(lambda: _handed_off(home, kept=2))
         assert home.instances("P1") == 10
         assert len(home.studies("P1")) == 1
     finally:
@@ -177,7 +189,7 @@ def test_a_study_left_in_the_spool_by_a_stopped_node_is_imported_at_the_next_sta
 
 def test_misconfigured_nodes_do_not_start(home: Home) -> None:
     _node(home, routes={"OTHER": "NOPE"})
-    with pytest.raises(Exception, match="NOPE"):
+    with pytest.raises(NotFound, match="routes to projects that do not exist: NOPE"):
         start_nodes(home.settings, home.sessions, home.layout)
     with pytest.raises(ValidationError):
         DicomNodeSettings(name="x", ae_title="A" * 17, port=104)  # type: ignore[call-arg]

@@ -11,7 +11,6 @@ import pytest
 from nora.processing.executors.slurm import job_name
 from tests.support.slurmcluster import SlurmCluster
 from tests.unit.processing.conftest import World, build_world
-from tests.unit.processing.conftest import slurm_cluster as slurm_cluster  # noqa: F401 - the fixture
 
 
 @pytest.fixture

@@ -44,13 +44,21 @@ def _job(env: Env) -> int:
 
 
 def _failed_job(env: Env, role: str) -> int:
-    bad = io.BytesIO()
-    with zipfile.ZipFile(bad, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("../evil.dcm"), b"x")
-    r = env.client("admin").post(f"{P}/import", files={"file": ("bad.zip", bad.getvalue())})
-    job_id = int(r.json()["id"])
-    assert _wait(env, job_id)["state"] == "e"
-    return job_id
+    """A failed import job that keeps its upload, as one cut short by a crash is (a refused zip is deleted)."""
+    from nora.archive.services.access import SYSTEM, project_access
+    from nora.importing import jobs
+    from nora.importing.policy import ImportOptions
+    from nora.processing.lifecycle import JobPhase, move
+
+    with env.sessions() as s:  # type: ignore[attr-defined]
+        spec = {"archive": True, "options": ImportOptions().to_spec(), "remove_source": True, "native": False}
+        job = jobs.create_job(s, project_access(s, SYSTEM, "P1"), env.layout, "import ct.zip", spec)
+        target = jobs.job_dir(env.layout, job.id) / "upload.zip"
+        target.write_bytes(_zip())
+        job.spec = {**spec, "source": str(target)}
+        move(job, JobPhase.ERROR, message="failed: interrupted (the server stopped during the import)")
+        s.commit()
+        return int(job.id)
 
 
 def _legacy(env: Env, role: str) -> dict[str, Any]:

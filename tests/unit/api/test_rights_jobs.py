@@ -28,12 +28,19 @@ ARG = {"name": "f1", "type": "FILE", "value": "t1_mprage/*.nii"}
 BATCHTOOL = expect(401, 404, 403, 403, 200, 200)
 LAUNCH = expect(401, 404, 403, 403, 201, 201)
 BATCHTOOL_DELETE = expect(401, 404, 403, 403, 204, 204)
+NOT_FOUND = expect(401, 404, 404, 404, 404, 404)
 
 
 def _job(env: Env, role: str) -> int:
     r = env.client("admin").post(f"{P}/batches", json={"batch": BATCH, "rows": ["PAT1#20240101"]})
     assert r.status_code == 201, r.text
     return int(env.client("admin").get(f"{P}/jobs", params={"batch_id": r.json()["batch_id"]}).json()[0]["id"])
+
+
+def _batch(env: Env, role: str) -> int:
+    r = env.client("admin").post(f"{P}/batches", json={"batch": BATCH, "rows": ["PAT1#20240101"]})
+    assert r.status_code == 201, r.text
+    return int(r.json()["batch_id"])
 
 
 def _failed_job(env: Env, role: str) -> int:
@@ -92,6 +99,8 @@ CASES = [
         LAUNCH,
         lambda e, r: {"json": {"batch": BATCH, "rows": ["PAT1#20240101"]}},
     ),
+    Case("GET", "/api/projects/{project}/batches/{batch_id}", lambda e, r: f"{P}/batches/{_batch(e, r)}", READ),
+    Case("GET", "/api/projects/{project}/batches/{batch_id}", lambda e, r: f"{P}/batches/999999", NOT_FOUND),
     Case("GET", "/api/projects/{project}/saved-batches", lambda e, r: f"{P}/saved-batches", READ),
     Case(
         "PUT",
@@ -152,6 +161,23 @@ def test_rights(env: Env, case: Case) -> None:
             "not allowed",
         ),
         ({"rows": ["PAT1#20240101"]}, "give a batch"),
+        (
+            {
+                "batch": {
+                    "jobs": [
+                        {
+                            "job": "to_nifti",
+                            "args": [
+                                {"name": "input", "type": "FILE", "value": "t1_mprage/*.nii", "multi": True},
+                                {"name": "output", "type": "OUT", "value": "x.nii"},
+                            ],
+                        }
+                    ]
+                },
+                "rows": ["PAT1#20240101"],
+            },
+            "argument 'input' of job 'to_nifti' takes one file, not a list",
+        ),
         ({"batch": BATCH, "rows": ["PAT1#"]}, "is not 'PID' or 'PID#SID'"),
         (
             {
@@ -173,3 +199,12 @@ def test_bad_launches_are_refused_and_store_nothing(env: Env, body: dict[str, An
         assert r.status_code == 422
     assert client.get(f"{P}/jobs").json() == before
     assert client.get("/api/health").status_code == 200
+
+
+def test_a_launched_batch_reads_back_as_launched(env: Env) -> None:
+    client = env.client("admin")
+    launched = client.post(f"{P}/batches", json={"batch": {**BATCH, "name": "again"}, "rows": ["PAT1#20240101"]})
+    r = client.get(f"{P}/batches/{launched.json()['batch_id']}")
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "again"
+    assert r.json()["jobs"][0]["script"] == BATCH["jobs"][0]["script"]  # type: ignore[index]

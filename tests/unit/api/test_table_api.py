@@ -88,3 +88,26 @@ def test_invalid_settings_and_paging_are_refused(env: Env) -> None:
     assert r.status_code == 422 and "anonymized" in r.json()["detail"]  # the body fails ProjectSettings
     assert env.client("user").get(T, params={"limit": 0}).status_code == 400
     assert env.client("user").get(T, params={"sort": "password"}).status_code == 400
+
+
+def test_the_count_joins_the_patients_only_for_a_condition_on_them(env: Env) -> None:
+    """The total is counted on the studies alone unless a filter reads a patient column (the join cost a
+    lookup per study); the totals stay those of the joined rows."""
+    from sqlalchemy import event
+
+    from nora.archive.services.table import TableQuery, query_studies
+
+    _add_studies(env, 4)
+    counts: list[str] = []
+    with env.sessions() as s:  # type: ignore[operator]
+        engine = s.get_bind()
+        listen = lambda *a: counts.append(a[2]) if a[2].lstrip().startswith("SELECT count") else None  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            access = project_access(s, SYSTEM, "P1")
+            assert query_studies(s, access, TableQuery({"sdesc": "ct"}))[0] == 2
+            assert query_studies(s, access, TableQuery({"pid": "sub00"}))[0] == 4
+            assert query_studies(s, access, TableQuery({"name": "name1"}, files="STAG:none PTAG:none"))[0] == 0
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+    assert ["JOIN patients" in c for c in counts] == [False, True, True], counts

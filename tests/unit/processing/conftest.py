@@ -1,14 +1,13 @@
 """A project with two studies of real NIfTI images, processing settings, and the executors under test.
 
 ``any_executor`` runs a test on every executor (like pydra's ``any_worker``): ``local``, and ``slurm`` on a
-real single-node Slurm started for the session (tests/support/slurmcluster.py).
+real single-node Slurm started once for the session (``slurm_cluster`` of tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from nora.core.settings import QueueSpec, Settings
 from nora.processing.engine import Engine
 from nora.processing.models import Batch, Job
 from nora.processing.service import LaunchRequest, launch
-from tests.support.slurmcluster import SlurmCluster, slurm_missing
 
 PROJECT = "PROC"
 NIFTI = (Path(data_path) / "anatomical.nii").read_bytes()
@@ -119,17 +117,6 @@ def build_world(db_url: str, home: Path, executor: str = "local") -> World:
         },
     )
     return World(config, factory, layout, home, actor)
-
-
-@pytest.fixture(scope="session")
-def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
-    missing = slurm_missing()
-    if missing:
-        pytest.fail(missing)
-    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
-    cluster.start()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(params=["local", "slurm"])

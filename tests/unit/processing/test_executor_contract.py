@@ -1,4 +1,5 @@
-"""One contract for every executor: the same batches, the same outcomes, on local and on a real Slurm."""
+"""One contract for every executor: the same batches, the same outcomes, on local and on a real Slurm, each on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pytest
 from sqlalchemy import select
 
 from nora.archive.models import File, FileTag
+from nora.processing.lifecycle import JobPhase, advance
+from nora.processing.models import Job
 from nora.processing.service import kill_jobs
-from tests.unit.processing.conftest import PROJECT, World
+from tests.unit.processing.conftest import PROJECT, World, build_world
 
 BUILTIN_CHAIN = {
     "name": "convert and smooth",
@@ -51,6 +55,12 @@ BUILTIN_CHAIN = {
         },
     ],
 }
+
+
+@pytest.fixture
+def world(any_executor: str, db_url: str, tmp_path: Path) -> World:
+    """The contract holds on every executor and on both databases (SQLite and PostgreSQL)."""
+    return build_world(db_url, tmp_path / "home", any_executor)
 
 
 def _study(world: World, pid: str) -> Path:
@@ -218,6 +228,10 @@ def test_process_that_disappears_is_an_error(local_world: World) -> None:
     (job,) = world.jobs(batch)
     job = world.wait_phase(job.id, ("running",), engine)
     pid = json.loads((Path(job.job_dir) / "process.json").read_text())["pid"]
+    server = getattr(engine.executor("local"), "_server", None)
+    if server is not None:  # the fork server that would record the job's end goes too
+        server.kill()
+        server.wait(timeout=10)
     os.kill(pid, signal.SIGKILL)  # like a node that vanishes
     (job,) = world.run(batch, engine=engine)
     assert job.state == "e" and "without a result" in job.message
@@ -228,23 +242,26 @@ def test_daemon_restart_mid_batch_neither_loses_nor_duplicates(world: World, tmp
     runs = tmp_path / "runs.txt"
     script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 0.5\n'
     batch = world.launch({"jobs": [{"job": "bash", "script": script}, {"job": "bash", "script": script}]})
+    executor = world.config.processing.executor
     first = world.engine([batch])
-    first.tick()
-    # a crash right after the executor started a job but before its id was recorded
+    # a crash right after the executor started a job but before its id was recorded: the job is claimed
+    # (submitting), its folder written and handed to the executor, and then the daemon is gone
+    crashed = next(j for j in world.jobs(batch) if j.step == 0)
     with world.sessions() as s:
-        queued = [j for j in world.jobs(batch) if j.phase == "queued" and j.step == 0]
-    if queued:
-        job = queued[0]
-        from nora.processing.lifecycle import JobPhase, advance
-
-        with world.sessions() as s:
-            executor = world.config.processing.executor
-            assert advance(s, job.id, [JobPhase.QUEUED], JobPhase.SUBMITTING, executor=executor)
-            s.commit()
-        first._write_job_dir(job)
-        first.executor(world.config.processing.executor).submit([first._submission(job, "")])
-    del first  # the daemon is gone; a new one starts with no memory but the database and the job folders
-    jobs = world.run(batch, engine=world.engine([batch]))
+        assert advance(s, crashed.id, [JobPhase.QUEUED], JobPhase.SUBMITTING, executor=executor)
+        s.commit()
+    first._write_job_dir(crashed)
+    first.executor(executor).submit([first._submission(crashed, "")])
+    del first
+    # a new daemon starts with no memory but the database and the job folders, and recovers first
+    second = world.engine([batch])
+    second.recover()
+    with world.sessions() as s:
+        adopted = s.get(Job, crashed.id)
+        assert adopted is not None
+        # adopted from the executor (its id recorded), not queued again to run a second time
+        assert adopted.phase == "submitted" and adopted.external_id, (adopted.phase, adopted.message)
+    jobs = world.run(batch, engine=second)
     assert [j.state for j in jobs] == ["d"] * 4, [j.message for j in jobs]
     ran = runs.read_text().split()
     assert sorted(ran) == sorted(str(j.id) for j in jobs), "every job ran exactly once"

@@ -12,6 +12,7 @@ from nora.processing.lifecycle import (
     IllegalTransition,
     JobPhase,
     advance,
+    advance_each,
     check,
     initial,
     move,
@@ -94,6 +95,23 @@ def test_advance_is_compare_and_set_and_refuses_illegal_changes(local_world: Wor
         s.commit()
         row = s.get(Job, job_id)
         assert row is not None and (row.phase, row.state) == ("dismissed", "x")
+
+
+def test_advance_each_writes_each_jobs_values_in_one_go_and_only_from_the_expected_phase(local_world: World) -> None:
+    world = local_world
+    batch = world.launch(SLEEP, rows=["S01#MR1", "S02#MR1"])
+    first, second = (j.id for j in world.jobs(batch))
+    with world.sessions() as s:
+        advance(s, [first, second], [P.QUEUED], P.SUBMITTING)
+        advance(s, second, [P.SUBMITTING], P.ERROR, message="gone")  # another engine's change meanwhile
+        changes = {first: {"external_id": "fs:a"}, second: {"external_id": "fs:b"}}
+        advance_each(s, changes, [P.SUBMITTING], P.SUBMITTED)
+        with pytest.raises(IllegalTransition):
+            advance_each(s, changes, [P.SUBMITTING], P.DONE)
+        s.commit()
+    with world.sessions() as s:
+        rows = {j.id: (j.phase, j.state, j.external_id, j.message) for j in s.query(Job).where(Job.batch_id == batch)}
+    assert rows == {first: ("submitted", "q", "fs:a", ""), second: ("error", "e", "", "gone")}
 
 
 def test_kill_sets_the_flag_and_the_job_ends_killed(local_world: World) -> None:

@@ -47,6 +47,22 @@ def series_from_nifti(path: Path) -> tuple[list[bytes], np.ndarray]:
     return out, data
 
 
+def assert_voxels_where_the_slices_put_them(img: nib.Nifti1Image, data: np.ndarray) -> None:
+    """Voxel by voxel, in world space: the volume's affine takes each of its voxels to the patient position
+    of the DICOM pixel holding the same value. Pixel (column x, row y) of slice z lies at LPS
+    (1.25 x, 1.5 y, 2 z) (see series_from_nifti), i.e. RAS (-1.25 x, -1.5 y, 2 z); a flipped, transposed or
+    reordered volume, or one whose affine disagrees with its data, fails here."""
+    ijk = np.indices(img.shape).reshape(3, -1)
+    ras = img.affine[:3, :3] @ ijk + img.affine[:3, 3:4]
+    xyz = np.stack([-ras[0] / 1.25, -ras[1] / 1.5, ras[2] / 2.0])
+    index = np.rint(xyz).astype(int)
+    assert np.allclose(xyz, index, atol=1e-3), "voxel centres fall between the slices' pixels"
+    for axis in range(3):
+        assert index[axis].min() == 0 and index[axis].max() == data.shape[axis] - 1
+    expected = data[index[0], index[1], index[2]]
+    assert np.allclose(np.asarray(img.dataobj).reshape(-1), expected)
+
+
 def test_series_volume_matches_the_slices(env: Env) -> None:
     slices, data = series_from_nifti(Path(data_path) / "anatomical.nii")
     admin = env.client("admin")
@@ -59,7 +75,7 @@ def test_series_volume_matches_the_slices(env: Env) -> None:
     img = nib.Nifti1Image.from_bytes(gzip.decompress(r.content))
     got = np.asarray(img.dataobj)
     assert got.shape == data.shape
-    assert np.allclose(np.sort(got, axis=None), np.sort(data, axis=None))
+    assert_voxels_where_the_slices_put_them(img, data)
     zooms = sorted(float(z) for z in img.header.get_zooms()[:3])
     assert np.allclose(zooms, [1.25, 1.5, 2.0])
     # same series, any member: the cached volume with the same ETag; If-None-Match answers 304

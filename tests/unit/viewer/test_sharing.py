@@ -79,6 +79,20 @@ def test_a_link_round_trip_reproduces_the_state(env: Env) -> None:
     assert env.client("readonly").get(f"{P}/sharedstates/{link}").json()["state"]["layout"] == "2x2"
 
 
+def test_opening_a_link_says_whether_the_caller_may_overwrite_it(env: Env) -> None:
+    fid = _file_ids(env)[0]
+    made = env.client("user").post(f"{P}/sharedstates", json={"state": _state(fid)}).json()
+    assert made["may_overwrite"] is True
+    link = made["link"]
+    roles = ("user", "readonly", "projadmin")
+    answers = {role: env.client(role).get(f"{P}/sharedstates/{link}").json()["may_overwrite"] for role in roles}
+    assert answers == {"user": True, "readonly": False, "projadmin": True}
+    assert env.client("readonly").put(f"{P}/sharedstates/{link}", json={"state": _state(fid)}).status_code == 403
+    # a project admin overwriting keeps the creator as the link's owner
+    r = env.client("projadmin").put(f"{P}/sharedstates/{link}", json={"state": _state(fid)})
+    assert r.status_code == 200 and r.json()["owner"] == "user" and r.json()["may_overwrite"] is True, r.text
+
+
 def test_links_never_show_more_than_the_recipient_may(env: Env) -> None:
     fid = _file_ids(env)[0]
     link = env.client("user").post(f"{P}/sharedstates", json={"state": _state(fid)}).json()["link"]

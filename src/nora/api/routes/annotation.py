@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
@@ -12,7 +11,7 @@ from nora.annotation import markers, operations, rois, segio, store
 from nora.annotation.markers import MarkerSet
 from nora.annotation.models import AnnotationObject
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
-from nora.api.schemas import Out, Strict
+from nora.api.schemas import Out, Strict, UtcDateTime
 from nora.api.streaming import require_download_unless_viewing
 from nora.archive.services import files, nodes
 from nora.archive.services.access import Access
@@ -33,7 +32,7 @@ class VersionOut(Out):
     sha256: str
     tool: str
     saved_by: str
-    saved_at: dt.datetime
+    saved_at: UtcDateTime
     url: str
 
 

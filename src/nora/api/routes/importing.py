@@ -7,7 +7,6 @@ background (the engine's worker pool, on the import queue) and the caller polls
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import zipfile
@@ -19,7 +18,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from nora.api.deps import DB, ProjectAccess, State, credentials
-from nora.api.schemas import Out
+from nora.api.schemas import Out, UtcDateTime
 from nora.api.security import call_actor
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.accounts import user_for_token
@@ -42,8 +41,8 @@ class ImportJobOut(Out):
     state: str = Field(description="q queued, r running, e error, d done")
     progress: float
     message: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
     pid: str | None = None
     sid: str | None = None
     report: ImportReport | None = Field(default=None, description="what the import did (GET of one finished job)")

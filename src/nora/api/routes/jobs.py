@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -10,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
-from nora.api.schemas import Out
+from nora.api.schemas import Out, UtcDateTime
 from nora.archive.services.access import has_capability
 from nora.core.ids import Psid
 from nora.core.validation import DbInt
@@ -44,9 +43,9 @@ class JobOut(Out):
     step: int
     message: str
     exit_code: int | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcDateTime
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
 
 
 class JobDetail(JobOut):
@@ -80,7 +79,7 @@ class SavedBatch(Out):
     owner: bool
     shared: bool
     content: BatchDef
-    updated_at: dt.datetime
+    updated_at: UtcDateTime
 
 
 class SavedBatchIn(BaseModel):
@@ -259,6 +258,12 @@ def launch(body: LaunchIn, access: ProjectAccess, db: DB, state: State, jobs: Jo
     return LaunchOut(
         batch_id=batch.id, name=batch.name, queue=batch.queue, executor=batch.executor, jobs=len(rows), errors=errors
     )
+
+
+@router.get(P + "/batches/{batch_id}", response_model=BatchDef)
+def batch_definition(batch_id: DbInt, access: ProjectAccess, db: DB) -> BatchDef:
+    """The batch as launched (its jobs and arguments): the batch tool's "Select failed & rerun" edits it."""
+    return service.batch_definition(db, access, batch_id)
 
 
 @router.get(P + "/saved-batches", response_model=list[SavedBatch])

@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from nora.api.deps import DB, CurrentActor, State
-from nora.api.schemas import Out
+from nora.api.schemas import Out, UtcDateTime
 from nora.core.validation import DbInt
 from nora.dicom.net import FindQuery
 from nora.importing import pacs
@@ -60,19 +59,18 @@ class FindRow(Out):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
-class PacsPatientFindRow(FindRow):
+class _PatientKeys(Out):
+    """The patient's keys of a C-FIND answer at PATIENT or STUDY level."""
+
     PatientName: str = ""
     PatientID: str = ""
     PatientBirthDate: str = ""
     PatientSex: str = ""
-    NumberOfPatientRelatedStudies: int | None = None
 
 
-class PacsStudyFindRow(FindRow):
-    PatientName: str = ""
-    PatientID: str = ""
-    PatientBirthDate: str = ""
-    PatientSex: str = ""
+class _StudyKeys(_PatientKeys):
+    """The keys of a C-FIND answer at STUDY level: the patient's and the study's."""
+
     StudyInstanceUID: str = ""
     StudyDate: str = ""
     StudyTime: str = ""
@@ -82,6 +80,14 @@ class PacsStudyFindRow(FindRow):
     ModalitiesInStudy: list[str] = Field(default_factory=list)
     NumberOfStudyRelatedSeries: int | None = None
     NumberOfStudyRelatedInstances: int | None = None
+
+
+class PacsPatientFindRow(_PatientKeys, FindRow):
+    NumberOfPatientRelatedStudies: int | None = None
+
+
+class PacsStudyFindRow(_StudyKeys, FindRow):
+    pass
 
 
 class PacsSeriesRow(FindRow):
@@ -94,20 +100,9 @@ class PacsSeriesRow(FindRow):
     NumberOfSeriesRelatedInstances: int | None = None
 
 
-class PacsStudyRow(Out):
-    PatientName: str = ""
-    PatientID: str = ""
-    PatientBirthDate: str = ""
-    PatientSex: str = ""
-    StudyInstanceUID: str = ""
-    StudyDate: str = ""
-    StudyTime: str = ""
-    StudyDescription: str = ""
-    AccessionNumber: str = ""
-    StudyID: str = ""
-    ModalitiesInStudy: list[str] = Field(default_factory=list)
-    NumberOfStudyRelatedSeries: int | None = None
-    NumberOfStudyRelatedInstances: int | None = None
+class PacsStudyRow(_StudyKeys):
+    """A study of the PACS query page: its C-FIND keys, the patient's number of studies and the series."""
+
     NumberOfPatientRelatedStudies: int | None = None
     series: list[PacsSeriesRow] = Field(default_factory=list)
 
@@ -130,8 +125,8 @@ class RetrieveJobOut(Out):
     message: str
     pacs: str
     import_job: int | None = None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class SendIn(BaseModel):

@@ -78,6 +78,7 @@ class SharedOut(Out):
     url: str
     state: sharedstates.ViewerState
     missing: list[int]
+    may_overwrite: bool = Field(description="whether the caller may overwrite it: its creator or a project admin")
 
 
 class UrlCallIn(BaseModel):
@@ -164,6 +165,7 @@ def _shared_out(access: Access, s: sharedstates.Shared) -> SharedOut:
         url=url,
         state=s.state,
         missing=s.missing,
+        may_overwrite=s.may_overwrite,
     )
 
 

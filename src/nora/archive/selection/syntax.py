@@ -11,7 +11,10 @@ Grammar (white space is space, tab or newline)::
 ``ATTR:"a value"`` quotes an attribute value; a wholly quoted term is always a plain pattern, so
 ``"STAG:x"`` searches for that text. Patterns use ``*`` and ``_`` and get an implicit trailing ``*``;
 ``JOB:`` takes one or more of the letters ``q`` (queued), ``r`` (running), ``e`` (error). Any other
-``WORD:`` prefix is part of a plain pattern. Errors name the problem and the 1-based character.
+``WORD:`` prefix (``FOO:bar``) and a comparison (``>2023``, ``<=5``, ``=x``, ``!=x``) are syntax errors
+that say what is accepted, since the language has neither: such text matches nothing as a pattern, so a
+silent empty table would hide the mistake. Quoted (``"FOO:bar"``, ``">2023"``) it is searched for as
+text. Errors name the problem and the 1-based character.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from nora.core.errors import SelectionSyntaxError
 MAX_LENGTH = 2000
 _SEPARATORS = frozenset(" \t\n\r")
 _ATTRIBUTE = re.compile(r"([A-Za-z]+):")
+_COMPARISON = re.compile(r"[<>]=?|!?=")
 JOB_STATES = {"q": "queued", "r": "running", "e": "error"}
 
 TagLevel = Literal["study", "patient", "file"]
@@ -158,6 +162,7 @@ class PatternTerm:
             not self.pattern
             or any(ch in _SEPARATORS or ch in '&"' for ch in self.pattern)
             or _ATTRIBUTE.match(self.pattern) is not None
+            or _COMPARISON.match(self.pattern) is not None
         )
         return quote(self.pattern) if needs_quotes else self.pattern
 
@@ -249,6 +254,7 @@ def _term(token: Token) -> Term:
     if split is None:
         if not token.text:
             raise syntax_error('empty pattern ""', token.position)
+        _refuse_unknown_syntax(token)
         return PatternTerm(token.text)
     name, value = split
     if not value:
@@ -264,6 +270,22 @@ def _term(token: Token) -> Term:
     if name == "SDESC":
         return DescriptionTerm(value)
     return TagTerm(_TAG_ATTRS[name], value)
+
+
+def _refuse_unknown_syntax(token: Token) -> None:
+    """An unquoted ``WORD:`` prefix that is no attribute, or a comparison operator, is a syntax error."""
+    literally = f"or quote the text, {quote(token.text)}, to search for it"
+    attribute = _ATTRIBUTE.match(token.head)
+    if attribute is not None:
+        accepted = ", ".join(f"{name}:" for name in ATTRIBUTES[:-1]) + f" or {ATTRIBUTES[-1]}:"
+        raise syntax_error(f"unknown attribute {attribute.group(1)}: use {accepted}, {literally}", token.position)
+    comparison = _COMPARISON.match(token.head)
+    if comparison is not None:
+        raise syntax_error(
+            f"comparisons such as {comparison.group()!r} are not part of the filter language: match with the "
+            f"wildcards * and _ (2023* is every date in 2023), {literally}",
+            token.position,
+        )
 
 
 _EXAMPLES = {"STAG": "control", "PTAG": "cohortA", "FTAG": "qc_ok", "JOB": "e", "SDESC": "mprage"}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from nora.archive.services.trash import remove_after_commit
 from nora.archive.storage import TMP_PREFIX, Layout, atomic_write, file_digest, safe_relpath
 from nora.core.errors import Conflict, CorruptFile, InvalidInput, NotFound, UnsafePath
 from nora.core.ids import Psid
+from nora.core.leftovers import staging_folder
 from nora.imaging.formats import inspect_file
 
 
@@ -97,9 +96,7 @@ def store_uploads(
     clash = [r for r in rels if r in existing or (folder / r).exists()]
     if clash and not overwrite:
         raise Conflict(f"file(s) already exist: {', '.join(clash[:5])} (upload again with overwrite)")
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
-    try:
+    with staging_folder(layout.home, folder) as staging:  # leased: a killed upload's folder is swept
         for rel, upload in zip(rels, uploads, strict=True):
             atomic_write(staging / rel, upload.stream, max_bytes=max_bytes)
         summaries = {rel: inspect_file(staging / rel, name=rel) for rel in rels}
@@ -114,8 +111,6 @@ def store_uploads(
                 _upsert_row(session, access, patient, study, rel, dest, summary.format, summary.header, size, sha)
             )
         session.flush()
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     target = str(Psid(patient.pid, study.sid if study else None))
     audit.record(session, access.actor, "file.upload", project=access.project.name, target=target, files=rels)
     return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -66,6 +66,8 @@ class ProjectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     anonymised: bool = False
+    #: anonymised projects: dates of kept originals, sidecars, study rows and folder names (docs/import.md)
+    anonymised_dates: Literal["shift", "remove", "keep"] = "shift"
     public: bool = False
     #: how import names series folders and files (placeholders filled by the importer)
     naming: str = "{series_description}/s{series_number:03d}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import find_tables
 
 from nora.archive.models import File, JobState, Patient, PatientTag, Study, StudyTag
 from nora.archive.selection import column_condition, files_condition, parse_filter, tags_condition
@@ -70,9 +72,18 @@ def _order(q: TableQuery) -> list[Any]:
     if key not in SORTS:
         raise InvalidInput(f"unknown sort column {key!r}: use one of {', '.join(SORTS)}")
     col = SORTS[key]
-    nulls_last = case((col.is_(None), 1), else_=0)
     primary = col.desc() if q.sort.startswith("-") else col.asc()
-    return [nulls_last, primary, Patient.pid_lc, Study.sid_lc, Study.id]
+    nulls_last = [case((col.is_(None), 1), else_=0)] if col.nullable else []  # the same on both engines
+    return [*nulls_last, primary, Patient.pid_lc, Study.sid_lc, Study.id]
+
+
+def _count(conditions: list[ColumnElement[bool]]) -> Select[int]:
+    """The number of matching studies; joined with the patients only where a condition reads them (every
+    study has its patient, and the join costs a lookup per study: 22 ms of 30 on 10,000 studies)."""
+    query = select(func.count()).select_from(Study)
+    if any(Patient.__table__ in find_tables(c, check_columns=True) for c in conditions):
+        query = query.join(Patient, Patient.id == Study.patient_id)
+    return query.where(and_(*conditions))
 
 
 def query_studies(
@@ -81,15 +92,32 @@ def query_studies(
     """(total, rows of the requested page) for the subject/study table."""
     if q.offset < 0 or not 1 <= q.limit <= max_limit:
         raise InvalidInput(f"offset must be >= 0 and limit between 1 and {max_limit}")
-    base = select(Study, Patient).join(Patient, Patient.id == Study.patient_id).where(and_(*_conditions(access, q)))
-    total = session.scalar(select(func.count()).select_from(base.with_only_columns(Study.id).subquery())) or 0
+    conditions = _conditions(access, q)
+    base = select(*ROW_COLUMNS).join(Patient, Patient.id == Study.patient_id).where(and_(*conditions))
+    total = session.scalar(_count(conditions)) or 0
     page = session.execute(base.order_by(*_order(q)).offset(q.offset).limit(q.limit)).all()
     return total, _rows(session, access, page)
 
 
-def _rows(session: Session, access: Access, page: Sequence[tuple[Study, Patient]]) -> list[dict[str, Any]]:
-    study_ids = [s.id for s, _ in page]
-    patient_ids = list({p.id for _, p in page})
+#: the columns a table row shows: plain rows, not ORM objects (no identity map, no ``meta`` JSON decoded)
+ROW_COLUMNS = (
+    Study.id.label("study_id"),
+    Study.sid,
+    Study.study_date,
+    Study.description,
+    Study.modality,
+    Patient.id.label("patient_id"),
+    Patient.pid,
+    Patient.name,
+    Patient.birth_date,
+    Patient.orig_pid,
+    Patient.sex,
+)
+
+
+def _rows(session: Session, access: Access, page: Sequence[Row[*tuple[Any, ...]]]) -> list[dict[str, Any]]:
+    study_ids = [r.study_id for r in page]
+    patient_ids = list({r.patient_id for r in page})
     stags = tags_of(session, StudyTag, "study_id", study_ids)
     ptags = tags_of(session, PatientTag, "patient_id", patient_ids)
     n_files = dict(
@@ -107,23 +135,33 @@ def _rows(session: Session, access: Access, page: Sequence[tuple[Study, Patient]
             jobs[sid][state] = n
     return [
         {
-            **patient_public(access, p),
-            "patient_id": p.id,
-            "study_id": s.id,
-            "sid": s.sid,
-            "study_date": s.study_date.isoformat() if s.study_date else None,
-            "sdesc": s.description,
-            "modality": s.modality,
-            "ptags": ptags.get(p.id, []),
-            "stags": stags.get(s.id, []),
-            "n_files": n_files.get(s.id, 0),
-            "jobs": jobs[s.id],
+            **patient_public(access, r),
+            "patient_id": r.patient_id,
+            "study_id": r.study_id,
+            "sid": r.sid,
+            "study_date": r.study_date.isoformat() if r.study_date else None,
+            "sdesc": r.description,
+            "modality": r.modality,
+            "ptags": ptags.get(r.patient_id, []),
+            "stags": stags.get(r.study_id, []),
+            "n_files": n_files.get(r.study_id, 0),
+            "jobs": jobs[r.study_id],
         }
-        for s, p in page
+        for r in page
     ]
 
 
-def patient_public(access: Access, p: Patient) -> dict[str, Any]:
+class PatientFields(Protocol):
+    """What :func:`patient_public` reads: a :class:`Patient` or a row of its columns."""
+
+    pid: str
+    name: str
+    birth_date: dt.date | None
+    orig_pid: str
+    sex: str
+
+
+def patient_public(access: Access, p: PatientFields | Row[*tuple[Any, ...]]) -> dict[str, Any]:
     """The patient fields a caller may see: identity only with deanonym in anonymised projects."""
     show = access.sees_identity
     return {

@@ -6,8 +6,8 @@ Problems with a peer become :class:`nora.core.errors.Unavailable` here, at the b
 """
 
 from nora.dicom.net.query import LEVELS, FindQuery
-from nora.dicom.net.scp import DicomNode, NodeConfig
+from nora.dicom.net.scp import Caller, DicomNode, NodeConfig
 from nora.dicom.net.scu import Client, Peer, TransferResult
 from nora.dicom.net.spool import Spool
 
-__all__ = ["LEVELS", "Client", "DicomNode", "FindQuery", "NodeConfig", "Peer", "Spool", "TransferResult"]
+__all__ = ["LEVELS", "Caller", "Client", "DicomNode", "FindQuery", "NodeConfig", "Peer", "Spool", "TransferResult"]

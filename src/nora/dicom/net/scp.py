@@ -3,12 +3,16 @@
 Instances are written to the :class:`~nora.dicom.net.spool.Spool` before the C-STORE response is sent, so
 success (0x0000) means the instance is on disk. The called AE titles the node answers to are fixed at
 construction; an association to any other called AE title is rejected ("called AE title not recognised").
+With an allow-list of callers (:class:`Caller`: a calling AE title, optionally with an address or network),
+an association from any other calling AE title or address is rejected too ("calling AE title not
+recognised") before a single instance is accepted.
 A watcher thread hands each study that has been quiet for the end-of-study timeout to ``on_study``;
 several associations are served concurrently (one thread each).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable
@@ -34,17 +38,61 @@ StudyHandler = Callable[[str, Path], None]
 """Called with (called AE title, claimed study folder); owns the folder afterwards."""
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One allowed caller: a calling AE title (``*``: any) and, optionally, the address or network it calls from."""
+
+    ae_title: str
+    network: Network | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Caller:
+        """``AE``, ``AE@10.0.0.5``, ``AE@10.0.0.0/24``, ``*@10.0.0.5`` or ``AE@::1``; InvalidInput otherwise."""
+        ae, sep, where = text.strip().rpartition("@")
+        if not sep:
+            ae, where = where, ""
+        if not 1 <= len(ae) <= 16 or not ae.isascii() or "\\" in ae or not ae.isprintable():
+            raise InvalidInput(
+                f"allowed caller {text!r}: use a calling AE title (1-16 ASCII characters, or *), "
+                "optionally followed by @address or @network, e.g. SCANNER1@10.0.0.5"
+            )
+        if not sep:
+            return cls(ae)
+        try:
+            return cls(ae, ipaddress.ip_network(where.strip(), strict=False))
+        except ValueError:
+            raise InvalidInput(
+                f"allowed caller {text!r}: {where!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+            ) from None
+
+    def admits(self, ae_title: str, address: str) -> bool:
+        """Whether a caller with this calling AE title from this address matches the rule."""
+        if self.ae_title != "*" and self.ae_title != ae_title:
+            return False
+        if self.network is None:
+            return True
+        try:
+            return ipaddress.ip_address(address) in self.network
+        except ValueError:
+            return False
+
+
 @dataclass
 class NodeConfig:
     """What one node listens on and answers to (validated here, whatever the caller read it from)."""
 
     ae_titles: list[str]
     port: int
-    host: str = "0.0.0.0"  # noqa: S104 - a DICOM node listens for scanners and PACS on the network
+    host: str = "127.0.0.1"  # loopback unless the configuration names the interface scanners reach
     timeout: float = 15.0
     #: AE titles whose studies are not auto-imported (move targets; retrieve jobs claim them)
     hold: set[str] = field(default_factory=set)
     max_associations: int = 16
+    #: who may associate; empty: any calling AE title from any address
+    callers: tuple[Caller, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.ae_titles:
@@ -124,16 +172,29 @@ class DicomNode:
     # --------------------------------------------------------------------------------------------- events
 
     def _on_requested(self, event: evt.Event) -> None:
-        """Reject associations to AE titles this node does not answer to; answer with the called title."""
-        called = str(event.assoc.requestor.primitive.called_ae_title).strip()  # type: ignore[union-attr]
+        """Reject unknown callers and AE titles this node does not answer to; answer with the called title."""
+        primitive = event.assoc.requestor.primitive
+        called = str(primitive.called_ae_title).strip()  # type: ignore[union-attr]
+        calling = str(primitive.calling_ae_title).strip()  # type: ignore[union-attr]
+        address = event.assoc.requestor.address
+        if not self.admits(calling, address):
+            log.warning("rejecting association from %s at %s: not an allowed caller", calling, address)
+            self._reject(event, 0x03)  # calling AE title not recognised
+            return
         if called not in self._titles:
-            log.warning(
-                "rejecting association from %s: called AE title %r unknown", event.assoc.requestor.ae_title, called
-            )
-            event.assoc.acse.send_reject(0x01, 0x01, 0x07)  # rejected-permanent, service user, called AE unknown
-            event.assoc.kill()  # waits until the DUL has sent the rejection, as pynetdicom's own rejections do
+            log.warning("rejecting association from %s: called AE title %r unknown", calling, called)
+            self._reject(event, 0x07)  # called AE title not recognised
             return
         event.assoc.acceptor.ae_title = called
+
+    def admits(self, calling: str, address: str) -> bool:
+        """Whether the allow-list (empty: everyone) admits this calling AE title from this address."""
+        return not self.config.callers or any(rule.admits(calling, address) for rule in self.config.callers)
+
+    @staticmethod
+    def _reject(event: evt.Event, reason: int) -> None:
+        event.assoc.acse.send_reject(0x01, 0x01, reason)  # rejected-permanent, by the service user
+        event.assoc.kill()  # waits until the DUL has sent the rejection, as pynetdicom's own rejections do
 
     def _on_echo(self, event: evt.Event) -> int:
         return SUCCESS

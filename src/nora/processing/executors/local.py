@@ -35,6 +35,7 @@ from pathlib import Path
 
 from nora.core.process import alive, start_time
 from nora.core.settings import Settings
+from nora.processing.direct import request_kill
 from nora.processing.executors.base import Executor, Poll, Submission
 from nora.processing.forkserver import claim, read_process
 
@@ -108,6 +109,7 @@ class LocalExecutor(Executor):
             self._finalizer()
         self._server = self._finalizer = None
         self._handed.clear()
+        self._started.clear()  # what that server started is found through the job folders from now on
 
     def _hand_over(self, jobs: Sequence[tuple[int, Path]]) -> None:
         """Record ``executor.json`` (external id, which server holds the job) in each folder, then hand over."""
@@ -182,8 +184,8 @@ class LocalExecutor(Executor):
         job_id = int(external[len(PREFIX) :])
         if job_id in self._ended:
             return _ENDED
-        if job_id in self._started:
-            return Poll("running") if alive(*self._started[job_id]) else _ENDED
+        if job_id in self._started:  # ours: it ended when the server says so (it records a script job first)
+            return Poll("running") if self._running_server() is not None else self._from_folder(job_id)
         if job_id in self._handed and self._running_server() is not None:
             return Poll("pending", "waiting for a free local worker")
         return self._from_folder(job_id)
@@ -203,8 +205,11 @@ class LocalExecutor(Executor):
         if record.get("cancelled"):
             return Poll("ended", "the job was killed before it started")
         if "pid" in record:
-            running = alive(int(record["pid"]), str(record.get("start")))
-            return Poll("running") if running else _ENDED
+            if alive(int(record["pid"]), str(record.get("start"))):
+                return Poll("running")
+            recording = "server" in record and not (folder / "result.json").exists()
+            # a script job's end is recorded by its server, which outlives the job's process
+            return Poll("running") if recording and _alive_id(str(record["server"])) else _ENDED
         if _alive_id(str(record.get("server", ""))):
             return Poll("pending", "starting")
         record = read_process(folder) or {}  # the child may have written its PID meanwhile
@@ -247,8 +252,10 @@ class LocalExecutor(Executor):
             if "pid" in record:
                 pid = int(record["pid"])
                 if alive(pid, str(record.get("start"))):
+                    if "server" in record:  # a script its server runs: it records the kill, SIGKILL after a grace
+                        request_kill(folder, str(record["server"]))
                     with contextlib.suppress(ProcessLookupError):
-                        os.killpg(pid, signal.SIGTERM)  # the child's own session: the job and its children
+                        os.killpg(pid, signal.SIGTERM)  # the job's own session: the job and its children
                 return
             if record.get("cancelled"):
                 return

@@ -173,10 +173,10 @@ def test_patients_table(session: Session, demo: ArchiveBuilder) -> None:
     assert sorted(session.scalars(query)) == ["P002", "P003"]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's planner only: nothing to skip elsewhere
 def test_sqlite_plans_use_the_path_index(session: Session, demo: ArchiveBuilder) -> None:
     """On SQLite a pattern with a literal prefix is an index range, one with a leading * reads distinct paths."""
-    if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("SQLite query plans")
+    assert session.get_bind().dialect.name == "sqlite"
 
     def plan(text_: str) -> str:
         query = select(Study.id).where(files_condition(parse_filter(text_)))

@@ -43,8 +43,36 @@ def test_attributes_are_case_insensitive() -> None:
     )
 
 
-def test_unknown_prefix_is_a_plain_pattern() -> None:
-    assert parse_filter("FOO:x") == Filter(((PatternTerm("FOO:x"),),))
+@pytest.mark.parametrize(
+    ("text", "character"),
+    [("FOO:bar", 1), ("t1* & foo:x", 7), ('a BAR:"x y"', 3), ("FOO:", 1)],
+)
+def test_unknown_attribute_says_which_are_accepted(text: str, character: int) -> None:
+    with pytest.raises(SelectionSyntaxError) as info:
+        parse_filter(text)
+    message = str(info.value)
+    assert re.search(r"unknown attribute (FOO|foo|BAR):", message)
+    assert "STAG:, PTAG:, FTAG:, JOB: or SDESC:" in message
+    assert message.endswith(f"(at character {character})")
+
+
+@pytest.mark.parametrize(
+    ("text", "operator", "character"),
+    [(">2023", ">", 1), ("x <2023", "<", 3), (">=5", ">=", 1), ("a & <=5", "<=", 5), ("=x", "=", 1), ("!=x", "!=", 1)],
+)
+def test_comparison_says_it_is_not_part_of_the_language(text: str, operator: str, character: int) -> None:
+    with pytest.raises(SelectionSyntaxError) as info:
+        parse_filter(text)
+    message = str(info.value)
+    assert f"comparisons such as {operator!r} are not part of the filter language" in message
+    assert "wildcards * and _" in message
+    assert message.endswith(f"(at character {character})")
+
+
+def test_quoted_unknown_attribute_or_comparison_is_plain_text() -> None:
+    assert parse_filter('"FOO:x" ">2023"') == Filter(((PatternTerm("FOO:x"), PatternTerm(">2023")),))
+    # words that only contain ':', '<' or '=' later, or start with a digit, stay patterns
+    assert parse_filter("T1:x a<b !x") == Filter(((PatternTerm("T1:x"), PatternTerm("a<b"), PatternTerm("!x")),))
 
 
 def test_quotes() -> None:
@@ -129,7 +157,7 @@ def test_not_text() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["t1* mpr* & STAG:control", '"my file*" & SDESC:"a b"', "JOB:eq & FTAG:x PTAG:y", '"FOO:x" "a""b"'],
+    ["t1* mpr* & STAG:control", '"my file*" & SDESC:"a b"', "JOB:eq & FTAG:x PTAG:y", '"FOO:x" "a""b" ">=1"'],
 )
 def test_round_trip(text: str) -> None:
     flt = parse_filter(text)
