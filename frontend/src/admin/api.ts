@@ -51,7 +51,7 @@ export const system = {
 
 export const account = {
   changePassword: (current: string, next: string) =>
-    ok(api.PUT("/api/auth/password", { body: { current_password: current, new_password: next } })),
+    ok(api.POST("/api/auth/password", { body: { current_password: current, new_password: next } })),
   tokens: (signal?: AbortSignal) => ok(api.GET("/api/auth/tokens", { signal })),
   createToken: (name: string, days: number | null) => ok(api.POST("/api/auth/tokens", { body: { name, expires_days: days } })),
   /** any token of one's own; system admins: anyone's */

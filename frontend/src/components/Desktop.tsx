@@ -36,6 +36,17 @@ import { Viewer } from "../viewer/Viewer";
 
 const FILTER_DEBOUNCE_MS = 250;
 const READONLY_TITLE = "You have read-only rights in this project";
+const NO_DOWNLOAD_TITLE = "You have no download right in this project (double-click opens the file in the viewer)";
+
+/** Let the browser save a file: the attachment form of its content address. */
+function saveFile(file: ArchiveFile): void {
+  const link = document.createElement("a");
+  link.href = `${file.url}?download=true`;
+  link.download = file.path.split("/").pop() ?? "file";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
 
 interface MenuState {
   x: number;
@@ -224,6 +235,18 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
     setMenu({ x, y, title: `${row.pid} / ${row.sid}`, items: items.map(writeItem) });
   }
 
+  /** Saving a file needs the project's download right (the server checks it too); viewing does not. */
+  function downloadItem(file: ArchiveFile): MenuItem {
+    const allowed = project?.download ?? false;
+    return {
+      testId: "ctx-download-file",
+      label: "Download",
+      disabled: !allowed,
+      ...(allowed ? {} : { title: NO_DOWNLOAD_TITLE }),
+      onSelect: () => saveFile(file),
+    };
+  }
+
   function openFileMenu(file: ArchiveFile, x: number, y: number) {
     const items: MenuItem[] = [
       {
@@ -243,7 +266,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         onSelect: () => quietly(changeFileTags(file, { add: [], remove: [tag] }, `Removing file tag ${tag}`)),
       })),
     ];
-    setMenu({ x, y, title: file.path, items: [...items.map(writeItem), ...headerViewer.menuItems(file), ...fileActions.menuItems(file)] });
+    setMenu({ x, y, title: file.path, items: [downloadItem(file), ...items.map(writeItem), ...headerViewer.menuItems(file), ...fileActions.menuItems(file)] });
   }
 
   const closeMenu = useCallback(() => setMenu(null), []);

@@ -1,4 +1,7 @@
-/** Files of the selected study: path (a download link), format, size, header summary and tags. */
+/**
+ * Files of the selected study: path, format, size, header summary and tags. A click selects a file, a
+ * double-click opens it in the viewer; saving it is the context menu's "Download" (with the download right).
+ */
 import { useState, type MouseEvent, type ReactNode } from "react";
 import type { ArchiveFile } from "../api/types";
 import { formatSize, headerDims, headerVoxel } from "../lib/format";
@@ -70,13 +73,11 @@ export function FilesPanel(props: {
                   onDragStart={(e) => startDrag(file, e.dataTransfer)}
                   onDragEnd={endDrag}
                   onDoubleClick={() => openFile(file)}
-                  title="double-click: show in the next free viewport; drag: drop into a viewport"
+                  title="double-click: show in the next free viewport; drag: drop into a viewport; right-click: tags, download"
                   onContextMenu={(e) => onContextMenu(e, file)}
                 >
                   <td className="path" title={file.path}>
-                    <a href={file.url} download={file.path.split("/").pop()}>
-                      {file.path}
-                    </a>
+                    {file.path}
                   </td>
                   <td>{file.format ?? ""}</td>
                   <td className="right">{formatSize(file.size)}</td>

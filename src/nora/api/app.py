@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 import nora
-from nora.api import errors
+from nora.api import errors, security
 from nora.api.deps import AppState
 from nora.api.routes import (
     admin,
@@ -36,6 +36,7 @@ from nora.api.routes import (
 )
 from nora.api.schemas import Health
 from nora.archive.db import make_engine, make_sessionmaker
+from nora.archive.services.throttle import LoginThrottle
 from nora.archive.storage import Layout
 from nora.core.settings import Settings
 from nora.runtime import Services
@@ -69,9 +70,16 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         openapi_url="/api/openapi.json",
         description="REST API of nora, an open medical imaging research platform.",
     )
-    app.state.nora = AppState(settings, sessions, Layout(settings.home), services)
+    throttle = LoginThrottle(
+        free=settings.login_free_attempts,
+        address_limit=settings.login_address_attempts,
+        max_lock_s=settings.login_max_lock_s,
+    )
+    state = AppState(settings, sessions, Layout(settings.home), services, throttle)
+    app.state.nora = state
     errors.install(app)
     _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
+    security.install(app, state)
 
     api = APIRouter(prefix="/api", responses=errors.responses())
     for module in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nora.archive.models import User
 from nora.archive.services.access import Access, Actor, project_access, read_access
 from nora.archive.services.accounts import create_token, user_for_token
+from nora.archive.services.throttle import LoginThrottle
 from nora.archive.storage import Layout
 from nora.core.errors import NotAuthenticated
 from nora.core.settings import Settings
@@ -29,6 +30,7 @@ class AppState:
     sessions: sessionmaker[Session]
     layout: Layout
     services: Services
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def app_state(request: Request) -> AppState:
@@ -42,8 +44,11 @@ def db_session(state: Annotated[AppState, Depends(app_state)]) -> Iterator[Sessi
         yield session
 
 
-def start_web_session(db: Session, response: Response, state: AppState, user: User, name: str) -> None:
-    """Create a session token for ``user`` and hand it to the browser as the HttpOnly session cookie."""
+def start_web_session(
+    db: Session, request: Request, response: Response, state: AppState, user: User, name: str
+) -> None:
+    """Create a session token for ``user`` and hand it to the browser as the HttpOnly session cookie
+    (``Secure`` when the request came over HTTPS, directly or through a trusted proxy, or by setting)."""
     hours = state.settings.session_hours
     token = create_token(db, user, name, kind="session", lifetime=dt.timedelta(hours=hours))
     response.set_cookie(
@@ -52,7 +57,7 @@ def start_web_session(db: Session, response: Response, state: AppState, user: Us
         max_age=int(hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=state.settings.cookie_secure,
+        secure=state.settings.cookie_secure or request.url.scheme == "https",
         path="/",
     )
 

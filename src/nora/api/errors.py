@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from nora.core.errors import (
     NotAuthenticated,
     NotFound,
     ServerFault,
+    Throttled,
     TooLarge,
     Unavailable,
     category,
@@ -34,6 +36,7 @@ STATUS: dict[type[NoraError], int] = {
     NotFound: 404,
     Conflict: 409,
     NotAuthenticated: 401,
+    Throttled: 429,
     Forbidden: 403,
     Unavailable: 502,
     ServerFault: 500,
@@ -92,6 +95,8 @@ def install(app: FastAPI) -> None:
     async def _nora_error(_request: Request, exc: NoraError) -> JSONResponse:
         status = status_for(type(exc))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, Throttled):
+            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
         return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

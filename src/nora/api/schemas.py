@@ -52,6 +52,26 @@ class Me(Out):
     is_admin: bool
 
 
+class PasswordIn(Strict):
+    """A user changing their own password (the old one proves it is them)."""
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+    keep_tokens: bool = Field(default=False, description="keep the API tokens (other web sessions end anyway)")
+
+
+class AdminPasswordIn(Strict):
+    """A system admin setting a user's password."""
+
+    password: str = Field(max_length=1024)
+    keep_tokens: bool = Field(default=False, description="keep the user's API tokens (their web sessions end)")
+
+
+class PasswordChangedOut(Out):
+    sessions_ended: int = Field(description="web sessions of the user that were ended")
+    tokens_revoked: int = Field(description="API tokens of the user that were revoked")
+
+
 class TokenIn(Strict):
     name: str = Field(default="", max_length=128)
     expires_days: float | None = Field(default=None, gt=0, le=3650)
@@ -294,19 +314,6 @@ class TrashEntryOut(Out):
     tags: list[str]
     trashed_by: str
     trashed_at: dt.datetime
-
-
-class PasswordChange(Strict):
-    """The caller's own new password; the current one proves it is them."""
-
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
-
-
-class PasswordSet(Strict):
-    """A new password a system admin sets for a user."""
-
-    password: str = Field(max_length=1024)
 
 
 class DicomElementOut(Out):

@@ -17,7 +17,7 @@ from nora.core.atomic import WrittenFile as WrittenFile
 from nora.core.atomic import atomic_write as atomic_write
 from nora.core.atomic import atomic_write_json as atomic_write_json
 from nora.core.errors import UnsafePath
-from nora.core.ids import check_name
+from nora.core.ids import MAX_NAME_BYTES, check_name, unsafe_character
 
 #: folders of a patient that hold patient-level files, not a study (NORA keeps marker sets in ``annotations/``)
 PATIENT_FOLDERS = frozenset({"annotations"})
@@ -28,8 +28,9 @@ _BAD_SEGMENT = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|]")
 def safe_relpath(relpath: str) -> str:
     """Normalise a relative path from outside (``folder/file.nii.gz``) or raise :class:`UnsafePath`.
 
-    Refused: absolute paths, ``..`` or ``.`` segments, empty segments, backslashes, control characters,
-    segments starting with a dot, more than 8 levels, more than 255 characters per segment.
+    Refused: absolute paths, ``..`` or ``.`` segments, empty segments, backslashes, control (C0, C1),
+    bidirectional and zero-width characters, segments starting with a dot, more than 8 levels, segments of
+    more than 255 bytes (UTF-8).
     """
     if not isinstance(relpath, str) or not relpath.strip():
         raise UnsafePath("empty file path")
@@ -39,7 +40,15 @@ def safe_relpath(relpath: str) -> str:
     if len(parts) > 8:
         raise UnsafePath(f"file path {relpath!r} is nested too deeply (at most 8 levels)")
     for part in parts:
-        if part in ("", ".", "..") or part.startswith(".") or _BAD_SEGMENT.search(part) or len(part) > 255:
+        invisible = unsafe_character(part)
+        if invisible is not None:
+            raise UnsafePath(
+                f"unsafe file path {relpath!r}: segment {part!r} contains the character {invisible} "
+                "(control, bidirectional and zero-width characters are not allowed)"
+            )
+        if len(part.encode()) > MAX_NAME_BYTES:
+            raise UnsafePath(f"file name {part[:40]!r}... is too long (at most {MAX_NAME_BYTES} bytes of UTF-8)")
+        if part in ("", ".", "..") or part.startswith(".") or _BAD_SEGMENT.search(part):
             raise UnsafePath(
                 f"unsafe file path {relpath!r}: segment {part!r} is not allowed "
                 "(no '..', no leading dots, no control or special characters)"

@@ -49,6 +49,9 @@ def build_parser() -> NoraParser:
     c = command("passwd", "set a user's password (a random one is printed unless one is given)", set_password)
     c.add_argument("name", metavar="USER")
     password_options(c)
+    c.add_argument(
+        "--keep-tokens", action="store_true", help="keep the user's API tokens (their web sessions end regardless)"
+    )
     c = command("grant", "grant a right on a project or PACS_<node>, PACSQUERY_<node>, QUEUE_<queue>", grant)
     c.add_argument("name", metavar="USER")
     c.add_argument("scope", metavar="SCOPE")
@@ -145,10 +148,11 @@ def list_users(session: Session, actor: Actor, args: argparse.Namespace) -> str:
 
 def set_password(session: Session, actor: Actor, args: argparse.Namespace) -> str:
     password, generated = _password(args)
-    accounts.set_password(session, actor, args.name, password)
+    changed = accounts.set_password(session, actor, args.name, password, keep_tokens=args.keep_tokens)
     if generated:
         note("the generated password is shown only now")
-    return as_json({"username": args.name, **({"password": password} if generated else {})})
+    ended = {"sessions_ended": changed.sessions_ended, "tokens_revoked": changed.tokens_revoked}
+    return as_json({"username": args.name, **({"password": password} if generated else {}), **ended})
 
 
 def grant(session: Session, actor: Actor, args: argparse.Namespace) -> str:

@@ -111,7 +111,8 @@ def run_serve(argv: list[str], settings: Settings) -> int:
 
     app = serve_app(settings)
     write(f"nora serving on http://{args.host}:{args.port}/ (API docs: http://{args.host}:{args.port}/api/docs)")
-    uvicorn.run(app, host=args.host, port=args.port)
+    # proxy headers are read by the app itself (nora.api.security), trusting settings.trusted_proxies only
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False)
     return 0
 
 

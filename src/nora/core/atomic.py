@@ -33,7 +33,7 @@ class WrittenFile:
 
 def temporary_name(dest: Path) -> Path:
     """A fresh temporary name beside ``dest`` (same folder, so the rename is atomic)."""
-    return dest.parent / f"{TMP_PREFIX}{secrets.token_hex(8)}-{dest.name[:64]}"
+    return dest.parent / f"{TMP_PREFIX}{secrets.token_hex(8)}-{dest.name.encode()[:64].decode(errors='ignore')}"
 
 
 def write_durable(

@@ -61,6 +61,14 @@ class NotAuthenticated(NoraError):
     """No valid credentials: missing, wrong, expired or revoked."""
 
 
+class Throttled(NotAuthenticated):
+    """Too many failed logins for this account or from this address: try again after ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Forbidden(NoraError):
     """The caller is known but lacks the right for this action."""
 

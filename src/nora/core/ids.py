@@ -9,6 +9,18 @@ from dataclasses import dataclass
 from nora.core.errors import InvalidInput, UnsafePath
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
+#: characters no name from outside may hold: C0 and C1 controls and DEL; bidirectional marks, embeddings,
+#: overrides and isolates (they make ``evil\u202egpj.exe`` read as ``evilexe.jpg``); zero-width and
+#: invisible separators; line and paragraph separators
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+#: the longest file or folder name the file systems we run on accept, in bytes of UTF-8
+MAX_NAME_BYTES = 255
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first control, bidirectional or zero-width character of ``text`` as ``U+XXXX``, else None."""
+    found = _INVISIBLE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def check_name(value: str, what: str) -> str:

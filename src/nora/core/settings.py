@@ -175,7 +175,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: float = 12.0
-    cookie_secure: bool = Field(default=False, description="set the Secure flag (behind HTTPS)")
+    #: always give the session cookie the Secure flag (it gets it anyway when a request arrives over HTTPS,
+    #: directly or through a trusted proxy that sends ``X-Forwarded-Proto: https``)
+    cookie_secure: bool = Field(default=False, description="always set the session cookie's Secure flag")
+    #: addresses (or networks) of reverse proxies whose X-Forwarded-Proto / X-Forwarded-For are believed
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    #: origins besides the server's own (``https://nora.example.org``) whose pages may send cookie requests
+    trusted_origins: list[str] = Field(default_factory=list)
+    #: wrong passwords in a row an account gets before each further one locks it (1 s, 2 s, 4 s ...)
+    login_free_attempts: int = Field(default=5, ge=1)
+    #: failed logins a client address gets within 15 minutes before it is locked
+    login_address_attempts: int = Field(default=50, ge=1)
+    #: the longest lock of an account after failed logins (seconds)
+    login_max_lock_s: float = Field(default=900.0, gt=0)
     max_upload_mb: int = 2048
     page_size_max: int = 5000
     #: the user the CLI acts as; defaults to the system admin created at init

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nora.core.errors import InvalidInput, TooLarge, UnsafePath
+from nora.core.ids import MAX_NAME_BYTES, unsafe_character
 
 _NESTED_MAGIC = (b"PK\x03\x04", b"7z\xbc\xaf", b"Rar!")
 _NESTED_EXT = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz", ".7z", ".rar")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 CHUNK = 1 << 20
+#: the longest member path accepted (bytes of UTF-8), well below PATH_MAX with the job folder in front
+MAX_MEMBER_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,29 @@ def check_member_name(name: str) -> str:
     """The member's path, or :class:`UnsafePath` when it would leave the extraction folder."""
     if name.startswith(("/", "\\")) or _DRIVE.match(name):
         raise UnsafePath(f"zip member {name!r} has an absolute path; only relative paths are accepted")
-    if "\\" in name or "\x00" in name:
-        raise UnsafePath(f"zip member {name!r} contains a backslash or NUL character")
+    if "\\" in name:
+        raise UnsafePath(f"zip member {name!r} contains a backslash")
+    invisible = unsafe_character(name)
+    if invisible is not None:
+        raise UnsafePath(
+            f"zip member {name!r} contains the character {invisible} "
+            "(control, bidirectional and zero-width characters are not allowed in names)"
+        )
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
         raise UnsafePath(f"zip member {name!r} contains '..'; paths may not leave the archive")
     if not parts:
         raise UnsafePath(f"zip member {name!r} has no file name")
+    long = next((p for p in parts if len(p.encode()) > MAX_NAME_BYTES), None)
+    if long is not None:
+        raise UnsafePath(
+            f"zip member {name[:80]!r}... has a name of {len(long.encode())} bytes; "
+            f"each folder or file name may have at most {MAX_NAME_BYTES}"
+        )
+    if len(name.encode()) > MAX_MEMBER_BYTES:
+        raise UnsafePath(
+            f"zip member {name[:80]!r}... has a path of {len(name.encode())} bytes; at most {MAX_MEMBER_BYTES}"
+        )
     return "/".join(parts)
 
 

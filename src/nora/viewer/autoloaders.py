@@ -30,7 +30,7 @@ from nora.archive.services.access import Access
 from nora.archive.services.documents import Documents
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import Psid, check_name
-from nora.core.validation import validated
+from nora.core.validation import DbInt, validated
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
 AUTOLOADER = "autoloader"  #: the json documents kind of presets
@@ -72,7 +72,7 @@ class Loader(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     pattern: str = Field(min_length=1, max_length=500)
-    viewports: list[int] = Field(default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS)
+    viewports: list[DbInt] = Field(default_factory=lambda: [0], min_length=1, max_length=MAX_VIEWPORTS)
     enabled: bool = True
     intent: Intent = Field(default_factory=Intent)
 

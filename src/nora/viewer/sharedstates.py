@@ -20,7 +20,7 @@ from nora.archive.services import audit
 from nora.archive.services.access import Access
 from nora.archive.services.documents import Documents
 from nora.core.errors import Forbidden, InvalidInput, NotFound
-from nora.core.validation import validated
+from nora.core.validation import MAX_INT, validated
 from nora.viewer.autoloaders import Intent
 from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
@@ -34,7 +34,7 @@ class ItemState(Intent):
 
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
-    file_id: int = Field(ge=1)
+    file_id: int = Field(ge=1, le=MAX_INT)
     name: str = Field(default="", max_length=255)
     kind: Literal["volume", "mesh", "tract"] = "volume"
     visible: bool = True

@@ -30,11 +30,6 @@ def _trashed(env: Env, role: str, name: str) -> int:
     return int(r.json()["id"])
 
 
-def _own_password(env: Env, role: str) -> dict[str, Any]:
-    current = "admin-password" if role == "admin" else f"{role}-password"
-    return {"json": {"current_password": current, "new_password": current}}
-
-
 def _dicom_file(env: Env, role: str) -> int:
     from tests.unit.api.test_rights_viewer import _dicom_id
 
@@ -73,20 +68,6 @@ CASES = [
         "/api/projects/{project}/trash/{entry_id}",
         lambda e, r: f"{P}/trash/{_trashed(e, r, 'purge')}",
         DELETE,
-    ),
-    Case(
-        "PUT",
-        "/api/auth/password",
-        lambda e, r: "/api/auth/password",
-        expect(401, 204, 204, 204, 204, 204),
-        _own_password,
-    ),
-    Case(
-        "PUT",
-        "/api/admin/users/{username}/password",
-        lambda e, r: "/api/admin/users/user/password",
-        expect(401, 403, 403, 403, 403, 204),
-        lambda e, r: {"json": {"password": "user-password"}},
     ),
     Case("GET", "/api/admin/users/{username}/tokens", lambda e, r: "/api/admin/users/user/tokens", SYSADMIN),
     Case(

@@ -78,11 +78,11 @@ def test_restore_refuses_a_taken_name_and_purge_deletes_for_good(env: Env) -> No
 
 def test_own_password_change_needs_the_current_password(env: Env) -> None:
     c = env.client("user")
-    wrong = c.put("/api/auth/password", json={"current_password": "nope-nope", "new_password": "a-new-password"})
+    wrong = c.post("/api/auth/password", json={"current_password": "nope-nope", "new_password": "a-new-password"})
     assert wrong.status_code == 400 and "current password" in wrong.json()["detail"]
-    short = c.put("/api/auth/password", json={"current_password": "user-password", "new_password": "x"})
+    short = c.post("/api/auth/password", json={"current_password": "user-password", "new_password": "x"})
     assert short.status_code == 400 and "at least" in short.json()["detail"]
-    ok = c.put("/api/auth/password", json={"current_password": "user-password", "new_password": "a-new-password"})
+    ok = c.post("/api/auth/password", json={"current_password": "user-password", "new_password": "a-new-password"})
     assert ok.status_code == 204
     c.headers.pop("authorization", None)
     assert c.post("/api/auth/login", json={"username": "user", "password": "a-new-password"}).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,31 @@ def test_unsafe_relative_paths_are_refused(bad: str) -> None:
         safe_relpath(bad)
 
 
-def test_safe_relative_path_is_kept() -> None:
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        ("scan\u0085.nii", "U+0085"),  # C1 control (NEL)
+        ("scan\u009f.nii", "U+009F"),
+        ("report\u202egpj.exe", "U+202E"),  # right-to-left override: reads as "reportexe.jpg"
+        ("a\u2067b.nii", "U+2067"),  # right-to-left isolate
+        ("t1\u200b.nii", "U+200B"),  # zero-width space
+        ("t1\u200d.nii", "U+200D"),
+        ("\ufefft1.nii", "U+FEFF"),
+        ("t1\u2060.nii", "U+2060"),
+        ("a/b\u200e/c.nii", "U+200E"),  # left-to-right mark in a folder name
+    ],
+)
+def test_invisible_and_bidirectional_characters_are_refused(bad: str, code: str) -> None:
+    with pytest.raises(UnsafePath, match=re.escape(code)):
+        safe_relpath(bad)
+
+
+def test_names_are_limited_in_bytes_not_characters() -> None:
+    fits = "\u00e9" * 126 + ".ni"  # 126 two-byte characters and 3 bytes: 255 bytes, what file systems take
+    assert safe_relpath(f"m\u00fcller/{fits}") == f"m\u00fcller/{fits}"
+    with pytest.raises(UnsafePath, match="too long"):
+        safe_relpath("\u00e9" * 127 + ".n")  # 129 characters, 256 bytes
+
     assert safe_relpath("t1_mprage/s003.nii.gz") == "t1_mprage/s003.nii.gz"
 
 

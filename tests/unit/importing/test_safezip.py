@@ -93,3 +93,23 @@ def test_good_zip_with_folders_and_nifti_gz_extracts(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "ok.zip", {"pat/ser/1.dcm": b"a", "pat/t1.nii.gz": gzip.compress(b"nifti"), "pat/": b""})
     assert extract(archive, tmp_path / "out") == 2
     assert (tmp_path / "out" / "pat" / "ser" / "1.dcm").read_bytes() == b"a"
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("series/" + "x" * 300 + ".dcm", "at most 255"),  # one name beyond what the file system takes
+        ("/".join(["d" * 200] * 6) + "/a.dcm", "at most 1024"),  # each name fits, the path is too long
+        ("\u00e9" * 130 + ".dcm", "at most 255"),  # 130 characters, but 260 bytes of UTF-8
+        ("scan\u202egpj.dcm", "U+202E"),
+        ("scan\u200b.dcm", "U+200B"),
+        ("scan\u009b.dcm", "U+009B"),
+    ],
+)
+def test_too_long_or_invisible_member_names_name_the_member(tmp_path: Path, name: str, says: str) -> None:
+    archive = _zip(tmp_path / "long.zip", {"ok.dcm": b"fine", name: b"data"})
+    with pytest.raises(UnsafePath) as caught:
+        extract(archive, tmp_path / "out")
+    assert says in caught.value.message and repr(name)[1:15] in caught.value.message
+    assert str(tmp_path) not in caught.value.message  # a validation message, not an OSError with a server path
+    assert not (tmp_path / "out").exists()

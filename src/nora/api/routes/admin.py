@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from nora.api.deps import DB, CurrentActor
-from nora.api.schemas import AuditOut, PasswordSet, RightIn, RightOut, TokenCreated, TokenIn, TokenOut, UserIn, UserOut
+from nora.api.deps import COOKIE, DB, CurrentActor
+from nora.api.schemas import (
+    AdminPasswordIn,
+    AuditOut,
+    PasswordChangedOut,
+    RightIn,
+    RightOut,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
 from nora.archive.services import accounts, audit, cliops, rights
 from nora.archive.services.access import require_system_admin
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -32,12 +44,17 @@ def delete_user(username: str, actor: CurrentActor, db: DB) -> None:
     db.commit()
 
 
-@router.put("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
-def set_user_password(username: str, body: PasswordSet, actor: CurrentActor, db: DB) -> None:
-    """Set a user's password (``nora --admin passwd``)."""
+@router.put("/users/{username}/password", response_model=PasswordChangedOut)
+def set_password(
+    username: str, body: AdminPasswordIn, request: Request, actor: CurrentActor, db: DB
+) -> PasswordChangedOut:
+    """Set a user's password (system admins): the user's web sessions end and, unless ``keep_tokens``,
+    their API tokens are revoked."""
     require_system_admin(actor)
-    accounts.set_password(db, actor, username, body.password)
+    own = request.cookies.get(COOKIE) if username == actor.username else None
+    changed = accounts.set_password(db, actor, username, body.password, keep_tokens=body.keep_tokens, keep_session=own)
     db.commit()
+    return PasswordChangedOut(sessions_ended=changed.sessions_ended, tokens_revoked=changed.tokens_revoked)
 
 
 @router.get("/users/{username}/tokens", response_model=list[TokenOut])
@@ -76,6 +93,6 @@ def delete_user_right(username: str, scope: str, actor: CurrentActor, db: DB) ->
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def audit_log(actor: CurrentActor, db: DB, project: str | None = None, limit: int = 200) -> list[AuditOut]:
+def audit_log(actor: CurrentActor, db: DB, project: str | None = None, limit: DbInt = 200) -> list[AuditOut]:
     require_system_admin(actor)
     return [AuditOut.model_validate(e) for e in audit.entries(db, project, limit)]

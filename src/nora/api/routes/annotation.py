@@ -12,9 +12,11 @@ from nora.annotation.markers import MarkerSet
 from nora.annotation.models import AnnotationObject
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import Out, Strict, UtcDateTime
+from nora.api.streaming import require_download_unless_viewing
 from nora.archive.services import files, nodes
 from nora.archive.services.access import Access
 from nora.core.errors import InvalidInput, NotFound, TooLarge
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/projects/{project}", tags=["annotation"])
 
@@ -240,7 +242,7 @@ def roi_stats(
     access: ReadAccess,
     db: DB,
     state: State,
-    image: Annotated[list[int], Query(max_length=64, description="file ids of the images")],
+    image: Annotated[list[DbInt], Query(max_length=64, description="file ids of the images")],
 ) -> list[StatsRow]:
     """NORA's ROIstats of each image within the ROI (the image resampled onto the ROI grid if needed)."""
     obj = _object(db, access, _node(db, access, pid, sid), rois.roi_path(name))
@@ -329,7 +331,7 @@ def _versions_out(access: Access, obj: AnnotationObject, rows: list[Any]) -> lis
 
 
 @router.get("/annotations/{object_id}/versions", response_model=list[VersionOut])
-def versions(object_id: int, access: ReadAccess, db: DB) -> list[VersionOut]:
+def versions(object_id: DbInt, access: ReadAccess, db: DB) -> list[VersionOut]:
     """Every saved version of an ROI or marker set, oldest first (rejected ones: conflicting saves kept)."""
     obj = store.get_object(db, access, object_id)
     return _versions_out(access, obj, store.list_versions(db, obj))
@@ -340,12 +342,11 @@ def versions(object_id: int, access: ReadAccess, db: DB) -> list[VersionOut]:
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def version_content(
-    object_id: int, number: int, access: ReadAccess, db: DB, state: State, download: bool = False
+    object_id: DbInt, number: DbInt, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
 ) -> Response:
     """A version's bytes (the ROI's NIfTI, the marker set's JSON); ``download=true`` needs the download right."""
     obj = store.get_object(db, access, object_id)
-    if download:
-        access.require_download()
+    require_download_unless_viewing(request, access, download)
     data = store.version_content(state.layout, store.get_version(db, obj, number))
     kind = "application/json" if obj.path.endswith(".json") else "application/gzip"
     filename = f"{obj.path.rsplit('/', 1)[-1]}"
@@ -357,8 +358,8 @@ def version_content(
 
 @router.post("/annotations/{object_id}/versions/{number}/restore", response_model=AnnotationOut)
 def restore(
-    object_id: int,
-    number: int,
+    object_id: DbInt,
+    number: DbInt,
     access: ProjectAccess,
     db: DB,
     state: State,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from nora.api.deps import DB, ReadAccess, State
 from nora.api.schemas import DicomHeaderOut
 from nora.archive.services import files
+from nora.core.validation import DbInt
 from nora.viewer.dicomheader import header_view
 
 router = APIRouter(prefix="/projects/{project}", tags=["viewer"])
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["viewer"])
 
 @router.get("/files/{file_id}/dicom-header", response_model=DicomHeaderOut)
 def dicom_header(
-    file_id: int,
+    file_id: DbInt,
     access: ReadAccess,
     db: DB,
     state: State,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import FileOut, FilePage, FileRename
-from nora.api.streaming import stream_file
+from nora.api.streaming import require_download_unless_viewing, stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.models import FileTag, Patient, Study
 from nora.archive.selection import resolve_selection
@@ -19,6 +19,7 @@ from nora.archive.services import nodes
 from nora.archive.services.access import Access
 from nora.archive.services.tags import tags_of
 from nora.core.errors import NotFound
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/projects/{project}", tags=["files"])
 
@@ -67,8 +68,8 @@ def select_files(
     state: State,
     select_: Annotated[str, Query(alias="select", max_length=2000, description="subject selector")] = "*",
     pattern: Annotated[str, Query(max_length=2000, description="file selectors")] = "*",
-    offset: int = 0,
-    limit: int = 1000,
+    offset: DbInt = 0,
+    limit: DbInt = 1000,
 ) -> FilePage:
     """The backend selector of ``nora -s SUBJECT FILES``."""
     hits = resolve_selection(db, access.project.id, select_, pattern, state.layout.project_dir(access.project.name))
@@ -145,12 +146,12 @@ def upload_patient_files(
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
 def file_content(
-    file_id: int, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
+    file_id: DbInt, request: Request, access: ReadAccess, db: DB, state: State, download: bool = False
 ) -> Response:
-    """The file's bytes, with HTTP range requests and ETag; ``download=true`` needs the download right."""
+    """The file's bytes, with HTTP range requests and ETag. Saving needs the download right: an attachment
+    (``download=true``) or a browser navigation to the address; the viewer's fetch needs read access only."""
     row = svc.get_file(db, access, file_id)
-    if download:
-        access.require_download()
+    require_download_unless_viewing(request, access, download)
     path = svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
@@ -158,7 +159,7 @@ def file_content(
 
 
 @router.patch("/files/{file_id}", response_model=FileOut)
-def rename_file(file_id: int, body: FileRename, access: ProjectAccess, db: DB, state: State) -> FileOut:
+def rename_file(file_id: DbInt, body: FileRename, access: ProjectAccess, db: DB, state: State) -> FileOut:
     """Rename (or move within its study folder) a file; the extension stays."""
     row = svc.rename_file(db, access, state.layout, svc.get_file(db, access, file_id), body.path)
     db.commit()
@@ -169,6 +170,6 @@ def rename_file(file_id: int, body: FileRename, access: ProjectAccess, db: DB, s
 
 
 @router.delete("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_file(file_id: int, access: ProjectAccess, db: DB, state: State) -> None:
+def delete_file(file_id: DbInt, access: ProjectAccess, db: DB, state: State) -> None:
     svc.delete_file(db, access, state.layout, svc.get_file(db, access, file_id))
     db.commit()

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from nora.api.deps import DB, ProjectAccess, State, credentials
 from nora.api.schemas import Out, UtcDateTime
+from nora.api.security import call_actor
 from nora.archive.services.access import Access, Actor, project_access
 from nora.archive.services.accounts import user_for_token
 from nora.archive.services.tags import split_tags
 from nora.archive.storage import Layout, atomic_write, safe_relpath
 from nora.core.errors import InvalidInput, NotAuthenticated
+from nora.core.validation import DbInt
 from nora.importing import jobs
 from nora.importing.kinds import retry
 from nora.importing.report import ImportReport
@@ -160,25 +162,25 @@ def import_native_upload(
 
 
 @router.get("/projects/{project}/import/jobs", response_model=list[ImportJobOut])
-def import_jobs(access: ProjectAccess, db: DB, state: State, limit: int = 50) -> list[ImportJobOut]:
+def import_jobs(access: ProjectAccess, db: DB, state: State, limit: DbInt = 50) -> list[ImportJobOut]:
     return [_job_out(db, state.layout, j) for j in jobs.list_jobs(db, access, limit)]
 
 
 @router.get("/projects/{project}/import/jobs/{job_id}", response_model=ImportJobOut)
-def import_job(job_id: int, access: ProjectAccess, db: DB, state: State) -> ImportJobOut:
+def import_job(job_id: DbInt, access: ProjectAccess, db: DB, state: State) -> ImportJobOut:
     """A job's state, progress and (when finished) its report."""
     return _job_out(db, state.layout, jobs.get_job(db, access, job_id), with_report=True)
 
 
 @router.get("/projects/{project}/import/jobs/{job_id}/log", response_class=PlainTextResponse)
-def import_job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
+def import_job_log(job_id: DbInt, access: ProjectAccess, db: DB) -> str:
     return jobs.read_log(jobs.get_job(db, access, job_id))
 
 
 @router.post(
     "/projects/{project}/import/jobs/{job_id}/retry", response_model=ImportJobOut, status_code=status.HTTP_202_ACCEPTED
 )
-def retry_import_job(job_id: int, access: ProjectAccess, db: DB, state: State) -> ImportJobOut:
+def retry_import_job(job_id: DbInt, access: ProjectAccess, db: DB, state: State) -> ImportJobOut:
     """Run a failed import job again (its uploaded archive is kept until it succeeds)."""
     retry(state.sessions, state.layout, access.actor, access.project.name, job_id)
     state.services.notify_jobs()
@@ -188,12 +190,8 @@ def retry_import_job(job_id: int, access: ProjectAccess, db: DB, state: State) -
 
 def _legacy_actor(request: Request, db: Session, call: dict[str, Any]) -> Actor:
     """The caller of NORA's form: the token in ``call`` (its owner must be ``call.user``), else the header."""
-    token, user = str(call.get("token") or ""), str(call.get("user") or "")
-    if token:
-        owner = user_for_token(db, token, kind="api")
-        if user and owner.username != user:
-            raise NotAuthenticated(f"the token does not belong to user {user!r}")
-        return Actor.of(owner)
+    if call.get("token"):
+        return call_actor(db, call)
     creds = credentials(request)
     if creds is None:
         raise NotAuthenticated("give 'token' and 'user' in call, or 'Authorization: Bearer <token>'")

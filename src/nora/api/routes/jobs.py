@@ -12,6 +12,7 @@ from nora.api.deps import DB, CurrentActor, JobServices, ProjectAccess, State
 from nora.api.schemas import Out, UtcDateTime
 from nora.archive.services.access import has_capability
 from nora.core.ids import Psid
+from nora.core.validation import DbInt
 from nora.processing import autoexec, service
 from nora.processing.autoexec import AutoexecRule
 from nora.processing.catalog import CATALOG, ArgType
@@ -53,7 +54,7 @@ class JobDetail(JobOut):
 
 
 class JobIds(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=10_000)
+    ids: list[DbInt] = Field(min_length=1, max_length=10_000)
 
 
 class LaunchIn(BaseModel):
@@ -203,7 +204,7 @@ def list_jobs(
     search: str = "",
     sort: str = "-id",
     hide_done: bool = False,
-    batch_id: int | None = None,
+    batch_id: DbInt | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> list[JobOut]:
     rows = service.list_jobs(db, access, state, search, sort, hide_done, batch_id, limit)
@@ -211,7 +212,7 @@ def list_jobs(
 
 
 @router.get(P + "/jobs/{job_id}", response_model=JobDetail)
-def job_detail(job_id: int, access: ProjectAccess, db: DB) -> JobDetail:
+def job_detail(job_id: DbInt, access: ProjectAccess, db: DB) -> JobDetail:
     job = service.get_job(db, access, job_id)
     found = {j.id: (p, b) for j, p, b in service.list_jobs(db, access, batch_id=job.batch_id, limit=10_000)}
     psid, batch = found.get(job.id, ("", ""))
@@ -221,7 +222,7 @@ def job_detail(job_id: int, access: ProjectAccess, db: DB) -> JobDetail:
 
 
 @router.get(P + "/jobs/{job_id}/log", response_class=PlainTextResponse)
-def job_log(job_id: int, access: ProjectAccess, db: DB) -> str:
+def job_log(job_id: DbInt, access: ProjectAccess, db: DB) -> str:
     return service.job_log(db, access, job_id)
 
 
@@ -260,7 +261,7 @@ def launch(body: LaunchIn, access: ProjectAccess, db: DB, state: State, jobs: Jo
 
 
 @router.get(P + "/batches/{batch_id}", response_model=BatchDef)
-def batch_definition(batch_id: int, access: ProjectAccess, db: DB) -> BatchDef:
+def batch_definition(batch_id: DbInt, access: ProjectAccess, db: DB) -> BatchDef:
     """The batch as launched (its jobs and arguments): the batch tool's "Select failed & rerun" edits it."""
     return service.batch_definition(db, access, batch_id)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nora.api.deps import DB, CurrentActor, State
 from nora.api.schemas import Out, UtcDateTime
+from nora.core.validation import DbInt
 from nora.dicom.net import FindQuery
 from nora.importing import pacs
 from nora.processing.models import Job
@@ -204,7 +205,7 @@ def retrieve(node: str, body: RetrieveIn, actor: CurrentActor, state: State) -> 
 
 
 @router.get("/jobs/{job_id}", response_model=RetrieveJobOut)
-def retrieve_job(job_id: int, actor: CurrentActor, db: DB) -> RetrieveJobOut:
+def retrieve_job(job_id: DbInt, actor: CurrentActor, db: DB) -> RetrieveJobOut:
     return _job_out(pacs.get_job(db, actor, job_id))
 
 

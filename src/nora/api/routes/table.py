@@ -10,6 +10,7 @@ from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import NodeOut, PatientIn, PatientPage, PatientRow, StudyIn, StudyPage, StudyRow
 from nora.archive.services import nodes
 from nora.archive.services.table import TableQuery, query_patients, query_studies
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/projects/{project}", tags=["table"])
 
@@ -28,8 +29,8 @@ def table_query(
     stag: FilterBar = "",
     files: FilterBar = "",
     sort: str = "pid",
-    offset: int = 0,
-    limit: int = 200,
+    offset: DbInt = 0,
+    limit: DbInt = 200,
 ) -> TableQuery:
     """The filter bars (selection language), the file-search bar, sorting and paging of the table."""
     bars = {

@@ -8,6 +8,7 @@ from nora.api.deps import DB, ProjectAccess, ReadAccess
 from nora.api.schemas import TagChange, TagsOut, TagStats
 from nora.archive.models import FileTag, PatientTag, StudyTag
 from nora.archive.services import files, nodes, tags
+from nora.core.validation import DbInt
 
 router = APIRouter(prefix="/projects/{project}", tags=["tags"])
 
@@ -29,7 +30,7 @@ def study_tags(pid: str, sid: str, body: TagChange, access: ProjectAccess, db: D
 
 
 @router.post("/files/{file_id}/tags", response_model=TagsOut)
-def file_tags(file_id: int, body: TagChange, access: ProjectAccess, db: DB) -> TagsOut:
+def file_tags(file_id: DbInt, body: TagChange, access: ProjectAccess, db: DB) -> TagsOut:
     row = files.get_file(db, access, file_id)
     tags.change_file_tags(db, access, [row.id], body.add, body.remove)
     db.commit()

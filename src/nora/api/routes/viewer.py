@@ -10,13 +10,14 @@ from sqlalchemy import select
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut, Out
-from nora.api.streaming import stream_file
+from nora.api.streaming import require_download_unless_viewing, stream_file
 from nora.archive.models import File as FileRow
 from nora.archive.services import audit
 from nora.archive.services import files as file_svc
 from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
 from nora.core.ids import Psid
+from nora.core.validation import DbInt
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
 from nora.viewer.layouts import LayoutName
 
@@ -60,7 +61,7 @@ class AutoloadOut(Out):
 class SnapshotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mode: autoloaders.SnapshotMode = "smart"
-    file_ids: list[int] = Field(min_length=1, max_length=autoloaders.MAX_LOADERS)
+    file_ids: list[DbInt] = Field(min_length=1, max_length=autoloaders.MAX_LOADERS)
 
 
 class SharedIn(BaseModel):
@@ -195,9 +196,11 @@ def open_shared(link: str, access: ViewerAccess, db: DB) -> SharedOut:
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
-def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
-    """A file's bytes for viewing (range requests, ETag); guests may view public projects."""
+def file_content(file_id: DbInt, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
+    """A file's bytes for viewing (range requests, ETag); guests may view public projects. A browser
+    navigation to this address saves the file, so it needs the download right."""
     row = file_svc.get_file(db, access, file_id)
+    require_download_unless_viewing(request, access)
     path = file_svc.file_location(db, state.layout, access, row)
     if not path.is_file():
         raise NotFound(f"file {row.path} is indexed but missing on disk")
@@ -209,9 +212,10 @@ def file_content(file_id: int, request: Request, access: ViewerAccess, db: DB, s
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}},
 )
-def dicom_series(file_id: int, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
+def dicom_series(file_id: DbInt, request: Request, access: ViewerAccess, db: DB, state: State) -> Response:
     """The DICOM series that this file belongs to, as one NIfTI volume (converted once, then cached)."""
     row = file_svc.get_file(db, access, file_id)
+    require_download_unless_viewing(request, access)
     path, tag, _count = dicomseries.series_volume(db, access, state.layout, row)
     return stream_file(request, path, tag, "series.nii.gz")
 
@@ -230,7 +234,7 @@ def url_call(
     if call.token:
         user = urlcall.authenticate(db, call)
         actor = Actor.of(user)
-        start_web_session(db, response, state, user, "url call")
+        start_web_session(db, request, response, state, user, "url call")
         audit.record(db, actor, "auth.urlcall", project=body.project)
     access = read_access(db, actor, body.project)
     case = urlcall.open_case(db, access, call)

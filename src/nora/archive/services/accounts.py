@@ -78,24 +78,40 @@ def create_user(
     return user
 
 
-def set_password(session: Session, actor: Actor, username: str, password: str) -> None:
+@dataclass(frozen=True)
+class PasswordChanged:
+    sessions_ended: int
+    tokens_revoked: int
+
+
+def set_password(
+    session: Session,
+    actor: Actor,
+    username: str,
+    password: str,
+    *,
+    keep_tokens: bool = False,
+    keep_session: str | None = None,
+) -> PasswordChanged:
+    """Set a password (one's own, or anyone's for system admins) and end the user's web sessions but
+    ``keep_session`` (the secret of the caller's own session), and revoke their API tokens unless
+    ``keep_tokens``: whoever learnt the old password loses what they opened with it."""
     if actor.username != username:
         require_system_admin(actor)
     user = get_user(session, username)
     user.password_hash = _hasher.hash(check_password(password))
-    audit.record(session, actor, "user.password", target=username)
-
-
-def change_own_password(session: Session, actor: Actor, current: str, new: str) -> None:
-    """The actor changes their own password, proving it is them with the current one."""
-    user = get_user(session, actor.username)
-    try:
-        if not user.password_hash:
-            raise VerificationError("no password")
-        _hasher.verify(user.password_hash, current)
-    except (VerificationError, InvalidHashError):
-        raise InvalidInput("the current password is wrong; the password was not changed") from None
-    set_password(session, actor, actor.username, new)
+    kept = hash_token(keep_session) if keep_session else None
+    ended = revoked = 0
+    now = utcnow()
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        if token.kind == "session" and token.token_hash != kept:
+            session.delete(token)
+            ended += 1
+        elif token.kind == "api" and not keep_tokens and token.revoked_at is None:
+            token.revoked_at = now
+            revoked += 1
+    audit.record(session, actor, "user.password", target=username, sessions_ended=ended, tokens_revoked=revoked)
+    return PasswordChanged(ended, revoked)
 
 
 def delete_user(session: Session, actor: Actor, username: str) -> None:

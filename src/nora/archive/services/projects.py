@@ -19,7 +19,7 @@ from nora.archive.models import Patient, Project, Study
 from nora.archive.services import audit
 from nora.archive.services.access import Access, Actor, project_access, require_system_admin, visible_projects
 from nora.archive.storage import Layout
-from nora.core.errors import Conflict, InvalidInput
+from nora.core.errors import Conflict, Forbidden, InvalidInput
 from nora.core.ids import check_name
 from nora.core.validation import validated
 
@@ -110,7 +110,7 @@ def create_project(
     session.add(project)
     session.flush()
     layout.project_dir(name).mkdir(parents=True, exist_ok=True)
-    audit.record(session, actor, "project.create", project=name)
+    audit.record(session, actor, "project.create", project=name, public=project.settings["public"])
     return project
 
 
@@ -125,7 +125,14 @@ def update_project(
     if description is not None:
         project.description = description
     if settings is not None:
-        project.settings = validate_settings(settings, project.settings)
+        merged = validate_settings(settings, project.settings)
+        was_public = bool(project.settings.get("public", False))
+        if merged["public"] != was_public:
+            # public opens the project to anonymous readers: a system admin's decision; closing it is anyone's
+            if merged["public"] and not access.actor.is_admin:
+                raise Forbidden(f"only a system admin may make project {project.name!r} public")
+            audit.record(session, access.actor, "project.public", project=project.name, public=merged["public"])
+        project.settings = merged
     audit.record(
         session, access.actor, "project.update", project=project.name, description=description, settings=settings
     )
