@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from nora.api.deps import DB, ReadAccess, State
 from nora.api.schemas import DicomHeaderOut
 from nora.archive.services import files
-from nora.core.validation import DbInt
+from nora.core.validation import MAX_INT, DbInt
 from nora.viewer.dicomheader import header_view
 
 router = APIRouter(prefix="/projects/{project}", tags=["viewer"])
@@ -21,7 +21,9 @@ def dicom_header(
     access: ReadAccess,
     db: DB,
     state: State,
-    index: Annotated[int, Query(ge=0, description="which instance of the series (default: the file itself)")] = 0,
+    index: Annotated[
+        int, Query(ge=0, le=MAX_INT, description="which instance of the series (default: the file itself)")
+    ] = 0,
 ) -> DicomHeaderOut:
     """The header of a DICOM file (or instance ``index`` of its series), or of a converted image's kept
     originals, with the image's JSON sidecar; what is missing is said in ``note``."""
