@@ -117,7 +117,8 @@ def test_jobs_waiting_in_a_server_that_went_away_run_once_under_the_next(local_w
     world = local_world
     world.config.processing.local_workers = 1
     runs = tmp_path / "runs.txt"
-    script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 0.5\n'
+    gate = tmp_path / "gate"  # the running job holds until the test has looked
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nwhile [ ! -e {gate} ]; do sleep 0.05; done\n'
     batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
     executor, engine = _local(world, [batch])
     assert engine.tick().submitted == 2
@@ -125,6 +126,7 @@ def test_jobs_waiting_in_a_server_that_went_away_run_once_under_the_next(local_w
     executor.close()  # one job runs, the other waited in the server unclaimed
     waiting = [j for j in world.jobs(batch) if read_process(Path(j.job_dir)) is None]
     assert len(waiting) == 1 and waiting[0].phase == "submitted"
+    gate.touch()
     jobs = world.run(batch, engine=world.engine([batch]))
     assert [j.state for j in jobs] == ["d", "d"], [j.message for j in jobs]
     assert sorted(runs.read_text().split()) == sorted(str(j.id) for j in jobs), "each ran exactly once"
@@ -134,7 +136,8 @@ def test_a_job_killed_before_it_started_never_runs(local_world: World, tmp_path:
     world = local_world
     world.config.processing.local_workers = 1
     runs = tmp_path / "runs.txt"
-    script = f'echo "$NORA_JOB_ID" >> {runs}\nsleep 1\n'
+    gate = tmp_path / "gate"
+    script = f'echo "$NORA_JOB_ID" >> {runs}\nwhile [ ! -e {gate} ]; do sleep 0.05; done\n'
     batch = world.launch({"jobs": [{"job": "bash", "script": script}]}, rows=["S01#MR1", "S02#MR1"])
     _executor, engine = _local(world, [batch])
     assert engine.tick().submitted == 2
@@ -144,6 +147,7 @@ def test_a_job_killed_before_it_started_never_runs(local_world: World, tmp_path:
         assert kill_jobs(s, world.access(s), world.config, [waiting.id]) == [waiting.id]
         s.commit()
     assert read_process(Path(waiting.job_dir)) == {"executor": "local", "cancelled": True}
+    gate.touch()
     jobs = {j.id: j for j in world.run(batch, engine=engine)}
     assert jobs[waiting.id].state == "e" and "killed" in jobs[waiting.id].message
     assert str(waiting.id) not in runs.read_text().split()
