@@ -18,9 +18,7 @@ depends_on = None
 def _case_columns() -> list[sa.Column[object]]:
     return [
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "reading_id", sa.Integer(), sa.ForeignKey("json_documents.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("reading_id", sa.Integer(), sa.ForeignKey("json_documents.id", ondelete="CASCADE"), nullable=False),
         sa.Column("stage", sa.String(16), nullable=False),
         sa.Column("arm", sa.String(64), nullable=False),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
@@ -45,9 +43,7 @@ def upgrade() -> None:
         sa.Column("item", sa.String(128), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("time_ms", sa.Integer(), nullable=False),
-        sa.Column(
-            "visit_id", sa.Integer(), sa.ForeignKey("reading_visits.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa.Column("visit_id", sa.Integer(), sa.ForeignKey("reading_visits.id", ondelete="SET NULL"), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     for table in ("reading_visits", "reading_results"):
