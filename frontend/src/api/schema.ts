@@ -2108,6 +2108,34 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * Blind
+         * @description What a blinded reader does not see.
+         */
+        Blind: {
+            /** Hidecolumns */
+            hideColumns?: string[];
+            /**
+             * Hidemetadata
+             * @default true
+             */
+            hideMetadata?: boolean;
+            /**
+             * Hideresults
+             * @default true
+             */
+            hideResults?: boolean;
+            /**
+             * Hidetags
+             * @default true
+             */
+            hideTags?: boolean;
+            /**
+             * Restricttoreading
+             * @default true
+             */
+            restrictToReading?: boolean;
+        };
         /** Body_import_native_upload_api_projects__project__import_native_post */
         Body_import_native_upload_api_projects__project__import_native_post: {
             /**
@@ -2280,6 +2308,40 @@ export interface components {
             /** Problems */
             problems: components["schemas"]["Problem"][];
         };
+        /** Checkbox */
+        Checkbox: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options?: components["schemas"]["Option"][];
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "checkbox";
+            /**
+             * Useastag
+             * @default false
+             */
+            useastag?: boolean | (0 | 1);
+        };
         /**
          * ColorLimPreset
          * @description A colour-limit (window) preset: ``level`` and ``width`` (CT style) or ``min`` and ``max``.
@@ -2319,6 +2381,37 @@ export interface components {
             };
             /** Done */
             done: boolean;
+        };
+        /** Date */
+        Date: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Max */
+            max?: string | null;
+            /** Min */
+            min?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "date";
         };
         /** DefinitionIn */
         DefinitionIn: {
@@ -2501,6 +2594,19 @@ export interface components {
              * @default
              */
             study_uid?: string;
+        };
+        /**
+         * Form
+         * @description A validated reading form.
+         */
+        Form: {
+            /** Items */
+            items?: (components["schemas"]["Radio"] | components["schemas"]["Select"] | components["schemas"]["Checkbox"] | components["schemas"]["Number"] | components["schemas"]["Slider"] | components["schemas"]["Likert"] | components["schemas"]["Text"] | components["schemas"]["Date"] | components["schemas"]["Section"])[];
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
         };
         /**
          * GuestSettings
@@ -3026,6 +3132,45 @@ export interface components {
             /** Queue */
             queue: string;
         };
+        /** Likert */
+        Likert: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Labels */
+            labels?: string[];
+            /**
+             * Max
+             * @default 5
+             */
+            max?: number;
+            /**
+             * Min
+             * @default 1
+             */
+            min?: number;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "likert";
+        };
         /**
          * Loader
          * @description One entry: a file pattern, the viewports it loads into, whether it runs, and its intent.
@@ -3147,6 +3292,49 @@ export interface components {
             pid: string;
             /** Sid */
             sid: string | null;
+        };
+        /** Number */
+        Number: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Max */
+            max?: number | null;
+            /** Min */
+            min?: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /** Step */
+            step?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "number";
+        };
+        /** Option */
+        Option: {
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Value */
+            value: string;
         };
         /** PacsNodeOut */
         PacsNodeOut: {
@@ -3616,6 +3804,40 @@ export interface components {
             /** Partition */
             partition: string;
         };
+        /** Radio */
+        Radio: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options: components["schemas"]["Option"][];
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "radio";
+            /**
+             * Useastag
+             * @default false
+             */
+            useastag?: boolean | (0 | 1);
+        };
         /** ReadingIn */
         ReadingIn: {
             /** Definition */
@@ -3928,6 +4150,53 @@ export interface components {
             /** Script */
             script: string;
         };
+        /** Section */
+        Section: {
+            /**
+             * Text
+             * @default
+             */
+            text?: string;
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "section";
+        };
+        /** Select */
+        Select: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options: components["schemas"]["Option"][];
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "select";
+        };
         /** SendIn */
         SendIn: {
             /** Pid */
@@ -3976,6 +4245,58 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** Slider */
+        Slider: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /**
+             * Max
+             * @default 100
+             */
+            max?: number | null;
+            /**
+             * Maxlabel
+             * @default
+             */
+            maxLabel?: string;
+            /**
+             * Min
+             * @default 0
+             */
+            min?: number | null;
+            /**
+             * Minlabel
+             * @default
+             */
+            minLabel?: string;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * Step
+             * @default 1
+             */
+            step?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "slider";
+        };
         /** SlotOut */
         SlotOut: {
             /** Arm */
@@ -4014,16 +4335,10 @@ export interface components {
         };
         /** StageOut */
         StageOut: {
-            /** Blind */
-            blind: {
-                [key: string]: unknown;
-            } | null;
+            blind: components["schemas"]["Blind"] | null;
             /** Done */
             done: number;
-            /** Form */
-            form: {
-                [key: string]: unknown;
-            };
+            form: components["schemas"]["Form"];
             /** Instructions */
             instructions: string;
             /** Reading */
@@ -4178,6 +4493,43 @@ export interface components {
         TagsOut: {
             /** Tags */
             tags: string[];
+        };
+        /** Text */
+        Text: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /**
+             * Maxlength
+             * @default 2000
+             */
+            maxlength?: number;
+            /**
+             * Multiline
+             * @default false
+             */
+            multiline?: boolean | (0 | 1);
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "text";
         };
         /** TokenCreated */
         TokenCreated: {
@@ -4578,6 +4930,7 @@ export type AutoloaderInput = components['schemas']['Autoloader-Input'];
 export type AutoloaderOutput = components['schemas']['Autoloader-Output'];
 export type BatchDefInput = components['schemas']['BatchDef-Input'];
 export type BatchDefOutput = components['schemas']['BatchDef-Output'];
+export type Blind = components['schemas']['Blind'];
 export type BodyImportNativeUploadApiProjectsProjectImportNativePost = components['schemas']['Body_import_native_upload_api_projects__project__import_native_post'];
 export type BodyImportUploadApiProjectsProjectImportPost = components['schemas']['Body_import_upload_api_projects__project__import_post'];
 export type BodyLegacyImportApiImportPost = components['schemas']['Body_legacy_import_api_import_post'];
@@ -4590,9 +4943,11 @@ export type CatalogArg = components['schemas']['CatalogArg'];
 export type CatalogJob = components['schemas']['CatalogJob'];
 export type CatalogOut = components['schemas']['CatalogOut'];
 export type CheckOut = components['schemas']['CheckOut'];
+export type Checkbox = components['schemas']['Checkbox'];
 export type ColorLimPreset = components['schemas']['ColorLimPreset'];
 export type ConvertedSeries = components['schemas']['ConvertedSeries'];
 export type CurrentOut = components['schemas']['CurrentOut'];
+export type Date = components['schemas']['Date'];
 export type DefinitionIn = components['schemas']['DefinitionIn'];
 export type DicomElementOut = components['schemas']['DicomElementOut'];
 export type DicomHeaderOut = components['schemas']['DicomHeaderOut'];
@@ -4604,6 +4959,7 @@ export type FileOut = components['schemas']['FileOut'];
 export type FilePage = components['schemas']['FilePage'];
 export type FileRename = components['schemas']['FileRename'];
 export type FindIn = components['schemas']['FindIn'];
+export type Form = components['schemas']['Form'];
 export type GuestSettings = components['schemas']['GuestSettings'];
 export type Health = components['schemas']['Health'];
 export type ImportJobOut = components['schemas']['ImportJobOut'];
@@ -4624,6 +4980,7 @@ export type KeptObject = components['schemas']['KeptObject'];
 export type Killed = components['schemas']['Killed'];
 export type LaunchIn = components['schemas']['LaunchIn'];
 export type LaunchOut = components['schemas']['LaunchOut'];
+export type Likert = components['schemas']['Likert'];
 export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
@@ -4632,6 +4989,8 @@ export type MarkerSet = components['schemas']['MarkerSet'];
 export type MarkersOut = components['schemas']['MarkersOut'];
 export type Me = components['schemas']['Me'];
 export type NodeOut = components['schemas']['NodeOut'];
+export type Number = components['schemas']['Number'];
+export type Option = components['schemas']['Option'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
 export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
@@ -4651,6 +5010,7 @@ export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectSettingsInput = components['schemas']['ProjectSettings-Input'];
 export type ProjectSettingsOutput = components['schemas']['ProjectSettings-Output'];
 export type QueueOut = components['schemas']['QueueOut'];
+export type Radio = components['schemas']['Radio'];
 export type ReadingIn = components['schemas']['ReadingIn'];
 export type ReadingOut = components['schemas']['ReadingOut'];
 export type ReadingSummary = components['schemas']['ReadingSummary'];
@@ -4668,10 +5028,13 @@ export type SavedBatch = components['schemas']['SavedBatch'];
 export type SavedBatchIn = components['schemas']['SavedBatchIn'];
 export type ScriptRow = components['schemas']['ScriptRow'];
 export type ScriptRowsIn = components['schemas']['ScriptRowsIn'];
+export type Section = components['schemas']['Section'];
+export type Select = components['schemas']['Select'];
 export type SendIn = components['schemas']['SendIn'];
 export type SendOut = components['schemas']['SendOut'];
 export type SharedIn = components['schemas']['SharedIn'];
 export type SharedOut = components['schemas']['SharedOut'];
+export type Slider = components['schemas']['Slider'];
 export type SlotOut = components['schemas']['SlotOut'];
 export type SnapshotIn = components['schemas']['SnapshotIn'];
 export type StageOut = components['schemas']['StageOut'];
@@ -4683,6 +5046,7 @@ export type StudyRow = components['schemas']['StudyRow'];
 export type TagChange = components['schemas']['TagChange'];
 export type TagStats = components['schemas']['TagStats'];
 export type TagsOut = components['schemas']['TagsOut'];
+export type Text = components['schemas']['Text'];
 export type TokenCreated = components['schemas']['TokenCreated'];
 export type TokenIn = components['schemas']['TokenIn'];
 export type TokenOut = components['schemas']['TokenOut'];

@@ -15,7 +15,8 @@ from nora.archive.services.access import Access
 from nora.core.errors import InvalidInput
 from nora.core.validation import DbInt
 from nora.reading.answers import Reader, StageProgress
-from nora.reading.config import definition_problems, viewer_of
+from nora.reading.config import Blind, definition_problems, viewer_of
+from nora.reading.forms import Form
 from nora.reading.results import export_csv, visible_rows
 from nora.reading.service import Reading, Readings
 
@@ -96,9 +97,9 @@ class StageOut(Out):
     restart_allowed: bool
     viewer: dict[str, Any]
     tools: dict[str, Any]
-    blind: dict[str, Any] | None
+    blind: Blind | None
     instructions: str
-    form: dict[str, Any]
+    form: Form
     slots: list[SlotOut]
 
 
@@ -273,9 +274,9 @@ def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, seed
         **summary.model_dump(),
         viewer=viewer_of(config, stage),
         tools=config.tools,
-        blind=blind.model_dump() if blind else None,
+        blind=blind,
         instructions=st.instructions or reading.definition.general.instructions,
-        form=reading.definition.form.model_dump(mode="json"),
+        form=reading.definition.form,
         slots=slots,
     )
 
