@@ -17,13 +17,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from nora.archive.selection import parse_file_selectors, parse_subject_selector
-from nora.core.errors import InvalidInput
+from nora.core.errors import InvalidInput, validation_problems
 from nora.core.validation import validated
 from nora.reading.condition import parse_condition
 from nora.reading.forms import Form, problems
+from nora.viewer.autoloaders import Autoloader
 
 STAGES = ("training", "serious")
 Stage_ = Literal["training", "serious"]
@@ -41,9 +51,24 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _viewer_context(value: dict[str, Any]) -> dict[str, Any]:
+    """A viewer context's ``autoloader`` (if any) is a valid autoloader definition."""
+    if value.get("autoloader") is not None:
+        try:
+            Autoloader.model_validate(value["autoloader"])
+        except ValidationError as exc:
+            raise ValueError(f"autoloader: {validation_problems(exc.errors())}") from None
+    return value
+
+
+ViewerContext = Annotated[dict[str, Any], AfterValidator(_viewer_context)]
+
+
 class Viewer(_Open):
     sortOrder: Literal["pid", "sid", "date", "PatientID", "StudyID", "StudyDate"] = "pid"  # noqa: N815
     sortDirection: Literal["asc", "desc"] = "asc"  # noqa: N815
+    #: the autoloader that opens each case's images (the viewer's own definition, as its presets hold it)
+    autoloader: Autoloader | None = None
 
 
 def _checked(parse: Callable[[str], object], value: str) -> str:
@@ -65,7 +90,7 @@ class Stage(_Strict):
     SQLCondition: Annotated[str, StringConstraints(max_length=4000)] = ""  # noqa: N815
     #: with ``randomize: image``: the images of a study that are cases (a file selector)
     images: Annotated[str, StringConstraints(max_length=4000)] = ""
-    viewer: dict[str, Any] = Field(default_factory=dict)
+    viewer: ViewerContext = Field(default_factory=dict)
     instructions: Annotated[str, StringConstraints(max_length=20000)] = ""
 
     @field_validator("selection")
@@ -86,7 +111,7 @@ class Stage(_Strict):
 
 class Arm(_Strict):
     name: ArmName
-    viewer: dict[str, Any] = Field(default_factory=dict)
+    viewer: ViewerContext = Field(default_factory=dict)
 
 
 class Crossover(_Strict):
@@ -188,7 +213,7 @@ def definition_problems(raw: object) -> list[tuple[str, str]]:
 
 def viewer_of(config: Configuration, stage: str, arm: str = "") -> dict[str, Any]:
     """The viewer context of a stage (and arm): the reading's viewer with the stage's and arm's laid over it."""
-    out = config.viewer.model_dump()
+    out = config.viewer.model_dump(mode="json", exclude_none=True)
     out.update(config.reading.stage(stage).viewer)
     crossover = config.reading.crossover
     if arm and crossover is not None and stage == "serious":

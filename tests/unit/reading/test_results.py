@@ -154,3 +154,19 @@ def test_visits_time_the_case_and_the_export_has_every_answer(world: World) -> N
     ]
     assert {(r["reading"], r["stage"], r["reader"], r["pid"], r["sid"], r["case_first_answer_ms"], r["case_total_ms"])
             for r in table} == {("R1", "serious", "r1", "P03", "S1", "1500", "5000")}  # fmt: skip
+
+
+def test_the_demo_reading_is_valid_and_made_once_by_the_first_system_admin(world: World) -> None:
+    from nora.archive.services import accounts
+    from nora.archive.services.access import SYSTEM
+    from nora.reading.demo import NAME, add_demo_reading
+
+    with world.sessions() as s:
+        assert add_demo_reading(s, SYSTEM, "P") is None  # no user account could own it
+        accounts.create_user(s, SYSTEM, "root", "password-123", is_admin=True)
+        assert add_demo_reading(s, SYSTEM, "P") == NAME
+        assert add_demo_reading(s, SYSTEM, "P") == NAME  # a refill leaves it as it is
+        s.commit()
+        reading = Readings(s, world.access(s, "r1")).get(NAME)
+        assert reading.definition.reading.reading.stages == ["training", "serious"]
+        assert Readings(s, world.access(s, "r1")).docs.owner_name(reading.doc) == "root"
