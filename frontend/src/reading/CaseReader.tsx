@@ -16,6 +16,14 @@ import { ActiveClock, advance, isDone, itemForShortcut, nextUnrated, sessionSeed
 
 const REPORT_EVERY_MS = 10_000;
 
+/** An answer as the server stores it (what the form shows until the server's own answer arrives). */
+function asText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (Array.isArray(value)) return value.join(";");
+  return String(value);
+}
+
 function caseOf(slot: SlotOut): CaseRef {
   return { pid: slot.pid, sid: slot.sid, file_id: slot.file_id, repetition: slot.repetition, arm: slot.arm };
 }
@@ -55,7 +63,13 @@ export function CaseReader(props: {
   const { report } = useErrors();
   const [data, setData] = useState<StageOut | null>(null);
   const [index, setIndex] = useState<number | null>(null);
-  const [answers, setAnswers] = useState<Answers>({});
+  const [answers, setAnswersState] = useState<Answers>({});
+  // the answers as the reader gave them, at once: a second key press builds on the first before the server answered
+  const given = useRef<Answers>({});
+  const setAnswers = useCallback((a: Answers) => {
+    given.current = a;
+    setAnswersState(a);
+  }, []);
   const [saving, setSaving] = useState(0);
   const visit = useRef<Visit | null>(null);
   const seed = useRef(sessionSeed(reading, typeof sessionStorage === "undefined" ? null : sessionStorage));
@@ -125,6 +139,7 @@ export function CaseReader(props: {
       const v = visit.current;
       const elapsed = v ? v.clock.elapsed() : 0;
       if (v && v.first === null) v.first = elapsed;
+      setAnswers({ ...given.current, [name]: asText(value) });
       setSaving((n) => n + 1);
       try {
         const saved = await readingApi.answer(project, reading, stage, caseOf(slot), { [name]: value }, elapsed, v?.id ?? null);
@@ -137,7 +152,7 @@ export function CaseReader(props: {
         setSaving((n) => n - 1);
       }
     },
-    [slot, data, project, reading, stage, report, props],
+    [slot, data, project, reading, stage, report, props, setAnswers],
   );
 
   const go = useCallback(
@@ -149,11 +164,12 @@ export function CaseReader(props: {
   );
 
   // The reading keys: in the capture phase, so the viewer's own (digits, arrows) stay quiet meanwhile.
-  const state = useRef({ data, index, answers, form, go, answer });
-  state.current = { data, index, answers, form, go, answer };
+  const state = useRef({ data, index, form, go, answer });
+  state.current = { data, index, form, go, answer };
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
-      const { data: d, index: i, answers: a, form: f, go: to, answer: give } = state.current;
+      const { data: d, index: i, form: f, go: to, answer: give } = state.current;
+      const a = given.current;
       if (e.defaultPrevented || !d || i === null || typingText(e.target) || e.metaKey) return;
       const next = () => to(nextUnrated(d.slots, i));
       if (e.altKey && e.code === "KeyN") next();

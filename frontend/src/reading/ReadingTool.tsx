@@ -61,10 +61,10 @@ function Row(props: { r: ReadingSummary; onStart: (s: StageName) => void; onResu
         <span className="muted">{r.mode}</span>
         <span className="spacer" />
         {r.instructions || r.instructions_url ? (
-          <button type="button" data-testid="reading-info" title="reading instructions" onClick={() => setInfo((o) => !o)}>ⓘ</button>
+          <button type="button" data-testid="reading-info" title="reading instructions" onClick={() => setInfo((o) => !o)}>Info</button>
         ) : null}
-        {r.is_admin ? <button type="button" data-testid="reading-configure" title="configure (form designer)" onClick={props.onConfigure}>🔧</button> : null}
-        <button type="button" data-testid="reading-results-button" title="results" onClick={props.onResults}>☰</button>
+        {r.is_admin ? <button type="button" data-testid="reading-configure" title="configure (form designer)" onClick={props.onConfigure}>Configure</button> : null}
+        <button type="button" data-testid="reading-results-button" title="results" onClick={props.onResults}>Results</button>
       </div>
       {r.stages.map((s) => (
         <div key={s.stage} className="rd-stage" data-testid={`reading-stage-${s.stage}`}>
@@ -121,12 +121,12 @@ export function ReadingTool(props: { project: string | null; canCreate: boolean;
       </TopTool>
       {open ? (
         <FloatingWindow id="reading-list" testId="reading-list" label="Readings" className="proc-window" headClassName="proc-head"
-          initial={() => ({ left: 60, top: 60, width: 520, height: 360 })} onClose={() => setOpen(false)}
+          initial={() => ({ left: 60, top: 60, width: 560, height: 240 })} onClose={() => setOpen(false)}
           head={<>
             <strong>Readings</strong>
             <span className="spacer" />
             {props.canCreate ? <button type="button" data-testid="reading-new" onClick={() => setDesigning({ name: null })}>Create new reading</button> : null}
-            <button type="button" data-testid="reading-refresh" onClick={refresh} title="refresh from server">⟳</button>
+            <button type="button" data-testid="reading-refresh" onClick={refresh} title="refresh the list from the server">Refresh</button>
             <button type="button" onClick={() => setOpen(false)}>×</button>
           </>}>
           <div className="rd-list">
