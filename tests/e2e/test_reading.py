@@ -3,6 +3,9 @@ with the keys, the next case, the results and their CSV export (the demo project
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -77,3 +80,39 @@ def _read_and_export(page: Page, server: Server) -> None:
     assert (
         any(",quality,good,0," in line for line in lines) and sum(",admin," in line for line in lines[1:]) == 5
     )  # every answer given
+
+
+def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("open-reading").click()
+    page.get_by_test_id("reading-new").click()
+    designer = page.get_by_test_id("reading-designer")
+    json_box, problems = designer.get_by_test_id("designer-json"), designer.get_by_test_id("designer-problems")
+    json_box.fill('{"title": "T", "items": [\n  {"type": "number", "name": "n", "min": 5, "max": 1}\n]}')
+    expect(problems).to_contain_text("form.items.0.number: min (5) is larger than max (1)")  # the server's rule
+    json_box.fill('{"title": "T", "items": [\n  {"type": "radio", "name": "q",\n]}')
+    expect(problems).to_contain_text("form line 3")  # broken JSON: where it stops
+    json_box.fill('{"title": "T", "items": []}')
+    expect(designer.get_by_test_id("designer-valid")).to_be_visible()
+    designer.get_by_test_id("designer-insert-likert").click()
+    designer.get_by_test_id("designer-insert-radio").click()
+    preview = designer.get_by_test_id("designer-preview")
+    expect(preview.get_by_test_id("reading-item-confidence")).to_be_visible()
+    expect(preview.get_by_test_id("reading-item-finding")).to_be_visible()
+    designer.get_by_test_id("designer-tab-reading_template").click()
+    expect(json_box).to_have_value(re.compile('"mode_serious"'))
+    template = json.loads(json_box.input_value())
+    designer.get_by_test_id("designer-tab-reading").click()
+    json_box.fill(json.dumps({**template, "reading": {**template["reading"], "random": "sometimes"}}))
+    expect(problems).to_contain_text("reading.reading.random")
+    json_box.fill(json.dumps(template))
+    expect(designer.get_by_test_id("designer-valid")).to_be_visible()
+    designer.get_by_test_id("reading-name").fill("e2e-designed")
+    shot(page, "reading-designer")
+    designer.get_by_test_id("reading-save").click()
+    expect(designer.get_by_test_id("designer-status")).to_have_text("saved")
+    row = page.locator('[data-testid="reading-row"][data-name="e2e-designed"]')
+    expect(row.get_by_test_id("reading-stage-serious").get_by_test_id("reading-stage-progress")).to_have_text(
+        re.compile(r"0 / \d+")
+    )

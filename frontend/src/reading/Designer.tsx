@@ -121,17 +121,26 @@ export function Designer(props: { project: string; name: string | null; onSaved:
     setTexts((t) => ({ ...t, [tab]: text }));
   }
 
-  /** Put a template element at the cursor of the form tab (a comma where the list needs one). */
+  /** Put a template element at the cursor of the form tab (with the commas the list needs); where the
+   * cursor is not inside the item list, the element goes to the end of the list. */
   function insert(kind: string) {
-    const el = area.current;
     const snippet = pretty(TEMPLATES[kind]);
     const text = texts.form;
-    const at = el && tab === "form" ? el.selectionStart : text.lastIndexOf("]");
+    const at = area.current && tab === "form" ? area.current.selectionStart : text.length;
     const before = text.slice(0, at);
     const after = text.slice(at);
-    const needsComma = /[}\]"0-9el]\s*$/.test(before) && !/\[\s*$/.test(before);
-    const joined = `${before}${needsComma ? ",\n" : ""}${snippet}${/^\s*[{"]/.test(after) ? ",\n" : ""}${after}`;
-    setTexts((t) => ({ ...t, form: joined }));
+    const comma = /[}\]"0-9el]\s*$/.test(before) && !/[[,]\s*$/.test(before);
+    const joined = `${before}${comma ? ",\n" : ""}${snippet}${/^\s*[{"]/.test(after) ? ",\n" : ""}${after}`;
+    let next = joined;
+    if (jsonProblem("form", joined) !== null) {
+      try {
+        const form = JSON.parse(text) as { items?: unknown[] };
+        next = pretty({ ...form, items: [...(form.items ?? []), TEMPLATES[kind]] });
+      } catch {
+        next = joined; // the text is broken anyway: the element goes where the cursor is
+      }
+    }
+    setTexts((t) => ({ ...t, form: next }));
     setTab("form");
   }
 
