@@ -89,3 +89,15 @@ def test_stage_selection_and_condition_are_checked_when_the_reading_is_saved() -
         "pattern must be quoted" in found["reading.reading.mode_training.SQLCondition"]
         or "ends too early" in (found["reading.reading.mode_training.SQLCondition"])
     )
+
+
+def test_the_worked_example_of_the_docs_is_a_valid_definition() -> None:
+    import json
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "reading.md").read_text(encoding="utf-8")
+    block = text.split("## Worked example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    definition = parse_definition(json.loads(block))
+    crossover = definition.reading.reading.crossover
+    assert crossover is not None and [a.name for a in crossover.arms] == ["unaided", "ai"]
+    assert definition.reading.reading.stages == ["training", "serious"]
