@@ -1477,7 +1477,8 @@ export interface paths {
         put?: never;
         /**
          * Open Visit
-         * @description Open a case: its visit records the active time until the first answer and in total.
+         * @description Open a case: its visit records the active time until the first answer and in total; the answer
+         *     has the case's answers so far. ``leaving`` times the visit of the case left, in the same request.
          */
         post: operations["open_visit_api_projects__project__readings__name__stages__stage__visits_post"];
         delete?: never;
@@ -2237,25 +2238,6 @@ export interface components {
             token?: string | null;
             /** User */
             user?: string | null;
-        };
-        /** CaseRef */
-        CaseRef: {
-            /**
-             * Arm
-             * @default
-             */
-            arm?: string;
-            /** File Id */
-            file_id?: number | null;
-            /** Pid */
-            pid: string;
-            /**
-             * Repetition
-             * @default 1
-             */
-            repetition?: number;
-            /** Sid */
-            sid: string;
         };
         /**
          * CatalogArg
@@ -3132,6 +3114,15 @@ export interface components {
             /** Queue */
             queue: string;
         };
+        /** LeftVisit */
+        LeftVisit: {
+            /** Active Ms */
+            active_ms: number;
+            /** First Answer Ms */
+            first_answer_ms?: number | null;
+            /** Id */
+            id: number;
+        };
         /** Likert */
         Likert: {
             /**
@@ -3325,6 +3316,41 @@ export interface components {
              * @enum {string}
              */
             type: "number";
+        };
+        /** OpenIn */
+        OpenIn: {
+            /**
+             * Arm
+             * @default
+             */
+            arm?: string;
+            /** File Id */
+            file_id?: number | null;
+            leaving?: components["schemas"]["LeftVisit"] | null;
+            /** Pid */
+            pid: string;
+            /**
+             * Repetition
+             * @default 1
+             */
+            repetition?: number;
+            /** Sid */
+            sid: string;
+        };
+        /** OpenedOut */
+        OpenedOut: {
+            /** Active Ms */
+            active_ms: number;
+            /** Answers */
+            answers: {
+                [key: string]: string;
+            };
+            /** Done */
+            done: boolean;
+            /** First Answer Ms */
+            first_answer_ms: number | null;
+            /** Id */
+            id: number;
         };
         /** Option */
         Option: {
@@ -4938,7 +4964,6 @@ export type BodyRestoreApiProjectsProjectAnnotationsObjectIdVersionsNumberRestor
 export type BodyUploadPatientFilesApiProjectsProjectPatientsPidFilesPost = components['schemas']['Body_upload_patient_files_api_projects__project__patients__pid__files_post'];
 export type BodyUploadStudyFilesApiProjectsProjectPatientsPidStudiesSidFilesPost = components['schemas']['Body_upload_study_files_api_projects__project__patients__pid__studies__sid__files_post'];
 export type Call = components['schemas']['Call'];
-export type CaseRef = components['schemas']['CaseRef'];
 export type CatalogArg = components['schemas']['CatalogArg'];
 export type CatalogJob = components['schemas']['CatalogJob'];
 export type CatalogOut = components['schemas']['CatalogOut'];
@@ -4980,6 +5005,7 @@ export type KeptObject = components['schemas']['KeptObject'];
 export type Killed = components['schemas']['Killed'];
 export type LaunchIn = components['schemas']['LaunchIn'];
 export type LaunchOut = components['schemas']['LaunchOut'];
+export type LeftVisit = components['schemas']['LeftVisit'];
 export type Likert = components['schemas']['Likert'];
 export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
@@ -4990,6 +5016,8 @@ export type MarkersOut = components['schemas']['MarkersOut'];
 export type Me = components['schemas']['Me'];
 export type NodeOut = components['schemas']['NodeOut'];
 export type Number = components['schemas']['Number'];
+export type OpenIn = components['schemas']['OpenIn'];
+export type OpenedOut = components['schemas']['OpenedOut'];
 export type Option = components['schemas']['Option'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
 export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
@@ -8509,7 +8537,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CaseRef"];
+                "application/json": components["schemas"]["OpenIn"];
             };
         };
         responses: {
@@ -8519,7 +8547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VisitOut"];
+                    "application/json": components["schemas"]["OpenedOut"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -99,19 +99,22 @@ export function CaseReader(props: {
   const slot = data && index !== null ? (data.slots[index] ?? null) : null;
   const form: Form = data?.form ?? {};
 
-  // Opening a case: its images, a new visit, its answers so far.
+  // Opening a case: its images, and one request that times the visit left, opens this one and brings its answers.
   useEffect(() => {
     if (!data || !slot || slot.locked) return;
-    closeVisit();
+    const left = visit.current;
     const v: Visit = { id: null, clock: new ActiveClock(undefined, !document.hidden), first: null };
     visit.current = v;
     showCase(data.viewer, slot, props.onOpenCase);
     setAnswers({});
-    const ctl = new AbortController();
-    const ref = caseOf(slot);
-    readingApi.answers(project, reading, stage, ref, ctl.signal).then((a) => setAnswers(a.answers)).catch((err) => report(err, "Loading the answers"));
-    readingApi.openVisit(project, reading, stage, ref).then((o) => (v.id = o.id)).catch((err) => report(err, "Opening the case"));
-    return () => ctl.abort();
+    const leaving = left?.id ? { id: left.id, active_ms: Math.round(left.clock.elapsed()), first_answer_ms: left.first === null ? null : Math.round(left.first) } : null;
+    readingApi
+      .openVisit(project, reading, stage, caseOf(slot), leaving)
+      .then((o) => {
+        v.id = o.id;
+        if (visit.current === v && Object.keys(given.current).length === 0) setAnswers(o.answers);
+      })
+      .catch((err) => report(err, "Opening the case"));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data === null, index]);
 

@@ -43,16 +43,6 @@ export const readingApi = {
         signal,
       }),
     ),
-  answers: (project: string, name: string, stage: StageName, c: CaseRef, signal?: AbortSignal) =>
-    ok(
-      api.GET("/api/projects/{project}/readings/{name}/stages/{stage}/answers", {
-        params: {
-          path: { ...path(project, name), stage },
-          query: { pid: c.pid, sid: c.sid, repetition: c.repetition, arm: c.arm, ...(c.file_id === null ? {} : { file_id: c.file_id }) },
-        },
-        signal,
-      }),
-    ),
   answer: (project: string, name: string, stage: StageName, c: CaseRef, answers: Record<string, unknown>, timeMs: number, visitId: number | null) =>
     ok(
       api.POST("/api/projects/{project}/readings/{name}/stages/{stage}/answers", {
@@ -60,8 +50,14 @@ export const readingApi = {
         body: { ...c, answers, time_ms: Math.round(timeMs), visit_id: visitId },
       }),
     ),
-  openVisit: (project: string, name: string, stage: StageName, c: CaseRef) =>
-    ok(api.POST("/api/projects/{project}/readings/{name}/stages/{stage}/visits", { params: { path: { ...path(project, name), stage } }, body: c })),
+  /** Open a case: its visit, its answers so far; `leaving` times the visit of the case left in the same request. */
+  openVisit: (project: string, name: string, stage: StageName, c: CaseRef, leaving: { id: number; active_ms: number; first_answer_ms: number | null } | null) =>
+    ok(
+      api.POST("/api/projects/{project}/readings/{name}/stages/{stage}/visits", {
+        params: { path: { ...path(project, name), stage } },
+        body: { ...c, leaving },
+      }),
+    ),
   timeVisit: (project: string, name: string, visitId: number, activeMs: number, firstAnswerMs: number | null) =>
     ok(
       api.PATCH("/api/projects/{project}/readings/{name}/visits/{visit_id}", {

@@ -80,6 +80,21 @@ class Reader:
             out.setdefault((r.study_id, r.file_id, r.repetition, r.arm), {})[r.item] = r.value
         return out
 
+    def current_case(self, stage: str, key: CaseKey) -> dict[str, str]:
+        """The current answers of one case slot."""
+        study_id, file_id, repetition, arm = key
+        file_match = ReadingResult.file_id.is_(None) if file_id is None else ReadingResult.file_id == file_id
+        query = self._rows(stage).where(
+            ReadingResult.study_id == study_id,
+            file_match,
+            ReadingResult.repetition == repetition,
+            ReadingResult.arm == arm,
+        )
+        out: dict[str, str] = {}
+        for r in self.session.scalars(query.order_by(ReadingResult.id)):
+            out[r.item] = r.value
+        return out
+
     def _last_answer(self, stage: str, period_keys: set[CaseKey]) -> dt.datetime | None:
         last: dt.datetime | None = None
         for r in self.session.scalars(self._rows(stage)):
@@ -121,15 +136,27 @@ class Reader:
             None if until == dt.datetime.max else until,
         )
 
-    def slot(self, stage: str, study_id: int, file_id: int | None, repetition: int, arm: str) -> SlotState:
-        """The caller's slot of that case, or :class:`InvalidInput` / :class:`Forbidden` when it is not theirs."""
+    def slot(self, stage: str, study_id: int, file_id: int | None, repetition: int, arm: str) -> None:
+        """Nothing when the case is one of the caller's slots; :class:`InvalidInput` / :class:`Forbidden` when not.
+
+        Without a crossover that is one look at the case (selected by the stage, repetition in range, no
+        arm); a crossover's arms and washout need the reader's whole stage."""
+        config = self.reading.definition.reading
+        if config.reading.crossover is None or stage != "serious":
+            found = stage_cases(self.session, self.access, config, stage, only=(study_id, file_id))
+            if found and 1 <= repetition <= config.reading.repetitions and arm == "":
+                return
+            raise self._not_a_slot(stage, repetition, arm)
         for state in self.progress(stage).slots:
             s = state.slot
             if (s.case.study_id, s.case.file_id, s.repetition, s.arm) == (study_id, file_id, repetition, arm):
                 if state.locked:
                     raise Forbidden("this case opens after the washout: finish the first period and wait")
-                return state
-        raise InvalidInput(
+                return
+        raise self._not_a_slot(stage, repetition, arm)
+
+    def _not_a_slot(self, stage: str, repetition: int, arm: str) -> InvalidInput:
+        return InvalidInput(
             f"the case is not in the {stage} stage of reading {self.reading.name!r} "
             f"for repetition {repetition}{f' and arm {arm!r}' if arm else ''}"
         )
@@ -154,7 +181,7 @@ class Reader:
         texts = {name: _text(form, name, value) for name, value in answers.items()}
         self.slot(stage, study.id, file_id, repetition, arm)
         visit = self._visit(visit_id) if visit_id is not None else None
-        before = self.current(stage).get((study.id, file_id, repetition, arm), {})
+        before = self.current_case(stage, (study.id, file_id, repetition, arm))
         added: list[ReadingResult] = []
         for name, text in texts.items():
             if before.get(name, "") == text and (name in before or text == ""):

@@ -27,11 +27,17 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import Patient, PatientTag, Study, StudyTag
-from nora.archive.selection import parse_file_selectors, parse_subject_selector, resolve_selection
+from nora.archive.selection import (
+    SubjectSelector,
+    parse_file_selectors,
+    parse_subject_selector,
+    resolve_selection,
+    subject_conditions,
+)
 from nora.archive.services.access import Access
 from nora.archive.services.tags import tags_of
 from nora.reading.condition import parse_condition, tag_values
@@ -68,11 +74,26 @@ class Slot:
     period: int
 
 
-def stage_cases(session: Session, access: Access, config: Configuration, stage: str) -> list[Case]:
-    """The cases of ``stage``, in PID, SID (, path) order."""
+def _selected_studies(session: Session, access: Access, selection: str, only: int | None) -> list[int]:
+    """The studies the subject selector selects (``only``: just whether that one study is among them)."""
+    if only is None:
+        hits = resolve_selection(session, access.project.id, parse_subject_selector(selection), "[info]")
+        return sorted({h.study_id for h in hits if h.study_id is not None})
+    patients, studies = subject_conditions(parse_subject_selector(selection))
+    query = (
+        select(Study.id)
+        .join(Patient, Patient.id == Study.patient_id)
+        .where(Study.project_id == access.project.id, Study.id == only, or_(patients, studies))
+    )
+    return list(session.scalars(query))
+
+
+def stage_cases(
+    session: Session, access: Access, config: Configuration, stage: str, *, only: tuple[int, int | None] | None = None
+) -> list[Case]:
+    """The cases of ``stage``, in PID, SID (, path) order; with ``only`` (study, file) just that case if it is one."""
     st = config.reading.stage(stage)
-    hits = resolve_selection(session, access.project.id, parse_subject_selector(st.selection), "[info]")
-    study_ids = sorted({h.study_id for h in hits if h.study_id is not None})
+    study_ids = _selected_studies(session, access, st.selection, None if only is None else only[0])
     condition = parse_condition(st.SQLCondition)
     rows = session.execute(
         select(Study.id, Study.patient_id, Patient.pid, Study.sid, Study.study_date, Study.description, Study.modality)
@@ -98,13 +119,16 @@ def stage_cases(session: Session, access: Access, config: Configuration, stage: 
         ]
     studies = {r[0]: Case(r[0], r[2], r[3], r[4]) for r in rows}
     if config.reading.randomize != "image":
+        if only is not None and only[1] is not None:
+            return []
         return sorted(studies.values(), key=lambda c: (c.pid, c.sid))
     files = parse_file_selectors(st.images or "*")
-    images = resolve_selection(session, access.project.id, parse_subject_selector("*"), files)
+    subject = parse_subject_selector("*") if only is None else SubjectSelector.of_nodes(study_ids=[only[0]])
+    images = resolve_selection(session, access.project.id, subject, files)
     out = [
         Case(h.study_id, h.pid, h.sid or "", studies[h.study_id].date, h.file_id, h.path)
         for h in images
-        if h.study_id in studies
+        if h.study_id in studies and (only is None or h.file_id == only[1])
     ]
     return sorted(out, key=lambda c: (c.pid, c.sid, c.path or ""))
 

@@ -39,3 +39,13 @@ def test_a_reading_from_definition_to_csv(env: Env) -> None:
     ]
     r = env.client("user").post(f"{SERIOUS}/answers", json={**CASE, "answers": {"q": "c"}})
     assert r.status_code == 400 and "'c' is not one of its options" in r.json()["detail"]
+    # moving on is one request: the visit left is timed, the next opened with the case's answers
+    first = env.client("user").post(f"{SERIOUS}/visits", json=CASE).json()
+    assert (first["answers"], first["done"], first["active_ms"]) == ({"q": "b"}, True, 0)
+    leaving = {"id": first["id"], "active_ms": 4200, "first_answer_ms": 900}
+    second = env.client("user").post(f"{SERIOUS}/visits", json={**CASE, "leaving": leaving})
+    assert second.status_code == 201 and second.json()["id"] != first["id"]
+    timed = env.client("user").patch(f"{url}/visits/{first['id']}", json={"active_ms": 10})
+    assert (timed.json()["active_ms"], timed.json()["first_answer_ms"]) == (4200, 900)  # it only grows
+    theirs = env.client("admin").post(f"{SERIOUS}/visits", json={**CASE, "leaving": leaving})
+    assert theirs.status_code == 404  # someone else's visit

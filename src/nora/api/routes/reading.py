@@ -139,6 +139,21 @@ class VisitIn(Strict):
     first_answer_ms: Ms | None = None
 
 
+class LeftVisit(VisitIn):
+    id: DbInt
+
+
+class OpenIn(CaseRef):
+    #: the visit of the case being left, timed in the same request (moving on is one round trip)
+    leaving: LeftVisit | None = None
+
+
+class OpenedOut(VisitOut):
+    #: the case's current answers (the caller's; in a joint reading the shared ones)
+    answers: dict[str, str]
+    done: bool
+
+
 class ResultOut(Out):
     reader: str
     stage: str
@@ -296,7 +311,7 @@ def current_answers(
     """The current answers of one case (the caller's own; in a joint reading the shared ones)."""
     reader = Reader(db, access, Readings(db, access).get(name))
     study = nodes.get_study(db, access, pid, sid)
-    answers = reader.current(stage).get((study.id, file_id, repetition, arm), {})
+    answers = reader.current_case(stage, (study.id, file_id, repetition, arm))
     return CurrentOut(answers=answers, done=reader.is_done(answers))
 
 
@@ -311,18 +326,28 @@ def give_answers(name: str, stage: StageName, body: AnswersIn, access: ProjectAc
         visit_id=body.visit_id,
     )  # fmt: skip
     db.commit()
-    answers = reader.current(stage).get(key, {})
+    answers = reader.current_case(stage, key)
     return AnswersOut(added=len(added), done=reader.is_done(answers), answers=answers)
 
 
-@router.post(f"{S}/visits", response_model=VisitOut, status_code=status.HTTP_201_CREATED)
-def open_visit(name: str, stage: StageName, body: CaseRef, access: ProjectAccess, db: DB) -> VisitOut:
-    """Open a case: its visit records the active time until the first answer and in total."""
+@router.post(f"{S}/visits", response_model=OpenedOut, status_code=status.HTTP_201_CREATED)
+def open_visit(name: str, stage: StageName, body: OpenIn, access: ProjectAccess, db: DB) -> OpenedOut:
+    """Open a case: its visit records the active time until the first answer and in total; the answer
+    has the case's answers so far. ``leaving`` times the visit of the case left, in the same request."""
     reader = Reader(db, access, Readings(db, access).get(name))
+    if body.leaving is not None:
+        reader.time_visit(body.leaving.id, body.leaving.active_ms, body.leaving.first_answer_ms)
     study = nodes.get_study(db, access, body.pid, body.sid)
     visit = reader.open_visit(stage, study, body.file_id, body.repetition, body.arm)
     db.commit()
-    return VisitOut(id=visit.id, active_ms=visit.active_ms, first_answer_ms=visit.first_answer_ms)
+    answers = reader.current_case(stage, (study.id, body.file_id, body.repetition, body.arm))
+    return OpenedOut(
+        id=visit.id,
+        active_ms=visit.active_ms,
+        first_answer_ms=visit.first_answer_ms,
+        answers=answers,
+        done=reader.is_done(answers),
+    )
 
 
 @router.patch(f"{R}/visits/{{visit_id}}", response_model=VisitOut)
