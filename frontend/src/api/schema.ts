@@ -3903,6 +3903,10 @@ export interface components {
             mode: string;
             /** Name */
             name: string;
+            /** Restricted */
+            restricted: boolean;
+            /** Results Visible */
+            results_visible: boolean;
             /** Stages */
             stages: components["schemas"]["StageSummary"][];
             /** Title */

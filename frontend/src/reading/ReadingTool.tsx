@@ -64,7 +64,9 @@ function Row(props: { r: ReadingSummary; onStart: (s: StageName) => void; onResu
           <button type="button" data-testid="reading-info" title="reading instructions" onClick={() => setInfo((o) => !o)}>Info</button>
         ) : null}
         {r.is_admin ? <button type="button" data-testid="reading-configure" title="configure (form designer)" onClick={props.onConfigure}>Configure</button> : null}
-        <button type="button" data-testid="reading-results-button" title="results" onClick={props.onResults}>Results</button>
+        {r.results_visible ? (
+          <button type="button" data-testid="reading-results-button" title="results" onClick={props.onResults}>Results</button>
+        ) : null}
       </div>
       {r.stages.map((s) => (
         <div key={s.stage} className="rd-stage" data-testid={`reading-stage-${s.stage}`}>
@@ -108,6 +110,12 @@ export function ReadingTool(props: { project: string | null; canCreate: boolean;
     setResults(null);
     setDesigning(null);
   }, [project]);
+  // a blind reading that restricts its readers to the reading: no table and no files while they read it
+  const restricted = !!active && (list.data ?? []).some((r) => r.name === active.reading && r.restricted);
+  useEffect(() => {
+    document.body.classList.toggle("rd-restricted", restricted);
+    return () => document.body.classList.remove("rd-restricted");
+  }, [restricted]);
   if (project === null) return null;
   const refresh = () => void client.invalidateQueries({ queryKey: listKey(project) });
 

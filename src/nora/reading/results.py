@@ -5,7 +5,8 @@
 arm; ``case`` is ``PID#SID``, or ``PID#SID/path`` for an image-level case). By default only the current
 answer of each (reader, stage, arm, case, repetition, item) is returned, answers taken back left out;
 ``history=True`` returns every row ever given, oldest first. :func:`visible_rows` applies the rights: a
-reader gets their own rows, reading admins everyone's.
+reader gets their own rows, reading admins everyone's; readers of a blind reading with ``hideResults``
+get none (:class:`Forbidden`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from nora.archive.models import File, Patient, Study, User
 from nora.archive.services.access import Access
+from nora.core.errors import Forbidden
 from nora.reading.models import ReadingResult, ReadingVisit
 from nora.reading.service import Reading, Readings
 
@@ -99,6 +101,9 @@ def visible_rows(
 ) -> tuple[Reading, list[ResultRow]]:
     """The rows of reading ``name`` the caller may see: their own, or everyone's for a reading admin."""
     reading = Readings(session, access).get(name)
+    blind = reading.definition.reading.reading.blind
+    if blind is not None and blind.hideResults and not reading.is_admin:
+        raise Forbidden(f"the results of the blind reading {name!r} are for its admins (hideResults)")
     if stage is not None:
         reading.definition.reading.reading.stage(stage)
     own = None if reading.is_admin else (access.actor.user_id if access.actor.user_id is not None else -1)

@@ -49,3 +49,19 @@ def test_a_reading_from_definition_to_csv(env: Env) -> None:
     assert (timed.json()["active_ms"], timed.json()["first_answer_ms"]) == (4200, 900)  # it only grows
     theirs = env.client("admin").post(f"{SERIOUS}/visits", json={**CASE, "leaving": leaving})
     assert theirs.status_code == 404  # someone else's visit
+
+
+def test_a_blind_reading_numbers_its_cases_and_keeps_results_from_its_readers(env: Env) -> None:
+    blind = {**DEFINITION, "reading": {"reading": {"mode": "blind", "mode_serious": {}}}}
+    r = env.client("admin").post("/api/projects/P1/readings", json={"name": "B", "definition": blind})
+    assert r.status_code == 201, r.text
+    url = "/api/projects/P1/readings/B"
+    user = env.client("user")
+    assert user.get(f"{url}/stages/serious").json()["slots"][0]["label"] == "Case 1"
+    listed = {x["name"]: x for x in user.get("/api/projects/P1/readings").json()}
+    assert (listed["B"]["restricted"], listed["B"]["results_visible"]) == (True, False)
+    r = user.get(f"{url}/results")
+    assert r.status_code == 403 and "hideResults" in r.json()["detail"]
+    assert env.client("projadmin").get(f"{url}/results").status_code == 200
+    mine = {x["name"]: x for x in env.client("projadmin").get("/api/projects/P1/readings").json()}
+    assert (mine["B"]["restricted"], mine["B"]["results_visible"]) == (False, True)

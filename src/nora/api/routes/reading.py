@@ -45,6 +45,10 @@ class ReadingSummary(Out):
     instructions_url: str
     mode: str
     is_admin: bool
+    #: the caller may see results (their own; all for admins): not for readers of a blind reading with hideResults
+    results_visible: bool
+    #: the page hides the table and files while the caller reads it (blind: restrictToReading or hideMetadata)
+    restricted: bool
     stages: list[StageSummary]
     updated_at: UtcDateTime
 
@@ -186,6 +190,7 @@ def _summary(db: DB, access: Access, reading: Reading) -> ReadingSummary:
     settings = reading.definition.reading.reading
     reader = Reader(db, access, reading)
     stages = [_stage_summary(reading, reader.progress(s)) for s in settings.stages] if access.actor.user_id else []
+    blind = settings.blind
     return ReadingSummary(
         name=reading.name,
         title=general.title or reading.name,
@@ -194,6 +199,8 @@ def _summary(db: DB, access: Access, reading: Reading) -> ReadingSummary:
         instructions_url=general.instructionsUrl,
         mode=settings.mode,
         is_admin=reading.is_admin,
+        results_visible=reading.is_admin or blind is None or not blind.hideResults,
+        restricted=not reading.is_admin and blind is not None and (blind.restrictToReading or blind.hideMetadata),
         stages=stages,
         updated_at=reading.doc.updated_at,
     )
