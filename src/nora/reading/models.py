@@ -25,9 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from nora.archive.models import Base, utcnow
 
 
-class ReadingResult(Base):
-    __tablename__ = "reading_results"
-    __table_args__ = (Index("ix_reading_results_case", "reading_id", "stage", "user_id", "study_id"),)
+class _Case:
+    """Which case of which reading, stage, arm, reader and repetition a row belongs to."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reading_id: Mapped[int] = mapped_column(ForeignKey("json_documents.id", ondelete="CASCADE"), index=True)
@@ -40,6 +39,12 @@ class ReadingResult(Base):
     #: the image of an image-level case (None: the case is the study)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
     repetition: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReadingResult(_Case, Base):
+    __tablename__ = "reading_results"
+    __table_args__ = (Index("ix_reading_results_case", "reading_id", "stage", "user_id", "study_id"),)
+
     item: Mapped[str] = mapped_column(String(128))
     #: the answer as text: an option's value, a number, a date, ``1``/``0`` for a single checkbox,
     #: ``a;b`` for several checked options; "" for an answer taken back
@@ -50,18 +55,10 @@ class ReadingResult(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ReadingVisit(Base):
+class ReadingVisit(_Case, Base):
     __tablename__ = "reading_visits"
     __table_args__ = (Index("ix_reading_visits_case", "reading_id", "stage", "user_id", "study_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reading_id: Mapped[int] = mapped_column(ForeignKey("json_documents.id", ondelete="CASCADE"), index=True)
-    stage: Mapped[str] = mapped_column(String(16))
-    arm: Mapped[str] = mapped_column(String(64), default="")
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
-    repetition: Mapped[int] = mapped_column(Integer, default=1)
     #: active milliseconds from opening the case to its first answer in this visit (None: no answer yet)
     first_answer_ms: Mapped[int | None] = mapped_column(Integer)
     #: active milliseconds on the case in this visit (the page hidden does not count)

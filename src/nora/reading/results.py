@@ -16,8 +16,9 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from nora.archive.models import File, Patient, Study, User
@@ -44,6 +45,19 @@ class ResultRow:
     current: bool
 
 
+def _named(model: type[ReadingResult] | type[ReadingVisit], reading_id: int) -> Select[Any, str, str, str, str | None]:
+    """Rows of ``model`` of one reading, oldest first, with their reader's name, PID, SID and image path."""
+    return (
+        select(model, User.username, Patient.pid, Study.sid, File.path)
+        .join(User, User.id == model.user_id)
+        .join(Study, Study.id == model.study_id)
+        .join(Patient, Patient.id == Study.patient_id)
+        .outerjoin(File, File.id == model.file_id)
+        .where(model.reading_id == reading_id)
+        .order_by(model.id)
+    )
+
+
 def result_rows(
     session: Session,
     reading_id: int,
@@ -53,15 +67,7 @@ def result_rows(
     history: bool = False,
 ) -> list[ResultRow]:
     """The results of one reading (``stage`` and ``user_id`` narrow them), as rows; see the module."""
-    query = (
-        select(ReadingResult, User.username, Patient.pid, Study.sid, File.path)
-        .join(User, User.id == ReadingResult.user_id)
-        .join(Study, Study.id == ReadingResult.study_id)
-        .join(Patient, Patient.id == Study.patient_id)
-        .outerjoin(File, File.id == ReadingResult.file_id)
-        .where(ReadingResult.reading_id == reading_id)
-        .order_by(ReadingResult.id)
-    )
+    query = _named(ReadingResult, reading_id)
     if stage is not None:
         query = query.where(ReadingResult.stage == stage)
     if user_id is not None:
@@ -118,15 +124,7 @@ class CaseTime:
 
 def case_times(session: Session, reading_id: int) -> dict[tuple[str, str, str, str, int], CaseTime]:
     """Per (reader, stage, arm, case, repetition): active time to the first answer and in total, over visits."""
-    query = (
-        select(ReadingVisit, User.username, Patient.pid, Study.sid, File.path)
-        .join(User, User.id == ReadingVisit.user_id)
-        .join(Study, Study.id == ReadingVisit.study_id)
-        .join(Patient, Patient.id == Study.patient_id)
-        .outerjoin(File, File.id == ReadingVisit.file_id)
-        .where(ReadingVisit.reading_id == reading_id)
-        .order_by(ReadingVisit.id)
-    )
+    query = _named(ReadingVisit, reading_id)
     sums: dict[tuple[str, str, str, str, int], list[int | None]] = {}
     for v, username, pid, sid, path in session.execute(query).all():
         key = (username, v.stage, v.arm, f"{pid}#{sid}" + (f"/{path}" if path else ""), v.repetition)
