@@ -132,16 +132,20 @@ def covariances(ratings: Floats, truth: npt.ArrayLike, method: CovarianceMethod)
     )
 
 
-def _t_estimate(label: str, value: float, se: float, df: float) -> Estimate:
+#: single-arm AUCs are tested against chance (AUC 0.5), differences against 0
+CHANCE = 0.5
+
+
+def _t_estimate(label: str, value: float, se: float, df: float, null: float = 0.0) -> Estimate:
     half = float(stats.t.ppf(0.975, df)) * se
-    stat = value / se if se > 0 else float("nan")
+    stat = (value - null) / se if se > 0 else float("nan")
     p = float(2 * stats.t.sf(abs(stat), df)) if se > 0 else float("nan")
     return Estimate(label, value, se, df, value - half, value + half, stat, p)
 
 
-def _z_estimate(label: str, value: float, se: float) -> Estimate:
+def _z_estimate(label: str, value: float, se: float, null: float = 0.0) -> Estimate:
     half = float(stats.norm.ppf(0.975)) * se
-    stat = value / se if se > 0 else float("nan")
+    stat = (value - null) / se if se > 0 else float("nan")
     p = float(2 * stats.norm.sf(abs(stat))) if se > 0 else float("nan")
     return Estimate(label, value, se, None, value - half, value + half, stat, p)
 
@@ -220,7 +224,7 @@ def _random_random(
         for i in range(t):
             denom = ms_r_by_arm[i] + r * max(cov.cov2_by_arm[i], 0.0)
             df = denom**2 / (ms_r_by_arm[i] ** 2 / (r - 1)) if ms_r_by_arm[i] > 0 else float("inf")
-            singles.append(_t_estimate(arms[i], float(aucs[i].mean()), float(np.sqrt(denom / r)), df))
+            singles.append(_t_estimate(arms[i], float(aucs[i].mean()), float(np.sqrt(denom / r)), df, CHANCE))
     if ms_t is None or ms_tr is None:
         return Analysis(name, None, (), tuple(singles))
     denom = ms_tr + r * max(cov.cov2 - cov.cov3, 0.0)
@@ -278,7 +282,7 @@ def _fixed_cases(
     if r < 2:
         return Analysis(name, None, (), ())
     singles = tuple(
-        _t_estimate(arms[i], float(aucs[i].mean()), float(np.sqrt(ms_r_by_arm[i] / r)), r - 1) for i in range(t)
+        _t_estimate(arms[i], float(aucs[i].mean()), float(np.sqrt(ms_r_by_arm[i] / r)), r - 1, CHANCE) for i in range(t)
     )
     if ms_t is None or ms_tr is None:
         return Analysis(name, None, (), singles)
