@@ -155,3 +155,115 @@ class MrmcReport(Schema):
             analyses=[AnalysisOut.of(a) for a in r.analyses],
             curves=curves,
         )
+
+
+class AgreementOut(Schema):
+    """One agreement figure between raters (or repetitions): kappa, ICC, Dice or HD95, with its 95% CI.
+
+    ``value`` is None where the measure is undefined for the data (one category only, fewer than two
+    subjects, an empty mask). ``p`` tests no agreement beyond chance (kappa or ICC = 0) where defined.
+    """
+
+    measure: str
+    raters: list[str]
+    n: int
+    value: float | None = None
+    se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: float | None = None
+    observed: float | None = None
+    expected: float | None = None
+    mean_squares: dict[str, float] | None = None
+
+    @classmethod
+    def empty(cls, measure: str, raters: list[str], n: int = 0) -> AgreementOut:
+        return cls(measure=measure, raters=raters, n=n)
+
+
+class Proportion(Schema):
+    """A proportion (sensitivity, specificity) with its Wilson 95% CI."""
+
+    count: int
+    total: int
+    value: float
+    ci_low: float
+    ci_high: float
+
+
+# -- the analysis of a reading's results: input and output ------------------------------------------------
+
+ItemKind = Literal["categorical", "ordinal", "numeric"]
+Value = str | float | int | bool | None
+
+
+class Answer(Schema):
+    """One reader's answer to one form item for one case (the latest of its records), in a stage or arm."""
+
+    reader: str
+    arm: str
+    case: str
+    item: str
+    value: Value
+    repetition: int = 0
+
+
+class ItemSpec(Schema):
+    """How an item is analysed: its kind, the order of its levels (ordinal), the values that mean positive.
+
+    ``levels``: the categories in order (required for ordinal items whose values are not numbers).
+    ``positive``: the values that count as a positive call (sensitivity/specificity) and as a positive
+    reference (truth); without it, truth values 1/true/yes/positive/abnormal/diseased are positive and
+    0/false/no/negative/normal negative.
+    """
+
+    name: str
+    kind: ItemKind
+    levels: list[str] | None = None
+    positive: list[str] | None = None
+
+
+class ReferenceRow(Schema):
+    """The reference (truth) of one case for one item: a row of the uploaded ``case,item,value`` CSV."""
+
+    case: str
+    item: str
+    value: str
+
+
+class PairAgreement(Schema):
+    """Agreement of a group of readers (or one reader's repetitions) on one item in one arm."""
+
+    arm: str
+    reader: str | None = None  # set for intra-rater agreement
+    measures: list[AgreementOut]
+
+
+class ReaderAccuracy(Schema):
+    """One reader in one arm against the reference."""
+
+    reader: str
+    arm: str
+    n: int
+    sensitivity: Proportion | None
+    specificity: Proportion | None
+    auc: EstimateOut | None
+
+
+class ItemAnalysis(Schema):
+    item: str
+    kind: ItemKind
+    arms: list[str]
+    readers: list[str]
+    inter_rater: list[PairAgreement]
+    intra_rater: list[PairAgreement]
+    accuracy: list[ReaderAccuracy]
+    mrmc: MrmcReport | None
+    notes: list[str]
+
+
+class ReadingAnalysis(Schema):
+    """The analysis of a reading's results, item by item, ready for the page (tables, ROC plots)."""
+
+    reference: str | None  # "table", "reader NAME" or None
+    items: list[ItemAnalysis]
