@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import timeit
 from collections.abc import Callable
 from typing import Any
 
@@ -25,12 +26,7 @@ from nora.reading.analysis import mrmc, ratings, reports, roc
 
 
 def best(fn: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def data(readers: int, arms: int, cases: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
