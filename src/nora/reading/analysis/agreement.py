@@ -2,7 +2,7 @@
 
 * Cohen's kappa (1960) and weighted kappa (Cohen 1968) with linear or quadratic agreement weights; the large-
   sample standard error of Fleiss, Cohen & Everitt (1969), the same formula for both (identity weights give
-  the unweighted one).
+  the unweighted one), and their variance under kappa = 0 for the p value.
 * Fleiss' kappa (1971) for any number of raters; the CI from the jackknife over subjects, the test of
   kappa = 0 from the null variance of Fleiss, Nee & Landis (1979).
 * ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & Fleiss 1979, McGraw & Wong
@@ -77,6 +77,10 @@ def cohen_kappa(
     spread = (p * (w - (wi[:, None] + wj[None, :]) * (1 - kappa)) ** 2).sum()
     var = (spread - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
     se = float(np.sqrt(max(var, 0.0)))
+    # the variance under kappa = 0 (Fleiss, Cohen & Everitt 1969) for the test of no agreement beyond chance
+    marg = np.outer(rows, cols)
+    var0 = ((marg * (w - (wi[:, None] + wj[None, :])) ** 2).sum() - pe**2) / (n * (1 - pe) ** 2)
+    p_value = float(2 * stats.norm.sf(abs(kappa) / np.sqrt(var0))) if var0 > 0 else None
     return AgreementOut(
         measure=measure,
         raters=list(raters),
@@ -85,6 +89,7 @@ def cohen_kappa(
         se=se,
         ci_low=kappa - Z975 * se,
         ci_high=kappa + Z975 * se,
+        p=p_value,
         observed=po,
         expected=pe,
     )

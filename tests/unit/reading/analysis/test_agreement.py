@@ -20,6 +20,9 @@ def test_cohen_kappa_of_the_textbook_two_by_two_with_its_standard_error() -> Non
     # .4(1-1.1*.6)^2 + .3(1-.9*.6)^2 + .1*1.1^2*.36 + .2*.9^2*.36 = .2116; minus (.4-.5*.6)^2 = .01;
     # over 50 * .5^2 -> variance .016128
     assert k.se == pytest.approx(np.sqrt(0.016128))
+    # the null variance, by hand: sum p_i. p_.j (w_ij - w_i. - w_.j)^2 = .003 + .242 + .243 + .002 = .49,
+    # minus p_e^2 = .25, over 12.5 -> .0192; z = .4 / sqrt(.0192) = 2.8868, two-sided p = 0.00389
+    assert round(k.p or 0, 5) == 0.00389
     assert k.ci_low == pytest.approx(0.4 - 1.959964 * k.se) and k.ci_high == pytest.approx(0.4 + 1.959964 * k.se)
 
 
