@@ -52,7 +52,7 @@ def build_parser() -> NoraParser:
     f.add_argument("-d", "--del", dest="delete", nargs="+", metavar="FILE", help="delete files (path or PID/SID/path)")
     f.add_argument("-dp", "--del_pat", nargs="+", metavar="PSID", help="delete patients (PID) or studies (PID#SID)")
     f.add_argument("-s", "--select", nargs="+", metavar=("SUBJECT", "FILES"), help="print the selected files")
-    f.add_argument("-j", "--json", action="store_true", help="with -s: JSON objects instead of paths")
+    f.add_argument("-j", "--json", action="store_true", help="with -s or --mrmc: JSON output")
     f.add_argument("--byfilename", action="store_true", help="with -s: JSON per study, then per file path")
     f.add_argument("-o", "--out", nargs=2, metavar=("SUBJECT", "FILE"), help="absolute output path in one study")
     f.add_argument("-pa", "--pathout", nargs=2, metavar=("SUBJECT", "PATH"), help="like --out; study may be new")
