@@ -150,6 +150,13 @@ def _z_estimate(label: str, value: float, se: float, null: float = 0.0) -> Estim
     return Estimate(label, value, se, None, value - half, value + half, stat, p)
 
 
+def _ratio(num: float, den: float) -> float:
+    """``num / den``, infinite (or NaN for 0/0) where the denominator vanishes (arms that agree exactly)."""
+    if den > 0:
+        return num / den
+    return float("inf") if num > 0 else float("nan")
+
+
 def _pairs(arms: tuple[str, ...]) -> list[tuple[int, int]]:
     return list(combinations(range(len(arms)), 2))
 
@@ -229,9 +236,9 @@ def _random_random(
         return Analysis(name, None, (), tuple(singles))
     denom = ms_tr + r * max(cov.cov2 - cov.cov3, 0.0)
     ddf = denom**2 / (ms_tr**2 / ((t - 1) * (r - 1))) if ms_tr > 0 else float("inf")
-    f = ms_t / denom
+    f = _ratio(ms_t, denom)
     test = GlobalTest(f, t - 1, ddf, float(stats.f.sf(f, t - 1, ddf)))
-    se = float(np.sqrt(2 / r * denom))
+    se = float(np.sqrt(max(2 / r * denom, 0.0)))
     diffs = tuple(
         _t_estimate(f"{arms[a]} - {arms[b]}", float(aucs[a].mean() - aucs[b].mean()), se, ddf) for a, b in _pairs(arms)
     )
@@ -255,9 +262,9 @@ def _fixed_readers(
     if ms_t is None:
         return Analysis("fixed readers, random cases", None, (), singles)
     denom = cov.var - cov.cov1 + (r - 1) * max(cov.cov2 - cov.cov3, 0.0) if r > 1 else cov.var - cov.cov1
-    x2 = (t - 1) * ms_t / denom
+    x2 = _ratio((t - 1) * ms_t, denom)
     test = GlobalTest(x2, t - 1, None, float(stats.chi2.sf(x2, t - 1)))
-    se = float(np.sqrt(2 / r * denom))
+    se = float(np.sqrt(max(2 / r * denom, 0.0)))
     diffs = tuple(
         _z_estimate(f"{arms[a]} - {arms[b]}", float(aucs[a].mean() - aucs[b].mean()), se) for a, b in _pairs(arms)
     )
@@ -287,7 +294,7 @@ def _fixed_cases(
     if ms_t is None or ms_tr is None:
         return Analysis(name, None, (), singles)
     df = (t - 1) * (r - 1)
-    f = ms_t / ms_tr
+    f = _ratio(ms_t, ms_tr)
     test = GlobalTest(f, t - 1, df, float(stats.f.sf(f, t - 1, df)))
     se = float(np.sqrt(2 / r * ms_tr))
     diffs = tuple(

@@ -12,12 +12,15 @@ Published numbers (quoted to the precision they are printed with):
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from nora.core.errors import InvalidInput
 from nora.reading.analysis import mrmc, roc
 from nora.reading.analysis.ratings import RatingTable
+from nora.reading.analysis.schemas import MrmcReport
 
 
 def close(value: float | None, printed: float, decimals: int) -> bool:
@@ -162,6 +165,29 @@ def test_one_reader_or_one_arm_gives_what_is_defined() -> None:
     assert all(a.test is None and a.differences == () for a in one_arm.analyses)
     assert [len(a.arms) for a in one_arm.analyses] == [1, 1, 1]
     assert 0 < one_arm.analyses[0].arms[0].ci_low < one_arm.analyses[0].arms[0].ci_high <= 1.2
+
+
+def test_arms_that_agree_exactly_give_undefined_figures_not_errors() -> None:
+    rng = np.random.default_rng(9)
+    truth = np.array([0] * 10 + [1] * 10)
+    one = rng.normal(size=(1, 3, 20)) + truth
+    for method in mrmc.COVARIANCE_METHODS:
+        result = mrmc.analyse(np.concatenate([one, one]), truth, covariance=method)
+        rrrc, frrc, rrfc = result.analyses
+        assert rrrc.differences[0].estimate == 0 and frrc.differences[0].se == 0
+        assert np.isnan(frrc.test.statistic) and np.isnan(rrfc.test.statistic)  # type: ignore[union-attr]
+        report = MrmcReport.of(result, [])
+        assert report.analyses[1].test is not None and report.analyses[1].test.statistic is None  # JSON: null
+
+
+def test_ten_readers_two_arms_a_thousand_cases_well_under_two_seconds() -> None:
+    rng = np.random.default_rng(10)
+    truth = np.arange(1000) % 2
+    ratings = np.round(rng.normal(size=(2, 10, 1000)) + truth, 1)
+    for method in mrmc.COVARIANCE_METHODS:
+        start = time.perf_counter()
+        mrmc.analyse(ratings, truth, covariance=method)
+        assert time.perf_counter() - start < 2.0  # about 10 ms here (benchmarks/mrmc.py)
 
 
 def test_three_arms_give_every_pairwise_difference() -> None:
