@@ -10,13 +10,15 @@ directions pooled (as in MedPy's ``hd95``); an empty mask makes it undefined.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from nora.core.errors import InvalidInput
 from nora.imaging.roi import Affine, Mask, as_mask, morphology, same_grid
-from nora.reading.analysis.schemas import AgreementOut
+from nora.reading.analysis.schemas import AgreementOut, RoiCase, RoiPairSummary
 
 
 def dice(a: Mask, b: Mask) -> float | None:
@@ -60,3 +62,31 @@ def mask_agreement(
         AgreementOut(measure="dice", raters=list(raters), n=n, value=dice(ma, mb)),
         AgreementOut(measure="hd95 mm", raters=list(raters), n=n, value=hausdorff95(ma, mb, aa)),
     )
+
+
+def summarise_pairs(results: Iterable[tuple[str, AgreementOut, AgreementOut]]) -> list[RoiPairSummary]:
+    """Per reader pair: Dice and HD95 over the cases, from ``(case, dice, hd95)`` of :func:`mask_agreement`.
+
+    The caller compares the ROIs case by case (each pair of masks loaded, compared, dropped), so a study of
+    hundreds of cases never holds every mask at once.
+    """
+    by_pair: dict[tuple[str, ...], list[RoiCase]] = {}
+    for case, d, h in results:
+        by_pair.setdefault(tuple(d.raters), []).append(RoiCase(case=case, dice=d.value, hd95_mm=h.value))
+    out = []
+    for raters, cases in by_pair.items():
+        dices = np.array([c.dice for c in cases if c.dice is not None], dtype=np.float64)
+        hds = np.array([c.hd95_mm for c in cases if c.hd95_mm is not None], dtype=np.float64)
+        out.append(
+            RoiPairSummary(
+                raters=list(raters),
+                n=len(cases),
+                dice_mean=float(dices.mean()) if dices.size else None,
+                dice_sd=float(dices.std(ddof=1)) if dices.size > 1 else None,
+                dice_median=float(np.median(dices)) if dices.size else None,
+                hd95_mean=float(hds.mean()) if hds.size else None,
+                hd95_median=float(np.median(hds)) if hds.size else None,
+                cases=cases,
+            )
+        )
+    return out

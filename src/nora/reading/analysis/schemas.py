@@ -267,3 +267,22 @@ class ReadingAnalysis(Schema):
 
     reference: str | None  # "table", "reader NAME" or None
     items: list[ItemAnalysis]
+
+
+class RoiCase(Schema):
+    case: str
+    dice: float | None
+    hd95_mm: float | None
+
+
+class RoiPairSummary(Schema):
+    """Dice and HD95 of one pair of readers over the cases both drew an ROI for (mean, SD, median)."""
+
+    raters: list[str]
+    n: int
+    dice_mean: float | None
+    dice_sd: float | None
+    dice_median: float | None
+    hd95_mean: float | None
+    hd95_median: float | None
+    cases: list[RoiCase]

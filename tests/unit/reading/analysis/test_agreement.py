@@ -104,3 +104,13 @@ def test_dice_and_hd95_in_world_millimetres() -> None:
     assert masks.mask_agreement(empty, anisotropic, empty, anisotropic)[0].value is None
     with pytest.raises(InvalidInput, match="same grid"):
         masks.mask_agreement(a, anisotropic, b, np.eye(4))
+    # over the cases: one summary per reader pair (the empty case counts, its HD95 does not)
+    per_case = [
+        ("c1", *masks.mask_agreement(a, anisotropic, b, anisotropic, raters=("r1", "r2"))),
+        ("c2", *masks.mask_agreement(a, anisotropic, a, anisotropic, raters=("r1", "r2"))),
+        ("c3", *masks.mask_agreement(a, anisotropic, empty, anisotropic, raters=("r1", "r2"))),
+    ]
+    (summary,) = masks.summarise_pairs(per_case)
+    assert summary.raters == ["r1", "r2"] and summary.n == 3 and [c.case for c in summary.cases] == ["c1", "c2", "c3"]
+    assert summary.dice_mean == pytest.approx(1.6 / 3) and summary.dice_median == pytest.approx(0.6)
+    assert summary.hd95_mean == pytest.approx(2.5) and summary.dice_sd == pytest.approx(np.std([0.6, 1, 0], ddof=1))
