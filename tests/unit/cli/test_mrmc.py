@@ -46,6 +46,21 @@ def test_bad_csv_is_a_clear_error(cli: Cli, tmp_path: Path, content: str, messag
     assert result.err.startswith(f"nora: error: {path}: ") and message in result.err
 
 
+def test_semicolons_comments_and_a_byte_order_mark_are_read(cli: Cli, tmp_path: Path) -> None:
+    rows = ["# exported from a spreadsheet", "Reader;Modality;Case;Truth;Rating;Comment"]
+    rows += [
+        f"R{r};{m};c{c};{c % 2};{(c % 2) * 2 + r + (m == 'AI')};-"
+        for r in (1, 2)
+        for m in ("unaided", "AI")
+        for c in range(6)
+    ]
+    path = tmp_path / "ratings.csv"
+    path.write_bytes("\ufeff".encode() + "\r\n".join(rows).encode())
+    report = cli.ok("--mrmc", str(path), "--json").json()
+    assert report["readers"] == ["R1", "R2"] and report["arms"] == ["unaided", "AI"]
+    assert report["n_normal"] == 3 and report["auc"] == [[1.0, 1.0], [1.0, 1.0]]
+
+
 def test_missing_file_wrong_options_and_binary_files(cli: Cli, tmp_path: Path) -> None:
     assert cli("--mrmc", str(tmp_path / "none.csv")).code == 3
     binary = tmp_path / "ratings.csv"

@@ -2,7 +2,8 @@
 
 One row per reader, modality (arm) and case; ``truth`` is 0 (normal) or 1 (diseased) and the same in
 every row of a case; ``rating`` is any number, higher meaning "more likely diseased". Lines starting with
-``#`` are comments. Names keep the order of their first appearance. Every problem is an ``InvalidInput``
+``#`` are comments; the separator is a comma, or the semicolon or tab of the header line where it has no
+comma (as spreadsheets export). Names keep the order of their first appearance. Every problem is an ``InvalidInput``
 naming the line.
 """
 
@@ -98,7 +99,9 @@ def parse_csv(text: str) -> RatingTable:
         raise InvalidInput(f"the ratings CSV is empty: expected the header {','.join(COLUMNS)} and one row per rating")
     if len(lines) > MAX_ROWS + 1:
         raise InvalidInput(f"the ratings CSV has more than {MAX_ROWS} rows")
-    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines))))
+    first = lines[0][1]
+    delimiter = next((d for d in (",", ";", "\t") if d in first), ",")  # spreadsheets write ; or tabs
+    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines)), delimiter=delimiter))
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
