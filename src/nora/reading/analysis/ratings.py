@@ -1,22 +1,20 @@
 """The MRMC ratings table: CSV ``reader,modality,case,truth,rating`` -> a complete arms x readers x cases array.
 
 One row per reader, modality (arm) and case; ``truth`` is 0 (normal) or 1 (diseased) and the same in
-every row of a case; ``rating`` is any number, higher meaning "more likely diseased". Lines starting with
-``#`` are comments; the separator is a comma, or the semicolon or tab of the header line where it has no
-comma (as spreadsheets export). Names keep the order of their first appearance. Every problem is an ``InvalidInput``
-naming the line.
+every row of a case; ``rating`` is any number, higher meaning "more likely diseased". The CSV rules
+(comments, separators, header names) are :mod:`nora.reading.analysis.csvtable`'s. Names keep the order of
+their first appearance. Every problem is an ``InvalidInput`` naming the line.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from nora.core.errors import InvalidInput
+from nora.reading.analysis import csvtable
 
 COLUMNS = ("reader", "modality", "case", "truth", "rating")
 #: the most rows a ratings table may have (100 readers x 10 arms x 10,000 cases)
@@ -94,28 +92,9 @@ def _rating(text: str, line: int) -> float:
 
 def parse_csv(text: str) -> RatingTable:
     """Parse a ratings CSV (header ``reader,modality,case,truth,rating``, in any column order)."""
-    lines = [(n + 1, line) for n, line in enumerate(text.splitlines()) if line.strip() and not line.startswith("#")]
-    if not lines:
-        raise InvalidInput(f"the ratings CSV is empty: expected the header {','.join(COLUMNS)} and one row per rating")
-    if len(lines) > MAX_ROWS + 1:
-        raise InvalidInput(f"the ratings CSV has more than {MAX_ROWS} rows")
-    first = lines[0][1]
-    delimiter = next((d for d in (",", ";", "\t") if d in first), ",")  # spreadsheets write ; or tabs
-    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines)), delimiter=delimiter))
-    header = [h.strip().lower() for h in rows[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"line {lines[0][0]}: the header lacks the column(s) {', '.join(missing)} "
-            f"(expected {','.join(COLUMNS)}, got {','.join(header)})"
-        )
-    col = {c: header.index(c) for c in COLUMNS}
     records: list[tuple[str, str, str, int, float]] = []
     where: list[str] = []
-    for (line, _), row in zip(lines[1:], rows[1:], strict=True):
-        if len(row) != len(header):
-            raise InvalidInput(f"line {line}: {len(row)} fields, the header has {len(header)}")
-        value = {c: row[i].strip() for c, i in col.items()}
+    for line, value in csvtable.records(text, COLUMNS, "ratings", MAX_ROWS):
         for c in ("reader", "modality", "case"):
             if not value[c]:
                 raise InvalidInput(f"line {line}: the {c} is empty")

@@ -8,6 +8,7 @@ import pytest
 
 from nora.core.errors import InvalidInput
 from nora.reading.analysis.ratings import RatingTable
+from nora.reading.analysis.reference import parse_reference_csv
 from nora.reading.analysis.schemas import Answer, ItemSpec, ReferenceRow
 from nora.reading.analysis.study import analyse_reading
 
@@ -96,3 +97,17 @@ def test_contradictory_requests_are_invalid_input() -> None:
         analyse_reading([], [ItemSpec(name="q", kind="ordinal", positive=["high"])])
     with pytest.raises(InvalidInput, match="covariance"):
         analyse_reading([], [], covariance="bootstrap")  # type: ignore[arg-type]
+
+
+def test_the_reference_csv_is_read_with_clear_errors() -> None:
+    rows = parse_reference_csv("# truth from pathology\ncase;item;value\nP1#S1;finding;yes\nP2#S1;finding;0\n")
+    assert [(r.case, r.item, r.value) for r in rows] == [("P1#S1", "finding", "yes"), ("P2#S1", "finding", "0")]
+    for text, message in [
+        ("", "empty"),
+        ("case,value\nP1#S1,1\n", "lacks the column\\(s\\) item"),
+        ("case,item,value\nP1#S1,finding,1\nP1#S1,finding,0\n", "line 3: a second reference for case 'P1#S1'"),
+        ("case,item,value\nP1#S1,,1\n", "line 2: case, item and value must not be empty"),
+        ("case,item,value\nP1#S1,finding\n", "line 2: 2 fields"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            parse_reference_csv(text)
