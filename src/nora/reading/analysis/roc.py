@@ -81,6 +81,8 @@ def auc(ratings: npt.ArrayLike, truth: npt.ArrayLike) -> Floats:
 
 def delong_covariance(p: Placements) -> Floats:
     """DeLong's covariance matrix of the AUCs of the flattened readings: ``S10 / n1 + S01 / n0``."""
+    if min(p.v01.shape[-1], p.v10.shape[-1]) < 2:
+        raise InvalidInput("DeLong's covariance needs at least two normal and two diseased cases")
     v10 = p.v10.reshape(-1, p.v10.shape[-1])
     v01 = p.v01.reshape(-1, p.v01.shape[-1])
     s10 = np.atleast_2d(np.cov(v10, ddof=1))

@@ -206,6 +206,7 @@ def test_three_arms_give_every_pairwise_difference() -> None:
         (np.zeros((1, 1, 3)), [0, 1, 1, 0], "do not match"),
         (np.full((1, 1, 4), np.nan), [0, 1, 1, 0], "finite"),
         (np.zeros((4, 4)), [0, 1, 1, 0], "arms x readers x cases"),
+        (np.zeros((1, 2, 3)), [0, 1, 1], "at least two normal"),
     ],
 )
 def test_bad_input_is_invalid_input(ratings: np.ndarray, truth: list[int], message: str) -> None:
