@@ -29,6 +29,7 @@ from nora.api.routes import (
     jobs,
     pacs,
     projects,
+    reading,
     table,
     tags,
     trash,
@@ -86,6 +87,7 @@ def build_routes(frontend_dist: Path | None = None) -> FastAPI:
         jobs,
         pacs,
         annotation,
+        reading,
         events,
     ):
         api.include_router(module.router)
