@@ -1,0 +1,278 @@
+"""The built-in backend: a seeded, intensity-adaptive region segmentation on the CPU, no weights.
+
+After each interaction the result is computed anew from all interactions of the session, so undo and
+reset are exact:
+
+1. *Seeds*: positive voxels (clicks with their 3x3x3 neighbourhood, scribbles, a positive lasso's inside,
+   the inner half of a positive box) and negative ones (the same for negative interactions, plus the ring
+   just outside a positive box or lasso on its slice). Masks (an ROI, a model's output) form the *prior*.
+2. *Intensity model*: a robust Gaussian (median, 1.4826 x MAD, floored at 3 % of the image's range) of
+   the structure from the positive seeds and the prior, and one of the surroundings from the negative
+   seeds. A voxel is a candidate when it lies within 3 standard deviations of the structure and, once
+   there are negative seeds, is more likely the structure's than the surroundings'.
+3. *Connectivity*: the result is the candidates face-connected to a positive seed (a box: to its inner
+   half), the negative seeds cut out, joined with the prior less what negative seeds reach through voxels
+   more likely the surroundings'. It is computed on a region around the seeds (16 voxels of margin) that
+   is widened to the whole image when the result touches its border.
+
+The image is smoothed once (Gaussian, 0.6 voxel) when the session starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from nora.imaging.roi import Mask, neighbourhood
+from nora.segmentation.assistant.interactions import Index, VoxelInteraction
+
+Crop = tuple[slice, slice, slice]
+MARGIN = 16
+#: candidates lie within this many standard deviations of the structure's intensity
+WIDTH = 3.0
+SMOOTHING = 0.6
+#: prior voxels sampled for the intensity model
+PRIOR_SAMPLES = 20000
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    mean: float
+    sd: float
+
+    @classmethod
+    def of(cls, values: npt.NDArray[np.float32], floor: float) -> Gaussian:
+        median = float(np.median(values))
+        mad = float(np.median(np.abs(values - median))) * 1.4826
+        return cls(median, max(mad, floor))
+
+    def z2(self, v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return np.asarray(((v - self.mean) / self.sd) ** 2, dtype=np.float32)
+
+
+@dataclass
+class Seeds:
+    pos: list[Index] = field(default_factory=list)
+    neg: list[Index] = field(default_factory=list)
+    fg_samples: list[Index] = field(default_factory=list)
+    bg_samples: list[Index] = field(default_factory=list)
+    anchors: list[Index] = field(default_factory=list)  # growth starts here (seeds, inner halves of boxes)
+    prior: Mask | None = None
+
+
+def _cube(index: Index, shape: tuple[int, ...]) -> Index:
+    offsets = np.stack(np.meshgrid(*([np.arange(-1, 2)] * 3), indexing="ij"), axis=-1).reshape(-1, 3)
+    out = (index[:, None, :] + offsets[None]).reshape(-1, 3)
+    return out[np.all((out >= 0) & (out < np.asarray(shape)), axis=1)]
+
+
+def _inner_half(item: VoxelInteraction) -> Index:
+    assert item.box is not None
+    lo, hi = np.asarray(item.box[0]), np.asarray(item.box[1])
+    quarter = (hi - lo) / 4.0
+    inner = np.all((item.voxels >= lo + quarter - 1e-6) & (item.voxels <= hi - quarter + 1e-6), axis=1)
+    return item.voxels[inner]
+
+
+def _ring(item: VoxelInteraction) -> Index:
+    assert item.plane_voxels is not None
+    inside = {tuple(v) for v in item.voxels.tolist()}
+    ring = [v for v in item.plane_voxels.tolist() if tuple(v) not in inside]
+    return np.asarray(ring, dtype=np.intp).reshape(-1, 3)
+
+
+def collect(steps: Sequence[Sequence[VoxelInteraction]], shape: tuple[int, int, int]) -> Seeds:
+    """The seeds, samples and prior of every interaction so far, in their order."""
+    s = Seeds()
+    for item in (i for step in steps for i in step):
+        if item.kind == "mask":
+            if s.prior is None:
+                s.prior = np.zeros(shape, dtype=bool)
+            s.prior[tuple(item.voxels.T)] = item.positive
+            continue
+        if item.kind == "box" and item.positive:
+            inner = _inner_half(item)
+            s.fg_samples.append(inner)
+            s.anchors.append(inner)
+            ring = _ring(item)
+            s.neg.append(ring)
+            s.bg_samples.append(ring)
+            continue
+        hard = item.voxels
+        samples = _cube(hard, shape) if item.kind == "point" else hard
+        if item.positive:
+            s.pos.append(hard)
+            s.anchors.append(hard)
+            s.fg_samples.append(samples)
+            if item.kind == "lasso":
+                ring = _ring(item)
+                s.neg.append(ring)
+                s.bg_samples.append(ring)
+        else:
+            s.neg.append(samples if item.kind == "point" else hard)
+            s.bg_samples.append(samples)
+    return s
+
+
+def _stack(parts: list[Index]) -> Index:
+    return np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.intp)
+
+
+class BuiltinSession:
+    """One image and its interactions; :meth:`add`, :meth:`undo`, :meth:`reset` return the new result."""
+
+    def __init__(self, image: npt.NDArray[np.floating] | npt.NDArray[np.integer]) -> None:
+        from scipy import ndimage
+
+        data = np.asarray(image, dtype=np.float32)
+        self.image: npt.NDArray[np.float32] = np.asarray(ndimage.gaussian_filter(data, SMOOTHING), dtype=np.float32)
+        step = max(1, int(round((data.size / 200000) ** (1 / 3))))
+        sample = self.image[::step, ::step, ::step]
+        lo, hi = np.percentile(sample, [1, 99])
+        self.floor = max(float(hi - lo) * 0.03, 1e-6)
+        self.shape: tuple[int, int, int] = (data.shape[0], data.shape[1], data.shape[2])
+        self.steps: list[list[VoxelInteraction]] = []
+        self.result: Mask = np.zeros(self.shape, dtype=bool)
+
+    @property
+    def nbytes(self) -> int:
+        seeds = sum(i.voxels.nbytes + (0 if i.plane_voxels is None else i.plane_voxels.nbytes) for s in self.steps for i in s)
+        return int(self.image.nbytes + self.result.nbytes + seeds)
+
+    def add(self, step: Sequence[VoxelInteraction]) -> Mask:
+        self.steps.append(list(step))
+        return self._compute()
+
+    def undo(self) -> Mask:
+        if self.steps:
+            self.steps.pop()
+        return self._compute()
+
+    def reset(self) -> Mask:
+        self.steps.clear()
+        return self._compute()
+
+    def close(self) -> None:
+        self.steps.clear()
+
+    def _compute(self) -> Mask:
+        self.result = segment(self.image, collect(self.steps, self.shape), self.floor)
+        return self.result
+
+
+def _values(image: npt.NDArray[np.float32], parts: list[Index], prior: Mask | None) -> npt.NDArray[np.float32]:
+    values = [image[tuple(p.T)] for p in parts if len(p)]
+    if prior is not None and prior.any():
+        where = np.flatnonzero(prior)
+        pick = where[:: max(1, len(where) // PRIOR_SAMPLES)]
+        values.append(image.reshape(-1)[pick])
+    return np.concatenate(values) if values else np.zeros(0, dtype=np.float32)
+
+
+def _bounds(points: Index, prior: Mask | None, shape: tuple[int, int, int], margin: int) -> Crop:
+    lo, hi = points.min(axis=0) if len(points) else None, points.max(axis=0) if len(points) else None
+    if prior is not None and prior.any():
+        where = [np.flatnonzero(prior.any(axis=tuple(a for a in range(3) if a != axis))) for axis in range(3)]
+        plo, phi = np.array([w[0] for w in where]), np.array([w[-1] for w in where])
+        lo = plo if lo is None else np.minimum(lo, plo)
+        hi = phi if hi is None else np.maximum(hi, phi)
+    assert lo is not None and hi is not None
+    return tuple(
+        slice(max(0, int(a) - margin), min(size, int(b) + margin + 1)) for a, b, size in zip(lo, hi, shape, strict=True)
+    )  # type: ignore[return-value]
+
+
+def _local(points: Index, crop: Crop) -> Index:
+    start = np.array([c.start for c in crop])
+    stop = np.array([c.stop for c in crop])
+    inside = np.all((points >= start) & (points < stop), axis=1)
+    return points[inside] - start
+
+
+def _touches(mask: Mask, crop: Crop, shape: tuple[int, int, int]) -> bool:
+    for axis, c in enumerate(crop):
+        index: list[slice | int] = [slice(None)] * 3
+        for edge, at_border in ((0, c.start == 0), (-1, c.stop == shape[axis])):
+            index[axis] = edge
+            if not at_border and mask[tuple(index)].any():
+                return True
+    return False
+
+
+def _candidates(
+    image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian | None
+) -> Mask:
+    z_fg = fg.z2(image)
+    cand = z_fg <= WIDTH**2
+    if bg is not None:
+        cand &= z_fg + 2 * np.log(fg.sd) < bg.z2(image) + 2 * np.log(bg.sd)
+    return np.asarray(cand, dtype=bool)
+
+
+def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float) -> Mask:
+    """The structure the seeds describe (see the module's description)."""
+    from scipy import ndimage
+
+    shape = (image.shape[0], image.shape[1], image.shape[2])
+    out = np.zeros(shape, dtype=bool)
+    fg_values = _values(image, seeds.fg_samples, seeds.prior)
+    if len(fg_values) == 0:
+        return out
+    fg = Gaussian.of(fg_values, floor)
+    bg_values = _values(image, seeds.bg_samples, None)
+    bg = Gaussian.of(bg_values, floor) if len(bg_values) else None
+    pos, neg, anchors = _stack(seeds.pos), _stack(seeds.neg), _stack(seeds.anchors)
+    structure = neighbourhood(shape)
+    if len(anchors):
+        crop = _bounds(anchors, None, shape, MARGIN)
+        while True:
+            cand = _candidates(image[crop], fg, bg)
+            p, n, a = _local(pos, crop), _local(neg, crop), _local(anchors, crop)
+            cand[tuple(p.T)] = True
+            cand[tuple(n.T)] = False
+            grown = _reached(cand, a, structure)
+            if not _touches(grown, crop, shape):
+                break
+            # a structure larger than the region: the whole image (one pass, not a series of growths)
+            crop = (slice(0, shape[0]), slice(0, shape[1]), slice(0, shape[2]))
+        out[crop] = grown
+    if seeds.prior is not None:
+        out |= _kept_prior(image, seeds.prior, neg, fg, bg, structure)
+    out[tuple(neg.T)] = False
+    return out
+
+
+def _reached(cand: Mask, anchors: Index, structure: npt.NDArray[np.bool_]) -> Mask:
+    """The face-connected components of ``cand`` that hold an anchor."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(cand, structure=structure)
+    lut = np.zeros(count + 1, dtype=bool)
+    lut[labels[tuple(anchors.T)]] = True
+    lut[0] = False
+    return np.asarray(lut[labels], dtype=bool)
+
+
+def _kept_prior(
+    image: npt.NDArray[np.float32],
+    prior: Mask,
+    neg: Index,
+    fg: Gaussian,
+    bg: Gaussian | None,
+    structure: npt.NDArray[np.bool_],
+) -> Mask:
+    """The prior less what the negative seeds reach through voxels more likely the surroundings'."""
+    from scipy import ndimage
+
+    kept = prior.copy()
+    if bg is None or len(neg) == 0 or not prior.any():
+        return kept
+    crop = _bounds(np.zeros((0, 3), dtype=np.intp), prior, prior.shape, 1)  # type: ignore[arg-type]
+    local = prior[crop] & ~_candidates(image[crop], fg, bg)
+    n = _local(neg, crop)
+    local[tuple(n.T)] = prior[crop][tuple(n.T)]
+    kept[crop] &= ~_reached(local, n, structure)
+    return kept
