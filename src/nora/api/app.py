@@ -21,6 +21,7 @@ from nora.api.deps import AppState
 from nora.api.routes import (
     admin,
     annotation,
+    assistant,
     auth,
     dicomheader,
     events,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         jobs,
         pacs,
         annotation,
+        assistant,
         events,
     ):
         api.include_router(module.router)

@@ -139,7 +139,9 @@ class BuiltinSession:
 
     @property
     def nbytes(self) -> int:
-        seeds = sum(i.voxels.nbytes + (0 if i.plane_voxels is None else i.plane_voxels.nbytes) for s in self.steps for i in s)
+        seeds = sum(
+            i.voxels.nbytes + (0 if i.plane_voxels is None else i.plane_voxels.nbytes) for s in self.steps for i in s
+        )
         return int(self.image.nbytes + self.result.nbytes + seeds)
 
     def add(self, step: Sequence[VoxelInteraction]) -> Mask:
@@ -189,7 +191,7 @@ def _local(points: Index, crop: Crop) -> Index:
     start = np.array([c.start for c in crop])
     stop = np.array([c.stop for c in crop])
     inside = np.all((points >= start) & (points < stop), axis=1)
-    return points[inside] - start
+    return np.asarray(points[inside] - start, dtype=np.intp)
 
 
 def _touches(mask: Mask, crop: Crop, shape: tuple[int, int, int]) -> bool:
@@ -202,9 +204,7 @@ def _touches(mask: Mask, crop: Crop, shape: tuple[int, int, int]) -> bool:
     return False
 
 
-def _candidates(
-    image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian | None
-) -> Mask:
+def _candidates(image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian | None) -> Mask:
     z_fg = fg.z2(image)
     cand = z_fg <= WIDTH**2
     if bg is not None:
@@ -214,7 +214,6 @@ def _candidates(
 
 def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float) -> Mask:
     """The structure the seeds describe (see the module's description)."""
-    from scipy import ndimage
 
     shape = (image.shape[0], image.shape[1], image.shape[2])
     out = np.zeros(shape, dtype=bool)
@@ -265,12 +264,11 @@ def _kept_prior(
     structure: npt.NDArray[np.bool_],
 ) -> Mask:
     """The prior less what the negative seeds reach through voxels more likely the surroundings'."""
-    from scipy import ndimage
 
     kept = prior.copy()
     if bg is None or len(neg) == 0 or not prior.any():
         return kept
-    crop = _bounds(np.zeros((0, 3), dtype=np.intp), prior, prior.shape, 1)  # type: ignore[arg-type]
+    crop = _bounds(np.zeros((0, 3), dtype=np.intp), prior, (prior.shape[0], prior.shape[1], prior.shape[2]), 1)
     local = prior[crop] & ~_candidates(image[crop], fg, bg)
     n = _local(neg, crop)
     local[tuple(n.T)] = prior[crop][tuple(n.T)]

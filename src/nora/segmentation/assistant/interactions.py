@@ -181,9 +181,9 @@ def _in_polygon(pts: npt.NDArray[np.float64], poly: npt.NDArray[np.float64]) -> 
     return inside
 
 
-def to_voxels(item: PointsIn | ScribbleIn | BoxIn | LassoIn, affine: Affine, shape: tuple[int, int, int]) -> list[
-    VoxelInteraction
-]:
+def to_voxels(
+    item: PointsIn | ScribbleIn | BoxIn | LassoIn, affine: Affine, shape: tuple[int, int, int]
+) -> list[VoxelInteraction]:
     """The interaction on the grid (a points interaction gives one value per sign present)."""
     if isinstance(item, PointsIn):
         index = _inside(world_to_voxel(affine, item.points), shape, "point")
