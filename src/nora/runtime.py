@@ -4,7 +4,8 @@
 same :class:`Services`: the job engine with every registered job kind (processing; import and retrieve
 from :mod:`nora.importing.kinds`; the features' kinds next), its worker pool, the daemon loop, the
 DICOM nodes and the segmentation assistant's sessions. :meth:`Services.start` starts them in order
-(recovery, DICOM nodes, workers, daemon) and :meth:`Services.stop` stops them in the reverse order. Nothing here is module-level state.
+(recovery, DICOM nodes, workers, daemon) and :meth:`Services.stop` stops them in the reverse order.
+Nothing here is module-level state.
 """
 
 from __future__ import annotations

@@ -36,6 +36,10 @@ WIDTH = 3.0
 SMOOTHING = 0.6
 #: prior voxels sampled for the intensity model
 PRIOR_SAMPLES = 20000
+#: the geodesic competition of positive and negative seeds runs on at most about this many voxels
+GEODESIC_VOXELS = 80_000
+#: the length term of a geodesic step, as a fraction of the image's range
+STEP = 0.01
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,12 @@ def _inner_half(item: VoxelInteraction) -> Index:
     return item.voxels[inner]
 
 
-def _ring(item: VoxelInteraction) -> Index:
+def _ring(item: VoxelInteraction, shape: tuple[int, int, int]) -> Index:
+    """The voxels of the drawing's slice outside it."""
     assert item.plane_voxels is not None
-    inside = {tuple(v) for v in item.voxels.tolist()}
-    ring = [v for v in item.plane_voxels.tolist() if tuple(v) not in inside]
-    return np.asarray(ring, dtype=np.intp).reshape(-1, 3)
+    inside = np.ravel_multi_index(tuple(item.voxels.T), shape)
+    plane = np.ravel_multi_index(tuple(item.plane_voxels.T), shape)
+    return np.asarray(item.plane_voxels[~np.isin(plane, inside)], dtype=np.intp)
 
 
 def collect(steps: Sequence[Sequence[VoxelInteraction]], shape: tuple[int, int, int]) -> Seeds:
@@ -92,12 +97,14 @@ def collect(steps: Sequence[Sequence[VoxelInteraction]], shape: tuple[int, int, 
             if s.prior is None:
                 s.prior = np.zeros(shape, dtype=bool)
             s.prior[tuple(item.voxels.T)] = item.positive
+            if item.positive and item.samples is not None:
+                s.fg_samples.append(item.samples)
             continue
         if item.kind == "box" and item.positive:
             inner = _inner_half(item)
             s.fg_samples.append(inner)
             s.anchors.append(inner)
-            ring = _ring(item)
+            ring = _ring(item, shape)
             s.neg.append(ring)
             s.bg_samples.append(ring)
             continue
@@ -108,7 +115,7 @@ def collect(steps: Sequence[Sequence[VoxelInteraction]], shape: tuple[int, int, 
             s.anchors.append(hard)
             s.fg_samples.append(samples)
             if item.kind == "lasso":
-                ring = _ring(item)
+                ring = _ring(item, shape)
                 s.neg.append(ring)
                 s.bg_samples.append(ring)
         else:
@@ -165,12 +172,8 @@ class BuiltinSession:
         return self.result
 
 
-def _values(image: npt.NDArray[np.float32], parts: list[Index], prior: Mask | None) -> npt.NDArray[np.float32]:
+def _values(image: npt.NDArray[np.float32], parts: list[Index]) -> npt.NDArray[np.float32]:
     values = [image[tuple(p.T)] for p in parts if len(p)]
-    if prior is not None and prior.any():
-        where = np.flatnonzero(prior)
-        pick = where[:: max(1, len(where) // PRIOR_SAMPLES)]
-        values.append(image.reshape(-1)[pick])
     return np.concatenate(values) if values else np.zeros(0, dtype=np.float32)
 
 
@@ -204,44 +207,122 @@ def _touches(mask: Mask, crop: Crop, shape: tuple[int, int, int]) -> bool:
     return False
 
 
-def _candidates(image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian | None) -> Mask:
-    z_fg = fg.z2(image)
-    cand = z_fg <= WIDTH**2
-    if bg is not None:
-        cand &= z_fg + 2 * np.log(fg.sd) < bg.z2(image) + 2 * np.log(bg.sd)
-    return np.asarray(cand, dtype=bool)
+def _rim(image: npt.NDArray[np.float32], grown: Mask, fg: Gaussian, structure: npt.NDArray[np.bool_]) -> Mask:
+    """``grown`` with the voxels just outside it that are nearer the structure's intensity than the
+    surroundings' (the half-way rule of partial volume: smoothing blurs a structure's rim out of its band)."""
+    from scipy import ndimage
+
+    if not grown.any():
+        return grown
+    ring = ndimage.binary_dilation(grown, structure) & ~grown
+    outer = ndimage.binary_dilation(ring, structure, iterations=2) & ~ring & ~grown
+    if not outer.any():
+        return grown
+    half = 0.5 * (fg.mean + float(np.median(image[outer])))
+    rim = ring & ((image >= half) if fg.mean >= half else (image <= half))
+    return grown | rim
+
+
+def _band(image: npt.NDArray[np.float32], fg: Gaussian) -> Mask:
+    """Voxels within ``WIDTH`` standard deviations of the structure's intensity."""
+    return np.asarray(fg.z2(image) <= WIDTH**2, dtype=bool)
+
+
+def _likelier_background(image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian) -> Mask:
+    return np.asarray(fg.z2(image) + 2 * np.log(fg.sd) >= bg.z2(image) + 2 * np.log(bg.sd), dtype=bool)
 
 
 def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float) -> Mask:
     """The structure the seeds describe (see the module's description)."""
-
     shape = (image.shape[0], image.shape[1], image.shape[2])
     out = np.zeros(shape, dtype=bool)
-    fg_values = _values(image, seeds.fg_samples, seeds.prior)
+    fg_values = _values(image, seeds.fg_samples)
     if len(fg_values) == 0:
         return out
     fg = Gaussian.of(fg_values, floor)
-    bg_values = _values(image, seeds.bg_samples, None)
-    bg = Gaussian.of(bg_values, floor) if len(bg_values) else None
     pos, neg, anchors = _stack(seeds.pos), _stack(seeds.neg), _stack(seeds.anchors)
     structure = neighbourhood(shape)
     if len(anchors):
         crop = _bounds(anchors, None, shape, MARGIN)
         while True:
-            cand = _candidates(image[crop], fg, bg)
+            cand = _band(image[crop], fg)
             p, n, a = _local(pos, crop), _local(neg, crop), _local(anchors, crop)
             cand[tuple(p.T)] = True
             cand[tuple(n.T)] = False
-            grown = _reached(cand, a, structure)
+            grown = _rim(image[crop], _reached(cand, a, structure), fg, structure)
+            grown[tuple(n.T)] = False
             if not _touches(grown, crop, shape):
                 break
             # a structure larger than the region: the whole image (one pass, not a series of growths)
             crop = (slice(0, shape[0]), slice(0, shape[1]), slice(0, shape[2]))
         out[crop] = grown
-    if seeds.prior is not None:
-        out |= _kept_prior(image, seeds.prior, neg, fg, bg, structure)
+    markers = anchors
+    if seeds.prior is not None and seeds.prior.any():
+        out |= seeds.prior
+        bg_values = _values(image, seeds.bg_samples)
+        bg = Gaussian.of(bg_values, floor) if len(bg_values) else None
+        core = np.argwhere(_kept_prior(image, seeds.prior, neg, fg, bg, structure))
+        markers = np.concatenate([anchors, core[:: max(1, len(core) // PRIOR_SAMPLES)]])
+    if len(neg) and len(markers) and out.any():
+        out = _partition(image, out, np.concatenate([markers, _core(image, out, fg, markers, neg)]), neg, structure)
     out[tuple(neg.T)] = False
     return out
+
+
+def _core(image: npt.NDArray[np.float32], region: Mask, fg: Gaussian, markers: Index, neg: Index) -> Index:
+    """Voxels of the region typical of the structure (within one standard deviation) and farther from every
+    negative seed than half its distance to the nearest positive marker: they keep what is far from a
+    negative click from being handed to it (one click of a large structure would not hold it)."""
+    where = np.argwhere(region)
+    where = where[:: max(1, len(where) // PRIOR_SAMPLES)]
+    where = where[fg.z2(image[tuple(where.T)]) <= 1.0]
+    if not len(where):
+        return where
+    keep = np.ones(len(where), dtype=bool)
+    pick = markers[:: max(1, len(markers) // 256)]
+    for n in neg[:: max(1, len(neg) // 64)]:
+        reach = 0.5 * float(np.sqrt(((pick - n) ** 2).sum(axis=1)).min())
+        keep &= ((where - n) ** 2).sum(axis=1) > reach**2
+    return np.asarray(where[keep], dtype=np.intp)
+
+
+def _partition(
+    image: npt.NDArray[np.float32], region: Mask, markers: Index, neg: Index, structure: npt.NDArray[np.bool_]
+) -> Mask:
+    """The region where the positive markers are geodesically nearer than the negative seeds, less islands
+    cut off from them. The geodesic length of a step is the intensity change plus ``STEP`` of the image's
+    range per voxel; it is measured on every ``stride``-th voxel of a large region."""
+    shape = (image.shape[0], image.shape[1], image.shape[2])
+    crop = _bounds(neg, region, shape, 2)
+    size = np.array([c.stop - c.start for c in crop])
+    stride = max(1, int(np.ceil((float(np.prod(size)) / GEODESIC_VOXELS) ** (1 / 3))))
+    coarse = image[crop][::stride, ::stride, ::stride]
+    near_pos = _geodesic(coarse, _local(markers, crop) // stride) < _geodesic(coarse, _local(neg, crop) // stride)
+    up = near_pos[np.ix_(*(np.arange(n) // stride for n in size))]
+    out = region.copy()
+    out[crop] &= up
+    return _reached(out, markers, structure)
+
+
+def _geodesic(image: npt.NDArray[np.float32], sources: Index) -> npt.NDArray[np.float64]:
+    """Geodesic distance (face steps: intensity change + a length term) from the nearest source voxel."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    index = np.arange(image.size).reshape(image.shape)
+    span = float(image.max() - image.min()) or 1.0
+    rows, cols, costs = [], [], []
+    for axis in range(3):
+        a = np.moveaxis(index, axis, 0)
+        v = np.moveaxis(image, axis, 0)
+        rows.append(a[:-1].ravel())
+        cols.append(a[1:].ravel())
+        costs.append((np.abs(v[1:] - v[:-1]) + STEP * span).ravel())
+    r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
+    graph = coo_matrix((w, (r, c)), shape=(image.size, image.size)).tocsr()
+    start = np.unique(np.ravel_multi_index(tuple(sources.T), image.shape))
+    dist = dijkstra(graph, directed=False, indices=start, min_only=True)
+    return np.asarray(dist, dtype=np.float64).reshape(image.shape)
 
 
 def _reached(cand: Mask, anchors: Index, structure: npt.NDArray[np.bool_]) -> Mask:
@@ -266,10 +347,10 @@ def _kept_prior(
     """The prior less what the negative seeds reach through voxels more likely the surroundings'."""
 
     kept = prior.copy()
-    if bg is None or len(neg) == 0 or not prior.any():
+    if bg is None or len(neg) == 0:
         return kept
     crop = _bounds(np.zeros((0, 3), dtype=np.intp), prior, (prior.shape[0], prior.shape[1], prior.shape[2]), 1)
-    local = prior[crop] & ~_candidates(image[crop], fg, bg)
+    local = prior[crop] & _likelier_background(image[crop], fg, bg)
     n = _local(neg, crop)
     local[tuple(n.T)] = prior[crop][tuple(n.T)]
     kept[crop] &= ~_reached(local, n, structure)

@@ -119,6 +119,7 @@ class VoxelInteraction:
     voxels: Index
     box: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
     plane_voxels: Index | None = None
+    samples: Index | None = None
 
 
 def world_to_voxel(affine: Affine, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -149,24 +150,31 @@ def _polyline(index: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _slab(
     affine: Affine, shape: tuple[int, int, int], plane: Plane, corners: npt.NDArray[np.float64]
 ) -> tuple[Index, npt.NDArray[np.float64]]:
-    """Voxels of the plane's slab within the drawing's bounds, with their 2D in-plane world coordinates."""
+    """The voxels of the image on the plane's slab (within half a voxel of it), with their 2D in-plane
+    world coordinates."""
     normal = NORMAL[plane]
     level = float(np.median(corners[:, normal]))
     half = 0.5 * float(np.abs(affine[normal, :3]).max())  # half a voxel along the normal
-    margin = 3.0 * float(np.abs(affine[:3, :3]).max())  # a ring around the drawing: what lies outside it
-    lo_w, hi_w = corners.min(axis=0) - margin, corners.max(axis=0) + margin
-    lo_w[normal], hi_w[normal] = level - half, level + half
-    box = np.array([[x, y, z] for x in (lo_w[0], hi_w[0]) for y in (lo_w[1], hi_w[1]) for z in (lo_w[2], hi_w[2])])
-    vox = world_to_voxel(affine, box)
-    lo = np.clip(np.floor(vox.min(axis=0)).astype(int), 0, np.asarray(shape) - 1)
-    hi = np.clip(np.ceil(vox.max(axis=0)).astype(int), 0, np.asarray(shape) - 1)
-    grid = np.stack(
-        np.meshgrid(*(np.arange(a, b + 1) for a, b in zip(lo, hi, strict=True)), indexing="ij"), axis=-1
-    ).reshape(-1, 3)
-    world = grid @ affine[:3, :3].T + affine[:3, 3]
+    # the voxel-space bounds of the slab: solve along the voxel axis that moves the normal coordinate most
+    axis = int(np.argmax(np.abs(affine[normal, :3])))
+    others = [a for a in range(3) if a != axis]
+    grid = np.stack(np.meshgrid(*(np.arange(shape[a]) for a in others), indexing="ij"), axis=-1).reshape(-1, 2)
+    base = grid @ affine[normal, others] + affine[normal, 3]
+    centre = (level - base) / affine[normal, axis]
+    reach = half / abs(affine[normal, axis]) + 1.0
+    parts = []
+    for offset in range(-int(np.ceil(reach)), int(np.ceil(reach)) + 1):
+        at = np.rint(centre).astype(np.intp) + offset
+        ok = (at >= 0) & (at < shape[axis])
+        vox = np.zeros((int(ok.sum()), 3), dtype=np.intp)
+        vox[:, axis] = at[ok]
+        vox[:, others] = grid[ok]
+        parts.append(vox)
+    cells = np.unique(np.concatenate(parts), axis=0)
+    world = cells @ affine[:3, :3].T + affine[:3, 3]
     on_plane = np.abs(world[:, normal] - level) <= half + 1e-6
-    axes = [a for a in range(3) if a != normal]
-    return grid[on_plane], world[on_plane][:, axes]
+    in_plane = [a for a in range(3) if a != normal]
+    return cells[on_plane], world[on_plane][:, in_plane]
 
 
 def _in_polygon(pts: npt.NDArray[np.float64], poly: npt.NDArray[np.float64]) -> Mask:
@@ -215,4 +223,13 @@ def to_voxels(
 
 def mask_interaction(mask: Mask, positive: bool) -> VoxelInteraction:
     """An initial (or removing) mask on the grid as an interaction."""
-    return VoxelInteraction("mask", positive, np.argwhere(mask).astype(np.intp))
+    from scipy import ndimage
+
+    voxels = np.argwhere(mask).astype(np.intp)
+    if not len(voxels):
+        return VoxelInteraction("mask", positive, voxels, samples=voxels)
+    lo, hi = voxels.min(axis=0), voxels.max(axis=0) + 1
+    crop = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
+    depth = ndimage.distance_transform_edt(np.pad(mask[crop], 1))[1:-1, 1:-1, 1:-1]
+    deep = np.argwhere(depth >= 0.5 * float(depth.max())) + lo
+    return VoxelInteraction("mask", positive, voxels, samples=deep[:: max(1, len(deep) // 20000)].astype(np.intp))
