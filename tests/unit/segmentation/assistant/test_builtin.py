@@ -76,7 +76,7 @@ def test_a_point_in_the_axial_view_and_a_box_in_the_coronal_view_refine_one_resu
     step = to_voxels(box, AFFINE, shape)
     assert step[0].box == ((22, 20, 4), (33, 20, 15))  # the slab is the one voxel row of the coronal plane
     refined = s.add(step)
-    assert dice(refined, a) > dice(joined, a) + 0.2 and refined[a].mean() > 0.9 and refined[b].mean() < 0.2
+    assert dice(refined, a) > dice(joined, a) + 0.2 and refined[a].mean() > 0.9 and refined[b].mean() < 0.25
 
 
 def test_a_positive_box_alone_segments_what_it_holds_and_nothing_outside_it_on_its_slice() -> None:
