@@ -31,8 +31,12 @@ from nora.segmentation.assistant.interactions import Index, VoxelInteraction
 
 Crop = tuple[slice, slice, slice]
 MARGIN = 16
+#: the coarse grid (every n-th voxel) that finds where a large structure reaches
+COARSE = 4
 #: candidates lie within this many standard deviations of the structure's intensity
 WIDTH = 3.0
+#: a compact structure (one that stays inside the region around its seeds) is first looked for this narrow
+NARROW = 1.5
 SMOOTHING = 0.6
 #: prior voxels sampled for the intensity model
 PRIOR_SAMPLES = 20000
@@ -124,6 +128,10 @@ def collect(steps: Sequence[Sequence[VoxelInteraction]], shape: tuple[int, int, 
     return s
 
 
+def _unravel(flat: npt.NDArray[np.intp], shape: tuple[int, ...]) -> Index:
+    return np.asarray(np.stack(np.unravel_index(flat, shape), axis=1), dtype=np.intp).reshape(-1, 3)
+
+
 def _stack(parts: list[Index]) -> Index:
     return np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.intp)
 
@@ -141,6 +149,7 @@ class BuiltinSession:
         lo, hi = np.percentile(sample, [1, 99])
         self.floor = max(float(hi - lo) * 0.03, 1e-6)
         self.shape: tuple[int, int, int] = (data.shape[0], data.shape[1], data.shape[2])
+        self.cells = Cells.of(self.image)
         self.steps: list[list[VoxelInteraction]] = []
         self.result: Mask = np.zeros(self.shape, dtype=bool)
 
@@ -149,7 +158,7 @@ class BuiltinSession:
         seeds = sum(
             i.voxels.nbytes + (0 if i.plane_voxels is None else i.plane_voxels.nbytes) for s in self.steps for i in s
         )
-        return int(self.image.nbytes + self.result.nbytes + seeds)
+        return int(self.image.nbytes + self.result.nbytes + self.cells.low.nbytes * 2 + seeds)
 
     def add(self, step: Sequence[VoxelInteraction]) -> Mask:
         self.steps.append(list(step))
@@ -168,7 +177,7 @@ class BuiltinSession:
         self.steps.clear()
 
     def _compute(self) -> Mask:
-        self.result = segment(self.image, collect(self.steps, self.shape), self.floor)
+        self.result = segment(self.image, collect(self.steps, self.shape), self.floor, self.cells)
         return self.result
 
 
@@ -207,15 +216,43 @@ def _touches(mask: Mask, crop: Crop, shape: tuple[int, int, int]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Cells:
+    """The image's lowest and highest value in each cube of ``COARSE``^3 voxels (computed once)."""
+
+    low: npt.NDArray[np.float32]
+    high: npt.NDArray[np.float32]
+
+    @classmethod
+    def of(cls, image: npt.NDArray[np.float32]) -> Cells:
+        n = COARSE
+        pad = [(0, (-s) % n) for s in image.shape]
+        full = np.pad(image, pad, mode="edge")
+        blocks = full.reshape(full.shape[0] // n, n, full.shape[1] // n, n, full.shape[2] // n, n)
+        return cls(blocks.min(axis=(1, 3, 5)), blocks.max(axis=(1, 3, 5)))
+
+
+def _coarse_reach(
+    cells: Cells, fg: Gaussian, anchors: Index, shape: tuple[int, int, int], structure: npt.NDArray[np.bool_]
+) -> Crop:
+    """The region (bounds) the band reaches from the anchors through cubes of ``COARSE``^3 voxels whose
+    values overlap the band, with a margin."""
+    n = COARSE
+    band = (cells.high >= fg.mean - WIDTH * fg.sd) & (cells.low <= fg.mean + WIDTH * fg.sd)
+    seeds = anchors // n
+    band[tuple(seeds.T)] = True
+    reached = np.argwhere(_reached(band, seeds, structure))
+    lo, hi = reached.min(axis=0) * n - MARGIN, (reached.max(axis=0) + 1) * n + MARGIN
+    return tuple(slice(max(0, int(a)), min(s, int(b))) for a, b, s in zip(lo, hi, shape, strict=True))  # type: ignore[return-value]
+
+
 def _rim(image: npt.NDArray[np.float32], grown: Mask, fg: Gaussian, structure: npt.NDArray[np.bool_]) -> Mask:
     """``grown`` with the voxels just outside it that are nearer the structure's intensity than the
     surroundings' (the half-way rule of partial volume: smoothing blurs a structure's rim out of its band)."""
-    from scipy import ndimage
-
     if not grown.any():
         return grown
-    ring = ndimage.binary_dilation(grown, structure) & ~grown
-    outer = ndimage.binary_dilation(ring, structure, iterations=2) & ~ring & ~grown
+    ring = _dilate(grown) & ~grown
+    outer = _dilate(ring) & ~ring & ~grown
     if not outer.any():
         return grown
     half = 0.5 * (fg.mean + float(np.median(image[outer])))
@@ -223,16 +260,32 @@ def _rim(image: npt.NDArray[np.float32], grown: Mask, fg: Gaussian, structure: n
     return grown | rim
 
 
-def _band(image: npt.NDArray[np.float32], fg: Gaussian) -> Mask:
-    """Voxels within ``WIDTH`` standard deviations of the structure's intensity."""
-    return np.asarray(fg.z2(image) <= WIDTH**2, dtype=bool)
+def _band(image: npt.NDArray[np.float32], fg: Gaussian, width: float = WIDTH) -> Mask:
+    """Voxels within ``width`` standard deviations of the structure's intensity."""
+    band: Mask = image >= np.float32(fg.mean - width * fg.sd)
+    band &= image <= np.float32(fg.mean + width * fg.sd)
+    return band
+
+
+def _dilate(mask: Mask) -> Mask:
+    """One step of dilation with the 6-neighbourhood (shifted ORs: many times faster than ndimage's)."""
+    out = mask.copy()
+    for axis in range(3):
+        if mask.shape[axis] < 2:
+            continue
+        lo: list[slice] = [slice(None)] * 3
+        hi: list[slice] = [slice(None)] * 3
+        lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+        out[tuple(lo)] |= mask[tuple(hi)]
+        out[tuple(hi)] |= mask[tuple(lo)]
+    return out
 
 
 def _likelier_background(image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian) -> Mask:
     return np.asarray(fg.z2(image) + 2 * np.log(fg.sd) >= bg.z2(image) + 2 * np.log(bg.sd), dtype=bool)
 
 
-def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float) -> Mask:
+def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float, cells: Cells | None = None) -> Mask:
     """The structure the seeds describe (see the module's description)."""
     shape = (image.shape[0], image.shape[1], image.shape[2])
     out = np.zeros(shape, dtype=bool)
@@ -242,29 +295,34 @@ def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float) -> Mask:
     fg = Gaussian.of(fg_values, floor)
     pos, neg, anchors = _stack(seeds.pos), _stack(seeds.neg), _stack(seeds.anchors)
     structure = neighbourhood(shape)
+    cells = Cells.of(image) if cells is None else cells
+    large = False
     if len(anchors):
         crop = _bounds(anchors, None, shape, MARGIN)
-        while True:
-            cand = _band(image[crop], fg)
+        for width in (NARROW, WIDTH, WIDTH):
+            cand = _band(image[crop], fg, width)
             p, n, a = _local(pos, crop), _local(neg, crop), _local(anchors, crop)
             cand[tuple(p.T)] = True
             cand[tuple(n.T)] = False
             grown = _rim(image[crop], _reached(cand, a, structure), fg, structure)
             grown[tuple(n.T)] = False
-            if not _touches(grown, crop, shape):
-                break
-            # a structure larger than the region: the whole image (one pass, not a series of growths)
-            crop = (slice(0, shape[0]), slice(0, shape[1]), slice(0, shape[2]))
+            if not _touches(grown, crop, shape) or large:
+                break  # a compact structure in its narrow band, or the whole reach of a large one
+            if width == WIDTH:
+                # a structure larger than the region: where it reaches on a coarse grid, in one pass
+                crop, large = _coarse_reach(cells, fg, anchors, shape, structure), True
         out[crop] = grown
     markers = anchors
     if seeds.prior is not None and seeds.prior.any():
         out |= seeds.prior
         bg_values = _values(image, seeds.bg_samples)
         bg = Gaussian.of(bg_values, floor) if len(bg_values) else None
-        core = np.argwhere(_kept_prior(image, seeds.prior, neg, fg, bg, structure))
-        markers = np.concatenate([anchors, core[:: max(1, len(core) // PRIOR_SAMPLES)]])
+        core = np.flatnonzero(_kept_prior(image, seeds.prior, neg, fg, bg, structure))
+        markers = np.concatenate([anchors, _unravel(core[:: max(1, len(core) // PRIOR_SAMPLES)], shape)])
     if len(neg) and len(markers) and out.any():
-        out = _partition(image, out, np.concatenate([markers, _core(image, out, fg, markers, neg)]), neg, structure)
+        if large:
+            markers = np.concatenate([markers, _core(image, out, fg, markers, neg)])
+        out = _partition(image, out, markers, neg, structure)
     out[tuple(neg.T)] = False
     return out
 
@@ -273,8 +331,8 @@ def _core(image: npt.NDArray[np.float32], region: Mask, fg: Gaussian, markers: I
     """Voxels of the region typical of the structure (within one standard deviation) and farther from every
     negative seed than half its distance to the nearest positive marker: they keep what is far from a
     negative click from being handed to it (one click of a large structure would not hold it)."""
-    where = np.argwhere(region)
-    where = where[:: max(1, len(where) // PRIOR_SAMPLES)]
+    flat = np.flatnonzero(region)
+    where = _unravel(flat[:: max(1, len(flat) // PRIOR_SAMPLES)], region.shape)
     where = where[fg.z2(image[tuple(where.T)]) <= 1.0]
     if not len(where):
         return where
@@ -299,9 +357,9 @@ def _partition(
     coarse = image[crop][::stride, ::stride, ::stride]
     near_pos = _geodesic(coarse, _local(markers, crop) // stride) < _geodesic(coarse, _local(neg, crop) // stride)
     up = near_pos[np.ix_(*(np.arange(n) // stride for n in size))]
-    out = region.copy()
-    out[crop] &= up
-    return _reached(out, markers, structure)
+    out = np.zeros(shape, dtype=bool)
+    out[crop] = _reached(region[crop] & up, _local(markers, crop), structure)
+    return out
 
 
 def _geodesic(image: npt.NDArray[np.float32], sources: Index) -> npt.NDArray[np.float64]:
