@@ -4,16 +4,21 @@ After each interaction the result is computed anew from all interactions of the 
 reset are exact:
 
 1. *Seeds*: positive voxels (clicks with their 3x3x3 neighbourhood, scribbles, a positive lasso's inside,
-   the inner half of a positive box) and negative ones (the same for negative interactions, plus the ring
-   just outside a positive box or lasso on its slice). Masks (an ROI, a model's output) form the *prior*.
+   the inner half of a positive box) and negative ones (the same for negative interactions, plus the rest
+   of the slice of a positive box or lasso). Masks (an ROI, a model's output) form the *prior*; their
+   deepest voxels are samples of the structure.
 2. *Intensity model*: a robust Gaussian (median, 1.4826 x MAD, floored at 3 % of the image's range) of
-   the structure from the positive seeds and the prior, and one of the surroundings from the negative
-   seeds. A voxel is a candidate when it lies within 3 standard deviations of the structure and, once
-   there are negative seeds, is more likely the structure's than the surroundings'.
-3. *Connectivity*: the result is the candidates face-connected to a positive seed (a box: to its inner
-   half), the negative seeds cut out, joined with the prior less what negative seeds reach through voxels
-   more likely the surroundings'. It is computed on a region around the seeds (16 voxels of margin) that
-   is widened to the whole image when the result touches its border.
+   the structure from the positive samples.
+3. *Growth*: the voxels face-connected to a positive seed within the model's band, on a region around the
+   seeds (16 voxels of margin): first a narrow band (1.5 SD: a compact structure stays inside the region),
+   else the full band (3 SD); a structure that still reaches the region's border is grown where a coarse
+   grid (the lowest and highest value of each 4^3 cube, computed once) says the band reaches. The rim just
+   outside is added where it is nearer the structure's intensity than the surroundings' (partial volume).
+4. *Negative seeds* compete with the positive ones by geodesic distance (each face step costs the change
+   of intensity plus 1 % of the image's range; measured on every n-th voxel of at most 80,000): what is
+   nearer a negative seed goes, and so does what is cut off from every positive one. A large structure
+   keeps its typical voxels far from the negative seeds as positive markers. A prior loses what a negative
+   seed reaches through voxels more likely the surroundings' than the structure's.
 
 The image is smoothed once (Gaussian, 0.6 voxel) when the session starts.
 """
