@@ -121,9 +121,9 @@ class AssistantConfig(BaseModel):
 
     #: the default backend (a project's ``assistant_backend`` setting overrides it)
     backend: Literal["builtin", "patchwork", "nninteractive"] = "builtin"
-    #: sessions held at once (all users); a new one beyond it is refused (503) until one ends or expires
+    #: sessions held at once (all users); a new one beyond it is refused (HTTP 502) until one ends or expires
     max_sessions: int = Field(default=64, ge=1, le=100000)
-    #: memory of all sessions together (MB); a new one that would exceed it is refused (503)
+    #: memory of all sessions together (MB); a new one that would exceed it is refused (HTTP 502)
     memory_mb: int = Field(default=4096, ge=1)
     #: sessions per user; a user's new session beyond it ends their least recently used one
     max_per_user: int = Field(default=4, ge=1, le=1000)

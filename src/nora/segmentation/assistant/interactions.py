@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nora.core.errors import InvalidInput
 from nora.imaging.roi import Affine, Mask
@@ -47,13 +47,11 @@ class PointsIn(_Body):
         min_length=1, max_length=64, description="per point: true adds to the structure, false removes"
     )
 
-    @field_validator("positive")
-    @classmethod
-    def _same_length(cls, value: list[bool], info: object) -> list[bool]:
-        points = getattr(info, "data", {}).get("points")
-        if points is not None and len(points) != len(value):
-            raise ValueError(f"give one sign per point: {len(points)} points, {len(value)} signs")
-        return value
+    @model_validator(mode="after")
+    def _same_length(self) -> PointsIn:
+        if len(self.points) != len(self.positive):
+            raise ValueError(f"give one sign per point: {len(self.points)} points, {len(self.positive)} signs")
+        return self
 
 
 class ScribbleIn(_Body):
@@ -90,13 +88,11 @@ class MaskIn(_Body):
     file_id: int | None = Field(None, ge=1, le=2**31 - 1, description="a mask file of the image's study")
     positive: bool = True
 
-    @field_validator("file_id")
-    @classmethod
-    def _one_source(cls, value: int | None, info: object) -> int | None:
-        roi = getattr(info, "data", {}).get("roi")
-        if (roi is None) == (value is None):
+    @model_validator(mode="after")
+    def _one_source(self) -> MaskIn:
+        if (self.roi is None) == (self.file_id is None):
             raise ValueError("name exactly one source of the mask: 'roi' or 'file_id'")
-        return value
+        return self
 
 
 Interaction = Annotated[PointsIn | ScribbleIn | BoxIn | LassoIn | MaskIn, Field(discriminator="kind")]

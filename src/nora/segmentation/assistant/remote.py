@@ -6,7 +6,7 @@ server's answers patch, and sends every interaction in voxel coordinates of that
 2D boxes (half-open voxel bounds, extent 1 along the slice), scribbles and lassos as full-size masks, an
 initial segmentation. Undo and reset are the server's. The server's address is NORA's
 ``REMOTE_SEGMENTATION_BASE_URL`` (``[assistant] remote_segmentation_base_url``). Problems of the remote
-server become :class:`Unavailable` (503) with what went wrong; an expired lease a :class:`NotFound`.
+server become :class:`Unavailable` (HTTP 502) with what went wrong; an expired lease a :class:`NotFound`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ One :class:`SessionStore` per process (built by :class:`nora.runtime.Services`);
 user, ROI and image (:class:`Key`): opening one for the same key again replaces it. Bounds
 (``[assistant]`` settings): sessions unused for ``idle_timeout_s`` end (checked on every call, so no
 thread is needed); a user's sessions beyond ``max_per_user`` end their least recently used one; a session
-that would exceed ``max_sessions`` or ``memory_mb`` in all is refused with :class:`Unavailable` (503)
+that would exceed ``max_sessions`` or ``memory_mb`` in all is refused with :class:`Unavailable` (HTTP 502)
 after the expired ones are gone. A session's calls are serialised by its own lock.
 """
 

@@ -60,7 +60,7 @@ def test_clicks_refine_a_result_that_undo_and_reset_take_back_and_that_saves_as_
     assert c.get(url).status_code == 404
 
 
-def test_an_initial_mask_from_the_roi_or_a_mask_file_of_the_study(env: Env) -> None:
+def test_initial_masks_from_the_roi_or_a_mask_file_and_the_backend_chosen_by_the_project(env: Env) -> None:
     assert put_roi(env, "lesion", nifti(box())).status_code == 200
     r = start(env, roi="lesion", initial={"kind": "mask", "roi": "lesion"})
     assert r.status_code == 201, r.text
@@ -73,16 +73,11 @@ def test_an_initial_mask_from_the_roi_or_a_mask_file_of_the_study(env: Env) -> N
     assert again.status_code == 200 and again.json()["result"]["voxels"] == 0
     missing = start(env, roi="x", initial={"kind": "mask", "roi": "nothing"})
     assert missing.status_code == 404 and "no ROI 'nothing'" in missing.json()["detail"]
-
-
-def test_the_project_setting_chooses_the_backend(env: Env) -> None:
+    # the project's setting: patchwork starts from a model's output (any mask file of the study for now)
     assert env.client("admin").patch(P, json={"settings": {"assistant_backend": "patchwork"}}).status_code == 200
     r = start(env)
     assert r.status_code == 400 and "starts from a model's output" in r.json()["detail"]
-    assert put_roi(env, "model-output", nifti(box())).status_code == 200
-    files = env.client("user").get(f"{P}/patients/PAT1/studies/20240101/files").json()
-    output = next(f["id"] for f in files if f["path"] == "ROIS/model-output.nii.gz")
-    ok = start(env, initial={"kind": "mask", "file_id": output})
+    ok = start(env, initial={"kind": "mask", "file_id": roi_file})
     assert ok.status_code == 201 and ok.json()["backend"] == "patchwork" and ok.json()["result"]["voxels"] == 1000
     assert env.client("admin").patch(P, json={"settings": {"assistant_backend": "nninteractive"}}).status_code == 200
     remote = start(env)
@@ -100,6 +95,8 @@ def test_bad_input_gets_a_clear_4xx_and_another_users_session_is_not_found(env: 
     assert signs.status_code == 422 and "one sign per point" in signs.text
     both = c.post(f"{url}/interactions", json={"kind": "mask", "roi": "a", "file_id": 3})
     assert both.status_code == 422 and "exactly one source" in both.text
+    neither = c.post(f"{url}/interactions", json={"kind": "mask"})
+    assert neither.status_code == 422 and "exactly one source" in neither.text
     nan = c.post(
         f"{url}/interactions",
         content=b'{"kind":"scribble","points":[[NaN,0,0]]}',
