@@ -36,6 +36,8 @@ from nora.segmentation.assistant.interactions import Index, VoxelInteraction
 
 Crop = tuple[slice, slice, slice]
 MARGIN = 16
+#: the margin of the region a step is held to after a compact result
+HELD_MARGIN = 8
 #: the coarse grid (every n-th voxel) that finds where a large structure reaches
 COARSE = 4
 #: candidates lie within this many standard deviations of the structure's intensity
@@ -74,6 +76,12 @@ class Seeds:
     bg_samples: list[Index] = field(default_factory=list)
     anchors: list[Index] = field(default_factory=list)  # growth starts here (seeds, inner halves of boxes)
     prior: Mask | None = None
+    #: the hard seeds in the order given, with their sign (the later of two on one voxel wins)
+    order: list[tuple[Index, bool]] = field(default_factory=list)
+
+    def add(self, voxels: Index, positive: bool) -> None:
+        (self.pos if positive else self.neg).append(voxels)
+        self.order.append((voxels, positive))
 
 
 def _cube(index: Index, shape: tuple[int, ...]) -> Index:
@@ -114,23 +122,42 @@ def collect(steps: Sequence[Sequence[VoxelInteraction]], shape: tuple[int, int, 
             s.fg_samples.append(inner)
             s.anchors.append(inner)
             ring = _ring(item, shape)
-            s.neg.append(ring)
+            s.add(ring, False)
             s.bg_samples.append(ring)
             continue
         hard = item.voxels
         samples = _cube(hard, shape) if item.kind == "point" else hard
         if item.positive:
-            s.pos.append(hard)
+            s.add(hard, True)
             s.anchors.append(hard)
             s.fg_samples.append(samples)
             if item.kind == "lasso":
                 ring = _ring(item, shape)
-                s.neg.append(ring)
+                s.add(ring, False)
                 s.bg_samples.append(ring)
         else:
-            s.neg.append(samples if item.kind == "point" else hard)
+            s.add(samples if item.kind == "point" else hard, False)
             s.bg_samples.append(samples)
+    _latest_wins(s, shape)
     return s
+
+
+def _latest_wins(s: Seeds, shape: tuple[int, int, int]) -> None:
+    """A voxel that is both a positive and a negative seed keeps the sign of the later interaction."""
+    if not s.pos or not s.neg:
+        return
+    flats = [np.ravel_multi_index(tuple(part.T), shape) for part, _ in s.order]
+    signs = [np.full(len(f), sign) for f, (_, sign) in zip(flats, s.order, strict=True)]
+    every, sign = np.concatenate(flats)[::-1], np.concatenate(signs)[::-1]
+    voxel, first = np.unique(every, return_index=True)  # reversed: the first occurrence is the latest
+    latest = sign[first]
+
+    def keep(part: Index, positive: bool) -> Index:
+        at = np.searchsorted(voxel, np.ravel_multi_index(tuple(part.T), shape))
+        return np.asarray(part[latest[at] == positive], dtype=np.intp)
+
+    s.pos = [keep(p, True) for p in s.pos]
+    s.neg = [keep(n, False) for n in s.neg]
 
 
 def _unravel(flat: npt.NDArray[np.intp], shape: tuple[int, ...]) -> Index:
@@ -156,6 +183,9 @@ class BuiltinSession:
         self.shape: tuple[int, int, int] = (data.shape[0], data.shape[1], data.shape[2])
         self.cells = Cells.of(self.image)
         self.steps: list[list[VoxelInteraction]] = []
+        #: per step: the region its growth was held to (None: free) and whether its result was large
+        self.limits: list[Crop | None] = []
+        self.large: list[bool] = []
         self.result: Mask = np.zeros(self.shape, dtype=bool)
 
     @property
@@ -166,23 +196,41 @@ class BuiltinSession:
         return int(self.image.nbytes + self.result.nbytes + self.cells.low.nbytes * 2 + seeds)
 
     def add(self, step: Sequence[VoxelInteraction]) -> Mask:
+        # grown as needed: after a compact result, a new step grows within the region around it and the
+        # step's voxels (a click on a rim must not flood the image); after a large one, freely
+        limit = None
+        grows = [i.voxels for i in step if i.positive and i.kind != "mask"]
+        if self.limits and self.limits[-1] is not None:
+            limit = self.limits[-1]  # widened only around new positive seeds, never by the result itself
+            if grows:
+                limit = _union(limit, _bounds(np.concatenate(grows), None, self.shape, HELD_MARGIN))
+        elif self.steps and not self.large[-1] and self.result.any():
+            limit = _bounds(_stack(grows), self.result, self.shape, HELD_MARGIN)
         self.steps.append(list(step))
-        return self._compute()
+        self.limits.append(limit)
+        self.result, large = segment(self.image, collect(self.steps, self.shape), self.floor, self.cells, limit)
+        self.large.append(large)
+        return self.result
 
     def undo(self) -> Mask:
         if self.steps:
             self.steps.pop()
+            self.limits.pop()
+            self.large.pop()
         return self._compute()
 
     def reset(self) -> Mask:
         self.steps.clear()
+        self.limits.clear()
+        self.large.clear()
         return self._compute()
 
     def close(self) -> None:
         self.steps.clear()
 
     def _compute(self) -> Mask:
-        self.result = segment(self.image, collect(self.steps, self.shape), self.floor, self.cells)
+        limit = self.limits[-1] if self.limits else None
+        self.result, _ = segment(self.image, collect(self.steps, self.shape), self.floor, self.cells, limit)
         return self.result
 
 
@@ -202,6 +250,10 @@ def _bounds(points: Index, prior: Mask | None, shape: tuple[int, int, int], marg
     return tuple(
         slice(max(0, int(a) - margin), min(size, int(b) + margin + 1)) for a, b, size in zip(lo, hi, shape, strict=True)
     )  # type: ignore[return-value]
+
+
+def _union(a: Crop, b: Crop) -> Crop:
+    return tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 def _local(points: Index, crop: Crop) -> Index:
@@ -238,12 +290,18 @@ class Cells:
 
 
 def _coarse_reach(
-    cells: Cells, fg: Gaussian, anchors: Index, shape: tuple[int, int, int], structure: npt.NDArray[np.bool_]
+    cells: Cells,
+    intervals: list[tuple[float, float]],
+    anchors: Index,
+    shape: tuple[int, int, int],
+    structure: npt.NDArray[np.bool_],
 ) -> Crop:
     """The region (bounds) the band reaches from the anchors through cubes of ``COARSE``^3 voxels whose
     values overlap the band, with a margin."""
     n = COARSE
-    band = (cells.high >= fg.mean - WIDTH * fg.sd) & (cells.low <= fg.mean + WIDTH * fg.sd)
+    band = np.zeros(cells.low.shape, dtype=bool)
+    for lo, hi in intervals:
+        band |= (cells.high >= lo) & (cells.low <= hi)
     seeds = anchors // n
     band[tuple(seeds.T)] = True
     reached = np.argwhere(_reached(band, seeds, structure))
@@ -265,10 +323,24 @@ def _rim(image: npt.NDArray[np.float32], grown: Mask, fg: Gaussian, structure: n
     return grown | rim
 
 
-def _band(image: npt.NDArray[np.float32], fg: Gaussian, width: float = WIDTH) -> Mask:
-    """Voxels within ``width`` standard deviations of the structure's intensity."""
-    band: Mask = image >= np.float32(fg.mean - width * fg.sd)
-    band &= image <= np.float32(fg.mean + width * fg.sd)
+def _intervals(groups: list[Gaussian], width: float) -> list[tuple[float, float]]:
+    """The union of each seed group's band (mean +/- width SD) as disjoint intervals: one structure may
+    be seeded where it is darker and where it is brighter without the band taking everything between."""
+    spans = sorted((g.mean - width * g.sd, g.mean + width * g.sd) for g in groups)
+    merged: list[tuple[float, float]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _band(image: npt.NDArray[np.float32], intervals: list[tuple[float, float]]) -> Mask:
+    """Voxels within one of the intervals."""
+    band = np.zeros(image.shape, dtype=bool)
+    for lo, hi in intervals:
+        band |= (image >= np.float32(lo)) & (image <= np.float32(hi))
     return band
 
 
@@ -290,32 +362,39 @@ def _likelier_background(image: npt.NDArray[np.float32], fg: Gaussian, bg: Gauss
     return np.asarray(fg.z2(image) + 2 * np.log(fg.sd) >= bg.z2(image) + 2 * np.log(bg.sd), dtype=bool)
 
 
-def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float, cells: Cells | None = None) -> Mask:
-    """The structure the seeds describe (see the module's description)."""
+def segment(
+    image: npt.NDArray[np.float32],
+    seeds: Seeds,
+    floor: float,
+    cells: Cells | None = None,
+    limit: Crop | None = None,
+) -> tuple[Mask, bool]:
+    """The structure the seeds describe (see the module's description), and whether it is large (reached
+    beyond the region around its seeds). ``limit``: the growth stays in this region, in the narrow band."""
     shape = (image.shape[0], image.shape[1], image.shape[2])
     out = np.zeros(shape, dtype=bool)
-    fg_values = _values(image, seeds.fg_samples)
-    if len(fg_values) == 0:
-        return out
-    fg = Gaussian.of(fg_values, floor)
+    groups = [Gaussian.of(image[tuple(p.T)], floor) for p in seeds.fg_samples if len(p)]
+    if not groups:
+        return out, False
+    fg = Gaussian.of(_values(image, seeds.fg_samples), floor)
     pos, neg, anchors = _stack(seeds.pos), _stack(seeds.neg), _stack(seeds.anchors)
     structure = neighbourhood(shape)
     cells = Cells.of(image) if cells is None else cells
     large = False
     if len(anchors):
-        crop = _bounds(anchors, None, shape, MARGIN)
+        crop = limit or _bounds(anchors, None, shape, MARGIN)
         for width in (NARROW, WIDTH, WIDTH):
-            cand = _band(image[crop], fg, width)
+            cand = _band(image[crop], _intervals(groups, width))
             p, n, a = _local(pos, crop), _local(neg, crop), _local(anchors, crop)
             cand[tuple(p.T)] = True
             cand[tuple(n.T)] = False
             grown = _rim(image[crop], _reached(cand, a, structure), fg, structure)
             grown[tuple(n.T)] = False
-            if not _touches(grown, crop, shape) or large:
-                break  # a compact structure in its narrow band, or the whole reach of a large one
+            if limit is not None or not _touches(grown, crop, shape) or large:
+                break  # held to its region, a compact structure in its narrow band, or a large one's reach
             if width == WIDTH:
                 # a structure larger than the region: where it reaches on a coarse grid, in one pass
-                crop, large = _coarse_reach(cells, fg, anchors, shape, structure), True
+                crop, large = _coarse_reach(cells, _intervals(groups, WIDTH), anchors, shape, structure), True
         out[crop] = grown
     markers = anchors
     if seeds.prior is not None and seeds.prior.any():
@@ -329,7 +408,7 @@ def segment(image: npt.NDArray[np.float32], seeds: Seeds, floor: float, cells: C
             markers = np.concatenate([markers, _core(image, out, fg, markers, neg)])
         out = _partition(image, out, markers, neg, structure)
     out[tuple(neg.T)] = False
-    return out
+    return out, large
 
 
 def _core(image: npt.NDArray[np.float32], region: Mask, fg: Gaussian, markers: Index, neg: Index) -> Index:
