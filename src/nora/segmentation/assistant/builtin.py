@@ -7,8 +7,8 @@ reset are exact:
    the inner half of a positive box) and negative ones (the same for negative interactions, plus the rest
    of the slice of a positive box or lasso). Masks (an ROI, a model's output) form the *prior*; their
    deepest voxels are samples of the structure.
-2. *Intensity model*: a robust Gaussian (median, 1.4826 x MAD, floored at 3 % of the image's range) of
-   the structure from the positive samples.
+2. *Intensity model*: a robust Gaussian (median, 1.4826 x MAD, between 3 % and 6 % of the image's range)
+   of each positive interaction's samples; the structure's band is the union of theirs.
 3. *Growth*: the voxels face-connected to a positive seed within the model's band, on a region around the
    seeds (16 voxels of margin): first a narrow band (1.5 SD: a compact structure stays inside the region),
    else the full band (3 SD); a structure that still reaches the region's border is grown where a coarse
@@ -62,7 +62,8 @@ class Gaussian:
     def of(cls, values: npt.NDArray[np.float32], floor: float) -> Gaussian:
         median = float(np.median(values))
         mad = float(np.median(np.abs(values - median))) * 1.4826
-        return cls(median, max(mad, floor))
+        # at most twice the floor: a click on a rim samples both sides, and its band must not take both
+        return cls(median, min(max(mad, floor), 2 * floor))
 
     def z2(self, v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         return np.asarray(((v - self.mean) / self.sd) ** 2, dtype=np.float32)
