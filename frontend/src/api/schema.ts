@@ -559,6 +559,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/assistant/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Session
+         * @description Open the caller's session on an image for an ROI of its study (needs write access).
+         *
+         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is the
+         *     project's ``assistant_backend`` setting or the server's ``[assistant] backend``.
+         */
+        post: operations["open_session_api_projects__project__assistant_sessions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Session
+         * @description The caller's session: its image, interactions and current result.
+         */
+        get: operations["get_session_api_projects__project__assistant_sessions__session_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Close Session
+         * @description End the session (it ends by itself after ``[assistant] idle_timeout_s`` unused).
+         */
+        delete: operations["close_session_api_projects__project__assistant_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Interaction
+         * @description Add points, a scribble, a box, a lasso or a mask (world coordinates, RAS mm); answers the new result.
+         */
+        post: operations["add_interaction_api_projects__project__assistant_sessions__session_id__interactions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset
+         * @description Forget every interaction (Reset): the result is empty again.
+         */
+        post: operations["reset_api_projects__project__assistant_sessions__session_id__reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Result
+         * @description The current result only.
+         */
+        get: operations["result_api_projects__project__assistant_sessions__session_id__result_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo
+         * @description Forget the last interaction.
+         */
+        post: operations["undo_api_projects__project__assistant_sessions__session_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/autoexec": {
         parameters: {
             query?: never;
@@ -2222,6 +2349,29 @@ export interface components {
             overwrite?: boolean;
         };
         /**
+         * BoxIn
+         * @description A 2D box on a slice: two opposite corners on the plane (a positive box holds the structure).
+         */
+        BoxIn: {
+            /** Corners */
+            corners: number[][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "box";
+            /**
+             * Plane
+             * @enum {string}
+             */
+            plane: "axial" | "coronal" | "sagittal";
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+        };
+        /**
          * Call
          * @description The ``call`` parameter; unknown keys are ignored (NORA's calls carry extra ones).
          */
@@ -3080,6 +3230,29 @@ export interface components {
             /** Killed */
             killed: number[];
         };
+        /**
+         * LassoIn
+         * @description A closed polygon on a plane: its inside is (positive) or is not (negative) part of the structure.
+         */
+        LassoIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "lasso";
+            /**
+             * Plane
+             * @enum {string}
+             */
+            plane: "axial" | "coronal" | "sagittal";
+            /** Points */
+            points: number[][];
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+        };
         /** LaunchIn */
         LaunchIn: {
             /** @description an inline batch; else batch_name names a saved one */
@@ -3264,6 +3437,32 @@ export interface components {
             path: string;
             /** Url */
             url: string | null;
+        };
+        /**
+         * MaskIn
+         * @description An initial mask: an ROI of the study (``roi``) or any mask file of the study (``file_id``).
+         */
+        MaskIn: {
+            /**
+             * File Id
+             * @description a mask file of the image's study
+             */
+            file_id?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "mask";
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+            /**
+             * Roi
+             * @description an ROI name of the image's study
+             */
+            roi?: string | null;
         };
         /** Me */
         Me: {
@@ -3662,6 +3861,24 @@ export interface components {
             /** Z */
             z: number;
         };
+        /**
+         * PointsIn
+         * @description One or more clicks, each positive (left click) or negative (right click); one undo step.
+         */
+        PointsIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "points";
+            /** Points */
+            points: number[][];
+            /**
+             * Positive
+             * @description per point: true adds to the structure, false removes
+             */
+            positive: boolean[];
+        };
         /** PresetOut */
         PresetOut: {
             definition: components["schemas"]["Autoloader-Output"];
@@ -3745,6 +3962,8 @@ export interface components {
              * @enum {string}
              */
             anonymised_dates?: "shift" | "remove" | "keep";
+            /** Assistant Backend */
+            assistant_backend?: ("builtin" | "patchwork" | "nninteractive") | null;
             /** Autoexec */
             autoexec?: {
                 [key: string]: unknown;
@@ -3789,6 +4008,8 @@ export interface components {
              * @enum {string}
              */
             anonymised_dates: "shift" | "remove" | "keep";
+            /** Assistant Backend */
+            assistant_backend: ("builtin" | "patchwork" | "nninteractive") | null;
             /** Autoexec */
             autoexec: {
                 [key: string]: unknown;
@@ -3916,38 +4137,6 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
-        };
-        /** ResultOut */
-        ResultOut: {
-            /** Arm */
-            arm: string;
-            /** Case */
-            case: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Current */
-            current: boolean;
-            /** Image */
-            image: string;
-            /** Item */
-            item: string;
-            /** Pid */
-            pid: string;
-            /** Reader */
-            reader: string;
-            /** Repetition */
-            repetition: number;
-            /** Sid */
-            sid: string;
-            /** Stage */
-            stage: string;
-            /** Time Ms */
-            time_ms: number;
-            /** Value */
-            value: string;
         };
         /** RetrieveIn */
         RetrieveIn: {
@@ -4163,6 +4352,24 @@ export interface components {
             shared?: boolean;
         };
         /**
+         * ScribbleIn
+         * @description A polyline drawn over the structure (positive) or over what is not part of it (negative).
+         */
+        ScribbleIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "scribble";
+            /** Points */
+            points: number[][];
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+        };
+        /**
          * ScriptRow
          * @description An argument row a script refers to ($f1 -> name f1, type FILE).
          */
@@ -4244,6 +4451,61 @@ export interface components {
             sent: number;
             /** Warning */
             warning: number;
+        };
+        /** SessionIn */
+        SessionIn: {
+            /**
+             * File Id
+             * @description the image (a file of a study) the ROI is drawn on
+             */
+            file_id: number;
+            /** @description start from this mask (the ROI's content, a model's output) */
+            initial?: components["schemas"]["MaskIn"] | null;
+            /**
+             * Roi
+             * @description the target ROI's name in the image's study
+             */
+            roi: string;
+        };
+        /** SessionOut */
+        SessionOut: {
+            /** Affine */
+            affine: number[][];
+            /**
+             * Backend
+             * @enum {string}
+             */
+            backend: "builtin" | "patchwork" | "nninteractive";
+            /** Expires In S */
+            expires_in_s: number;
+            /** File Id */
+            file_id: number;
+            /**
+             * History
+             * @description the interactions so far, as sent, oldest first
+             */
+            history: (components["schemas"]["PointsIn"] | components["schemas"]["ScribbleIn"] | components["schemas"]["BoxIn"] | components["schemas"]["LassoIn"] | components["schemas"]["MaskIn"])[];
+            /** Id */
+            id: string;
+            /**
+             * Interactions
+             * @description how many interactions (undo steps) the session holds
+             */
+            interactions: number;
+            /** Matrix */
+            matrix: number[];
+            /** Pid */
+            pid: string;
+            result: components["schemas"]["nora__api__routes__assistant__ResultOut"];
+            /** Roi */
+            roi: string;
+            /** Sid */
+            sid: string;
+            /**
+             * Version
+             * @description counts every change of the result; show the answer of the highest
+             */
+            version: number;
         };
         /** SharedIn */
         SharedIn: {
@@ -4433,6 +4695,27 @@ export interface components {
             volume_ml: number;
             /** Voxels */
             voxels: number;
+        };
+        /**
+         * StepOut
+         * @description The answer to an interaction, an undo or a Reset.
+         */
+        StepOut: {
+            /** Expires In S */
+            expires_in_s: number;
+            /** Id */
+            id: string;
+            /**
+             * Interactions
+             * @description how many interactions (undo steps) the session holds
+             */
+            interactions: number;
+            result: components["schemas"]["nora__api__routes__assistant__ResultOut"];
+            /**
+             * Version
+             * @description counts every change of the result; show the answer of the highest
+             */
+            version: number;
         };
         /** StudyIn */
         StudyIn: {
@@ -4849,6 +5132,58 @@ export interface components {
             /** Id */
             id: number;
         };
+        /**
+         * ResultOut
+         * @description The result on the image grid: ``lo``/``hi`` inclusive voxel bounds, ``data`` the packed box.
+         */
+        nora__api__routes__assistant__ResultOut: {
+            /** Data */
+            data: string;
+            /**
+             * Encoding
+             * @description base64 of gzip of the box's voxels in C order, 8 a byte, least significant bit first
+             * @constant
+             */
+            encoding: "bbox-packbits-gzip-base64";
+            /** Hi */
+            hi: number[] | null;
+            /** Lo */
+            lo: number[] | null;
+            /** Voxels */
+            voxels: number;
+        };
+        /** ResultOut */
+        nora__api__routes__reading__ResultOut: {
+            /** Arm */
+            arm: string;
+            /** Case */
+            case: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current */
+            current: boolean;
+            /** Image */
+            image: string;
+            /** Item */
+            item: string;
+            /** Pid */
+            pid: string;
+            /** Reader */
+            reader: string;
+            /** Repetition */
+            repetition: number;
+            /** Sid */
+            sid: string;
+            /** Stage */
+            stage: string;
+            /** Time Ms */
+            time_ms: number;
+            /** Value */
+            value: string;
+        };
     };
     responses: {
         /** @description Unavailable (or a subclass) */
@@ -4967,6 +5302,7 @@ export type BodyLegacyImportApiImportPost = components['schemas']['Body_legacy_i
 export type BodyRestoreApiProjectsProjectAnnotationsObjectIdVersionsNumberRestorePost = components['schemas']['Body_restore_api_projects__project__annotations__object_id__versions__number__restore_post'];
 export type BodyUploadPatientFilesApiProjectsProjectPatientsPidFilesPost = components['schemas']['Body_upload_patient_files_api_projects__project__patients__pid__files_post'];
 export type BodyUploadStudyFilesApiProjectsProjectPatientsPidStudiesSidFilesPost = components['schemas']['Body_upload_study_files_api_projects__project__patients__pid__studies__sid__files_post'];
+export type BoxIn = components['schemas']['BoxIn'];
 export type Call = components['schemas']['Call'];
 export type CatalogArg = components['schemas']['CatalogArg'];
 export type CatalogJob = components['schemas']['CatalogJob'];
@@ -5007,6 +5343,7 @@ export type JobIds = components['schemas']['JobIds'];
 export type JobOut = components['schemas']['JobOut'];
 export type KeptObject = components['schemas']['KeptObject'];
 export type Killed = components['schemas']['Killed'];
+export type LassoIn = components['schemas']['LassoIn'];
 export type LaunchIn = components['schemas']['LaunchIn'];
 export type LaunchOut = components['schemas']['LaunchOut'];
 export type LeftVisit = components['schemas']['LeftVisit'];
@@ -5017,6 +5354,7 @@ export type LoaderFiles = components['schemas']['LoaderFiles'];
 export type LoginIn = components['schemas']['LoginIn'];
 export type MarkerSet = components['schemas']['MarkerSet'];
 export type MarkersOut = components['schemas']['MarkersOut'];
+export type MaskIn = components['schemas']['MaskIn'];
 export type Me = components['schemas']['Me'];
 export type NodeOut = components['schemas']['NodeOut'];
 export type Number = components['schemas']['Number'];
@@ -5034,6 +5372,7 @@ export type PatientIn = components['schemas']['PatientIn'];
 export type PatientPage = components['schemas']['PatientPage'];
 export type PatientRow = components['schemas']['PatientRow'];
 export type Point = components['schemas']['Point'];
+export type PointsIn = components['schemas']['PointsIn'];
 export type PresetOut = components['schemas']['PresetOut'];
 export type Problem = components['schemas']['Problem'];
 export type ProjectIn = components['schemas']['ProjectIn'];
@@ -5046,7 +5385,6 @@ export type Radio = components['schemas']['Radio'];
 export type ReadingIn = components['schemas']['ReadingIn'];
 export type ReadingOut = components['schemas']['ReadingOut'];
 export type ReadingSummary = components['schemas']['ReadingSummary'];
-export type ResultOut = components['schemas']['ResultOut'];
 export type RetrieveIn = components['schemas']['RetrieveIn'];
 export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
@@ -5058,12 +5396,15 @@ export type RuleListInput = components['schemas']['RuleList-Input'];
 export type RuleListOutput = components['schemas']['RuleList-Output'];
 export type SavedBatch = components['schemas']['SavedBatch'];
 export type SavedBatchIn = components['schemas']['SavedBatchIn'];
+export type ScribbleIn = components['schemas']['ScribbleIn'];
 export type ScriptRow = components['schemas']['ScriptRow'];
 export type ScriptRowsIn = components['schemas']['ScriptRowsIn'];
 export type Section = components['schemas']['Section'];
 export type Select = components['schemas']['Select'];
 export type SendIn = components['schemas']['SendIn'];
 export type SendOut = components['schemas']['SendOut'];
+export type SessionIn = components['schemas']['SessionIn'];
+export type SessionOut = components['schemas']['SessionOut'];
 export type SharedIn = components['schemas']['SharedIn'];
 export type SharedOut = components['schemas']['SharedOut'];
 export type Slider = components['schemas']['Slider'];
@@ -5072,6 +5413,7 @@ export type SnapshotIn = components['schemas']['SnapshotIn'];
 export type StageOut = components['schemas']['StageOut'];
 export type StageSummary = components['schemas']['StageSummary'];
 export type StatsRow = components['schemas']['StatsRow'];
+export type StepOut = components['schemas']['StepOut'];
 export type StudyIn = components['schemas']['StudyIn'];
 export type StudyPage = components['schemas']['StudyPage'];
 export type StudyRow = components['schemas']['StudyRow'];
@@ -5094,6 +5436,8 @@ export type ViewportStateInput = components['schemas']['ViewportState-Input'];
 export type ViewportStateOutput = components['schemas']['ViewportState-Output'];
 export type VisitIn = components['schemas']['VisitIn'];
 export type VisitOut = components['schemas']['VisitOut'];
+export type NoraApiRoutesAssistantResultOut = components['schemas']['nora__api__routes__assistant__ResultOut'];
+export type NoraApiRoutesReadingResultOut = components['schemas']['nora__api__routes__reading__ResultOut'];
 export type ResponseBadGateway = components['responses']['BadGateway'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseConflict = components['responses']['Conflict'];
@@ -6256,6 +6600,255 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnnotationOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    open_session_api_projects__project__assistant_sessions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    get_session_api_projects__project__assistant_sessions__session_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    close_session_api_projects__project__assistant_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    add_interaction_api_projects__project__assistant_sessions__session_id__interactions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsIn"] | components["schemas"]["ScribbleIn"] | components["schemas"]["BoxIn"] | components["schemas"]["LassoIn"] | components["schemas"]["MaskIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    reset_api_projects__project__assistant_sessions__session_id__reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    result_api_projects__project__assistant_sessions__session_id__result_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["nora__api__routes__assistant__ResultOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    undo_api_projects__project__assistant_sessions__session_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8325,7 +8918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResultOut"][];
+                    "application/json": components["schemas"]["nora__api__routes__reading__ResultOut"][];
                 };
             };
             400: components["responses"]["BadRequest"];

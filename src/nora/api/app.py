@@ -21,6 +21,7 @@ from nora.api.deps import AppState
 from nora.api.routes import (
     admin,
     annotation,
+    assistant,
     auth,
     dicomheader,
     events,
@@ -88,6 +89,7 @@ def build_routes(frontend_dist: Path | None = None) -> FastAPI:
         pacs,
         annotation,
         reading,
+        assistant,
         events,
     ):
         api.include_router(module.router)
