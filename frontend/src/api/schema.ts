@@ -2059,6 +2059,26 @@ export interface components {
             /** Done */
             done: boolean;
         };
+        /**
+         * AssistantResultOut
+         * @description The result on the image grid: ``lo``/``hi`` inclusive voxel bounds, ``data`` the packed box.
+         */
+        AssistantResultOut: {
+            /** Data */
+            data: string;
+            /**
+             * Encoding
+             * @description base64 of gzip of the box's voxels in C order, 8 a byte, least significant bit first
+             * @constant
+             */
+            encoding: "bbox-packbits-gzip-base64";
+            /** Hi */
+            hi: number[] | null;
+            /** Lo */
+            lo: number[] | null;
+            /** Voxels */
+            voxels: number;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
@@ -4138,6 +4158,38 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ResultOut */
+        ResultOut: {
+            /** Arm */
+            arm: string;
+            /** Case */
+            case: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current */
+            current: boolean;
+            /** Image */
+            image: string;
+            /** Item */
+            item: string;
+            /** Pid */
+            pid: string;
+            /** Reader */
+            reader: string;
+            /** Repetition */
+            repetition: number;
+            /** Sid */
+            sid: string;
+            /** Stage */
+            stage: string;
+            /** Time Ms */
+            time_ms: number;
+            /** Value */
+            value: string;
+        };
         /** RetrieveIn */
         RetrieveIn: {
             /** Items */
@@ -4496,7 +4548,7 @@ export interface components {
             matrix: number[];
             /** Pid */
             pid: string;
-            result: components["schemas"]["nora__api__routes__assistant__ResultOut"];
+            result: components["schemas"]["AssistantResultOut"];
             /** Roi */
             roi: string;
             /** Sid */
@@ -4710,7 +4762,7 @@ export interface components {
              * @description how many interactions (undo steps) the session holds
              */
             interactions: number;
-            result: components["schemas"]["nora__api__routes__assistant__ResultOut"];
+            result: components["schemas"]["AssistantResultOut"];
             /**
              * Version
              * @description counts every change of the result; show the answer of the highest
@@ -5132,58 +5184,6 @@ export interface components {
             /** Id */
             id: number;
         };
-        /**
-         * ResultOut
-         * @description The result on the image grid: ``lo``/``hi`` inclusive voxel bounds, ``data`` the packed box.
-         */
-        nora__api__routes__assistant__ResultOut: {
-            /** Data */
-            data: string;
-            /**
-             * Encoding
-             * @description base64 of gzip of the box's voxels in C order, 8 a byte, least significant bit first
-             * @constant
-             */
-            encoding: "bbox-packbits-gzip-base64";
-            /** Hi */
-            hi: number[] | null;
-            /** Lo */
-            lo: number[] | null;
-            /** Voxels */
-            voxels: number;
-        };
-        /** ResultOut */
-        nora__api__routes__reading__ResultOut: {
-            /** Arm */
-            arm: string;
-            /** Case */
-            case: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Current */
-            current: boolean;
-            /** Image */
-            image: string;
-            /** Item */
-            item: string;
-            /** Pid */
-            pid: string;
-            /** Reader */
-            reader: string;
-            /** Repetition */
-            repetition: number;
-            /** Sid */
-            sid: string;
-            /** Stage */
-            stage: string;
-            /** Time Ms */
-            time_ms: number;
-            /** Value */
-            value: string;
-        };
     };
     responses: {
         /** @description Unavailable (or a subclass) */
@@ -5286,6 +5286,7 @@ export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
 export type AnnotationOut = components['schemas']['AnnotationOut'];
 export type AnswersIn = components['schemas']['AnswersIn'];
 export type AnswersOut = components['schemas']['AnswersOut'];
+export type AssistantResultOut = components['schemas']['AssistantResultOut'];
 export type AuditOut = components['schemas']['AuditOut'];
 export type AutoexecRuleInput = components['schemas']['AutoexecRule-Input'];
 export type AutoexecRuleOutput = components['schemas']['AutoexecRule-Output'];
@@ -5385,6 +5386,7 @@ export type Radio = components['schemas']['Radio'];
 export type ReadingIn = components['schemas']['ReadingIn'];
 export type ReadingOut = components['schemas']['ReadingOut'];
 export type ReadingSummary = components['schemas']['ReadingSummary'];
+export type ResultOut = components['schemas']['ResultOut'];
 export type RetrieveIn = components['schemas']['RetrieveIn'];
 export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
@@ -5436,8 +5438,6 @@ export type ViewportStateInput = components['schemas']['ViewportState-Input'];
 export type ViewportStateOutput = components['schemas']['ViewportState-Output'];
 export type VisitIn = components['schemas']['VisitIn'];
 export type VisitOut = components['schemas']['VisitOut'];
-export type NoraApiRoutesAssistantResultOut = components['schemas']['nora__api__routes__assistant__ResultOut'];
-export type NoraApiRoutesReadingResultOut = components['schemas']['nora__api__routes__reading__ResultOut'];
 export type ResponseBadGateway = components['responses']['BadGateway'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseConflict = components['responses']['Conflict'];
@@ -6813,7 +6813,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["nora__api__routes__assistant__ResultOut"];
+                    "application/json": components["schemas"]["AssistantResultOut"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8918,7 +8918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["nora__api__routes__reading__ResultOut"][];
+                    "application/json": components["schemas"]["ResultOut"][];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -12,7 +12,7 @@ import type { components } from "../../api/schema";
 
 export type AssistantSession = components["schemas"]["SessionOut"];
 export type AssistantStep = components["schemas"]["StepOut"];
-export type AssistantResult = components["schemas"]["ResultOut"];
+export type AssistantResult = components["schemas"]["AssistantResultOut"];
 export type AssistantInteraction = components["schemas"]["SessionOut"]["history"][number];
 export type InitialMask = components["schemas"]["MaskIn"];
 

@@ -27,7 +27,7 @@ class SessionIn(Strict):
     initial: MaskIn | None = Field(None, description="start from this mask (the ROI's content, a model's output)")
 
 
-class ResultOut(Out):
+class AssistantResultOut(Out):
     """The result on the image grid: ``lo``/``hi`` inclusive voxel bounds, ``data`` the packed box."""
 
     encoding: Literal["bbox-packbits-gzip-base64"] = Field(
@@ -46,7 +46,7 @@ class StepOut(Out):
     version: int = Field(description="counts every change of the result; show the answer of the highest")
     interactions: int = Field(description="how many interactions (undo steps) the session holds")
     expires_in_s: float
-    result: ResultOut
+    result: AssistantResultOut
 
 
 class SessionOut(StepOut):
@@ -60,9 +60,9 @@ class SessionOut(StepOut):
     history: list[Interaction] = Field(description="the interactions so far, as sent, oldest first")
 
 
-def _result(session: Session) -> ResultOut:
+def _result(session: Session) -> AssistantResultOut:
     p = pack(session.result)
-    return ResultOut(
+    return AssistantResultOut(
         encoding=ENCODING,
         lo=list(p.lo) if p.lo else None,
         hi=list(p.hi) if p.hi else None,
@@ -146,8 +146,8 @@ def reset(session_id: SessionId, access: ProjectAccess, state: State) -> StepOut
     return _step(state, service.reset(access, _session(state, access, session_id)))
 
 
-@router.get("/sessions/{session_id}/result", response_model=ResultOut)
-def result(session_id: SessionId, access: ProjectAccess, state: State) -> ResultOut:
+@router.get("/sessions/{session_id}/result", response_model=AssistantResultOut)
+def result(session_id: SessionId, access: ProjectAccess, state: State) -> AssistantResultOut:
     """The current result only."""
     return _result(_session(state, access, session_id))
 
