@@ -33,7 +33,8 @@ class Subject:
 
     @property
     def extent_mm(self) -> np.ndarray:
-        return np.asarray(self.shape) * self.zooms.numpy()
+        extent: np.ndarray = np.asarray(self.shape) * self.zooms.numpy()
+        return extent
 
 
 def normalise(channel: np.ndarray) -> np.ndarray:
