@@ -29,6 +29,7 @@ from nora.api.routes import (
     jobs,
     pacs,
     projects,
+    segmentation,
     table,
     tags,
     trash,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         jobs,
         pacs,
         annotation,
+        segmentation,
         events,
     ):
         api.include_router(module.router)
