@@ -16,13 +16,13 @@ describe("batch tool helpers", () => {
   });
 
   it("starts generic jobs with their default script and no rows (the server lists them)", () => {
-    const job = newJob({ id: "bash", title: "Generic Bash job", description: "", args: [] });
+    const job = newJob({ id: "bash", title: "Generic Bash job", description: "", level: "study", args: [] });
     expect(job.script).toBe('cp "$f1" "$o1"');
     expect(job.args).toEqual([]);
   });
 
   it("builds catalog jobs with defaults and drops empty optional rows", () => {
-    const job = newJob({ id: "smooth", title: "s", description: "", args: [
+    const job = newJob({ id: "smooth", title: "s", description: "", level: "study", args: [
       arg("input", "FILE", ""), arg("fwhm", "NUMERIC", 4), arg("high", "NUMERIC", ""),
     ] });
     expect(job.args.map((a) => a.value)).toEqual(["", 4, ""]);

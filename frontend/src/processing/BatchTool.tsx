@@ -90,7 +90,9 @@ export function BatchTool(props: {
 
   function addJob() {
     const entry = catalog?.jobs.find((j) => j.id === menu);
-    if (entry) setBatch((b) => ({ ...b, jobs: [...b.jobs, newJob(entry)] }));
+    // a cohort job (training a model) runs once over all ticked studies: the batch takes that level
+    if (entry) setBatch((b) => ({ ...b, level: entry.level === "cohort" ? "cohort" : b.level === "cohort" ? "study" : b.level,
+      jobs: [...b.jobs, newJob(entry)] }));
   }
 
   async function save() {
@@ -138,6 +140,7 @@ export function BatchTool(props: {
           onChange={(e) => setBatch({ ...batch, level: e.target.value as BatchDef["level"] })}>
           <option value="study">per study</option>
           <option value="subject">per subject</option>
+          <option value="cohort">one job over all (analysis)</option>
         </select>
         <button type="button" onClick={() => void save()} disabled={rowsPending}>Save</button>
         <select aria-label="Load a saved batch" value="" data-testid="load-batch"
