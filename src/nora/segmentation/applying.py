@@ -14,7 +14,7 @@ import numpy as np
 
 from nora.core.atomic import atomic_write
 from nora.processing.catalog import Values
-from nora.segmentation.jobs import CONTRASTS, check_inputs, given, model_folder
+from nora.segmentation.jobs import CONTRASTS, check_inputs, given, model_folder, use_threads
 
 
 def _say(text: str) -> None:
@@ -36,6 +36,7 @@ def write_output(prob: np.ndarray, affine: np.ndarray, path: str, output_type: s
 
 
 def run(values: Values) -> None:
+    use_threads(values)
     from nora.segmentation.patchwork import data, infer
 
     started = time.monotonic()

@@ -79,6 +79,14 @@ def prepare_apply(values: Values) -> None:
         )
 
 
+def use_threads(values: Values) -> None:
+    """torch's CPU threads: the job's ``threads`` (default 1: these small networks run best on one core, and a
+    busy machine makes torch's spinning threads far slower); a GPU, when there is one, is used anyway."""
+    import torch
+
+    torch.set_num_threads(max(1, min(64, int(float(values.get("threads") or 1)))))
+
+
 def run_training(values: Values) -> None:
     from nora.segmentation.training import run
 
@@ -106,6 +114,7 @@ def _flag(name: str, help: str) -> ArgDecl:
     return ArgDecl(name, "LOGICAL", help, required=False, default=bool(_FIELDS[name].default))
 
 
+_THREADS = ArgDecl("threads", "NUMERIC", "CPU threads of torch (on a CPU)", required=False, default=1.0)
 _CONTRAST_ROWS = (
     ArgDecl("contrast1", "FILE", "input contrast 1 (file pattern in each study, e.g. t1*/*.nii*)"),
     ArgDecl("contrast2", "FILE", "input contrast 2 (optional)", required=False),
@@ -140,6 +149,7 @@ TRAIN = Builtin(
         _num("features", "feature maps per level network"),
         _num("validation", "fraction of the studies held out for the validation Dice"),
         _num("seed", "random seed"),
+        _THREADS,
     ),
     run_training,
     prepare=prepare_training,
@@ -159,6 +169,7 @@ APPLY = Builtin(
         ArgDecl("threshold", "NUMERIC", "probability threshold of the mask", required=False, default=0.5),
         ArgDecl("overlap", "NUMERIC", "tile overlap (0 side by side, 0.5 half a patch)", required=False, default=0.0),
         ArgDecl("trees", "NUMERIC", "random patch trees averaged in besides the tiles", required=False, default=0.0),
+        _THREADS,
         ArgDecl("output", "OUT", "the output, e.g. ROIS/lesion_pw.nii.gz", register="roi", reference="contrast1"),
     ),
     run_apply,

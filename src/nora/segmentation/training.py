@@ -11,7 +11,7 @@ from typing import Any
 
 from nora.core.errors import InvalidInput, NoraError
 from nora.processing.catalog import Values
-from nora.segmentation.jobs import CONTRASTS, LABELS, given, model_folder, params_of
+from nora.segmentation.jobs import CONTRASTS, LABELS, given, model_folder, params_of, use_threads
 from nora.segmentation.modelfile import model_json, read_model
 
 
@@ -36,6 +36,7 @@ def _per_study(values: Values, names: list[str], count: int) -> list[list[str]]:
 
 
 def run(values: Values) -> None:
+    use_threads(values)
 
     from nora.segmentation.patchwork import data, train
 

@@ -113,8 +113,9 @@ def sample(
     shape = (volume.shape[1], volume.shape[2], volume.shape[3])
     grid = _grid(trees, level, patch, shape, zooms).to(volume.device)
     n = grid.shape[0]
-    batch = volume[None].expand(n, *volume.shape)
-    return F.grid_sample(batch, grid, mode=mode, padding_mode="zeros", align_corners=False)
+    # every tree's points in one grid of the one volume (no copy of the volume per tree)
+    out = F.grid_sample(volume[None], grid.reshape(1, n * patch, patch, patch, 3), mode=mode, align_corners=False)
+    return out.reshape(volume.shape[0], n, patch, patch, patch).transpose(0, 1)
 
 
 def crop_parent(parent_out: torch.Tensor, trees: Trees, level: int, zooms: torch.Tensor) -> torch.Tensor:
