@@ -52,14 +52,14 @@ def add_demo_model(
 
 
 def _train(image: str, labels: list[str], folder: Path, name: str, creator: str, say: Callable[[str], None]) -> None:
-    import nibabel as nib
     import torch
 
+    from nora.processing.catalog import load_volume
     from nora.segmentation.patchwork import data, train
 
     torch.set_num_threads(1)
-    maps = [np.asarray(nib.load(p).dataobj) > 0.5 for p in labels]
-    img: Any = nib.load(image)
+    maps = [np.asarray(load_volume(p).dataobj) > 0.5 for p in labels]
+    img: Any = load_volume(image)
     subject = data.from_arrays([np.asarray(img.dataobj)], img.affine, maps, name=name)
     doc = train.new_doc(folder.name, ["t1_mni/*.nii*"], ["seg/gm*", "seg/wm*"], PARAMS, [subject], [], creator)
     train.train(doc, [subject], [], folder, say=say)
