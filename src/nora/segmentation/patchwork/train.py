@@ -105,8 +105,11 @@ def train(
     *,
     say: Say = print,
     progress: Callable[[float], None] | None = None,
+    until: float | None = None,
 ) -> tuple[ModelDoc, Patchwork]:
-    """Train ``doc``'s network on ``subjects``, saving into ``folder`` after every epoch; the final model."""
+    """Train ``doc``'s network on ``subjects``, saving into ``folder`` after every epoch; the final model.
+
+    ``until``: a ``time.monotonic()`` deadline (the benchmark's equal time budgets): training ends there."""
     p = doc.params
     torch.manual_seed(p.seed)
     gen = torch.Generator().manual_seed(p.seed)
@@ -139,11 +142,14 @@ def train(
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         losses.append(float(loss.detach()))
-        if it % p.epoch == 0 or it == p.iterations:
+        out_of_time = until is not None and time.monotonic() >= until
+        if it % p.epoch == 0 or it == p.iterations or out_of_time:
             _end_epoch(doc, net, validation, folder, it, losses, started, say)
             losses = []
         if progress is not None:
             progress(it / p.iterations)
+        if out_of_time:
+            break
     return doc, net
 
 
