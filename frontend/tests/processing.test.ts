@@ -27,5 +27,11 @@ describe("batch tool helpers", () => {
     ] });
     expect(job.args.map((a) => a.value)).toEqual(["", 4, ""]);
     expect(cleanBatch({ name: "b", level: "study", jobs: [job] }).jobs[0]!.args.map((a) => a.name)).toEqual(["input", "fwhm"]);
+    const entry = { id: "patchwork_train", title: "t", description: "", level: "cohort", args: [
+      { ...arg("contrast1", "FILE", ""), required: true }, arg("contrast2", "FILE", ""),
+    ] };
+    const train = newJob(entry);
+    expect(cleanBatch({ name: "b", level: "cohort", jobs: [train] }, [entry]).jobs[0]!.args.map((a) => a.name))
+      .toEqual(["contrast1"]);  // the required row stays, so the server says it needs a value
   });
 });

@@ -99,7 +99,7 @@ export function BatchTool(props: {
     const name = batch.name.trim();
     if (!name) return setResult({ text: "Give the batch a name first.", failed: true });
     try {
-      await processing.save(props.project, name, cleanBatch(batch), false);
+      await processing.save(props.project, name, cleanBatch(batch, catalog?.jobs ?? []), false);
       await invalidate(client, { kind: "saved-batches", project: props.project });
       setResult({ text: `saved batch ${name}`, failed: false });
     } catch (err) {
@@ -112,7 +112,7 @@ export function BatchTool(props: {
     setBusy(true);
     setResult(null);
     try {
-      const out = await processing.launch(props.project, cleanBatch(batch), targets, queue || null);
+      const out = await processing.launch(props.project, cleanBatch(batch, catalog?.jobs ?? []), targets, queue || null);
       setResult({
         text: `batch ${out.batch_id} launched on ${queue} (${out.executor}): ${out.jobs} jobs` +
           (out.errors.length ? `, ${out.errors.length} could not start: ${out.errors[0]?.message ?? ""}` : ""),
