@@ -118,9 +118,9 @@ def otsu_predict(image: np.ndarray) -> np.ndarray:
 UNET_MM = 4.0
 
 
-def unet_train(subjects: list[data.Subject], features: int, seconds: float) -> tuple[UNet3d, int, float]:
+def unet_train(subjects: list[data.Subject], features: int, seconds: float, lr: float) -> tuple[UNet3d, int, float]:
     net = UNet3d(1, len(TISSUES), features)
-    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
     xs = [_down(s.image) for s in subjects]
     ys = [_down(s.labels) for s in subjects]  # type: ignore[arg-type]
     started, steps = time.monotonic(), 0
@@ -157,6 +157,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="training time of each model")
     parser.add_argument("--warp", type=float, default=4.0, help="largest displacement (mm)")
     parser.add_argument("--mm", type=float, default=2.0, help="voxel size of the subjects (1: the template's)")
+    parser.add_argument("--depth", type=int, default=2, help="patchwork levels")
+    parser.add_argument("--patch", type=int, default=16, help="patchwork patch (voxels per axis)")
+    parser.add_argument("--batch", type=int, default=2, help="patch trees per iteration")
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate of both networks")
     parser.add_argument("--no-deepbet", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -173,14 +177,14 @@ def main() -> None:
     )
 
     params = PatchworkParams(
-        depth=3,
-        patch=24,
+        depth=args.depth,
+        patch=args.patch,
         voxel_mm=2.0,
         iterations=100_000,
         epoch=100_000,
-        batch=4,
+        batch=args.batch,
         features=8,
-        learning_rate=0.005,
+        learning_rate=args.lr,
         foreground=0.7,
         validation=0.0,
     )
@@ -195,7 +199,7 @@ def main() -> None:
     u_features = 8
     while parameter_count(UNet3d(1, len(TISSUES), u_features)) < pw_params:
         u_features += 1
-    unet, steps, u_train = unet_train(fit, u_features, args.seconds)
+    unet, steps, u_train = unet_train(fit, u_features, args.seconds, args.lr)
     rows = {"patchwork": [], "unet": [], "otsu": []}  # type: dict[str, list[list[float]]]
     times = {"patchwork": [], "unet": [], "otsu": []}  # type: dict[str, list[float]]
     for s, (img, labels) in zip(held, made[args.train :], strict=True):
