@@ -220,6 +220,8 @@ def main() -> None:
     for name in rows:
         d = np.mean(np.asarray(rows[name]), axis=0)
         print(f"{name:<10} {d[0]:8.3f} {d[1]:8.3f} {np.mean(times[name]):15.2f}")
+    seen = dice_all(infer.predict(net, doc, fit[0]), [m.numpy() > 0.5 for m in fit[0].labels])  # type: ignore[union-attr]
+    print(f"patchwork on a training subject (fit, not generalisation): Dice GM {seen[0]:.3f}, WM {seen[1]:.3f}")
     t1_full, _maps, affine_full = template(1.0)
     big = np.zeros((256, 256, 180), dtype=np.float32)
     big[30:227, 11:244, :] = t1_full[:, :, :180]  # the 1 mm template inside a 256x256x180 grid
