@@ -59,7 +59,8 @@ def register_roi(
     """Save the output as an ROI of its study (the ids of the files indexed)."""
     path = Path(str(out["path"]))
     _project, pid, sid, rel = layout.locate(path)
-    reference = _file_row(session, access, layout, Path(str(out.get("reference") or "")))
+    given = str(out.get("reference") or "")
+    reference = _file_row(session, access, layout, Path(given)) if given else None
     probability = (spec.get("values") or {}).get("output_type") == "probability"
     if (
         probability
