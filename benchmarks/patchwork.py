@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=2, help="patchwork levels")
     parser.add_argument("--patch", type=int, default=16, help="patchwork patch (voxels per axis)")
     parser.add_argument("--batch", type=int, default=2, help="patch trees per iteration")
-    parser.add_argument("--lr", type=float, default=0.01, help="learning rate of both networks")
+    parser.add_argument("--lr", type=float, default=0.003, help="learning rate of both networks")
     parser.add_argument("--no-deepbet", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)

@@ -28,7 +28,7 @@ FOLDER = "models/mni_tissue"
 #: (pid, sid, image, labels)
 SOURCE = ("MNI001", "20240105", "t1_mni/s001.nii.gz", ("seg/gm.nii.gz", "seg/wm.nii.gz"))
 PARAMS = PatchworkParams(
-    depth=2, patch=16, voxel_mm=4.0, iterations=120, epoch=40, batch=2, features=4, learning_rate=0.01, validation=0.0
+    depth=2, patch=16, voxel_mm=4.0, iterations=120, epoch=40, batch=2, features=4, learning_rate=0.003, validation=0.0
 )
 
 

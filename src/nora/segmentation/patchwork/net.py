@@ -14,9 +14,10 @@ from nora.segmentation.patchwork import tree
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv3d(cin, cout, 3, padding=1), nn.InstanceNorm3d(cout, affine=True), nn.LeakyReLU(0.1, inplace=True)
-    )
+    # no per-patch normalisation (instance/group norm): it removes a patch's intensity level, which is what
+    # tells a patch inside white matter from one inside grey matter (measured: fit Dice 0.41/0.61 with
+    # instance norm against 0.94/0.93 without, same data and iterations)
+    return nn.Sequential(nn.Conv3d(cin, cout, 3, padding=1), nn.LeakyReLU(0.1, inplace=True))
 
 
 class UNet3d(nn.Module):
