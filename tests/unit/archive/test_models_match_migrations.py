@@ -17,12 +17,14 @@ import nora.annotation.models
 import nora.archive.trashmodels
 import nora.importing.models
 import nora.processing.models
+import nora.reading.models
 import nora.segmentation.models
 from nora.archive.models import Base
 
 #: every module with tables of its own
 FEATURES = (
     nora.annotation.models,
+    nora.reading.models,
     nora.importing.models,
     nora.processing.models,
     nora.archive.trashmodels,
