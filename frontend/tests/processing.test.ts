@@ -16,16 +16,22 @@ describe("batch tool helpers", () => {
   });
 
   it("starts generic jobs with their default script and no rows (the server lists them)", () => {
-    const job = newJob({ id: "bash", title: "Generic Bash job", description: "", args: [] });
+    const job = newJob({ id: "bash", title: "Generic Bash job", description: "", level: "study", args: [] });
     expect(job.script).toBe('cp "$f1" "$o1"');
     expect(job.args).toEqual([]);
   });
 
   it("builds catalog jobs with defaults and drops empty optional rows", () => {
-    const job = newJob({ id: "smooth", title: "s", description: "", args: [
+    const job = newJob({ id: "smooth", title: "s", description: "", level: "study", args: [
       arg("input", "FILE", ""), arg("fwhm", "NUMERIC", 4), arg("high", "NUMERIC", ""),
     ] });
     expect(job.args.map((a) => a.value)).toEqual(["", 4, ""]);
     expect(cleanBatch({ name: "b", level: "study", jobs: [job] }).jobs[0]!.args.map((a) => a.name)).toEqual(["input", "fwhm"]);
+    const entry = { id: "patchwork_train", title: "t", description: "", level: "cohort", args: [
+      { ...arg("contrast1", "FILE", ""), required: true }, arg("contrast2", "FILE", ""),
+    ] };
+    const train = newJob(entry);
+    expect(cleanBatch({ name: "b", level: "cohort", jobs: [train] }, [entry]).jobs[0]!.args.map((a) => a.name))
+      .toEqual(["contrast1"]);  // the required row stays, so the server says it needs a value
   });
 });

@@ -99,8 +99,11 @@ class SlurmCluster:
             "JobAcctGatherType=jobacct_gather/none",
             "SlurmctldDebug=info",
             "SlurmdDebug=info",
-            f"NodeName=localhost NodeAddr=127.0.0.1 CPUs={self.cpus} State=UNKNOWN",
+            # one (pretend) GPU, so a GPU queue's --gres gpu:1 is scheduled as on a GPU cluster
+            "GresTypes=gpu",
+            f"NodeName=localhost NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory=2048 Gres=gpu:1 State=UNKNOWN",
         ]
+        (self.root / "gres.conf").write_text("NodeName=localhost Name=gpu File=/dev/null Count=1\n")
         for i, name in enumerate(PARTITIONS):
             default = "YES" if i == 0 else "NO"
             lines.append(f"PartitionName={name} Nodes=localhost Default={default} MaxTime=INFINITE State=UP")

@@ -1704,6 +1704,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/segmentation/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Models */
+        get: operations["list_models_api_projects__project__segmentation_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/segmentation/models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Model */
+        get: operations["get_model_api_projects__project__segmentation_models__model_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Model */
+        delete: operations["delete_model_api_projects__project__segmentation_models__model_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/studies": {
         parameters: {
             query?: never;
@@ -2230,7 +2265,7 @@ export interface components {
              * @default study
              * @enum {string}
              */
-            level?: "study" | "subject";
+            level?: "study" | "subject" | "cohort";
             /**
              * Name
              * @default
@@ -2249,7 +2284,7 @@ export interface components {
              * @default study
              * @enum {string}
              */
-            level: "study" | "subject";
+            level: "study" | "subject" | "cohort";
             /**
              * Name
              * @default
@@ -2443,6 +2478,11 @@ export interface components {
             description: string;
             /** Id */
             id: string;
+            /**
+             * Level
+             * @default study
+             */
+            level: string;
             /** Title */
             title: string;
         };
@@ -3490,6 +3530,95 @@ export interface components {
             is_admin: boolean;
             /** Username */
             username: string;
+        };
+        /** ModelDetailOut */
+        ModelDetailOut: {
+            /** Contrasts */
+            contrasts: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Creator */
+            creator: string;
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** Folder */
+            folder: string;
+            /** History */
+            history: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Labels */
+            labels: string[];
+            /** Name */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Training */
+            training: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Validation */
+            validation: string[];
+            /** Version */
+            version: number;
+        };
+        /**
+         * ModelOut
+         * @description A model: its folder in the project's analysis folder (apply names ``<folder>/model_patchwork.json``).
+         */
+        ModelOut: {
+            /** Contrasts */
+            contrasts: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Creator */
+            creator: string;
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** Folder */
+            folder: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Labels */
+            labels: string[];
+            /** Name */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Training */
+            training: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Validation */
+            validation: string[];
+            /** Version */
+            version: number;
         };
         /** NodeOut */
         NodeOut: {
@@ -5357,6 +5486,8 @@ export type MarkerSet = components['schemas']['MarkerSet'];
 export type MarkersOut = components['schemas']['MarkersOut'];
 export type MaskIn = components['schemas']['MaskIn'];
 export type Me = components['schemas']['Me'];
+export type ModelDetailOut = components['schemas']['ModelDetailOut'];
+export type ModelOut = components['schemas']['ModelOut'];
 export type NodeOut = components['schemas']['NodeOut'];
 export type Number = components['schemas']['Number'];
 export type OpenIn = components['schemas']['OpenIn'];
@@ -9378,6 +9509,105 @@ export interface operations {
             header?: never;
             path: {
                 name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    list_models_api_projects__project__segmentation_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    get_model_api_projects__project__segmentation_models__model_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDetailOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    delete_model_api_projects__project__segmentation_models__model_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
                 /** @description project name */
                 project: string;
             };

@@ -90,14 +90,16 @@ export function BatchTool(props: {
 
   function addJob() {
     const entry = catalog?.jobs.find((j) => j.id === menu);
-    if (entry) setBatch((b) => ({ ...b, jobs: [...b.jobs, newJob(entry)] }));
+    // a cohort job (training a model) runs once over all ticked studies: the batch takes that level
+    if (entry) setBatch((b) => ({ ...b, level: entry.level === "cohort" ? "cohort" : b.level === "cohort" ? "study" : b.level,
+      jobs: [...b.jobs, newJob(entry)] }));
   }
 
   async function save() {
     const name = batch.name.trim();
     if (!name) return setResult({ text: "Give the batch a name first.", failed: true });
     try {
-      await processing.save(props.project, name, cleanBatch(batch), false);
+      await processing.save(props.project, name, cleanBatch(batch, catalog?.jobs ?? []), false);
       await invalidate(client, { kind: "saved-batches", project: props.project });
       setResult({ text: `saved batch ${name}`, failed: false });
     } catch (err) {
@@ -110,7 +112,7 @@ export function BatchTool(props: {
     setBusy(true);
     setResult(null);
     try {
-      const out = await processing.launch(props.project, cleanBatch(batch), targets, queue || null);
+      const out = await processing.launch(props.project, cleanBatch(batch, catalog?.jobs ?? []), targets, queue || null);
       setResult({
         text: `batch ${out.batch_id} launched on ${queue} (${out.executor}): ${out.jobs} jobs` +
           (out.errors.length ? `, ${out.errors.length} could not start: ${out.errors[0]?.message ?? ""}` : ""),
@@ -138,6 +140,7 @@ export function BatchTool(props: {
           onChange={(e) => setBatch({ ...batch, level: e.target.value as BatchDef["level"] })}>
           <option value="study">per study</option>
           <option value="subject">per subject</option>
+          <option value="cohort">one job over all (analysis)</option>
         </select>
         <button type="button" onClick={() => void save()} disabled={rowsPending}>Save</button>
         <select aria-label="Load a saved batch" value="" data-testid="load-batch"

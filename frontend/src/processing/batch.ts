@@ -38,12 +38,16 @@ export function newJob(entry: CatalogEntry): JobDef {
 }
 
 /** A batch as sent to the server: empty optional rows dropped. */
-export function cleanBatch(batch: BatchDef): BatchDef {
+export function cleanBatch(batch: BatchDef, catalog: CatalogEntry[] = []): BatchDef {
+  // an empty FILE row that its built-in declares optional (contrast2 ...) is an input left out
+  const optional = (job: string, name: string) =>
+    catalog.some((c) => c.id === job && c.args.some((a) => a.name === name && a.type === "FILE" && !a.required));
   return {
     ...batch,
     jobs: batch.jobs.map((j) => ({
       ...j,
-      args: j.args.filter((a) => !(a.value === "" && (a.type === "NUMERIC" || a.type === "OPTION" || a.type === "STRING"))),
+      args: j.args.filter((a) => !(a.value === "" && (a.type === "NUMERIC" || a.type === "OPTION" || a.type === "STRING"
+        || (a.type === "FILE" && optional(j.job, a.name))))),
     })),
   };
 }

@@ -131,8 +131,10 @@ def check_grid(r: Roi, ref: Grid, ref_name: str) -> None:
     )
 
 
-def sidecar(reference: File, access: Access, tool: str, version: int) -> bytes:
+def sidecar(reference: File, access: Access, tool: str, version: int, details: dict[str, Any] | None = None) -> bytes:
+    """The ROI's sidecar; ``details`` adds what made it (a job's model name and version ...)."""
     doc = {
+        **(details or {}),
         "reference": reference.path,
         "reference_file_id": reference.id,
         "creator": access.actor.username,
@@ -162,6 +164,7 @@ def save_roi(
     reference: File,
     base: int,
     tool: str = "",
+    details: dict[str, Any] | None = None,
 ) -> store.Saved:
     """Check the ROI against its reference's grid and save it as the next version of ``ROIS/<name>``."""
     if node.study is None:
@@ -180,7 +183,7 @@ def save_roi(
         encode(r),
         base=base,
         tool=tool,
-        extra={sidecar_path(path): sidecar(reference, access, tool, base + 1)},
+        extra={sidecar_path(path): sidecar(reference, access, tool, base + 1, details)},
         reference_id=reference.id,
     )
 

@@ -31,6 +31,7 @@ from nora.api.routes import (
     pacs,
     projects,
     reading,
+    segmentation,
     table,
     tags,
     trash,
@@ -89,6 +90,7 @@ def build_routes(frontend_dist: Path | None = None) -> FastAPI:
         pacs,
         annotation,
         reading,
+        segmentation,
         assistant,
         events,
     ):

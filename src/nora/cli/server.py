@@ -20,6 +20,7 @@ from nora.archive.services.setup import InitResult
 from nora.cli.context import Context, NoraParser, common_options, note, resolve_actor, write
 from nora.core.settings import Settings
 from nora.reading.demo import add_demo_reading
+from nora.segmentation.demo import add_demo_model
 
 APP_FACTORY = "nora.api.server:app_factory"
 
@@ -70,6 +71,10 @@ def run_demo(argv: list[str], settings: Settings) -> int:
             add_demo_annotations(session, ctx.layout, owner, project.name)
             add_demo_reading(session, owner, project.name)
             session.commit()
+            model = add_demo_model(session, ctx.layout, owner, project.name, say=lambda t: write(f"demo model: {t}"))
+            session.commit()
+            if model:
+                write(f"patchwork model {model} ready (Apply Patchwork: {model}/model_patchwork.json)")
             write(f"project {project.name} ready in {ctx.layout.project_dir(project.name)}")
     return 0
 

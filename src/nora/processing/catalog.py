@@ -31,6 +31,11 @@ class ArgDecl:
     default: str | float | bool = ""
     options: tuple[str, ...] = ()
     multi: bool = False
+    #: OUT: registered by the feature's output registrar of this name (``nora.output_registrars`` entry
+    #: points, e.g. "roi": an ROI of the annotation layer) instead of as a plain file
+    register: str = ""
+    #: OUT with ``register``: the FILE argument whose file is the output's reference image
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,20 @@ class Builtin:
     description: str
     args: tuple[ArgDecl, ...]
     run: Callable[[Values], None] = field(repr=False)
+    #: called at launch with the job's resolved values (paths, numbers, the reserved ``_`` keys of
+    #: :func:`nora.processing.resolve.resolve_job`); raises :class:`InvalidInput` to refuse the job for that
+    #: target with a message (the job is then in error with it, like an input that does not resolve)
+    prepare: Callable[[Values], None] | None = field(default=None, repr=False)
+    #: ``"cohort"``: one job over every selected study (NORA's analyses, e.g. training a model); a batch
+    #: that holds such a job must be launched at the cohort level
+    level: str = "study"
 
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "description": self.description,
+            "level": self.level,
             "args": [
                 {
                     "name": a.name,
@@ -228,6 +241,8 @@ CORE: dict[str, Builtin] = {
 
 #: the entry-point group where features register their built-ins (``pyproject.toml``: a tuple of Builtin)
 ENTRY_POINTS = "nora.jobs"
+#: the entry-point group of output registrars (name -> function, see :mod:`nora.processing.outputs`)
+REGISTRARS = "nora.output_registrars"
 
 
 class Catalog(Mapping[str, Builtin]):

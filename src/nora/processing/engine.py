@@ -446,7 +446,8 @@ class Engine:
             outcomes.add(job.id, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             return
         try:
-            notes = register_outputs(s, outcomes.access(s, job, self._access), self.layout, job.spec.get("outputs", []))
+            outputs = job.spec.get("outputs", [])
+            notes = register_outputs(s, outcomes.access(s, job, self._access), self.layout, outputs, job.spec)
         except NoraError as exc:
             if strict:
                 raise _Refused from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from nora.archive.services import files, tags
 from nora.archive.services.access import Access
 from nora.archive.storage import TMP_PREFIX, Layout
 from nora.core.errors import NotFound, UnsafePath, UnsupportedFormat
+from nora.processing.catalog import REGISTRARS
 
 
 def _inside_project(access: Access, layout: Layout, path: Path) -> None:
@@ -20,8 +21,31 @@ def _inside_project(access: Access, layout: Layout, path: Path) -> None:
         raise UnsafePath(f"output {path} is not inside project {access.project.name!r}")
 
 
-def register_outputs(session: Session, access: Access, layout: Layout, outputs: Sequence[dict[str, Any]]) -> list[str]:
+Registrar = Callable[[Session, Access, Layout, dict[str, Any], dict[str, Any]], list[int]]
+
+
+def registrar(name: str) -> Registrar:
+    """The output registrar a feature declares under ``name`` (the ``nora.output_registrars`` entry points)."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=REGISTRARS):
+        if point.name == name:
+            found: Registrar = point.load()
+            return found
+    raise NotFound(f"no output registrar {name!r} is installed (a feature's entry point is missing)")
+
+
+def register_outputs(
+    session: Session,
+    access: Access,
+    layout: Layout,
+    outputs: Sequence[dict[str, Any]],
+    spec: dict[str, Any] | None = None,
+) -> list[str]:
     """Index every output file (a PATHOUT folder: every file in it) and add the output's tags.
+
+    An output marked ``register`` (a built-in's ``ArgDecl.register``) is handed to that feature's registrar
+    with the job's ``spec`` (an ROI: saved as the next version of the study's ROI, with its sidecar).
 
     Raises :class:`UnsafePath` when an output lies outside the project (also through a symbolic link) and
     :class:`NotFound` when one is missing; returns notes on files left unindexed (unsupported formats).
@@ -30,6 +54,13 @@ def register_outputs(session: Session, access: Access, layout: Layout, outputs: 
     for out in outputs:
         path = Path(str(out["path"]))
         _inside_project(access, layout, path)
+        if out.get("register"):
+            if not path.is_file():
+                raise NotFound(f"output file {path} is missing")
+            ids = registrar(str(out["register"]))(session, access, layout, dict(out), dict(spec or {}))
+            if ids and out.get("tags"):
+                tags.change_file_tags(session, access, ids, add=list(out["tags"]))
+            continue
         if out.get("kind") == "dir":
             if not path.is_dir():
                 raise NotFound(f"output folder {path} is missing")

@@ -27,7 +27,7 @@ from nora.archive.services.access import Access
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NoraError
 from nora.core.ids import Psid
-from nora.processing.catalog import defaults
+from nora.processing.catalog import CATALOG, defaults
 from nora.processing.spec import BatchDef, JobArg, JobDef, out_target
 
 
@@ -132,11 +132,47 @@ def _output(
     return {"name": arg.name, "path": str(path), "kind": kind, "tags": tags}
 
 
+def analysis_dir(layout: Layout, project: str) -> Path:
+    """The project's analysis folder ``NORA_HOME/analyses/<project>`` (models, cohort results): beside the
+    archive, so nothing in it is ever taken for a patient's folder."""
+    return layout.home / "analyses" / layout.project_dir(project).name
+
+
+def _reserved(access: Access, layout: Layout, job: JobDef, psid: str) -> dict[str, Any]:
+    """What every built-in job gets besides its arguments: the project's analysis folder, the launching
+    user and the target's PID#SID ("" for a cohort job)."""
+    if job.job in ("bash", "python"):
+        return {}
+    folder = str(analysis_dir(layout, access.project.name))
+    patterns = {a.name: str(a.value) for a in job.args if a.type == "FILE"}
+    return {"_analysis_dir": folder, "_user": access.actor.username, "_psid": psid, "_patterns": patterns}
+
+
+def _registered(job: JobDef, values: dict[str, Any], outputs: list[dict[str, Any]]) -> None:
+    """Mark the outputs a feature registers itself (``ArgDecl.register``) with their reference file."""
+    builtin = CATALOG.get(job.job) if job.job not in ("bash", "python") else None
+    if builtin is None:
+        return
+    decls = {a.name: a for a in builtin.args}
+    for out in outputs:
+        decl = decls.get(str(out["name"]))
+        if decl is not None and decl.register:
+            out["register"] = decl.register
+            out["reference"] = values.get(decl.reference, "")
+
+
+def _prepare(job: JobDef, values: dict[str, Any]) -> None:
+    builtin = CATALOG.get(job.job) if job.job not in ("bash", "python") else None
+    if builtin is not None and builtin.prepare is not None:
+        builtin.prepare(values)
+
+
 def resolve_job(
     session: Session, access: Access, layout: Layout, target: Target, job: JobDef, planned: Planned
 ) -> dict[str, Any]:
     """The runner's spec of ``job`` for ``target`` (raises :class:`InvalidInput` when inputs do not resolve)."""
     values: dict[str, Any] = defaults(job.job) if job.job not in ("bash", "python") else {}
+    values.update(_reserved(access, layout, job, str(target.psid)))
     outputs = []
     for arg in job.args:
         if arg.type == "FILE":
@@ -146,6 +182,8 @@ def resolve_job(
             outputs.append(_output(session, access, layout, target, arg, planned))
         elif arg.value not in ("", None):
             values[arg.name] = arg.value
+    _registered(job, values, outputs)
+    _prepare(job, values)
     return {
         "job": job.job,
         "label": job.label or job.job,
@@ -157,6 +195,43 @@ def resolve_job(
         "psid": str(target.psid),
         "pid": target.patient.pid,
         "sid": target.study.sid if target.study else None,
+    }
+
+
+def resolve_cohort(
+    session: Session, access: Access, layout: Layout, targets: list[Target], job: JobDef
+) -> dict[str, Any]:
+    """The runner's spec of a cohort job: every FILE argument resolved in every study (a list in study order,
+    each entry a path, or a list of paths for ``multi``), ``_studies`` the PID#SID of each. A study whose
+    inputs do not resolve refuses the job (:class:`InvalidInput` naming it): untick it or fix its files."""
+    values: dict[str, Any] = {**defaults(job.job), **_reserved(access, layout, job, "")}
+    values["_studies"] = [str(t.psid) for t in targets]
+    for arg in job.args:
+        if arg.type in ("OUT", "PATHOUT"):
+            raise InvalidInput(
+                f"argument {arg.name}: a cohort job writes into the project's analysis folder, not {arg.type}"
+            )
+        if arg.type == "FILE":
+            per_study = []
+            for target in targets:
+                paths = _file_values(session, access, layout, target, arg, Planned())
+                per_study.append(paths if arg.multi else paths[0])
+            values[arg.name] = per_study
+        elif arg.value not in ("", None):
+            values[arg.name] = arg.value
+    _prepare(job, values)
+    return {
+        "job": job.job,
+        "label": job.label or job.job,
+        "script": "",
+        "timeout_s": job.timeout_s,
+        "values": values,
+        "order": [a.name for a in job.args],
+        "outputs": [],
+        "psid": "",
+        "pid": None,
+        "sid": None,
+        "studies": values["_studies"],
     }
 
 

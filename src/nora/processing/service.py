@@ -23,17 +23,19 @@ from nora.archive.services import audit
 from nora.archive.services.access import Access
 from nora.archive.services.documents import Documents
 from nora.archive.storage import Layout
-from nora.core.errors import InvalidInput, NotFound
+from nora.core.errors import InvalidInput, NoraError, NotFound
 from nora.core.ids import Psid, check_name
 from nora.core.settings import ProcessingConfig, Settings
 from nora.processing.config import choose_queue
 from nora.processing.executors import make_executor
 from nora.processing.lifecycle import JobPhase, initial, move
 from nora.processing.models import Batch, Job
-from nora.processing.resolve import Target, resolve_chain
+from nora.processing.resolve import Target, resolve_chain, resolve_cohort
 from nora.processing.spec import BatchDef, parse_batch
 
 MAX_TARGETS = 20_000
+#: the most studies one cohort job (a training) resolves at launch
+MAX_COHORT = 5_000
 MAX_LOG = 1 << 20
 BATCH_KIND = "batch"
 
@@ -97,6 +99,8 @@ def _targets(session: Session, access: Access, batch: BatchDef, rows: Sequence[P
         patient = patients[h.patient_id]
         if batch.level == "subject":
             pairs.setdefault((patient.id, None), Target(patient, None))
+        elif h.study_id is not None and batch.level == "cohort" and len(pairs) >= MAX_COHORT:
+            raise InvalidInput(f"more than {MAX_COHORT} studies: a cohort job takes at most {MAX_COHORT}")
         elif h.study_id is not None:
             pairs.setdefault((patient.id, h.study_id), Target(patient, studies_by_id[h.study_id]))
     if not pairs:
@@ -138,8 +142,8 @@ def launch(session: Session, access: Access, layout: Layout, config: ProcessingC
     )
     session.add(row)
     session.flush()
-    jobs = []
-    for chain, target in enumerate(targets):
+    jobs = _cohort_job(session, access, layout, batch, row, targets) if batch.level == "cohort" else []
+    for chain, target in enumerate(targets if batch.level != "cohort" else []):
         for step, resolved in enumerate(resolve_chain(session, access, layout, target, batch)):
             jobdef = batch.jobs[step]
             failed = isinstance(resolved, str)
@@ -178,6 +182,34 @@ def launch(session: Session, access: Access, layout: Layout, config: ProcessingC
         queue=queue,
     )
     return row
+
+
+def _cohort_job(
+    session: Session, access: Access, layout: Layout, batch: BatchDef, row: Batch, targets: list[Target]
+) -> list[Job]:
+    """The one job of a cohort batch (NORA's analyses): over every selected study, of no single study."""
+    jobdef = batch.jobs[0]
+    if len(batch.jobs) != 1:
+        raise InvalidInput("a cohort batch holds one job (it runs once over all selected studies)")
+    try:
+        resolved: dict[str, Any] | str = resolve_cohort(session, access, layout, targets, jobdef)
+    except NoraError as exc:
+        resolved = exc.message
+    failed = isinstance(resolved, str)
+    job = Job(
+        project_id=access.project.id,
+        batch_id=row.id,
+        user_id=access.actor.user_id,
+        name=jobdef.label or jobdef.job,
+        kind="job",
+        **initial(JobPhase.ERROR if failed else JobPhase.QUEUED),
+        spec={"psid": "", "job": jobdef.job, "definition": jobdef.model_dump()} if failed else resolved,
+        message=resolved if isinstance(resolved, str) else "",
+        queue=row.queue,
+        executor=row.executor,
+        finished_at=utcnow() if failed else None,
+    )
+    return [job]
 
 
 # --------------------------------------------------------------------------------------------- monitor

@@ -24,7 +24,7 @@ from nora.core.validation import validated
 from nora.processing.catalog import CATALOG, ArgType
 from nora.processing.scriptrefs import references
 
-Level = Literal["study", "subject"]
+Level = Literal["study", "subject", "cohort"]
 GENERIC = ("bash", "python")
 PREFIX_TYPE: dict[str, ArgType] = {"f": "FILE", "o": "OUT", "p": "PATHOUT", "s": "STRING", "n": "NUMERIC"}
 _TAG = re.compile(r"^(?P<name>.*?)\s*(?:TAG\((?P<tags>[^()]*)\))?\s*$", re.IGNORECASE)
@@ -165,6 +165,17 @@ class BatchDef(BaseModel):
     name: str = Field(default="", max_length=255)
     level: Level = "study"
     jobs: list[JobDef] = Field(min_length=1, max_length=MAX_JOBS)
+
+    @model_validator(mode="after")
+    def _levels(self) -> BatchDef:
+        for job in self.jobs:
+            builtin = CATALOG.get(job.job) if job.job not in GENERIC else None
+            cohort_job = builtin is not None and builtin.level == "cohort"
+            if cohort_job and self.level != "cohort":
+                raise ValueError(f"job {job.job!r} runs once over all selected studies: launch it at the cohort level")
+            if self.level == "cohort" and not cohort_job:
+                raise ValueError(f"job {job.job!r} runs per study or subject: the cohort level runs cohort jobs only")
+        return self
 
 
 def script_rows(script: str) -> list[tuple[str, ArgType]]:

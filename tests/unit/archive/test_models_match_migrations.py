@@ -18,6 +18,7 @@ import nora.archive.trashmodels
 import nora.importing.models
 import nora.processing.models
 import nora.reading.models
+import nora.segmentation.models
 from nora.archive.models import Base
 
 #: every module with tables of its own
@@ -27,6 +28,7 @@ FEATURES = (
     nora.importing.models,
     nora.processing.models,
     nora.archive.trashmodels,
+    nora.segmentation.models,
 )
 #: PostgreSQL-only indexes of migration 0002 (``lower(...)`` expressions, pg_trgm) that SQLAlchemy's
 #: metadata cannot state per dialect; everything else must match

@@ -119,9 +119,14 @@ def test_demo_builds_the_demo_project_with_progress(cli: Cli) -> None:
     assert cli.ok("-p", "DEMO", "-s", "MNI001", "annotations/*.json").lines[0].endswith("annotations/landmarks.json")
     stats = cli.ok("-p", "DEMO", "--roistats", "SUBJ002#20230611", "ROIS/*.nii.gz", "t1_mprage/*.nii").json()
     assert stats[0]["voxels"] > 1000 and stats[0]["volume_ml"] > 1
-    cli.ok("demo")
+    # the demo's patchwork model, trained once (a refill leaves it)
+    assert "patchwork model models/mni_tissue ready" in result.out and "demo model: epoch 3" in result.out
+    refill = cli.ok("demo")
+    assert "demo model: epoch" not in refill.out
     versions = cli.ok("-p", "DEMO", "--sql", "SELECT count(*) AS n FROM annotation_versions").json()
     assert versions == [{"n": 2}]
+    models = cli.ok("-p", "DEMO", "--sql", "SELECT folder, version FROM segmentation_models").json()
+    assert models == [{"folder": "models/mni_tissue", "version": 3}]
 
 
 def test_admin_help_and_global_options_before_subcommands(cli: Cli) -> None:

@@ -113,6 +113,8 @@ class CatalogJob(Out):
     id: str
     title: str
     description: str
+    #: "study" (per study or subject) or "cohort" (once over all selected studies: launch the batch at that level)
+    level: str = "study"
     args: list[CatalogArg]
 
 

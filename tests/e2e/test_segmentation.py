@@ -1,0 +1,52 @@
+"""Deep-learning segmentation from the batch tool: the Patchwork 3D form shows its parameters and switches
+the batch to the cohort level; a short training on the template study ends with a model the project lists."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, shot
+from tests.e2e.test_desktop import choose, login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_train_a_patchwork_model_from_the_batch_tool(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("filter-pid").fill("mni001")
+    expect(page.get_by_test_id("study-row")).to_have_count(1)
+    page.get_by_test_id("open-batchtool").click()
+    tool = page.get_by_test_id("batch-tool")
+    tool.get_by_test_id("pick-all").click()
+    tool.get_by_test_id("job-menu").select_option("patchwork_train")
+    tool.get_by_test_id("add-job").click()
+    expect(tool.get_by_label("Selection level")).to_have_value("cohort")
+    for name in ("contrast1", "label1", "model", "depth", "patch", "voxel_mm", "foreground", "learning_rate"):
+        expect(tool.locator(f'[data-testid="arg-row"][data-arg="{name}"]')).to_have_count(1)
+    expect(tool.get_by_test_id("arg-iterations")).to_have_value("2500")
+    expect(tool.get_by_test_id("arg-depth")).to_have_value("3")
+    values = {
+        "contrast1": "t1_mni/*.nii*",
+        "label1": "seg/wm*",
+        "model": "models/e2e",
+        "depth": "2",
+        "patch": "16",
+        "voxel_mm": "4",
+        "iterations": "4",
+        "epoch": "2",
+        "batch": "1",
+    }
+    for name, value in values.items():
+        tool.get_by_test_id(f"arg-{name}").fill(value)
+    shot(page, "segmentation-train-form")
+    tool.get_by_test_id("launch").click()
+    expect(tool.get_by_test_id("launch-result")).to_contain_text("1 jobs")
+    monitor = page.get_by_test_id("job-monitor")
+    monitor.get_by_test_id("hide-done").uncheck()
+    expect(monitor.locator('[data-testid="job-row"][data-state="d"]')).to_have_count(
+        1, timeout=240_000
+    )  # torch starts, the 1 mm template loads
+    models = page.request.get(f"{server.url}/api/projects/DEMO/segmentation/models").json()
+    assert [(m["folder"], m["version"], m["training"]) for m in models] == [("models/e2e", 2, ["MNI001#20240105"])]
