@@ -1657,6 +1657,22 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** AngleState */
+        AngleState: {
+            /** Angle */
+            angle: number;
+            first: components["schemas"]["LineState"];
+            second: components["schemas"]["LineState"];
+            /** Slice Index */
+            slice_index: number;
+            /** Slice Position */
+            slice_position: number;
+            /**
+             * Slice Type
+             * @description niivue's SLICE_TYPE: 0 axial, 1 coronal, 2 sagittal
+             */
+            slice_type: number;
+        };
         /** AnnotationOut */
         AnnotationOut: {
             /** Created By */
@@ -2082,6 +2098,32 @@ export interface components {
             /** Dismissed */
             dismissed: number[];
         };
+        /** DistanceState */
+        DistanceState: {
+            /** Distance */
+            distance: number;
+            /** End Mm */
+            end_mm: [
+                number,
+                number,
+                number
+            ];
+            /** Slice Index */
+            slice_index: number;
+            /** Slice Position */
+            slice_position: number;
+            /**
+             * Slice Type
+             * @description niivue's SLICE_TYPE: 0 axial, 1 coronal, 2 sagittal
+             */
+            slice_type: number;
+            /** Start Mm */
+            start_mm: [
+                number,
+                number,
+                number
+            ];
+        };
         /** EchoOut */
         EchoOut: {
             /** Ok */
@@ -2108,6 +2150,34 @@ export interface components {
             series_uid: string;
             /** Study */
             study: string;
+        };
+        /**
+         * FileMeasurements
+         * @description The measurements made on one archive file (shown again whenever it is the background).
+         */
+        "FileMeasurements-Input": {
+            /** Angles */
+            angles?: components["schemas"]["AngleState"][];
+            /** Distances */
+            distances?: components["schemas"]["DistanceState"][];
+            /** File Id */
+            file_id: number;
+            /** Regions */
+            regions?: components["schemas"]["RegionState"][];
+        };
+        /**
+         * FileMeasurements
+         * @description The measurements made on one archive file (shown again whenever it is the background).
+         */
+        "FileMeasurements-Output": {
+            /** Angles */
+            angles: components["schemas"]["AngleState"][];
+            /** Distances */
+            distances: components["schemas"]["DistanceState"][];
+            /** File Id */
+            file_id: number;
+            /** Regions */
+            regions: components["schemas"]["RegionState"][];
         };
         /** FileOut */
         FileOut: {
@@ -2733,6 +2803,21 @@ export interface components {
             /** Queue */
             queue: string;
         };
+        /** LineState */
+        LineState: {
+            /** End */
+            end: [
+                number,
+                number,
+                number
+            ];
+            /** Start */
+            start: [
+                number,
+                number,
+                number
+            ];
+        };
         /**
          * Loader
          * @description One entry: a file pattern, the viewports it loads into, whether it runs, and its intent.
@@ -3316,6 +3401,42 @@ export interface components {
             /** Partition */
             partition: string;
         };
+        /** RegionState */
+        RegionState: {
+            /** End Mm */
+            end_mm: [
+                number,
+                number,
+                number
+            ];
+            /**
+             * Shape
+             * @enum {string}
+             */
+            shape: "rect" | "ellipse";
+            /** Start Mm */
+            start_mm: [
+                number,
+                number,
+                number
+            ];
+            stats: components["schemas"]["RegionStatsState"];
+        };
+        /** RegionStatsState */
+        RegionStatsState: {
+            /** Area Mm2 */
+            area_mm2: number;
+            /** Max */
+            max: number;
+            /** Mean */
+            mean: number;
+            /** Min */
+            min: number;
+            /** N */
+            n: number;
+            /** Std */
+            std: number;
+        };
         /** RetrieveIn */
         RetrieveIn: {
             /** Items */
@@ -3896,6 +4017,8 @@ export interface components {
              * @enum {string}
              */
             layout?: "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic";
+            /** Measurements */
+            measurements?: components["schemas"]["FileMeasurements-Input"][];
             /** Pid */
             pid?: string | null;
             /** Sid */
@@ -3920,6 +4043,8 @@ export interface components {
              * @enum {string}
              */
             layout: "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic";
+            /** Measurements */
+            measurements: components["schemas"]["FileMeasurements-Output"][];
             /** Pid */
             pid: string | null;
             /** Sid */
@@ -4096,6 +4221,7 @@ export interface components {
     pathItems: never;
 }
 export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
+export type AngleState = components['schemas']['AngleState'];
 export type AnnotationOut = components['schemas']['AnnotationOut'];
 export type AuditOut = components['schemas']['AuditOut'];
 export type AutoexecRuleInput = components['schemas']['AutoexecRule-Input'];
@@ -4121,9 +4247,12 @@ export type ConvertedSeries = components['schemas']['ConvertedSeries'];
 export type DicomElementOut = components['schemas']['DicomElementOut'];
 export type DicomHeaderOut = components['schemas']['DicomHeaderOut'];
 export type Dismissed = components['schemas']['Dismissed'];
+export type DistanceState = components['schemas']['DistanceState'];
 export type EchoOut = components['schemas']['EchoOut'];
 export type ErrorOut = components['schemas']['ErrorOut'];
 export type FailedSeries = components['schemas']['FailedSeries'];
+export type FileMeasurementsInput = components['schemas']['FileMeasurements-Input'];
+export type FileMeasurementsOutput = components['schemas']['FileMeasurements-Output'];
 export type FileOut = components['schemas']['FileOut'];
 export type FilePage = components['schemas']['FilePage'];
 export type FileRename = components['schemas']['FileRename'];
@@ -4148,6 +4277,7 @@ export type KeptObject = components['schemas']['KeptObject'];
 export type Killed = components['schemas']['Killed'];
 export type LaunchIn = components['schemas']['LaunchIn'];
 export type LaunchOut = components['schemas']['LaunchOut'];
+export type LineState = components['schemas']['LineState'];
 export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
@@ -4174,6 +4304,8 @@ export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectSettingsInput = components['schemas']['ProjectSettings-Input'];
 export type ProjectSettingsOutput = components['schemas']['ProjectSettings-Output'];
 export type QueueOut = components['schemas']['QueueOut'];
+export type RegionState = components['schemas']['RegionState'];
+export type RegionStatsState = components['schemas']['RegionStatsState'];
 export type RetrieveIn = components['schemas']['RetrieveIn'];
 export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
