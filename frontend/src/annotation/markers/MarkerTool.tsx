@@ -24,7 +24,7 @@ interface Problem {
 
 function place() {
   const width = Math.min(460, window.innerWidth - 32);
-  const height = Math.min(520, window.innerHeight - 80);
+  const height = Math.min(380, window.innerHeight - 80);
   return { left: 16, top: 80, width, height };
 }
 

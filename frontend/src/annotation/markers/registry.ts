@@ -11,6 +11,13 @@ export interface Markers {
   view: MarkerView;
 }
 
+declare global {
+  interface Window {
+    /** the viewer's marker sets and their drawing (the browser tests read them) */
+    noraMarkers?: Markers;
+  }
+}
+
 const all = new WeakMap<ViewerEngine, Markers>();
 
 export function markersOf(engine: ViewerEngine): Markers {
@@ -19,6 +26,7 @@ export function markersOf(engine: ViewerEngine): Markers {
     const ws = new MarkerWorkspace();
     m = { ws, view: new MarkerView(engine, ws) };
     all.set(engine, m);
+    window.noraMarkers = m;
   }
   return m;
 }

@@ -41,7 +41,8 @@ export class MarkerView {
   readonly drawn: Drawn[][] = [];
   private overlays: (HTMLCanvasElement | null)[] = [];
   private meshes = new Map<number, NVMesh[]>();
-  private meshVersion: (number | null)[] = [];
+  /** what each 3D viewport's meshes show (points, sizes, colours): rebuilt only when it changes */
+  private meshKey: (string | null)[] = [];
   private wrapped = new Set<number>();
 
   constructor(
@@ -65,16 +66,26 @@ export class MarkerView {
       if (vp.canvas && !this.wrapped.has(i)) this.hook(i);
       const render = i < n && vp.slice === "render" && vp.canvas !== null;
       if (!render && this.meshes.has(i)) this.clearMeshes(i);
-      if (render && this.meshVersion[i] !== this.ws.getVersion()) this.placeMeshes(i);
+      if (render && this.meshKey[i] !== this.geometryKey()) {
+        this.placeMeshes(i);
+        vp.nv.drawScene();
+      }
     });
   }
 
-  /** The workspace changed: redraw every viewport (meshes rebuilt, overlays drawn by niivue's next frame). */
+  /** What the 3D meshes depend on (not names, selection or the pen). */
+  private geometryKey(): string {
+    return JSON.stringify(this.sets().map((s) => [s.doc.type, s.doc.color, s.doc.size, s.doc.points.map((p) => [p.x, p.y, p.z])]));
+  }
+
+  /**
+   * The workspace changed: the 2D overlays are drawn again (niivue's frame stays as it is) and the 3D
+   * viewports' meshes rebuilt when their geometry changed; a 3D frame is expensive with software WebGL.
+   */
   private redraw() {
-    this.meshVersion = [];
     this.sync();
-    this.engine.viewports.forEach((vp) => {
-      if (vp.canvas) vp.nv.drawScene();
+    this.engine.viewports.forEach((vp, i) => {
+      if (vp.canvas && vp.slice !== "render") this.drawOverlay(i);
     });
   }
 
@@ -174,7 +185,7 @@ export class MarkerView {
     const nv = this.engine.viewports[i]!.nv;
     for (const m of this.meshes.get(i) ?? []) nv.removeMesh(m);
     this.meshes.delete(i);
-    this.meshVersion[i] = null;
+    this.meshKey[i] = null;
   }
 
   private placeMeshes(i: number) {
@@ -192,7 +203,7 @@ export class MarkerView {
       }
     }
     this.meshes.set(i, made);
-    this.meshVersion[i] = this.ws.getVersion();
+    this.meshKey[i] = this.geometryKey();
   }
 
   /** Marker meshes in viewport `i` (browser tests). */

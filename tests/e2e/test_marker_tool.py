@@ -1,0 +1,104 @@
+"""The marker tool in the page: points added in two planes are drawn where they lie and saved with their
+world coordinates (a save over a newer version is a 409 shown on the set's row); the annotation loader
+prepares a marker set on each case and saves a changed one when moving on; measurements survive a link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, crosshair_moved, rendered, shot
+from tests.e2e.test_desktop import choose, login
+from tests.e2e.test_viewer import LOAD_MS, file_row, items, open_study, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def click_at(page: Page, viewport: int, fx: float, fy: float, **kw: Any) -> list[float]:
+    box = page.get_by_test_id(f"canvas-{viewport}").bounding_box()
+    assert box is not None
+    before = page.evaluate("() => window.noraViewer.crosshairMM")
+    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, **kw)
+    return crosshair_moved(page, before)
+
+
+def drawn(page: Page, viewport: int) -> list[dict[str, Any]]:
+    return page.evaluate(f"() => window.noraMarkers.view.drawn[{viewport}] || []")  # type: ignore[no-any-return]
+
+
+def saved_points(page: Page, server: Server, pid: str, name: str) -> tuple[int, list[dict[str, Any]]]:
+    r = page.request.get(f"{server.url}/api/projects/DEMO/patients/{pid}/markers/{name}")
+    assert r.ok, r.text()
+    body = r.json()
+    return body["current"], body["markers"]["points"]
+
+
+def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    # MPR: three 2D planes (a 3D viewport renders every crosshair move: slow with software WebGL)
+    page.get_by_test_id("layout-select").select_option("mpr")
+    open_study(page, "MNI001", "20240105")
+    file_row(page, "t1_mni/s001.nii.gz").dblclick()
+    for i in range(3):
+        expect(items(page, i)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+
+    page.get_by_test_id("marker-tool-button").click()
+    tool = page.get_by_test_id("marker-tool")
+    tool.get_by_test_id("marker-new-pointset").click()
+    tool.get_by_test_id("marker-set-name").fill("e2e_points")
+    tool.get_by_test_id("marker-pen").click()
+    expect(tool.get_by_test_id("marker-pen")).to_have_attribute("aria-pressed", "true")
+
+    first = click_at(page, 0, 0.45, 0.4)  # axial
+    expect(tool.get_by_test_id("marker-point")).to_have_count(1)
+    second = click_at(page, 1, 0.6, 0.35)  # coronal, through the slice of the first point
+    expect(tool.get_by_test_id("marker-point")).to_have_count(2)
+    assert second[1] == pytest.approx(first[1], abs=1.0), "the coronal view shows the first point's slice"
+    assert abs(second[2] - first[2]) > 5, "the second point is in another axial slice"
+    rendered(page)
+    # the crosshair is at the second point: every 2D view shows it; the coronal slice holds both points, the
+    # axial and sagittal slices through the second point do not hold the first
+    shown = {vp: sorted(d["index"] for d in drawn(page, vp)) for vp in (0, 1, 2)}
+    assert shown == {0: [1], 1: [0, 1], 2: [1]}
+
+    tool.get_by_test_id("marker-point-name").first.fill("A1")
+    tool.get_by_test_id("marker-point").first.click()  # the list focuses the viewer on the point
+    page.wait_for_function(
+        "(p) => window.noraViewer.crosshairMM.every((v, i) => Math.abs(v - p[i]) < 0.01)", arg=first
+    )
+    rendered(page)
+    assert 0 in [d["index"] for d in drawn(page, 0)]
+    shot(page, "marker-tool-two-planes")
+
+    tool.get_by_test_id("marker-save").click()
+    expect(tool.get_by_test_id("marker-set")).to_have_attribute("data-dirty", "0")
+    version, points = saved_points(page, server, "MNI001", "e2e_points")
+    assert version == 1
+    assert [p["name"] for p in points] == ["A1", "P2"]
+    for p, want in zip(points, (first, second), strict=True):
+        assert [p["x"], p["y"], p["z"]] == pytest.approx(want, abs=0.002)
+
+    # someone else saves meanwhile: the page's next save is a 409 shown on the set's row, nothing lost
+    doc = page.request.get(f"{server.url}/api/projects/DEMO/patients/MNI001/markers/e2e_points").json()["markers"]
+    other = page.request.put(
+        f"{server.url}/api/projects/DEMO/patients/MNI001/markers/e2e_points?base=1",
+        data={**doc, "color": "#00ff00"},
+    )
+    assert other.ok, other.text()
+    click_at(page, 2, 0.5, 0.5)  # a third point, in the sagittal view
+    tool.get_by_test_id("marker-save").click()
+    problem = tool.get_by_test_id("marker-problem")
+    expect(problem).to_contain_text("meanwhile")
+    shot(page, "marker-tool-conflict")
+    tool.get_by_test_id("marker-save-over").click()
+    expect(problem).to_have_count(0)
+    version, points = saved_points(page, server, "MNI001", "e2e_points")
+    assert version == 4 and len(points) == 3  # 2 theirs, 3 rejected (kept), 4 mine again
+
+    # the 3D view shows the set as a mesh (a sphere per point)
+    page.get_by_test_id("slice-select-2").select_option("render")
+    page.wait_for_function("() => window.noraMarkers.view.meshCount(2) === 1")
