@@ -67,9 +67,7 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
 
     tool.get_by_test_id("marker-point-name").first.fill("A1")
     tool.get_by_test_id("marker-point").first.click()  # the list focuses the viewer on the point
-    page.wait_for_function(
-        "(p) => window.noraViewer.crosshairMM.every((v, i) => Math.abs(v - p[i]) < 0.01)", arg=first
-    )
+    page.wait_for_function("(p) => window.noraViewer.crosshairMM.every((v, i) => Math.abs(v - p[i]) < 0.01)", arg=first)
     rendered(page)
     assert 0 in [d["index"] for d in drawn(page, 0)]
     shot(page, "marker-tool-two-planes")
@@ -102,3 +100,95 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
     # the 3D view shows the set as a mesh (a sphere per point)
     page.get_by_test_id("slice-select-2").select_option("render")
     page.wait_for_function("() => window.noraMarkers.view.meshCount(2) === 1")
+
+
+def test_the_annotation_loader_prepares_a_set_and_saves_it_on_the_next_case(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    rows = page.get_by_test_id("study-row")
+    pids = [rows.nth(i).get_attribute("data-pid") for i in range(rows.count())]
+    start = pids.index("MNI001")
+    assert start + 1 < len(pids) and pids[start + 1] != "MNI001", pids
+    following = pids[start + 1]
+
+    # the editor: an image loader and an annotation loader (a red pointset), saving on the next case
+    page.get_by_test_id("autoloader-button").click()
+    panel = page.get_by_test_id("autoloader-panel")
+    panel.get_by_test_id("al-add").click()
+    panel.get_by_test_id("al-pattern").fill("t1*/*.nii*")
+    panel.get_by_test_id("al-add-annotation").click()
+    panel.get_by_test_id("al-annotation-name").fill("e2e_loader")
+    expect(panel.get_by_test_id("al-on-next")).to_have_value("save")
+    panel.get_by_test_id("autoload-enabled").check()
+    shot(page, "marker-annotation-loader-editor")
+    page.get_by_test_id("autoloader-button").click()
+
+    rows.nth(start).click()
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+    page.get_by_test_id("marker-tool-button").click()
+    tool = page.get_by_test_id("marker-tool")
+    target = tool.locator('[data-testid="marker-set"][data-name="e2e_loader"]')
+    expect(target).to_have_attribute("data-dirty", "0")  # prepared, not on the server yet
+    assert page.request.get(f"{server.url}/api/projects/DEMO/patients/MNI001/markers/e2e_loader").status == 404
+    tool.get_by_test_id("marker-pen").click()
+    point = click_at(page, 0, 0.5, 0.45)
+    expect(target).to_have_attribute("data-dirty", "1")
+
+    page.locator("body").press("ArrowDown")  # the next case: the changed set is saved, the next one prepared
+    expect(rows.nth(start + 1)).to_have_attribute("aria-selected", "true")
+    assert rows.nth(start + 1).get_attribute("data-pid") == following
+    expect(tool.locator('[data-testid="marker-set"][data-name="e2e_loader"]')).to_have_attribute("data-dirty", "0")
+    expect(tool.get_by_test_id("marker-point")).to_have_count(0)
+
+    # the save runs while the next case opens: wait for it on the server
+    page.wait_for_function(
+        "async (url) => (await fetch(url)).ok", arg="/api/projects/DEMO/patients/MNI001/markers/e2e_loader"
+    )
+    version, points = saved_points(page, server, "MNI001", "e2e_loader")
+    assert version == 1 and [[p["x"], p["y"], p["z"]] for p in points] == [pytest.approx(point, abs=0.002)]
+    doc = page.request.get(f"{server.url}/api/projects/DEMO/patients/MNI001/markers/e2e_loader").json()["markers"]
+    assert (doc["type"], doc["color"]) == ("pointset", "#ffcc00")
+    shot(page, "marker-annotation-loader-next-case")
+
+
+def test_measurements_survive_a_shared_link(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    open_study(page, "MNI001", "20240105")
+    file_row(page, "t1_mni/s001.nii.gz").dblclick()
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+    box = page.get_by_test_id("canvas-0").bounding_box()
+    assert box is not None
+    page.get_by_test_id("measure-tool").select_option("distance")
+    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.move(box["x"] + box["width"] * 0.65, box["y"] + box["height"] * 0.5)
+    page.mouse.up()
+    page.get_by_test_id("measure-tool").select_option("rect")
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.4)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.6)
+    page.mouse.up()
+    page.get_by_test_id("measure-list-toggle").click()
+    listing = page.get_by_test_id("measure-list")
+    expect(listing.get_by_test_id("measure-region")).to_have_count(1)
+    distance = listing.get_by_test_id("measure-distance").inner_text()
+    region = listing.get_by_test_id("measure-region").inner_text()
+    page.get_by_test_id("measure-tool").select_option("off")
+
+    page.get_by_test_id("share-button").click()
+    url = page.get_by_test_id("share-url").input_value()
+    other = page.context.new_page()
+    other.goto(url)
+    expect(items(other, 0)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(other)
+    other.get_by_test_id("measure-list-toggle").click()
+    listing = other.get_by_test_id("measure-list")
+    expect(listing.get_by_test_id("measure-distance")).to_have_text(distance)
+    expect(listing.get_by_test_id("measure-region")).to_have_text(region)
+    other.wait_for_function("() => window.noraViewer.viewports[0].nv.document.completedMeasurements.length === 1")
+    shot(other, "measurements-shared-link")
+    other.close()

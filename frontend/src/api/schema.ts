@@ -1673,6 +1673,70 @@ export interface components {
              */
             slice_type: number;
         };
+        /**
+         * AnnotationLoader
+         * @description NORA's annotation loader: a marker set of the patient every case opens with, prepared when missing.
+         *
+         *     The page opens ``annotations/<name>.json`` of the case's patient, or makes an empty set of this type,
+         *     colour and size under that name (docs/annotation.md's marker set format, whose rules these repeat).
+         */
+        "AnnotationLoader-Input": {
+            /**
+             * Color
+             * @default #ffcc00
+             */
+            color?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @default 3
+             */
+            size?: number;
+            /**
+             * Type
+             * @default pointset
+             * @enum {string}
+             */
+            type?: "pointset" | "freeline";
+        };
+        /**
+         * AnnotationLoader
+         * @description NORA's annotation loader: a marker set of the patient every case opens with, prepared when missing.
+         *
+         *     The page opens ``annotations/<name>.json`` of the case's patient, or makes an empty set of this type,
+         *     colour and size under that name (docs/annotation.md's marker set format, whose rules these repeat).
+         */
+        "AnnotationLoader-Output": {
+            /**
+             * Color
+             * @default #ffcc00
+             */
+            color: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @default 3
+             */
+            size: number;
+            /**
+             * Type
+             * @default pointset
+             * @enum {string}
+             */
+            type: "pointset" | "freeline";
+        };
         /** AnnotationOut */
         AnnotationOut: {
             /** Created By */
@@ -1784,6 +1848,8 @@ export interface components {
          * @description A whole preset.
          */
         "Autoloader-Input": {
+            /** Annotations */
+            annotations?: components["schemas"]["AnnotationLoader-Input"][];
             /**
              * Enabled
              * @default true
@@ -1804,12 +1870,20 @@ export interface components {
              * @default 0
              */
             main_viewport?: number;
+            /**
+             * On Next Case
+             * @default save
+             * @enum {string}
+             */
+            on_next_case?: "save" | "ask";
         };
         /**
          * Autoloader
          * @description A whole preset.
          */
         "Autoloader-Output": {
+            /** Annotations */
+            annotations: components["schemas"]["AnnotationLoader-Output"][];
             /**
              * Enabled
              * @default true
@@ -1830,6 +1904,12 @@ export interface components {
              * @default 0
              */
             main_viewport: number;
+            /**
+             * On Next Case
+             * @default save
+             * @enum {string}
+             */
+            on_next_case: "save" | "ask";
         };
         /**
          * BatchDef
@@ -4222,6 +4302,8 @@ export interface components {
 }
 export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
 export type AngleState = components['schemas']['AngleState'];
+export type AnnotationLoaderInput = components['schemas']['AnnotationLoader-Input'];
+export type AnnotationLoaderOutput = components['schemas']['AnnotationLoader-Output'];
 export type AnnotationOut = components['schemas']['AnnotationOut'];
 export type AuditOut = components['schemas']['AuditOut'];
 export type AutoexecRuleInput = components['schemas']['AutoexecRule-Input'];

@@ -161,7 +161,7 @@ export function MarkerTool(props: { engine: ViewerEngine; project: string | null
                     <input type="number" className="marker-size" min={SIZE_LIMITS.min} max={SIZE_LIMITS.max} step={0.5} value={s.doc.size} disabled={!edit}
                       title="marker size (mm; Shift + wheel in 3D)" data-testid="marker-size" onChange={(e) => ws.setSize(s.id, Number(e.target.value))} />
                     <label title="shown in the viewports"><input type="checkbox" checked={s.visible} onChange={(e) => ws.setVisible(s.id, e.target.checked)} /> show</label>
-                    <span className="muted">{s.doc.points.length} pt{s.dirty ? " · changed" : s.base > 0 ? ` · v${s.base}` : ""}</span>
+                    <span className="muted">{s.doc.points.length} pt{s.dirty ? " · changed" : s.base > 0 ? ` · v${s.base}` : " · new"}</span>
                     <span className="spacer" />
                     {edit ? (
                       <button type="button" data-testid="marker-save" disabled={saving === s.id || bad !== null || !project} onClick={() => void save(s)}>

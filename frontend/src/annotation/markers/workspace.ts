@@ -118,14 +118,14 @@ export class MarkerWorkspace {
     this.changed();
   }
 
-  /** A new, empty set of the shown patient, made current (a free name from `name`). */
-  create(type: MarkerType, name?: string, color = DEFAULT_COLOR, size = DEFAULT_SIZE): OpenSet | null {
-    if (this.pid === null) return null;
-    const taken = this.shown().map((s) => s.doc.name);
+  /** A new, empty set of patient `pid` (the shown one), made current when shown (a free name from `name`). */
+  create(type: MarkerType, name?: string, color = DEFAULT_COLOR, size = DEFAULT_SIZE, pid = this.pid): OpenSet | null {
+    if (pid === null) return null;
+    const taken = this.sets.filter((s) => s.pid === pid).map((s) => s.doc.name);
     const doc: MarkerDoc = { format: "nora.markers/1", type, name: freeName(taken, name ?? type), color, size, reference: null, points: [] };
-    const set: OpenSet = { id: this.nextId++, pid: this.pid, doc, base: 0, savedName: null, dirty: true, visible: true };
+    const set: OpenSet = { id: this.nextId++, pid, doc, base: 0, savedName: null, dirty: true, visible: true };
     this.sets.push(set);
-    this.current = set.id;
+    if (pid === this.pid) this.current = set.id;
     this.selected = null;
     this.changed();
     return set;
