@@ -25,7 +25,11 @@ def click_at(page: Page, viewport: int, fx: float, fy: float, **kw: Any) -> list
 
 
 def drawn(page: Page, viewport: int) -> list[dict[str, Any]]:
-    return page.evaluate(f"() => window.noraMarkers.view.drawn[{viewport}] || []")  # type: ignore[no-any-return]
+    """The markers of the current set that viewport ``viewport`` drew last."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        "(i) => (window.noraMarkers.view.drawn[i] || []).filter((d) => d.set === window.noraMarkers.ws.current)",
+        viewport,
+    )
 
 
 def saved_points(page: Page, server: Server, pid: str, name: str) -> tuple[int, list[dict[str, Any]]]:
@@ -48,8 +52,18 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
 
     page.get_by_test_id("marker-tool-button").click()
     tool = page.get_by_test_id("marker-tool")
+    # a set saved before (as `nora demo`'s landmarks) opens from the server
+    four = [{"name": n, "x": x, "y": 10.0, "z": 5.0} for n, x in (("a", -20.0), ("b", -10.0), ("c", 10.0), ("d", 20.0))]
+    r = page.request.put(
+        f"{server.url}/api/projects/DEMO/patients/MNI001/markers/landmarks?base=0",
+        data={"name": "landmarks", "points": four},
+    )
+    assert r.ok, r.text()
+    tool.get_by_test_id("marker-open").select_option("landmarks")
+    expect(tool.locator('[data-testid="marker-set"][data-name="landmarks"]')).to_have_attribute("data-dirty", "0")
+    expect(tool.get_by_test_id("marker-point")).to_have_count(4)
     tool.get_by_test_id("marker-new-pointset").click()
-    tool.get_by_test_id("marker-set-name").fill("e2e_points")
+    tool.get_by_test_id("marker-set-name").last.fill("e2e_points")
     tool.get_by_test_id("marker-pen").click()
     expect(tool.get_by_test_id("marker-pen")).to_have_attribute("aria-pressed", "true")
 
@@ -72,8 +86,9 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
     assert 0 in [d["index"] for d in drawn(page, 0)]
     shot(page, "marker-tool-two-planes")
 
-    tool.get_by_test_id("marker-save").click()
-    expect(tool.get_by_test_id("marker-set")).to_have_attribute("data-dirty", "0")
+    mine = tool.locator('[data-testid="marker-set"][data-name="e2e_points"]')
+    mine.get_by_test_id("marker-save").click()
+    expect(mine).to_have_attribute("data-dirty", "0")
     version, points = saved_points(page, server, "MNI001", "e2e_points")
     assert version == 1
     assert [p["name"] for p in points] == ["A1", "P2"]
@@ -88,18 +103,18 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
     )
     assert other.ok, other.text()
     click_at(page, 2, 0.5, 0.5)  # a third point, in the sagittal view
-    tool.get_by_test_id("marker-save").click()
-    problem = tool.get_by_test_id("marker-problem")
+    mine.get_by_test_id("marker-save").click()
+    problem = mine.get_by_test_id("marker-problem")
     expect(problem).to_contain_text("meanwhile")
     shot(page, "marker-tool-conflict")
-    tool.get_by_test_id("marker-save-over").click()
+    mine.get_by_test_id("marker-save-over").click()
     expect(problem).to_have_count(0)
     version, points = saved_points(page, server, "MNI001", "e2e_points")
     assert version == 4 and len(points) == 3  # 2 theirs, 3 rejected (kept), 4 mine again
 
     # the 3D view shows the set as a mesh (a sphere per point)
-    page.get_by_test_id("slice-select-2").select_option("render")
-    page.wait_for_function("() => window.noraMarkers.view.meshCount(2) === 1")
+    page.get_by_test_id("layout-select").select_option("2x2")  # its 4th viewport is 3D
+    page.wait_for_function("() => window.noraMarkers.view.meshCount(3) === 2")  # landmarks and e2e_points
 
 
 def test_the_annotation_loader_prepares_a_set_and_saves_it_on_the_next_case(page: Page, server: Server) -> None:
