@@ -115,6 +115,9 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
     # the 3D view shows the set as a mesh (a sphere per point)
     page.get_by_test_id("layout-select").select_option("2x2")  # its 4th viewport is 3D
     page.wait_for_function("() => window.noraMarkers.view.meshCount(3) === 2")  # landmarks and e2e_points
+    # Shift + click on the rendered brain adds a point on its surface
+    click_at(page, 3, 0.5, 0.5, modifiers=["Shift"])
+    expect(tool.get_by_test_id("marker-point")).to_have_count(4)
 
 
 def test_the_annotation_loader_prepares_a_set_and_saves_it_on_the_next_case(page: Page, server: Server) -> None:

@@ -101,7 +101,7 @@ export function useAutoloaders(
     const left = previous.current;
     previous.current = selected;
     if (enabled && definition.enabled && project && left && left.pid !== selected?.pid) {
-      const say = (text: string, level?: "error" | "info") => engine.message(text, level, null);
+      const say = (text: string, level?: "error" | "info") => engine.message(text, level);
       void saveTargets(markersOf(engine).ws, project, left.pid, definition, say, (q) => window.confirm(q));
     }
     const dropped = droppedOn.current;

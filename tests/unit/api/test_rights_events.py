@@ -11,12 +11,7 @@ import json
 from pathlib import Path
 
 from nibabel.testing import data_path
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from nora.archive.models import Project
-from nora.processing.lifecycle import JobPhase, advance, initial
-from nora.processing.models import Job
 from tests.unit.api.conftest import Env
 from tests.unit.api.test_rights_matrix import READ, Case, expect
 
@@ -99,19 +94,3 @@ def test_a_read_only_user_sees_other_users_changes(env: Env) -> None:
     env.client("user").post(f"{P}/patients/PAT1/tags", json={"add": ["x"], "remove": []})
     events = _events(env, since, role="readonly")
     assert events[0][0] == "change" and events[0][2] == {"kinds": ["studies"]}
-
-
-def test_a_job_phase_within_its_state_raises_only_monitor(env: Env) -> None:
-    """Queued -> submitting stays state ``q``: the job monitor refetches (``monitor``), the table does not."""
-    sessions = env.sessions
-    assert callable(sessions)
-    with sessions() as session:
-        assert isinstance(session, Session)
-        project_id = session.scalar(select(Project.id).where(Project.name == "P1"))
-        job = Job(project_id=project_id, name="held", **initial())
-        session.add(job)
-        session.commit()
-        since = _stamp(env)
-        assert advance(session, job.id, [JobPhase.QUEUED], JobPhase.SUBMITTING) == [job.id]
-        session.commit()
-    assert _changed(env, since) == ["monitor"]
