@@ -16,11 +16,16 @@ from tests.e2e.test_viewer import LOAD_MS, file_row, items, open_study, wait_idl
 pytestmark = pytest.mark.e2e
 
 
-def click_at(page: Page, viewport: int, fx: float, fy: float, **kw: Any) -> list[float]:
+def click_at(page: Page, viewport: int, fx: float, fy: float, shift: bool = False) -> list[float]:
+    """Click at a fraction of a viewport's canvas and return the crosshair (world mm) it moved to."""
     box = page.get_by_test_id(f"canvas-{viewport}").bounding_box()
     assert box is not None
     before = page.evaluate("() => window.noraViewer.crosshairMM")
-    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, **kw)
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    if shift:
+        page.keyboard.up("Shift")
     return crosshair_moved(page, before)
 
 
@@ -114,10 +119,13 @@ def test_points_in_two_planes_are_drawn_and_saved_in_world_coordinates(page: Pag
 
     # the 3D view shows the set as a mesh (a sphere per point)
     page.get_by_test_id("layout-select").select_option("2x2")  # its 4th viewport is 3D
+    expect(items(page, 3)).to_have_count(1, timeout=LOAD_MS)  # the volume, rendered in 3D
+    wait_idle(page)
     page.wait_for_function("() => window.noraMarkers.view.meshCount(3) === 2")  # landmarks and e2e_points
     # Shift + click on the rendered brain adds a point on its surface
-    click_at(page, 3, 0.5, 0.5, modifiers=["Shift"])
+    click_at(page, 3, 0.5, 0.5, shift=True)
     expect(tool.get_by_test_id("marker-point")).to_have_count(4)
+    shot(page, "marker-tool-3d")
 
 
 def test_the_annotation_loader_prepares_a_set_and_saves_it_on_the_next_case(page: Page, server: Server) -> None:
