@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, crosshair_moved, rendered, shot
 from tests.e2e.test_desktop import choose, login
+from tests.e2e.test_measure import drag
 from tests.e2e.test_viewer import LOAD_MS, file_row, items, open_study, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -188,16 +189,9 @@ def test_measurements_survive_a_shared_link(page: Page, server: Server) -> None:
     box = page.get_by_test_id("canvas-0").bounding_box()
     assert box is not None
     page.get_by_test_id("measure-tool").select_option("distance")
-    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
-    page.mouse.move(box["x"] + box["width"] * 0.65, box["y"] + box["height"] * 0.5)
-    page.mouse.up()
+    drag(page, box, (0.35, 0.5), (0.65, 0.5))
     page.get_by_test_id("measure-tool").select_option("rect")
-    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.4)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.6)
-    page.mouse.up()
+    drag(page, box, (0.45, 0.4), (0.55, 0.6))
     page.get_by_test_id("measure-list-toggle").click()
     listing = page.get_by_test_id("measure-list")
     expect(listing.get_by_test_id("measure-region")).to_have_count(1)

@@ -7,6 +7,7 @@
  */
 import { api, ok } from "../../api/client";
 import type { MarkerSet, MarkersOut } from "../../api/schema";
+import { VersionedStore } from "../../lib/store";
 import type { Vec3 } from "./geometry";
 
 /** A marker set with every field present (as the page holds and sends it). */
@@ -70,7 +71,7 @@ export function nameProblem(name: string): string | null {
   return null;
 }
 
-export class MarkerWorkspace {
+export class MarkerWorkspace extends VersionedStore {
   sets: OpenSet[] = [];
   current: number | null = null;
   /** the selected point of the current set (the list highlights it, Delete removes it) */
@@ -80,20 +81,6 @@ export class MarkerWorkspace {
   /** the patient shown in the viewer: only their sets are drawn and listed */
   pid: string | null = null;
   private nextId = 1;
-  private version = 0;
-  private listeners = new Set<() => void>();
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
-
-  private changed() {
-    this.version += 1;
-    for (const fn of this.listeners) fn();
-  }
 
   /** The open sets of the patient shown. */
   shown(): OpenSet[] {

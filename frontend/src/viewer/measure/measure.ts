@@ -6,6 +6,7 @@
  */
 import { DRAG_MODE, type Niivue, type NVImage } from "@niivue/niivue";
 import type { FileMeasurementsOutput } from "../../api/schema";
+import { VersionedStore } from "../../lib/store";
 import type { ViewerEngine } from "../engine";
 import { viewportCount } from "../model";
 import { regionStats, type RegionStats, type Vec3 } from "./stats";
@@ -112,27 +113,14 @@ export function measurementsFromState(states: FileMeasurementsOutput[]): Record<
   );
 }
 
-export class Measurements {
+export class Measurements extends VersionedStore {
   tool: Tool = "off";
   private readonly byFile = new Map<string, FileMeasurements>();
   private shown: (string | null)[] = [];
-  private listeners = new Set<() => void>();
-  private version = 0;
 
   constructor(private readonly engine: ViewerEngine) {
+    super();
     engine.subscribe(() => this.sync());
-  }
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
-
-  private changed() {
-    this.version += 1;
-    for (const fn of this.listeners) fn();
   }
 
   setTool(tool: Tool) {
