@@ -7,6 +7,7 @@ describe("live events", () => {
   it("reads the kinds of a change event and drops unknown ones", () => {
     expect(liveKinds('{"kinds": ["studies", "jobs"]}')).toEqual(["studies", "jobs"]);
     expect(liveKinds('{"kinds": ["nope", "files"]}')).toEqual(["files"]);
+    expect(liveKinds('{"kinds": ["monitor"]}')).toEqual(["monitor"]);
     expect(liveKinds("not json")).toEqual([]);
     expect(liveKinds('{"other": 1}')).toEqual([]);
   });
@@ -16,6 +17,8 @@ describe("live events", () => {
     expect(stale).toContainEqual(keys.projects());
     expect(stale).toContainEqual(keys.studies("P"));
     expect(affected(liveChange("jobs", "P"))).toContainEqual(keys.files("P"));
+    // a job's phase or step within its state: the monitor refetches, the table does not
+    expect(affected(liveChange("monitor", "P"))).toEqual([keys.jobs("P")]);
     // a new file changes the row's file count
     expect(affected(liveChange("files", "P"))).toContainEqual(keys.studies("P"));
   });

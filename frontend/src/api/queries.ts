@@ -62,6 +62,8 @@ export type Change =
   | { kind: "files"; project: string }
   /** processing jobs: the monitor, the table's job counts, and the files their outputs add */
   | { kind: "jobs"; project: string }
+  /** what the job monitor shows beyond a job's state (its phase, step, message): the monitor only */
+  | { kind: "monitor"; project: string }
   /** an import or a PACS retrieve finished: new patients, studies and files, new project counts */
   | { kind: "imported"; project: string }
   | { kind: "saved-batches"; project: string }
@@ -82,6 +84,8 @@ export function affected(change: Change): (readonly unknown[])[] {
       return [keys.files(change.project), keys.studies(change.project)];
     case "jobs":
       return [keys.jobs(change.project), keys.studies(change.project), keys.files(change.project)];
+    case "monitor":
+      return [keys.jobs(change.project)];
     case "imported":
       return [keys.projects(), keys.studies(change.project), keys.files(change.project), keys.importJobs(change.project)];
     case "saved-batches":

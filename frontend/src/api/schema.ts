@@ -2034,6 +2034,86 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** AngleState */
+        AngleState: {
+            /** Angle */
+            angle: number;
+            first: components["schemas"]["LineState"];
+            second: components["schemas"]["LineState"];
+            /** Slice Index */
+            slice_index: number;
+            /** Slice Position */
+            slice_position: number;
+            /**
+             * Slice Type
+             * @description niivue's SLICE_TYPE: 0 axial, 1 coronal, 2 sagittal
+             */
+            slice_type: number;
+        };
+        /**
+         * AnnotationLoader
+         * @description NORA's annotation loader: a marker set of the patient every case opens with, prepared when missing.
+         *
+         *     The page opens ``annotations/<name>.json`` of the case's patient, or makes an empty set of this type,
+         *     colour and size under that name (docs/annotation.md's marker set format, whose rules these repeat).
+         */
+        "AnnotationLoader-Input": {
+            /**
+             * Color
+             * @default #ffcc00
+             */
+            color?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @default 3
+             */
+            size?: number;
+            /**
+             * Type
+             * @default pointset
+             * @enum {string}
+             */
+            type?: "pointset" | "freeline";
+        };
+        /**
+         * AnnotationLoader
+         * @description NORA's annotation loader: a marker set of the patient every case opens with, prepared when missing.
+         *
+         *     The page opens ``annotations/<name>.json`` of the case's patient, or makes an empty set of this type,
+         *     colour and size under that name (docs/annotation.md's marker set format, whose rules these repeat).
+         */
+        "AnnotationLoader-Output": {
+            /**
+             * Color
+             * @default #ffcc00
+             */
+            color: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @default 3
+             */
+            size: number;
+            /**
+             * Type
+             * @default pointset
+             * @enum {string}
+             */
+            type: "pointset" | "freeline";
+        };
         /** AnnotationOut */
         AnnotationOut: {
             /** Created By */
@@ -2206,6 +2286,8 @@ export interface components {
          * @description A whole preset.
          */
         "Autoloader-Input": {
+            /** Annotations */
+            annotations?: components["schemas"]["AnnotationLoader-Input"][];
             /**
              * Enabled
              * @default true
@@ -2226,12 +2308,20 @@ export interface components {
              * @default 0
              */
             main_viewport?: number;
+            /**
+             * On Next Case
+             * @default save
+             * @enum {string}
+             */
+            on_next_case?: "save" | "ask";
         };
         /**
          * Autoloader
          * @description A whole preset.
          */
         "Autoloader-Output": {
+            /** Annotations */
+            annotations: components["schemas"]["AnnotationLoader-Output"][];
             /**
              * Enabled
              * @default true
@@ -2252,6 +2342,12 @@ export interface components {
              * @default 0
              */
             main_viewport: number;
+            /**
+             * On Next Case
+             * @default save
+             * @enum {string}
+             */
+            on_next_case: "save" | "ask";
         };
         /**
          * BatchDef
@@ -2660,6 +2756,32 @@ export interface components {
             /** Dismissed */
             dismissed: number[];
         };
+        /** DistanceState */
+        DistanceState: {
+            /** Distance */
+            distance: number;
+            /** End Mm */
+            end_mm: [
+                number,
+                number,
+                number
+            ];
+            /** Slice Index */
+            slice_index: number;
+            /** Slice Position */
+            slice_position: number;
+            /**
+             * Slice Type
+             * @description niivue's SLICE_TYPE: 0 axial, 1 coronal, 2 sagittal
+             */
+            slice_type: number;
+            /** Start Mm */
+            start_mm: [
+                number,
+                number,
+                number
+            ];
+        };
         /** EchoOut */
         EchoOut: {
             /** Ok */
@@ -2686,6 +2808,34 @@ export interface components {
             series_uid: string;
             /** Study */
             study: string;
+        };
+        /**
+         * FileMeasurements
+         * @description The measurements made on one archive file (shown again whenever it is the background).
+         */
+        "FileMeasurements-Input": {
+            /** Angles */
+            angles?: components["schemas"]["AngleState"][];
+            /** Distances */
+            distances?: components["schemas"]["DistanceState"][];
+            /** File Id */
+            file_id: number;
+            /** Regions */
+            regions?: components["schemas"]["RegionState"][];
+        };
+        /**
+         * FileMeasurements
+         * @description The measurements made on one archive file (shown again whenever it is the background).
+         */
+        "FileMeasurements-Output": {
+            /** Angles */
+            angles: components["schemas"]["AngleState"][];
+            /** Distances */
+            distances: components["schemas"]["DistanceState"][];
+            /** File Id */
+            file_id: number;
+            /** Regions */
+            regions: components["schemas"]["RegionState"][];
         };
         /** FileOut */
         FileOut: {
@@ -3394,6 +3544,21 @@ export interface components {
              * @enum {string}
              */
             type: "likert";
+        };
+        /** LineState */
+        LineState: {
+            /** End */
+            end: [
+                number,
+                number,
+                number
+            ];
+            /** Start */
+            start: [
+                number,
+                number,
+                number
+            ];
         };
         /**
          * Loader
@@ -4286,6 +4451,42 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** RegionState */
+        RegionState: {
+            /** End Mm */
+            end_mm: [
+                number,
+                number,
+                number
+            ];
+            /**
+             * Shape
+             * @enum {string}
+             */
+            shape: "rect" | "ellipse";
+            /** Start Mm */
+            start_mm: [
+                number,
+                number,
+                number
+            ];
+            stats: components["schemas"]["RegionStatsState"];
+        };
+        /** RegionStatsState */
+        RegionStatsState: {
+            /** Area Mm2 */
+            area_mm2: number;
+            /** Max */
+            max: number;
+            /** Mean */
+            mean: number;
+            /** Min */
+            min: number;
+            /** N */
+            n: number;
+            /** Std */
+            std: number;
         };
         /** ResultOut */
         ResultOut: {
@@ -5196,6 +5397,8 @@ export interface components {
              * @enum {string}
              */
             layout?: "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic";
+            /** Measurements */
+            measurements?: components["schemas"]["FileMeasurements-Input"][];
             /** Pid */
             pid?: string | null;
             /** Sid */
@@ -5220,6 +5423,8 @@ export interface components {
              * @enum {string}
              */
             layout: "single" | "1x2" | "2x2" | "1+3" | "mpr" | "mosaic";
+            /** Measurements */
+            measurements: components["schemas"]["FileMeasurements-Output"][];
             /** Pid */
             pid: string | null;
             /** Sid */
@@ -5412,6 +5617,9 @@ export interface components {
     pathItems: never;
 }
 export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
+export type AngleState = components['schemas']['AngleState'];
+export type AnnotationLoaderInput = components['schemas']['AnnotationLoader-Input'];
+export type AnnotationLoaderOutput = components['schemas']['AnnotationLoader-Output'];
 export type AnnotationOut = components['schemas']['AnnotationOut'];
 export type AnswersIn = components['schemas']['AnswersIn'];
 export type AnswersOut = components['schemas']['AnswersOut'];
@@ -5447,9 +5655,12 @@ export type DefinitionIn = components['schemas']['DefinitionIn'];
 export type DicomElementOut = components['schemas']['DicomElementOut'];
 export type DicomHeaderOut = components['schemas']['DicomHeaderOut'];
 export type Dismissed = components['schemas']['Dismissed'];
+export type DistanceState = components['schemas']['DistanceState'];
 export type EchoOut = components['schemas']['EchoOut'];
 export type ErrorOut = components['schemas']['ErrorOut'];
 export type FailedSeries = components['schemas']['FailedSeries'];
+export type FileMeasurementsInput = components['schemas']['FileMeasurements-Input'];
+export type FileMeasurementsOutput = components['schemas']['FileMeasurements-Output'];
 export type FileOut = components['schemas']['FileOut'];
 export type FilePage = components['schemas']['FilePage'];
 export type FileRename = components['schemas']['FileRename'];
@@ -5478,6 +5689,7 @@ export type LaunchIn = components['schemas']['LaunchIn'];
 export type LaunchOut = components['schemas']['LaunchOut'];
 export type LeftVisit = components['schemas']['LeftVisit'];
 export type Likert = components['schemas']['Likert'];
+export type LineState = components['schemas']['LineState'];
 export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
@@ -5517,6 +5729,8 @@ export type Radio = components['schemas']['Radio'];
 export type ReadingIn = components['schemas']['ReadingIn'];
 export type ReadingOut = components['schemas']['ReadingOut'];
 export type ReadingSummary = components['schemas']['ReadingSummary'];
+export type RegionState = components['schemas']['RegionState'];
+export type RegionStatsState = components['schemas']['RegionStatsState'];
 export type ResultOut = components['schemas']['ResultOut'];
 export type RetrieveIn = components['schemas']['RetrieveIn'];
 export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];

@@ -318,7 +318,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             body={studyBrowser.body}
           />
         }
-        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} />}
+        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} readonly={readonly} />}
       />
       {viewOnly ? null : (
         <TopToolsSlot.Provider value={toolsSlot}>

@@ -3,7 +3,7 @@
  * that adds keys adds its rows here (docs/viewer.md's table says the same for the viewer).
  */
 
-export type ToolId = "viewer" | "table" | "files" | "reading";
+export type ToolId = "viewer" | "table" | "files" | "reading" | "markers";
 
 export interface Shortcut {
   keys: string;
@@ -79,11 +79,27 @@ export const TOOLS: ToolHelp[] = [
       { keys: "?", action: "this help" },
     ],
   },
+  {
+    id: "markers",
+    title: "Marker tool",
+    rows: [
+      { keys: "M", action: "open / close the marker tool (toolbar: Markers)" },
+      { keys: "Left click in a 2D viewport", action: "with “Add points” on: a point of the current set, at the click" },
+      { keys: "Shift + left click in 3D", action: "with “Add points” on: a point on the rendered surface" },
+      { keys: "Shift + right click", action: "with “Add points” on: delete the point under the pointer (2D)" },
+      { keys: "Shift + wheel in 3D", action: "with “Add points” on: marker size of the current set" },
+      { keys: "Click a point in the list", action: "go to the point (every viewport)" },
+      { keys: "Delete / Backspace", action: "delete the selected point" },
+      { keys: "Esc", action: "close the marker tool" },
+      { keys: "?", action: "this help" },
+    ],
+  },
 ];
 
 /** The tool a page element belongs to (where the mouse or the focus last was). */
 export function toolOf(el: Element | null): ToolId {
   if (el?.closest('[data-testid="files-panel"]')) return "files";
+  if (el?.closest('[data-testid="marker-tool"]')) return "markers";
   if (el?.closest(".study-table")) return "table";
   if (el?.closest('[data-testid="reading-case"]')) return "reading";
   return "viewer";

@@ -9,7 +9,6 @@ import { processing, type JobDetail, type JobRow } from "./api";
 import { STATE_NAMES } from "./batch";
 
 const HIDE_DONE_KEY = "nora.jobs.hideDone";
-const POLL_MS = 2000;
 const SORTS: [string, string][] = [["-id", "newest"], ["id", "oldest"], ["state", "state"], ["psid", "subject"], ["name", "job"]];
 
 export function JobMonitor(props: {
@@ -25,12 +24,12 @@ export function JobMonitor(props: {
   const [hideDone, setHideDone] = useState(loadSetting(HIDE_DONE_KEY) !== "false");
   const [detail, setDetail] = useState<{ job: JobDetail; log: string } | null>(null);
 
-  // Polled every two seconds while the monitor is open; a write (kill, dismiss, launch) refetches at once.
+  // Refetched by the desktop's live events ("jobs", "monitor": any job's state, phase or step changed,
+  // whoever changed it) and at once after a write of this page (kill, dismiss, launch); never polled.
   const query = { search, sort, hide_done: hideDone };
   const list = useQuery({
     queryKey: [...keys.jobs(props.project), "list", query],
     queryFn: ({ signal }) => processing.jobs(props.project, query, signal),
-    refetchInterval: POLL_MS,
     placeholderData: (previous) => previous,
   });
   const jobs: JobRow[] | null = list.data ?? null;

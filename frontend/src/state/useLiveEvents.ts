@@ -11,7 +11,7 @@ import { API_BASE, seg } from "../api/client";
 import { invalidate, type Change } from "../api/queries";
 
 /** The change kinds the server sends (`nora.archive.events.KINDS`), as the page's `Change`. */
-const KINDS = ["imported", "studies", "files", "jobs"] as const;
+const KINDS = ["imported", "studies", "files", "jobs", "monitor"] as const;
 type LiveKind = (typeof KINDS)[number];
 
 /** The kinds of one `change` event's data (`{"kinds": [...]}`); unknown ones are ignored. */

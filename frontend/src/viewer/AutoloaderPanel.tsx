@@ -3,6 +3,7 @@
  * snapshot of the current view (smart, strict, tag-based), edit the loader entries live, relaunch; drag a
  * preset onto a table row to run it for that case.
  */
+import { AnnotationLoaders } from "../annotation/markers/AnnotationLoaders";
 import { plainIntent, type AutoloaderDef, type LoaderEntry, type Preset } from "./api";
 import { startPresetDrag } from "./bus";
 import { COLORMAPS, LAYOUT_NAMES, type LayoutName, type Role } from "./model";
@@ -131,6 +132,7 @@ export function AutoloaderPanel(props: AutoloaderProps) {
           ))}
         </tbody>
       </table>
+      <AnnotationLoaders definition={def} onChange={props.onChange} />
       <div className="al-row">
         <button data-testid="al-add" onClick={() => props.onChange({ ...def, loaders: [...def.loaders, { pattern: "*.nii*", viewports: [0], enabled: true, intent: plainIntent("background") }] })}>
           Add image loader

@@ -10,6 +10,7 @@ import { useAddressProject } from "./address";
 import { AutoloaderPanel } from "./AutoloaderPanel";
 import { layoutStudy } from "../studybrowser/layoutStudy";
 import { MeasureTools } from "./measure/MeasureTools";
+import { MarkerTool } from "../annotation/markers/MarkerTool";
 import { endDrag, onOpenFile, onOpenStudy } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
@@ -33,6 +34,8 @@ export function Viewer(props: {
   onStepCase: (delta: number) => void;
   /** a guest of a public project: may view and use presets, but not save presets or links */
   guest?: boolean;
+  /** read-only rights: annotations are shown, not saved */
+  readonly?: boolean;
 }) {
   const project = props.project;
   const [radiological, setRadiological] = useState(false);
@@ -122,6 +125,7 @@ export function Viewer(props: {
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
         <MeasureTools engine={engine} />
+        <MarkerTool engine={engine} project={project} pid={sel?.pid ?? null} readOnly={!!props.guest || !!props.readonly} />
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).

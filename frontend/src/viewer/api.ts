@@ -69,5 +69,5 @@ export function plainIntent(role: Role): Intent {
 }
 
 export function emptyDefinition(): AutoloaderDef {
-  return { level: "either", main_viewport: 0, enabled: true, layout: null, loaders: [] };
+  return { level: "either", main_viewport: 0, enabled: true, layout: null, loaders: [], annotations: [], on_next_case: "save" };
 }

@@ -7,6 +7,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
+import { prepareAnnotations, saveTargets } from "../annotation/markers/loaders";
+import { markersOf } from "../annotation/markers/registry";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
 import { applyAutoload } from "./autoload";
 import { onApplyAutoloader, onApplyPreset, pending, setCurrentAutoloader, setPending } from "./bus";
@@ -75,8 +77,11 @@ export function useAutoloaders(
       const generation = engine.newGeneration();
       setBusy(true);
       try {
-        const answer = await viewerApi.autoload(project, def, pid, sid);
-        await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);
+        if (def.loaders.length > 0) {
+          const answer = await viewerApi.autoload(project, def, pid, sid);
+          await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);
+        }
+        if (generation === engine.generation) await prepareAnnotations(markersOf(engine).ws, project, pid, def.annotations, (t) => engine.message(t));
       } catch (err) {
         engine.message(`Autoloader: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
@@ -90,11 +95,19 @@ export function useAutoloaders(
   selectedRef.current = selected;
   /** The case a preset was just dropped on: its selection does not also run the chosen preset. */
   const droppedOn = useRef<string | null>(null);
+  /** The case shown before: leaving its patient saves its changed annotation targets (or asks). */
+  const previous = useRef<Case | null>(null);
   useEffect(() => {
+    const left = previous.current;
+    previous.current = selected;
+    if (enabled && definition.enabled && project && left && left.pid !== selected?.pid) {
+      const say = (text: string, level?: "error" | "info") => engine.message(text, level);
+      void saveTargets(markersOf(engine).ws, project, left.pid, definition, say, (q) => window.confirm(q));
+    }
     const dropped = droppedOn.current;
     droppedOn.current = null;
     if (selected && dropped === `${selected.pid}\n${selected.sid}`) return;
-    if (!enabled || !selected || definition.loaders.length === 0 || !definition.enabled) return;
+    if (!enabled || !selected || definition.loaders.length + definition.annotations.length === 0 || !definition.enabled) return;
     void run(definition, selected.pid, selected.sid);
     // Run when the case changes; edits run with "Relaunch".
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -7,6 +7,8 @@ import { useCallback, useEffect, useState } from "react";
 import { viewerApi, type SharedLink } from "./api";
 import { pending, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
+import { measurementsFromState, measurementsState } from "./measure/measure";
+import { measurementsOf } from "./measure/MeasureTools";
 import { useFailure } from "./useFailure";
 import type { Case } from "./useAutoloaders";
 
@@ -32,6 +34,7 @@ export function useSharedLinks(engine: ViewerEngine, project: string | null, sel
         local: null,
         url: `/api/projects/${encodeURIComponent(shared.project)}/viewer/files/${fileId}/${series ? "series.nii.gz" : "content"}`,
       }));
+      measurementsOf(engine).imported(measurementsFromState(shared.state.measurements));
     },
     [engine],
   );
@@ -61,7 +64,12 @@ export function useSharedLinks(engine: ViewerEngine, project: string | null, sel
   async function share(overwrite: boolean) {
     setAsking(false);
     if (!project) return;
-    const { state, skipped } = engine.state(selected?.pid ?? null, selected?.sid ?? null);
+    const { state: view, skipped } = engine.state(selected?.pid ?? null, selected?.sid ?? null);
+    const measured = Object.entries(measurementsOf(engine).exported()).flatMap(([key, m]) => {
+      const s = measurementsState(key, m);
+      return s && s.distances.length + s.angles.length + s.regions.length > 0 ? [s] : [];
+    });
+    const state = { ...view, measurements: measured };
     if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`, "info");
     try {
       const saved =

@@ -22,8 +22,10 @@ from nora.archive.models import AuditEntry, File, FileTag, JobState, Patient, Pa
 
 #: the parts of a stamp, each named by the desktop change kind it raises (``invalidate()`` of the page):
 #: ``imported`` new or deleted patients or studies (the table, its counts, the project list), ``studies``
-#: tags or metadata of rows, ``files`` files and their tags, ``jobs`` processing jobs and their states.
-KINDS = ("imported", "studies", "files", "jobs")
+#: tags or metadata of rows, ``files`` files and their tags, ``jobs`` processing jobs and their states,
+#: ``monitor`` what the job monitor (Gridstats) shows of them beyond their state: a phase, step or message
+#: change within one state (queued -> submitted, running -> finishing) that must not refetch the table.
+KINDS = ("imported", "studies", "files", "jobs", "monitor")
 
 _ROW_ACTIONS = ("tag.patient", "tag.study", "meta.set")
 _FILE_ACTIONS = ("tag.file", "file.upload", "file.add", "file.delete")
@@ -96,4 +98,11 @@ def stamp(session: Session, project_id: int, project: str) -> Stamp:
             .group_by(JobState.state)
         )
     )
-    return Stamp((_digest(rows), _digest(tags), _digest(files), _digest(jobs)))
+    # every change of a job's phase sets updated_at (nora.processing.lifecycle.values_for)
+    monitor = _one(
+        session,
+        select(func.count(), func.max(JobState.updated_at), func.sum(JobState.step)).where(
+            JobState.project_id == project_id
+        ),
+    )
+    return Stamp((_digest(rows), _digest(tags), _digest(files), _digest(jobs), _digest(monitor)))

@@ -215,6 +215,8 @@ class JobState:
         Column("patient_id", Integer),
         Column("study_id", Integer),
         Column("state", String(1)),
+        Column("step", Integer),
+        Column("updated_at", DateTime),
     )
     # typed as column expressions: a Column read from a class that is not mapped types as Never
     id: ColumnElement[int] = table.c.id
@@ -222,6 +224,8 @@ class JobState:
     patient_id: ColumnElement[int | None] = table.c.patient_id
     study_id: ColumnElement[int | None] = table.c.study_id
     state: ColumnElement[str] = table.c.state
+    step: ColumnElement[int] = table.c.step
+    updated_at: ColumnElement[dt.datetime] = table.c.updated_at
 
 
 class JsonDocument(Base):

@@ -98,6 +98,28 @@ class Loader(BaseModel):
         return sorted(set(value))
 
 
+class AnnotationLoader(BaseModel):
+    """NORA's annotation loader: a marker set of the patient every case opens with, prepared when missing.
+
+    The page opens ``annotations/<name>.json`` of the case's patient, or makes an empty set of this type,
+    colour and size under that name (docs/annotation.md's marker set format, whose rules these repeat).
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    name: str = Field(min_length=1, max_length=128)
+    type: Literal["pointset", "freeline"] = "pointset"
+    color: str = Field(default="#ffcc00", pattern=r"^#[0-9a-fA-F]{6}$")
+    size: float = Field(default=3.0, gt=0, le=100)
+    enabled: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        check_name(value, "marker set name")
+        return value
+
+
 class Autoloader(BaseModel):
     """A whole preset."""
 
@@ -108,6 +130,10 @@ class Autoloader(BaseModel):
     enabled: bool = True
     layout: LayoutName | None = None
     loaders: list[Loader] = Field(default_factory=list, max_length=MAX_LOADERS)
+    #: annotation targets every case opens with (marker sets; prepared when the patient has none)
+    annotations: list[AnnotationLoader] = Field(default_factory=list, max_length=MAX_LOADERS)
+    #: moving to another case with changed annotation targets: save them, or ask first
+    on_next_case: Literal["save", "ask"] = "save"
 
     @model_validator(mode="after")
     def _fits_layout(self) -> Autoloader:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -26,7 +26,10 @@ from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 
 SHAREDSTATE = "sharedstate"  #: the json documents kind of shared states
 MAX_ITEMS = 32
+MAX_MEASUREMENTS = 1000
 Vec3 = tuple[float, float, float]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Mm3 = tuple[Finite, Finite, Finite]
 
 
 class ItemState(Intent):
@@ -54,6 +57,60 @@ class ViewportState(BaseModel):
     mosaic_columns: int | None = Field(default=None, ge=1, le=24)
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+class _OnSlice(_Strict):
+    """Where niivue drew a line measurement: the slice it was made on (shown there only)."""
+
+    slice_index: int = Field(ge=0, le=MAX_INT)
+    slice_type: int = Field(ge=0, le=4, description="niivue's SLICE_TYPE: 0 axial, 1 coronal, 2 sagittal")
+    slice_position: Finite
+
+
+class DistanceState(_OnSlice):
+    start_mm: Mm3
+    end_mm: Mm3
+    distance: Finite = Field(ge=0)
+
+
+class LineState(_Strict):
+    start: Mm3
+    end: Mm3
+
+
+class AngleState(_OnSlice):
+    first: LineState
+    second: LineState
+    angle: Finite
+
+
+class RegionStatsState(_Strict):
+    n: int = Field(ge=0, le=MAX_INT)
+    mean: Finite
+    std: Finite
+    min: Finite
+    max: Finite
+    area_mm2: Finite
+
+
+class RegionState(_Strict):
+    shape: Literal["rect", "ellipse"]
+    start_mm: Mm3
+    end_mm: Mm3
+    stats: RegionStatsState
+
+
+class FileMeasurements(_Strict):
+    """The measurements made on one archive file (shown again whenever it is the background)."""
+
+    file_id: int = Field(ge=1, le=MAX_INT)
+    distances: list[DistanceState] = Field(default_factory=list, max_length=MAX_MEASUREMENTS)
+    angles: list[AngleState] = Field(default_factory=list, max_length=MAX_MEASUREMENTS)
+    regions: list[RegionState] = Field(default_factory=list, max_length=MAX_MEASUREMENTS)
+
+
 class ViewerState(BaseModel):
     """Everything needed to reopen a view exactly."""
 
@@ -64,6 +121,8 @@ class ViewerState(BaseModel):
     viewports: list[ViewportState] = Field(default_factory=list, max_length=MAX_VIEWPORTS)
     pid: str | None = Field(default=None, max_length=128)
     sid: str | None = Field(default=None, max_length=128)
+    #: the viewer's measurements, per file (distances, angles, regions with their statistics)
+    measurements: list[FileMeasurements] = Field(default_factory=list, max_length=256)
 
     def check(self) -> ViewerState:
         if len(self.viewports) > VIEWPORTS[self.layout]:
@@ -89,7 +148,7 @@ class Shared:
 
 
 def _file_ids(state: ViewerState) -> set[int]:
-    return {item.file_id for vp in state.viewports for item in vp.items}
+    return {item.file_id for vp in state.viewports for item in vp.items} | {m.file_id for m in state.measurements}
 
 
 def _check_files(session: Session, access: Access, state: ViewerState) -> set[int]:
@@ -141,5 +200,6 @@ def open_link(session: Session, access: Access, link: str) -> Shared:
     missing = sorted(_file_ids(state) - present)
     for vp in state.viewports:
         vp.items = [item for item in vp.items if item.file_id in present]
+    state.measurements = [m for m in state.measurements if m.file_id in present]
     title = str(doc.content.get("title", ""))
     return Shared(doc.name, title, links.owner_name(doc), state, missing, links.may_change(doc))

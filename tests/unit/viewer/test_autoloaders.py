@@ -51,12 +51,29 @@ def _add_studies(env: Env) -> None:
         ({"loaders": [{"pattern": "x", "intent": {"colormap": "../evil"}}]}, "colormap"),
         ({"level": "series"}, "level"),
         ({"unknown": 1}, "unknown"),
+        ({"annotations": [{"name": "../x"}]}, "marker set name"),
+        ({"annotations": [{"name": "lm", "color": "red"}]}, "color"),
+        ({"annotations": [{"name": "lm", "type": "polygon"}]}, "type"),
+        ({"annotations": [{"name": "lm", "size": 0}]}, "size"),
+        ({"on_next_case": "discard"}, "on_next_case"),
     ],
 )
 def test_invalid_presets_are_refused_with_the_reason(raw: dict[str, object], words: str) -> None:
     with pytest.raises(InvalidInput) as info:
         autoloaders.validate(raw)
     assert words in info.value.message
+
+
+def test_annotation_loaders_round_trip_with_their_defaults(env: Env) -> None:
+    preset = {"annotations": [{"name": "landmarks", "type": "freeline", "color": "#00ff00"}], "on_next_case": "ask"}
+    user = env.client("user")
+    assert user.put(f"{P}/autoloaders/mark", json=preset).status_code == 200
+    (got,) = [p for p in user.get(f"{P}/autoloaders").json() if p["name"] == "mark"]
+    assert got["definition"]["annotations"] == [
+        {"name": "landmarks", "type": "freeline", "color": "#00ff00", "size": 3.0, "enabled": True}
+    ]
+    assert got["definition"]["on_next_case"] == "ask"
+    assert got["definition"]["loaders"] == []
 
 
 def test_case_selector_follows_the_level_and_selects_by_id() -> None:

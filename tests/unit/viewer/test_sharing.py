@@ -230,3 +230,50 @@ def test_a_mosaic_viewport_and_its_columns_round_trip(env: Env) -> None:
         state["viewports"][1]["mosaic_columns"] = bad  # type: ignore[index]
         r = user.post(f"{P}/sharedstates", json={"state": state})
         assert r.status_code in (400, 422) and "mosaic_columns" in r.text, r.text
+
+
+def _measured(file_id: int) -> dict[str, object]:
+    on_slice = {"slice_index": 40, "slice_type": 0, "slice_position": 0.5}
+    return {
+        "file_id": file_id,
+        "distances": [{**on_slice, "start_mm": [0, 0, 1], "end_mm": [30, 40, 1], "distance": 50}],
+        "angles": [
+            {
+                **on_slice,
+                "first": {"start": [0, 0, 1], "end": [10, 0, 1]},
+                "second": {"start": [10, 0, 1], "end": [10, 10, 1]},
+                "angle": 90,
+            }
+        ],
+        "regions": [
+            {
+                "shape": "ellipse",
+                "start_mm": [0, 0, 1],
+                "end_mm": [8, 8, 1],
+                "stats": {"n": 52, "mean": 81.5, "std": 3.2, "min": 70, "max": 99, "area_mm2": 50.3},
+            }
+        ],
+    }
+
+
+def test_measurements_round_trip_and_go_with_their_file(env: Env) -> None:
+    fid = _file_ids(env)[0]
+    user = env.client("user")
+    state = {**_state(fid), "measurements": [_measured(fid)]}
+    r = user.post(f"{P}/sharedstates", json={"state": state})
+    assert r.status_code == 201, r.text
+    link = r.json()["link"]
+    got = env.client("readonly").get(f"{P}/sharedstates/{link}").json()["state"]["measurements"]
+    assert got[0]["distances"][0]["end_mm"] == [30, 40, 1] and got[0]["angles"][0]["angle"] == 90
+    assert got[0]["regions"][0]["stats"]["area_mm2"] == 50.3
+    for bad in (
+        {**_measured(fid), "file_id": 999999},  # not a file of the project
+        {**_measured(fid), "regions": [{"shape": "star", "start_mm": [0, 0, 0], "end_mm": [1, 1, 1]}]},
+        {**_measured(fid), "distances": [{"start_mm": [0, 0, 0], "end_mm": [1, 1, 1], "distance": -1}]},
+        {**_measured(fid), "extra": 1},
+    ):
+        r = user.post(f"{P}/sharedstates", json={"state": {**state, "measurements": [bad]}})
+        assert r.status_code in (400, 422), (bad, r.text)
+    # a file deleted since takes its measurements with it
+    assert env.client("admin").delete(f"/api/projects/P1/files/{fid}").status_code == 204
+    assert env.client("readonly").get(f"{P}/sharedstates/{link}").json()["state"]["measurements"] == []

@@ -5,6 +5,8 @@
  * old file's measurements aside and brings them back when the file is shown again, until cleared.
  */
 import { DRAG_MODE, type Niivue, type NVImage } from "@niivue/niivue";
+import type { FileMeasurementsOutput } from "../../api/schema";
+import { VersionedStore } from "../../lib/store";
 import type { ViewerEngine } from "../engine";
 import { viewportCount } from "../model";
 import { regionStats, type RegionStats, type Vec3 } from "./stats";
@@ -54,27 +56,71 @@ function vec(v: ArrayLike<number>): Vec3 {
   return [v[0] ?? 0, v[1] ?? 0, v[2] ?? 0];
 }
 
-export class Measurements {
+/** A file's measurements as a shared link keeps them (the server's FileMeasurements); null for local files. */
+export function measurementsState(key: string, m: FileMeasurements): FileMeasurementsOutput | null {
+  const id = /^file:(\d+)$/.exec(key);
+  if (!id) return null;
+  const onSlice = (x: { sliceIndex: number; sliceType: number; slicePosition: number }) => ({
+    slice_index: x.sliceIndex,
+    slice_type: x.sliceType,
+    slice_position: x.slicePosition,
+  });
+  return {
+    file_id: Number(id[1]),
+    distances: m.distances.map((d) => ({ ...onSlice(d), start_mm: vec(d.startMM), end_mm: vec(d.endMM), distance: d.distance })),
+    angles: m.angles.map((a) => ({
+      ...onSlice(a),
+      first: { start: vec(a.firstLineMM.start), end: vec(a.firstLineMM.end) },
+      second: { start: vec(a.secondLineMM.start), end: vec(a.secondLineMM.end) },
+      angle: a.angle,
+    })),
+    regions: m.regions.map((r) => ({
+      shape: r.shape,
+      start_mm: r.startMM,
+      end_mm: r.endMM,
+      stats: { n: r.stats.n, mean: r.stats.mean, std: r.stats.std, min: r.stats.min, max: r.stats.max, area_mm2: r.stats.areaMM2 },
+    })),
+  };
+}
+
+/** The measurements of a shared link, by file key (`file:ID`), as niivue and the list hold them. */
+export function measurementsFromState(states: FileMeasurementsOutput[]): Record<string, FileMeasurements> {
+  const f32 = (v: readonly number[]) => new Float32Array(v) as unknown as Distance["startMM"];
+  const onSlice = (x: { slice_index: number; slice_type: number; slice_position: number }) => ({
+    sliceIndex: x.slice_index,
+    sliceType: x.slice_type as Distance["sliceType"],
+    slicePosition: x.slice_position,
+  });
+  return Object.fromEntries(
+    states.map((s) => [
+      `file:${s.file_id}`,
+      {
+        distances: s.distances.map((d) => ({ ...onSlice(d), startMM: f32(d.start_mm), endMM: f32(d.end_mm), distance: d.distance })),
+        angles: s.angles.map((a) => ({
+          ...onSlice(a),
+          firstLineMM: { start: f32(a.first.start), end: f32(a.first.end) },
+          secondLineMM: { start: f32(a.second.start), end: f32(a.second.end) },
+          angle: a.angle,
+        })),
+        regions: s.regions.map((r) => ({
+          shape: r.shape,
+          startMM: vec(r.start_mm),
+          endMM: vec(r.end_mm),
+          stats: { n: r.stats.n, mean: r.stats.mean, std: r.stats.std, min: r.stats.min, max: r.stats.max, areaMM2: r.stats.area_mm2 },
+        })),
+      },
+    ]),
+  );
+}
+
+export class Measurements extends VersionedStore {
   tool: Tool = "off";
   private readonly byFile = new Map<string, FileMeasurements>();
   private shown: (string | null)[] = [];
-  private listeners = new Set<() => void>();
-  private version = 0;
 
   constructor(private readonly engine: ViewerEngine) {
+    super();
     engine.subscribe(() => this.sync());
-  }
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
-
-  private changed() {
-    this.version += 1;
-    for (const fn of this.listeners) fn();
   }
 
   setTool(tool: Tool) {
