@@ -317,7 +317,8 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             body={studyBrowser.body}
           />
         }
-        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} />}
+        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly}
+          rights={{ write: !readonly && !viewOnly, download: !viewOnly && (project?.download === true || project?.role === "admin") }} />}
       />
       {viewOnly ? null : (
         <TopToolsSlot.Provider value={toolsSlot}>

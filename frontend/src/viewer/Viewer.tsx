@@ -4,7 +4,11 @@
  * The state behind it lives in hooks: useEngine (the engine, colour-limit presets), useAutoloaders,
  * useSharedLinks and useViewerKeys; this component loads what is double-clicked or dropped and draws.
  */
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { RoiStatsWindow } from "../annotation/roi/RoiStats";
+import { RoiToolWindow, type Rights } from "../annotation/roi/RoiTool";
+import { roiToolOf } from "../annotation/roi/tool";
+import { useRoiKeys } from "../annotation/roi/useRoiKeys";
 import type { ArchiveFile } from "../api/types";
 import { useAddressProject } from "./address";
 import { AutoloaderPanel } from "./AutoloaderPanel";
@@ -33,6 +37,8 @@ export function Viewer(props: {
   onStepCase: (delta: number) => void;
   /** a guest of a public project: may view and use presets, but not save presets or links */
   guest?: boolean;
+  /** what the user may do with annotations (the ROI tool: save needs write, download the download right) */
+  rights?: Rights;
 }) {
   const project = props.project;
   const [radiological, setRadiological] = useState(false);
@@ -40,6 +46,13 @@ export function Viewer(props: {
   const [autoOpen, setAutoOpen] = useState(false);
   const engine = useEngine(project, radiological);
   const snap = useSyncExternalStore(engine.subscribe, engine.snapshot);
+  const roiTool = useMemo(() => roiToolOf(engine), [engine]);
+  const [roiOpen, setRoiOpen] = useState(false);
+  const [roiStatsOpen, setRoiStatsOpen] = useState(false);
+  useEffect(() => {
+    roiTool.onOpened = () => setRoiOpen(true);
+  }, [roiTool]);
+  useRoiKeys(roiTool, () => setRoiOpen((o) => !o));
 
   const sourceOf = useCallback(
     (file: ArchiveFile): Source | null => (project ? archiveSource(project, file) : null),
@@ -121,6 +134,7 @@ export function Viewer(props: {
         )}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
+        <button data-testid="roi-tool-button" className={roiOpen ? "on" : ""} onClick={() => setRoiOpen((o) => !o)} title="ROI tool (D)">ROI</button>
         <MeasureTools engine={engine} />
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
@@ -168,6 +182,11 @@ export function Viewer(props: {
           onClose={() => setAutoOpen(false)}
         />
       ) : null}
+      {roiOpen ? (
+        <RoiToolWindow tool={roiTool} project={project} rights={props.rights ?? { write: false, download: false }}
+          onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
+      ) : null}
+      {roiStatsOpen ? <RoiStatsWindow tool={roiTool} onClose={() => setRoiStatsOpen(false)} /> : null}
       {links.asking && links.link ? (
         <div className="share-box" data-testid="share-choice" role="dialog" aria-label="Share">
           <span>
