@@ -12,7 +12,7 @@ import type { Mat4, Vec3 } from "../grid";
 import { type ImageVolume, roiStats, type RoiStats, statsCsv } from "../stats";
 import type { RoiTool } from "./tool";
 
-const place = (): Rect => ({ left: 120, top: 140, width: 760, height: 320 });
+const place = (): Rect => ({ left: 8, top: 60, width: 760, height: 300 });
 
 export interface StatsRowView {
   roi: string;

@@ -21,7 +21,8 @@ export interface Rights {
   download: boolean;
 }
 
-const place = (): Rect => ({ left: Math.max(0, window.innerWidth - 560), top: 90, width: 540, height: 460 });
+// over the study table, beside the viewer it draws in
+const place = (): Rect => ({ left: 8, top: Math.max(60, window.innerHeight - 480), width: 540, height: 460 });
 
 type OpKind = Morphology | SetOperation | "remove_salt" | "fill_holes";
 const OPS: { id: OpKind; label: string }[] = [
@@ -186,7 +187,7 @@ function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; ri
         <span className="muted" data-testid="roi-info">{r.roi.grid.dims.join("×")} · {where} · {volumeMl(r)} mL ({r.voxels} vx){r.base ? ` · v${r.base}` : ""}</span>
       </div>
       <div className="roi-line">
-        <button type="button" data-testid="roi-focus" onClick={() => tool.focus(r.id) || setError(`${r.name} is empty`)} title="focus on the centre of gravity">⌖</button>
+        <button type="button" data-testid="roi-focus" onClick={() => tool.focus(r.id) || setError(`${r.name} is empty`)} title="focus: move the crosshair to the centre of gravity">Focus</button>
         <label title="visible in all viewports"><input type="checkbox" data-testid="roi-visible" checked={r.visible}
           onChange={(e) => ws.setLook(r.id, { visible: e.target.checked })} /> visible</label>
         <label title="opacity">α <input type="range" data-testid="roi-opacity" min={0} max={1} step={0.05} value={r.opacity}

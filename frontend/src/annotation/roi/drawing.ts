@@ -93,6 +93,8 @@ export class RoiDrawing implements ViewportTool {
     if (e.altKey) return this.resize(index, e);
     const hit = this.hit(index, e, roi, -1);
     if (!hit) return null;
+    // the press keeps the focus where it was (a pen field): the keys (Ctrl+Z, Space) must reach the page
+    if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
     const value: 0 | 1 = e.button === 0 ? 1 : 0;
     const pen = this.ws.pen;
     if (pen.kind === "polygon") {

