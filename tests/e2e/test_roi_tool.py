@@ -66,7 +66,7 @@ def open_image(page: Page, server: Server, pid: str, sid: str, path: str) -> dic
 
 
 def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
-    box = open_image(page, server, "SUBJ002", "20230611", "t1_mprage/s002.nii")
+    box = open_image(page, server, "SUBJ002", "20240212", "t1_mprage/s002.nii")
     page.keyboard.press("d")
     expect(page.get_by_test_id("roi-tool")).to_be_visible()
     page.get_by_test_id("roi-new").click()
@@ -104,15 +104,15 @@ def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
     row(page, "roi").get_by_test_id("roi-save").click()
     expect(row(page, "roi")).to_have_attribute("data-version", "1")
     expect(row(page, "roi")).to_have_attribute("data-dirty", "0")
-    assert on_disk(server, "SUBJ002", "20230611", "roi") == after_erase
+    assert on_disk(server, "SUBJ002", "20240212", "roi") == after_erase
 
     # someone else saves version 2 meanwhile: the page's next save is a conflict, answered in its row
     client = api(server)
-    ref = client.get("/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi").json()["reference_id"]
+    ref = client.get("/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi").json()["reference_id"]
     theirs = client.put(
-        "/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi",
+        "/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi",
         params={"reference": ref, "base": 1},
-        content=(server.home / "projects/DEMO/SUBJ002/20230611/ROIS/roi.nii.gz").read_bytes(),
+        content=(server.home / "projects/DEMO/SUBJ002/20240212/ROIS/roi.nii.gz").read_bytes(),
         headers={"Content-Type": "application/octet-stream"},
     )
     assert theirs.status_code == 200, theirs.text
@@ -126,5 +126,97 @@ def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
     conflict.get_by_test_id("roi-conflict-overwrite").click()
     expect(conflict).to_have_count(0)
     expect(row(page, "roi")).to_have_attribute("data-version", "4")  # 3: the rejected copy, 4: saved over it
-    assert on_disk(server, "SUBJ002", "20230611", "roi") == mine
-    client.delete("/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi")
+    assert on_disk(server, "SUBJ002", "20240212", "roi") == mine
+    assert client.delete("/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi").status_code == 204
+
+
+def drop_on_roi_tool(page: Page, path: str) -> None:
+    """An HTML5 drag of a files-panel row onto the ROI tool's list (real events through the handlers)."""
+    page.evaluate(
+        """(path) => {
+            const row = document.querySelector(`[data-testid="file-row"][data-path="${path}"]`);
+            const dt = new DataTransfer();
+            row.dispatchEvent(new DragEvent('dragstart', {dataTransfer: dt, bubbles: true}));
+            const list = document.querySelector('[data-testid="roi-list"]');
+            list.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+            list.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+            row.dispatchEvent(new DragEvent('dragend', {dataTransfer: dt, bubbles: true}));
+        }""",
+        path,
+    )
+
+
+def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(page: Page, server: Server) -> None:
+    image = nib.load(server.home / "projects/DEMO/SUBJ002/20230611/t1_mprage/s002.nii")
+    values = np.asarray(image.get_fdata(), dtype=np.float64)
+    # an ROI saved on the server before (its file in the files panel): the brighter voxels
+    truth = (values > np.percentile(values, 80)).astype(np.uint8)
+    client = api(server)
+    study = "/api/projects/DEMO/patients/SUBJ002/studies/20230611"
+    listing = client.get(f"{study}/files").json()
+    ref = next(f["id"] for f in (listing["items"] if isinstance(listing, dict) else listing) if f["path"] == "t1_mprage/s002.nii")
+    made = client.put(
+        f"{study}/rois/bright", params={"reference": ref, "base": 0},
+        content=nib.Nifti1Image(truth, image.affine).to_bytes(), headers={"Content-Type": "application/octet-stream"},
+    )
+    assert made.status_code == 200, made.text
+    box = open_image(page, server, "SUBJ002", "20230611", "t1_mprage/s002.nii")
+    page.get_by_test_id("roi-tool-button").click()
+
+    # the viewbar's ROI button: the voxels at or above the lower colour limit
+    items(page, 0).first.get_by_test_id("vb-roi-from-image").click()
+    low = float(items(page, 0).first.get_by_test_id("vb-min").input_value())
+    expect(row(page, "s002_roi")).to_have_count(1)
+    exact = page.evaluate("() => [...window.noraViewer.items.values()][0].look.calMin")
+    assert voxels(page, "s002_roi") == int((values >= exact).sum()) > 0
+    assert abs(exact - low) < 1e-2
+
+    # a ROIS/ file dragged from the files panel opens as an ROI at its version
+    drop_on_roi_tool(page, "ROIS/bright.nii.gz")
+    expect(row(page, "bright")).to_have_count(1)
+    assert voxels(page, "bright") == int(truth.sum())
+    assert row(page, "bright").get_attribute("data-version") == "1"
+
+    # Higher with a number: only voxels at or above it within the pen
+    page.get_by_test_id("roi-new").click()
+    expect(row(page, "roi")).to_have_count(1)
+    page.get_by_test_id("roi-pen-kind").select_option("higher")
+    page.get_by_test_id("roi-pen-threshold").fill("5000")
+    page.get_by_test_id("roi-pen-size").fill("4")
+    stroke(page, box, (0.5, 0.45), (0.5, 0.55))
+    wait_voxels(page, "roi", "n > 0")
+    inside = page.evaluate(INSIDE)
+    flat = values.ravel(order="F")
+    assert all(flat[i] >= 5000 for i in inside)
+    # 3D region growing: a press and a drag to the right grow one connected region through the slices
+    page.get_by_test_id("roi-new").click()
+    expect(row(page, "roi_2")).to_have_count(1)
+    page.get_by_test_id("roi-pen-kind").select_option("grow3d")
+    stroke(page, box, (0.5, 0.5), (0.6, 0.5))
+    grown = wait_voxels(page, "roi_2", "n > 1")
+    slices = page.evaluate("() => { const r = window.noraRois.ws.current; const [nx, ny] = r.roi.grid.dims; const ks = new Set();"
+                           " r.roi.data.forEach((v, i) => v && ks.add(Math.floor(i / (nx * ny)))); return ks.size; }")
+    assert grown > 1 and slices > 1
+    shot(page, "roi-tool-pens")
+
+    # ROIstats in the page = the server's route on the saved ROI
+    row(page, "roi").get_by_test_id("roi-save").click()
+    expect(row(page, "roi")).to_have_attribute("data-version", "1")
+    page.get_by_test_id("roi-stats-open").click()
+    stats = page.get_by_test_id("roi-stats")
+    ours = stats.locator('[data-testid="roi-stats-row"][data-roi="roi"][data-image="s002.nii"]')
+    expect(ours).to_have_count(1)
+    expect(stats.get_by_test_id("roi-stats-row")).to_have_count(4)  # one image x four ROIs
+    file_id = page.evaluate("() => [...window.noraViewer.items.values()][0].source.fileId")
+    answer = client.get("/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi/stats", params={"image": file_id})
+    assert answer.status_code == 200, answer.text
+    theirs = answer.json()[0]
+    assert int(ours.get_attribute("data-voxels") or 0) == theirs["voxels"]
+    for key in ("mean", "median", "std"):
+        assert float(ours.get_attribute(f"data-{key}") or "nan") == pytest.approx(theirs[key], rel=1e-12, abs=1e-9)
+    csv = stats.get_by_test_id("roi-stats-body").get_attribute("data-csv") or ""
+    assert csv.splitlines()[0].startswith("roi,image,voxels,volume_ml,area_cm2,mean,std,median,p25,p75")
+    assert len(csv.splitlines()) == 5
+    shot(page, "roi-stats")
+    for name in ("roi", "bright"):
+        assert client.delete(f"{study}/rois/{name}").status_code == 204

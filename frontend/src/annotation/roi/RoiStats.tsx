@@ -56,7 +56,7 @@ export function computeStats(tool: RoiTool): StatsRowView[] {
 
 function num(v: number | null, digits = 4): string {
   if (v === null) return "–";
-  return Math.abs(v) >= 1e5 || Number.isInteger(v) ? String(v) : v.toPrecision(digits + 2);
+  return Math.abs(v) >= 1e5 || Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(digits + 2)));
 }
 
 export function RoiStatsWindow(props: { tool: RoiTool; onClose: () => void }) {
