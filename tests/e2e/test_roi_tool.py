@@ -4,6 +4,7 @@ image's viewbar, and ROIstats agreeing with the server's route."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import nibabel as nib
@@ -220,3 +221,55 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
     shot(page, "roi-stats")
     for name in ("roi", "bright"):
         assert client.delete(f"{study}/rois/{name}").status_code == 204
+
+
+def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("autoloader-button").click()
+    panel = page.get_by_test_id("autoloader-panel")
+    panel.get_by_test_id("al-add").click()
+    panel.get_by_test_id("al-pattern").fill("t1_mprage/*.nii")
+    panel.get_by_test_id("al-roi-add").click()
+    panel.get_by_test_id("al-roi-pattern").fill("ROIS/lesion*")
+    panel.get_by_test_id("al-roi-autocreate").check()
+    panel.get_by_test_id("al-roi-name").fill("lesion")
+    panel.get_by_test_id("autoload-enabled").check()
+    shot(page, "roi-autoloader-editor")
+    panel.get_by_role("button", name="×").first.click()
+
+    open_study(page, "SUBJ002", "20230611")
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+    expect(row(page, "lesion")).to_have_attribute("data-voxels", "0")  # autocreated: the case had none
+    box = page.get_by_test_id("canvas-0").bounding_box()
+    assert box is not None
+    stroke(page, box, (0.4, 0.5), (0.6, 0.5))
+    wait_voxels(page, "lesion", "n > 0")
+    drawn = page.evaluate(INSIDE)
+
+    page.keyboard.press("ArrowDown")  # the next case: the changed ROI is saved first
+    expect(page.locator('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20240212"]')).to_have_class(re.compile("selected"))
+    wait_idle(page)
+    expect(row(page, "lesion")).to_have_attribute("data-voxels", "0")  # the new case's own, autocreated
+    expect(page.get_by_test_id("roi-row")).to_have_count(1)  # the other case's ROI closed
+    assert on_disk(server, "SUBJ002", "20230611", "lesion") == drawn
+
+    # "ask first": the page asks, and saving goes on to the case, whose saved ROI opens at its version
+    page.get_by_test_id("autoloader-button").click()
+    panel.get_by_test_id("al-roi-save").select_option("ask")
+    panel.get_by_role("button", name="×").first.click()
+    stroke(page, box, (0.5, 0.4), (0.5, 0.6))
+    wait_voxels(page, "lesion", "n > 0")
+    page.keyboard.press("ArrowUp")
+    ask = page.get_by_test_id("roi-step-ask")
+    expect(ask).to_contain_text("lesion")
+    shot(page, "roi-step-ask")
+    ask.get_by_test_id("roi-step-save").click()
+    wait_idle(page)
+    expect(row(page, "lesion")).to_have_attribute("data-version", "1")
+    assert voxels(page, "lesion") == len(drawn)
+    assert (server.home / "projects/DEMO/SUBJ002/20240212/ROIS/lesion.nii.gz").is_file()
+    client = api(server)
+    for sid in ("20230611", "20240212"):
+        assert client.delete(f"/api/projects/DEMO/patients/SUBJ002/studies/{sid}/rois/lesion").status_code == 204

@@ -18,7 +18,8 @@ import { endDrag, onOpenFile, onOpenStudy } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
 import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
-import { useAutoloaders } from "./useAutoloaders";
+import { useAutoloaders, type AfterAutoload } from "./useAutoloaders";
+import { applyRoiLoaders, saveChanged } from "../annotation/roi/autoload";
 import { useEngine } from "./useEngine";
 import { useSharedLinks } from "./useSharedLinks";
 import { useViewerKeys } from "./useViewerKeys";
@@ -61,7 +62,41 @@ export function Viewer(props: {
   // Before the autoloader's effect: the new case's messages must not be cleared with the old ones.
   const sel = props.selection;
   useEffect(() => engine.setCase(sel ? caseKey(sel.pid, sel.sid) : null), [engine, sel?.pid, sel?.sid]);
-  const auto = useAutoloaders(engine, project, props.selection, sourceOf);
+  const afterAutoload = useCallback<AfterAutoload>(
+    async (def, answer, pid, sid) => {
+      if (project && (await applyRoiLoaders(roiTool, project, def, answer, pid, sid)) > 0) setRoiOpen(true);
+    },
+    [project, roiTool],
+  );
+  const auto = useAutoloaders(engine, project, props.selection, sourceOf, afterAutoload);
+  // Walking the cohort with a preset that loads ROIs: changed ROIs are saved (or asked) before moving on.
+  const [asking, setAsking] = useState<{ delta: number; names: string[] } | null>(null);
+  const stepCase = useCallback(
+    (delta: number) => {
+      const dirty = sel ? roiTool.ws.unsaved({ pid: sel.pid, sid: sel.sid }) : [];
+      if (!project || !auto.enabled || auto.definition.rois.length === 0 || dirty.length === 0) {
+        props.onStepCase(delta);
+      } else if (auto.definition.roi_save === "ask") {
+        setAsking({ delta, names: dirty.map((r) => r.name) });
+      } else {
+        void saveChanged(roiTool, project, dirty).then((problem) => (problem ? engine.message(problem) : props.onStepCase(delta)));
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [project, auto.enabled, auto.definition, sel?.pid, sel?.sid, roiTool, engine, props.onStepCase],
+  );
+  function answerAsk(save: boolean) {
+    const a = asking;
+    setAsking(null);
+    if (!a || !project || !sel) return;
+    const dirty = roiTool.ws.unsaved({ pid: sel.pid, sid: sel.sid });
+    if (!save) {
+      for (const r of dirty) roiTool.ws.remove(r.id);
+      props.onStepCase(a.delta);
+      return;
+    }
+    void saveChanged(roiTool, project, dirty).then((problem) => (problem ? engine.message(problem) : props.onStepCase(a.delta)));
+  }
   const links = useSharedLinks(engine, project, props.selection);
   useAddressProject(engine, project);
   useViewerKeys(engine, {
@@ -71,7 +106,7 @@ export function Viewer(props: {
       links.setOpen(false);
       links.setAsking(false);
     },
-    stepCase: props.onStepCase,
+    stepCase,
   });
 
   // ------------------------------------------------------------------ loading by double-click and drop
@@ -187,6 +222,14 @@ export function Viewer(props: {
           onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
       ) : null}
       {roiStatsOpen ? <RoiStatsWindow tool={roiTool} onClose={() => setRoiStatsOpen(false)} /> : null}
+      {asking ? (
+        <div className="share-box" data-testid="roi-step-ask" role="dialog" aria-label="Unsaved ROIs">
+          <span>Changed ROIs: <b>{asking.names.join(", ")}</b>. Save them before moving on?</span>
+          <button data-testid="roi-step-save" onClick={() => answerAsk(true)}>Save and go on</button>
+          <button data-testid="roi-step-discard" onClick={() => answerAsk(false)}>Go on without saving</button>
+          <button data-testid="roi-step-cancel" onClick={() => setAsking(null)}>Stay</button>
+        </div>
+      ) : null}
       {links.asking && links.link ? (
         <div className="share-box" data-testid="share-choice" role="dialog" aria-label="Share">
           <span>

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
-import { applyAutoload } from "./autoload";
+import { applyAutoload, type AutoloadAnswer } from "./autoload";
 import { onApplyPreset, pending, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
 import { useFailure } from "./useFailure";
@@ -25,11 +25,15 @@ function pick(list: Preset[], name: string): Preset | undefined {
   return list.find((x) => x.name === name && x.mine) ?? list.find((x) => x.name === name);
 }
 
+/** What runs after a preset's files are shown (the ROI tool's loaders), with the server's answer. */
+export type AfterAutoload = (def: AutoloaderDef, answer: AutoloadAnswer, pid: string, sid: string | null, generation: number) => Promise<void>;
+
 export function useAutoloaders(
   engine: ViewerEngine,
   project: string | null,
   selected: Case | null,
   sourceOf: (file: ArchiveFile) => Source | null,
+  after?: AfterAutoload,
 ) {
   const report = useFailure(engine);
   const [presetName, setPresetName] = useState("");
@@ -77,13 +81,14 @@ export function useAutoloaders(
       try {
         const answer = await viewerApi.autoload(project, def, pid, sid);
         await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);
+        if (after && generation === engine.generation) await after(def, answer, pid, sid, generation);
       } catch (err) {
         engine.message(`Autoloader: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
         setBusy(false);
       }
     },
-    [engine, project, sourceOf],
+    [engine, project, sourceOf, after],
   );
 
   const selectedRef = useRef(selected);

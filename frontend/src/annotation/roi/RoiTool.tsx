@@ -22,7 +22,7 @@ export interface Rights {
 }
 
 // over the study table, beside the viewer it draws in
-const place = (): Rect => ({ left: 8, top: Math.max(60, window.innerHeight - 480), width: 540, height: 460 });
+const place = (): Rect => ({ left: 8, top: Math.max(60, window.innerHeight - 400), width: 540, height: 380 });
 
 type OpKind = Morphology | SetOperation | "remove_salt" | "fill_holes";
 const OPS: { id: OpKind; label: string }[] = [
