@@ -133,6 +133,23 @@ describe("ROI workspace", () => {
   });
 });
 
+describe("polygon pen", () => {
+  it("fills the voxel centres inside the outline on its slice, as one undoable step", () => {
+    const ws = new RoiWorkspace();
+    const r = ws.open("p", GRID, REF, CASE);
+    // voxel (i, j) of slice k = 2 is at world (2i - 12, 2j - 10, -6): a square over i 2..5, j 3..6
+    const w = (i: number, j: number): [number, number, number] => [2 * i - 12, 2 * j - 10, -6];
+    ws.setPolygon({ roiId: r.id, viewport: 0, tile: 0, fixed: 2, slice: 2, points: [w(1.5, 2.5), w(5.5, 2.5), w(5.5, 6.5), w(1.5, 6.5)] });
+    expect(ws.renderPolygon(1)).toBe(16);
+    expect(r.voxels).toBe(16);
+    expect(r.roi.data[index(GRID, 2, 3, 2)]).toBe(1);
+    expect(r.roi.data[index(GRID, 2, 3, 3)]).toBe(0);
+    expect(ws.polygon).toBeNull();
+    ws.undo();
+    expect(r.voxels).toBe(0);
+  });
+});
+
 describe("ROI operations agree with the server (nora.imaging.roi, scipy)", () => {
   it("erode, dilate, open, close, fill holes, remove salt and the set operations, 3D and 2D", () => {
     const grids: Grid[] = [GRID, { dims: [12, 10, 1], affine: GRID.affine }];

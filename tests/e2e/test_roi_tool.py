@@ -198,6 +198,21 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
     slices = page.evaluate("() => { const r = window.noraRois.ws.current; const [nx, ny] = r.roi.grid.dims; const ks = new Set();"
                            " r.roi.data.forEach((v, i) => v && ks.add(Math.floor(i / (nx * ny)))); return ks.size; }")
     assert grown > 1 and slices > 1
+    # the polygon: four clicks, a point dragged outwards, rendered into the ROI's slice, undone
+    page.get_by_test_id("roi-pen-kind").select_option("polygon")
+    for x, y in ((0.3, 0.3), (0.45, 0.3), (0.45, 0.45), (0.3, 0.45)):
+        page.mouse.click(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+    expect(page.get_by_test_id("roi-polygon")).to_have_attribute("data-points", "4")
+    stroke(page, box, (0.45, 0.45), (0.5, 0.5))  # a press on a point moves it
+    expect(page.get_by_test_id("roi-polygon")).to_have_attribute("data-points", "4")
+    shot(page, "roi-tool-polygon")
+    page.get_by_test_id("roi-poly-render").click()
+    expect(page.get_by_test_id("roi-polygon")).to_have_count(0)
+    filled = wait_voxels(page, "roi_2", f"n > {grown}")
+    page.keyboard.press("Control+z")
+    assert wait_voxels(page, "roi_2", f"n === {grown}") == grown
+    page.keyboard.press("Control+Shift+z")
+    assert wait_voxels(page, "roi_2", f"n === {filled}") == filled
     shot(page, "roi-tool-pens")
 
     # ROIstats in the page = the server's route on the saved ROI

@@ -85,7 +85,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
     >
       <div className="roi-pen" data-testid="roi-pen">
         <select data-testid="roi-pen-kind" value={pen.kind} onChange={(e) => ws.setPen({ kind: e.target.value as PenKind })} title="pen type">
-          {PENS.map((p) => <option key={p.id} value={p.id} disabled={p.id === "polygon"}>{p.label}</option>)}
+          {PENS.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
         </select>
         <label title="pen radius in voxels (Shift+wheel, Alt+drag)">
           size <input type="number" data-testid="roi-pen-size" min={0} max={MAX_RADIUS} value={pen.radius}
@@ -103,7 +103,17 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
               onChange={(e) => ws.setPen({ similarity: Number(e.target.value) })} />
           </label>
         ) : null}
-        <span className="muted">left paints · right erases</span>
+        {pen.kind === "polygon" ? (
+          <>
+            <span className="muted" data-testid="roi-poly-count">{ws.polygon?.points.length ?? 0} points</span>
+            <button type="button" data-testid="roi-poly-render" disabled={(ws.polygon?.points.length ?? 0) < 3} onClick={() => ws.renderPolygon(1)}
+              title="fill the outline into its ROI">Render</button>
+            <button type="button" data-testid="roi-poly-erase" disabled={(ws.polygon?.points.length ?? 0) < 3} onClick={() => ws.renderPolygon(0)}
+              title="erase the inside of the outline from its ROI">Erase inside</button>
+            <button type="button" data-testid="roi-poly-clear" disabled={!ws.polygon} onClick={() => ws.setPolygon(null)}>Delete outline</button>
+            <span className="muted">click or drag: points · drag a point: move it · right click: last point off</span>
+          </>
+        ) : <span className="muted">left paints · right erases</span>}
       </div>
       {note ? <div className="roi-note error" data-testid="roi-note" role="alert">{note}</div> : null}
       <div className="roi-list" data-testid="roi-list" onDragOver={(e) => e.dataTransfer.types.includes(FILE_MIME) && e.preventDefault()}

@@ -6,9 +6,9 @@
  * pointer positions (fast moves leave no gaps) and writes the mask in place, one undoable change per
  * stroke. The pens that read the image use the viewport's background when it is on the ROI's grid.
  */
-import type { NVImage } from "@niivue/niivue";
+import type { Niivue, NVImage } from "@niivue/niivue";
 import type { ViewerEngine } from "../../viewer/engine";
-import { canvasXY, type ToolDrag, type ViewportTool } from "../../viewer/gestures";
+import { canvasXY, mmPerPixel, type ToolDrag, type ViewportTool } from "../../viewer/gestures";
 import { effectiveLook } from "../../viewer/model";
 import { type Grid, index as voxelIndex, type Vec3, worldToVoxel } from "../grid";
 import { ChangeRecorder, type Change } from "../history";
@@ -73,6 +73,28 @@ function values(vol: NVImage): Image {
   return scaled;
 }
 
+/**
+ * The canvas position (device pixels) of world point `mm` in tile `tile` of a niivue instance: the tile's
+ * own screen-to-world mapping (gestures.ts's mmPerPixel at its centre) inverted; null outside a 2D tile.
+ */
+export function screenOf(nv: Niivue, tile: number, mm: Vec3): [number, number] | null {
+  const box = nv.screenSlices[tile]?.leftTopWidthHeight;
+  if (!box) return null;
+  const cx = (box[0] ?? 0) + (box[2] ?? 0) / 2;
+  const cy = (box[1] ?? 0) + (box[3] ?? 0) / 2;
+  const o = nv.screenXY2mm(cx, cy, tile);
+  const scale = mmPerPixel(nv, cx, cy);
+  if (!scale || !Number.isFinite(o[0]!)) return null;
+  const { ux, uy } = scale;
+  const r = [0, 1, 2].map((i) => mm[i]! - o[i]!);
+  const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
+  const [a, b, c] = [dot(ux, ux), dot(ux, uy), dot(uy, uy)];
+  const det = a * c - b * b;
+  if (Math.abs(det) < 1e-12) return null;
+  const [p, q] = [dot(ux, r), dot(uy, r)];
+  return [cx + (c * p - b * q) / det, cy + (a * q - b * p) / det];
+}
+
 export class RoiDrawing implements ViewportTool {
   constructor(private readonly engine: ViewerEngine, private readonly ws: RoiWorkspace) {}
 
@@ -97,10 +119,7 @@ export class RoiDrawing implements ViewportTool {
     if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
     const value: 0 | 1 = e.button === 0 ? 1 : 0;
     const pen = this.ws.pen;
-    if (pen.kind === "polygon") {
-      this.engine.message("The polygon pen is not in this version: choose another pen", "info");
-      return null;
-    }
+    if (pen.kind === "polygon") return this.polygonPress(index, e, roi, hit);
     const back = this.background(index, roi);
     if (pen.kind !== "paint" && !back) {
       this.engine.message(`${roi.name}: the ${pen.kind} pen reads the background, which is not on the ROI's grid; the plain pen works`);
@@ -170,6 +189,53 @@ export class RoiDrawing implements ViewportTool {
         this.ws.setPen({ similarity });
         this.ws.touched(roi);
       },
+    };
+  }
+
+  /**
+   * The polygon pen: a click adds a point, a drag adds points along the way, a press on a point moves it,
+   * a right click takes the last point away; the ROI window renders the outline into the ROI.
+   */
+  private polygonPress(index: number, e: MouseEvent, roi: OpenRoi, hit: Hit): ToolDrag {
+    const vp = this.engine.viewports[index]!;
+    const nv = vp.nv;
+    const slice = hit.voxel[hit.fixed!];
+    let draft = this.ws.polygon;
+    if (!draft || draft.viewport !== index || draft.roiId !== roi.id || draft.fixed !== hit.fixed || draft.slice !== slice) {
+      draft = { roiId: roi.id, viewport: index, tile: hit.tile, fixed: hit.fixed as 0 | 1 | 2, slice, points: [] };
+    }
+    const mmAt = (m: MouseEvent): Vec3 | null => {
+      const [x, y] = canvasXY(nv, vp.canvas!, m);
+      const mm = nv.screenXY2mm(x, y, draft!.tile);
+      return [0, 1, 2].every((i) => Number.isFinite(mm[i]!)) ? [mm[0]!, mm[1]!, mm[2]!] : null;
+    };
+    if (e.button === 2) {
+      this.ws.setPolygon({ ...draft, points: draft.points.slice(0, -1) });
+      return { move: () => {}, end: () => {} };
+    }
+    const [x0, y0] = canvasXY(nv, vp.canvas!, e);
+    const near = draft.points.findIndex((p) => {
+      const s = screenOf(nv, draft!.tile, p);
+      return s !== null && Math.hypot(s[0] - x0, s[1] - y0) <= 8 * (nv.uiData.dpr ?? 1);
+    });
+    const start = mmAt(e);
+    if (near < 0 && start) draft = { ...draft, points: [...draft.points, start] };
+    this.ws.setPolygon(draft);
+    let last: [number, number] = [x0, y0];
+    return {
+      move: (m) => {
+        const cur = this.ws.polygon;
+        const p = mmAt(m);
+        if (!cur || !p) return;
+        const [x, y] = canvasXY(nv, vp.canvas!, m);
+        if (near >= 0) {
+          this.ws.setPolygon({ ...cur, points: cur.points.map((q, i) => (i === near ? p : q)) });
+        } else if (Math.hypot(x - last[0], y - last[1]) >= 6 * (nv.uiData.dpr ?? 1)) {
+          last = [x, y];
+          this.ws.setPolygon({ ...cur, points: [...cur.points, p] });
+        }
+      },
+      end: () => {},
     };
   }
 

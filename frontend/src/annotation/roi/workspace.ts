@@ -6,9 +6,10 @@
  * subscribe. Every change to a mask goes through a ChangeRecorder, so each stroke or operation is one
  * undoable step, and tells the overlays which ROI's voxels changed (`onData`) without copying the mask.
  */
-import { countInside, emptyRoi, type Grid, type RoiVolume } from "../grid";
+import { countInside, emptyRoi, type Grid, type RoiVolume, type Vec3 } from "../grid";
 import { ChangeRecorder, History, type Change } from "../history";
 import { combine, fillHoles, morphology, removeSalt, type Morphology, type SetOperation } from "../morphology";
+import { fillOutline } from "../polygon";
 
 export type PenKind = "paint" | "higher" | "lower" | "higherGrow" | "lowerGrow" | "magic" | "magicConnected" | "grow3d" | "polygon";
 
@@ -68,6 +69,17 @@ export interface OpenRoi {
   voxels: number;
 }
 
+/** The polygon pen's outline being drawn: in one viewport tile, on one slice of the ROI's grid. */
+export interface PolygonDraft {
+  roiId: number;
+  viewport: number;
+  tile: number;
+  fixed: 0 | 1 | 2;
+  slice: number;
+  /** world mm */
+  points: Vec3[];
+}
+
 /** What the niivue side does when ROIs change (overlays.ts implements it). */
 export interface RoiView {
   added(roi: OpenRoi): void;
@@ -84,6 +96,7 @@ export class RoiWorkspace {
   drawing = true;
   hiddenAll = false;
   pen: Pen = { kind: "paint", radius: 3, threshold: null, similarity: 0.1 };
+  polygon: PolygonDraft | null = null;
   private nextId = 1;
   private version = 0;
   private listeners = new Set<() => void>();
@@ -284,6 +297,23 @@ export class RoiWorkspace {
       throw new Error(`${ra.name} (${ra.roi.grid.dims.join("×")}) and ${rb.name} (${rb.roi.grid.dims.join("×")}) are not on the same grid`);
     }
     return this.replace(ra, combine(ra.roi.data, rb.roi.data, operation));
+  }
+
+  setPolygon(draft: PolygonDraft | null): void {
+    this.polygon = draft;
+    this.changed();
+  }
+
+  /** Render the polygon into its ROI (left: inside set, right: erased) as one undoable step. */
+  renderPolygon(value: 0 | 1 = 1): number {
+    const draft = this.polygon;
+    const r = draft ? this.byId(draft.roiId) : null;
+    if (!draft || !r || draft.points.length < 3) return 0;
+    const stroke = this.begin(r);
+    const n = fillOutline(r.roi.grid, stroke.rec, { points: draft.points, fixed: draft.fixed, slice: draft.slice }, value);
+    stroke.finish();
+    this.setPolygon(null);
+    return n;
   }
 
   /** Saved as version `version`: the content is the server's now. */
