@@ -18,7 +18,18 @@ from tests.e2e.test_viewer import LOAD_MS, api, file_row, items, open_study, wai
 
 pytestmark = pytest.mark.e2e
 
-INSIDE = "() => { const r = window.noraRois.ws.current; const out = []; r.roi.data.forEach((v, i) => v && out.push(i)); return out; }"
+INSIDE = (
+    "() => { const r = window.noraRois.ws.current; const out = [];"
+    " r.roi.data.forEach((v, i) => v && out.push(i)); return out; }"
+)
+SLICES = (
+    "() => { const r = window.noraRois.ws.current; const [nx, ny] = r.roi.grid.dims; const ks = new Set();"
+    " r.roi.data.forEach((v, i) => v && ks.add(Math.floor(i / (nx * ny)))); return ks.size; }"
+)
+SHARED = (
+    "() => { const t = window.noraRois; const r = t.ws.current;"
+    " return t.overlays.volumeIn(0, r.id).img === r.roi.data; }"
+)
 
 
 def row(page: Page, name: str) -> Any:
@@ -38,7 +49,9 @@ def wait_voxels(page: Page, name: str, test: str) -> int:
     return voxels(page, name)
 
 
-def stroke(page: Page, box: dict[str, float], a: tuple[float, float], b: tuple[float, float], button: str = "left") -> None:
+def stroke(
+    page: Page, box: Any, a: tuple[float, float], b: tuple[float, float], button: str = "left"
+) -> None:
     page.mouse.move(box["x"] + box["width"] * a[0], box["y"] + box["height"] * a[1])
     page.mouse.down(button=button)  # type: ignore[arg-type]
     for t in (0.25, 0.5, 0.75, 1.0):
@@ -79,9 +92,7 @@ def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
     painted = wait_voxels(page, "roi", "n > 0")
     assert page.evaluate("() => window.noraViewer.crosshairMM") == crosshair, "drawing does not move the crosshair"
     # the ROI is a niivue overlay of viewport 0 whose voxels are the mask itself (no copy per stroke)
-    assert page.evaluate(
-        "() => { const t = window.noraRois; const r = t.ws.current; return t.overlays.volumeIn(0, r.id).img === r.roi.data; }"
-    )
+    assert page.evaluate(SHARED)
     stroke(page, box, (0.45, 0.5), (0.55, 0.5), button="right")
     erased = wait_voxels(page, "roi", f"n < {painted}")
     after_erase = page.evaluate(INSIDE)
@@ -155,10 +166,13 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
     client = api(server)
     study = "/api/projects/DEMO/patients/SUBJ002/studies/20230611"
     listing = client.get(f"{study}/files").json()
-    ref = next(f["id"] for f in (listing["items"] if isinstance(listing, dict) else listing) if f["path"] == "t1_mprage/s002.nii")
+    rows = listing["items"] if isinstance(listing, dict) else listing
+    ref = next(f["id"] for f in rows if f["path"] == "t1_mprage/s002.nii")
     made = client.put(
-        f"{study}/rois/bright", params={"reference": ref, "base": 0},
-        content=nib.Nifti1Image(truth, image.affine).to_bytes(), headers={"Content-Type": "application/octet-stream"},
+        f"{study}/rois/bright",
+        params={"reference": ref, "base": 0},
+        content=nib.Nifti1Image(truth, image.affine).to_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
     )
     assert made.status_code == 200, made.text
     box = open_image(page, server, "SUBJ002", "20230611", "t1_mprage/s002.nii")
@@ -195,8 +209,7 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
     page.get_by_test_id("roi-pen-kind").select_option("grow3d")
     stroke(page, box, (0.5, 0.5), (0.6, 0.5))
     grown = wait_voxels(page, "roi_2", "n > 1")
-    slices = page.evaluate("() => { const r = window.noraRois.ws.current; const [nx, ny] = r.roi.grid.dims; const ks = new Set();"
-                           " r.roi.data.forEach((v, i) => v && ks.add(Math.floor(i / (nx * ny)))); return ks.size; }")
+    slices = page.evaluate(SLICES)
     assert grown > 1 and slices > 1
     # the polygon: four clicks, a point dragged outwards, rendered into the ROI's slice, undone
     page.get_by_test_id("roi-pen-kind").select_option("polygon")
@@ -224,7 +237,7 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
     expect(ours).to_have_count(1)
     expect(stats.get_by_test_id("roi-stats-row")).to_have_count(4)  # one image x four ROIs
     file_id = page.evaluate("() => [...window.noraViewer.items.values()][0].source.fileId")
-    answer = client.get("/api/projects/DEMO/patients/SUBJ002/studies/20230611/rois/roi/stats", params={"image": file_id})
+    answer = client.get(f"{study}/rois/roi/stats", params={"image": file_id})
     assert answer.status_code == 200, answer.text
     theirs = answer.json()[0]
     assert int(ours.get_attribute("data-voxels") or 0) == theirs["voxels"]
@@ -264,7 +277,9 @@ def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: S
     drawn = page.evaluate(INSIDE)
 
     page.keyboard.press("ArrowDown")  # the next case: the changed ROI is saved first
-    expect(page.locator('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20240212"]')).to_have_class(re.compile("selected"))
+    expect(page.locator('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20240212"]')).to_have_class(
+        re.compile("selected")
+    )
     wait_idle(page)
     expect(row(page, "lesion")).to_have_attribute("data-voxels", "0")  # the new case's own, autocreated
     expect(page.get_by_test_id("roi-row")).to_have_count(1)  # the other case's ROI closed
