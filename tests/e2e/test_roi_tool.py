@@ -49,9 +49,7 @@ def wait_voxels(page: Page, name: str, test: str) -> int:
     return voxels(page, name)
 
 
-def stroke(
-    page: Page, box: Any, a: tuple[float, float], b: tuple[float, float], button: str = "left"
-) -> None:
+def stroke(page: Page, box: Any, a: tuple[float, float], b: tuple[float, float], button: str = "left") -> None:
     page.mouse.move(box["x"] + box["width"] * a[0], box["y"] + box["height"] * a[1])
     page.mouse.down(button=button)  # type: ignore[arg-type]
     for t in (0.25, 0.5, 0.75, 1.0):
