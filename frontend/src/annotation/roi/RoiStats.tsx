@@ -8,9 +8,9 @@ import type { NVImage } from "@niivue/niivue";
 import { useMemo, useState, useSyncExternalStore } from "react";
 import { FloatingWindow, type Rect } from "../../components/FloatingWindow";
 import { viewportCount } from "../../viewer/model";
-import type { Mat4, Vec3 } from "../grid";
 import { type ImageVolume, roiStats, type RoiStats, statsCsv } from "../stats";
 import type { RoiTool } from "./tool";
+import { volumeGrid, volumeScale } from "./volume";
 
 const place = (): Rect => ({ left: 8, top: 60, width: 760, height: 300 });
 
@@ -23,16 +23,13 @@ export interface StatsRowView {
 
 /** The image of an NVImage for the statistics: its grid and first frame, in scaled units. */
 export function imageVolume(vol: NVImage): ImageVolume {
-  const hdr = vol.hdr!;
-  const dims: Vec3 = [hdr.dims[1] ?? 1, hdr.dims[2] ?? 1, hdr.dims[3] ?? 1];
-  const affine: Mat4 = [...hdr.affine.flat().slice(0, 12), 0, 0, 0, 1];
-  const n = dims[0] * dims[1] * dims[2];
+  const grid = volumeGrid(vol);
+  const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
   const img = vol.img as ArrayLike<number>;
-  const slope = Number(hdr.scl_slope) || 1;
-  const inter = Number(hdr.scl_inter) || 0;
+  const { slope, inter } = volumeScale(vol);
   const data = new Float64Array(n);
   for (let v = 0; v < n; v++) data[v] = (img[v] ?? 0) * slope + inter;
-  return { grid: { dims, affine }, data };
+  return { grid, data };
 }
 
 /** Every image shown in the layout's viewports (each once) x every open ROI. */

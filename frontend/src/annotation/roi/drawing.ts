@@ -13,6 +13,7 @@ import { effectiveLook } from "../../viewer/model";
 import { type Grid, index as voxelIndex, type Vec3, worldToVoxel } from "../grid";
 import { ChangeRecorder, type Change } from "../history";
 import { type Axis, type Image, magicPen, paint, regionGrow, type Stamp, thresholdPen } from "../pens";
+import { volumeGrid, volumeScale } from "./volume";
 import type { OpenRoi, Pen, RoiWorkspace, Stroke } from "./workspace";
 
 const PLANES = ["axial", "coronal", "sagittal", "multiplanar"];
@@ -51,18 +52,14 @@ interface Background {
 const scaledCache = new WeakMap<NVImage, Float32Array>();
 
 function onGrid(vol: NVImage, grid: Grid): boolean {
-  const dims = vol.hdr?.dims ?? [];
-  const affine = vol.hdr?.affine ?? [];
-  if (![0, 1, 2].every((a) => dims[a + 1] === grid.dims[a])) return false;
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) if (Math.abs((affine[r]?.[c] ?? NaN) - (grid.affine[r * 4 + c] ?? NaN)) > 1e-3) return false;
-  return true;
+  const g = volumeGrid(vol);
+  return g.dims.every((d, a) => d === grid.dims[a]) && g.affine.every((x, i) => Math.abs(x - (grid.affine[i] ?? NaN)) <= 1e-3);
 }
 
 function values(vol: NVImage): Image {
   const img = vol.img as ArrayLike<number> | undefined;
   if (!img) return [];
-  const slope = Number(vol.hdr?.scl_slope) || 1;
-  const inter = Number(vol.hdr?.scl_inter) || 0;
+  const { slope, inter } = volumeScale(vol);
   if (slope === 1 && inter === 0) return img;
   let scaled = scaledCache.get(vol);
   if (!scaled) {

@@ -6,11 +6,12 @@
  */
 import type { ViewerEngine } from "../../viewer/engine";
 import { effectiveLook } from "../../viewer/model";
-import { centreOfGravity, type Grid, type Mat4, type Vec3 } from "../grid";
+import { centreOfGravity, type Grid } from "../grid";
 import { decodeRoi, encodeRoi } from "../nifti";
 import { roiApi } from "./api";
 import { RoiDrawing } from "./drawing";
 import { RoiOverlays } from "./overlays";
+import { volumeGrid, volumeScale } from "./volume";
 import { type OpenRoi, type RoiCase, RoiWorkspace } from "./workspace";
 
 export interface Background {
@@ -59,20 +60,17 @@ export class RoiTool {
     const item = entry ? this.engine.items.get(entry.key) : undefined;
     const vol = entry?.vol;
     if (!entry || !item || !vol?.hdr) return null;
-    const d = vol.hdr.dims;
-    const affine: Mat4 = [...vol.hdr.affine.flat().slice(0, 12), 0, 0, 0, 1];
     const look = effectiveLook(item.look, entry.override);
     const src = item.source;
     return {
       key: entry.key,
       name: src.name,
-      grid: { dims: [d[1] ?? 1, d[2] ?? 1, d[3] ?? 1] as Vec3, affine },
+      grid: volumeGrid(vol),
       fileId: src.fileId,
       case: src.pid && src.sid ? { pid: src.pid, sid: src.sid } : null,
       limits: [look.calMin, look.calMax],
       values: (vol.img as ArrayLike<number> | undefined) ?? [],
-      slope: Number(vol.hdr.scl_slope) || 1,
-      inter: Number(vol.hdr.scl_inter) || 0,
+      ...volumeScale(vol),
     };
   }
 
