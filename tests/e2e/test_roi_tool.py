@@ -85,6 +85,14 @@ def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
     expect(row(page, "roi")).to_have_count(1)
     page.get_by_test_id("roi-pen-size").fill("2")
 
+    # the pen's footprint follows the pointer; Shift + wheel sets the pen size
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    expect(page.get_by_test_id("roi-pen-cursor")).to_have_attribute("data-radius", "2")
+    page.keyboard.down("Shift")
+    page.mouse.wheel(0, -120)
+    page.keyboard.up("Shift")
+    expect(page.get_by_test_id("roi-pen-size")).to_have_value("3")
+    expect(page.get_by_test_id("roi-pen-cursor")).to_have_attribute("data-radius", "3")
     crosshair = page.evaluate("() => window.noraViewer.crosshairMM")
     stroke(page, box, (0.35, 0.5), (0.65, 0.5))
     painted = wait_voxels(page, "roi", "n > 0")

@@ -5,6 +5,7 @@
  * useSharedLinks and useViewerKeys; this component loads what is double-clicked or dropped and draws.
  */
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { PenCursor } from "../annotation/roi/PenCursor";
 import { PolygonLayer } from "../annotation/roi/PolygonLayer";
 import { RoiStatsWindow } from "../annotation/roi/RoiStats";
 import { RoiToolWindow, type Rights } from "../annotation/roi/RoiTool";
@@ -223,6 +224,7 @@ export function Viewer(props: {
           onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
       ) : null}
       <PolygonLayer tool={roiTool} />
+      <PenCursor tool={roiTool} />
       {roiStatsOpen ? <RoiStatsWindow tool={roiTool} onClose={() => setRoiStatsOpen(false)} /> : null}
       {asking ? (
         <div className="share-box" data-testid="roi-step-ask" role="dialog" aria-label="Unsaved ROIs">
