@@ -21,5 +21,6 @@ step "benchmark smoke run"
 python benchmarks/selection.py --engine sqlite --scale 0.002 >/dev/null
 python benchmarks/import.py --slices 40 >/dev/null
 python benchmarks/roi.py --shape 48 48 32 --repeats 1 >/dev/null
+python benchmarks/mrmc.py --cases 100 --repeats 1 >/dev/null
 step "pytest"
 pytest -q -p no:cacheprovider "$@"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from nora.archive.services.access import Actor
-from nora.cli import admin, annotation, commands, dicomnode, importing, processing
+from nora.cli import admin, annotation, commands, dicomnode, importing, mrmc, processing
 from nora.cli.context import Context, NoraParser, common_options, resolve_actor, write
 from nora.core.errors import InvalidInput
 from nora.core.settings import Settings
@@ -52,7 +52,7 @@ def build_parser() -> NoraParser:
     f.add_argument("-d", "--del", dest="delete", nargs="+", metavar="FILE", help="delete files (path or PID/SID/path)")
     f.add_argument("-dp", "--del_pat", nargs="+", metavar="PSID", help="delete patients (PID) or studies (PID#SID)")
     f.add_argument("-s", "--select", nargs="+", metavar=("SUBJECT", "FILES"), help="print the selected files")
-    f.add_argument("-j", "--json", action="store_true", help="with -s: JSON objects instead of paths")
+    f.add_argument("-j", "--json", action="store_true", help="with -s or --mrmc: JSON output")
     f.add_argument("--byfilename", action="store_true", help="with -s: JSON per study, then per file path")
     f.add_argument("-o", "--out", nargs=2, metavar=("SUBJECT", "FILE"), help="absolute output path in one study")
     f.add_argument("-pa", "--pathout", nargs=2, metavar=("SUBJECT", "PATH"), help="like --out; study may be new")
@@ -72,6 +72,7 @@ def build_parser() -> NoraParser:
     j.add_argument("--launch_autoexec", metavar="PSID", help="run the project's autoexecution rules on PID#SID")
     importing.add_options(p)
     annotation.add_options(p)
+    mrmc.add_options(p)
     p.add_argument_group("PACS (see docs/pacs.md)").add_argument(
         "--dicomsend", nargs="+", metavar="NODE SUBJECT [FILES]", help="send the selected DICOM files to a PACS node"
     )
@@ -101,6 +102,8 @@ ACTIONS: dict[str, Handler] = {
     "roistats": annotation.roistats,
     "segexport": annotation.segexport,
 }
+#: actions that need no project and no database
+STANDALONE: dict[str, Callable[[argparse.Namespace], str]] = {"mrmc": mrmc.run}
 #: modifier option → the actions it modifies
 MODIFIERS = {
     "to": ("add",),
@@ -108,7 +111,8 @@ MODIFIERS = {
     "overwrite": ("add",),
     "addtag": ("add", "select"),
     "rmtag": ("select",),
-    "json": ("select",),
+    "json": ("select", "mrmc"),
+    "covariance": ("mrmc",),
     "byfilename": ("select",),
     "csv": ("sql", "roistats"),
     "keys": ("exportmeta",),
@@ -123,7 +127,7 @@ def _flag(dest: str) -> str:
 
 
 def pick_action(args: argparse.Namespace) -> str:
-    chosen = [a for a in ACTIONS if getattr(args, a) not in (None, False)]
+    chosen = [a for a in (*ACTIONS, *STANDALONE) if getattr(args, a) not in (None, False)]
     if "import_" in chosen:  # with --import, --addtag_study/--addtag_patient TAG tag what is imported
         chosen = [a for a in chosen if a not in ("addtag_study", "addtag_patient")]
     if len(chosen) > 1:
@@ -155,7 +159,11 @@ def run(argv: list[str], settings: Settings) -> int:
         if others:
             raise InvalidInput(f"--admin cannot be combined with {_flag(others[0])}")
         return admin.run(args.admin, settings, user=args.user)
-    handler = ACTIONS[pick_action(args)]
+    action = pick_action(args)
+    if action in STANDALONE:
+        write(STANDALONE[action](args))
+        return 0
+    handler = ACTIONS[action]
     with Context.open(settings) as ctx:
         ctx.require_initialised()
         with ctx.transaction() as session:

@@ -1,0 +1,1 @@
+"""The reading tool: forms, readings, results, agreement and MRMC analysis."""

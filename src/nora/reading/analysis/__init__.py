@@ -1,0 +1,1 @@
+"""Agreement statistics and MRMC ROC analysis of reading results (numpy/scipy only)."""

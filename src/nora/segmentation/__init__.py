@@ -1,0 +1,1 @@
+"""Deep-learning segmentation: patchwork training and apply jobs, models, the interactive assistant."""
