@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, rendered, shot
+from tests.e2e.conftest import Server, crosshair_moved, rendered, shot
 from tests.e2e.test_desktop import choose, login
 from tests.e2e.test_viewer import LOAD_MS, api, file_row, items, open_study, wait_idle
 
@@ -146,6 +146,30 @@ def test_draw_undo_redo_save_and_a_conflict(page: Page, server: Server) -> None:
     expect(row(page, "roi")).to_have_attribute("data-version", "4")  # 3: the rejected copy, 4: saved over it
     assert on_disk(server, "SUBJ002", "20240212", "roi") == mine
     assert client.delete("/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi").status_code == 204
+
+    # outline, V (hide all and back), focus on the centre of gravity, delete from the workspace
+    nv = "window.noraViewer.viewports[0].nv"
+    overlay = "window.noraRois.overlays.volumeIn(0, window.noraRois.ws.current.id)"
+    row(page, "roi").get_by_test_id("roi-outline").check()
+    page.wait_for_function(f"() => {nv}.overlayOutlineWidth === 2")
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.keyboard.press("v")
+    page.wait_for_function(f"() => {overlay}.opacity === 0")
+    page.keyboard.press("v")
+    page.wait_for_function(f"() => {overlay}.opacity === 0.5")
+    before = page.evaluate("() => window.noraViewer.crosshairMM")
+    row(page, "roi").get_by_test_id("roi-focus").click()
+    centre = crosshair_moved(page, before)
+    want = page.evaluate(
+        "() => { const r = window.noraRois.ws.current; const [nx, ny] = r.roi.grid.dims; let n = 0, s = [0, 0, 0];"
+        " r.roi.data.forEach((v, i) => { if (v) { n++; s[0] += i % nx; s[1] += Math.floor(i / nx) % ny;"
+        " s[2] += Math.floor(i / (nx * ny)); } }); const a = r.roi.grid.affine; const c = s.map((x) => x / n);"
+        " return [0, 1, 2].map((k) => a[4 * k] * c[0] + a[4 * k + 1] * c[1] + a[4 * k + 2] * c[2] + a[4 * k + 3]); }"
+    )
+    assert centre == pytest.approx(want, abs=1.0)  # niivue snaps the crosshair to the background's voxels
+    row(page, "roi").get_by_test_id("roi-delete").click()
+    expect(page.get_by_test_id("roi-row")).to_have_count(0)
+    page.wait_for_function(f"() => {nv}.volumes.length === 1")
 
 
 def drop_on_roi_tool(page: Page, path: str) -> None:

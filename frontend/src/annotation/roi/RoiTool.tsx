@@ -41,6 +41,8 @@ function volumeMl(r: OpenRoi): string {
   return ((r.voxels * voxelVolumeMm3(r.roi.grid)) / 1000).toFixed(r.voxels ? 3 : 0);
 }
 
+// Checkboxes and radios give the focus back after a change (as the toolbar's preset list does), so the
+// page keys (Space, V, D, Ctrl+Z) work again at once.
 export function RoiToolWindow(props: { tool: RoiTool; project: string | null; rights: Rights; onStats: () => void; onClose: () => void }) {
   const { tool } = props;
   const ws = tool.ws;
@@ -71,10 +73,10 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
         <strong>ROI tool</strong>
         <button type="button" data-testid="roi-new" onClick={newRoi} title="an empty ROI on the grid of the active viewport's image">New ROI</button>
         <label title="draw on the current ROI (Space); hold Shift to suspend">
-          <input type="checkbox" data-testid="roi-drawing" checked={ws.drawing} onChange={() => ws.toggleDrawing()} /> drawing
+          <input type="checkbox" data-testid="roi-drawing" checked={ws.drawing} onChange={(e) => { ws.toggleDrawing(); e.target.blur(); }} /> drawing
         </label>
         <label title="hide all ROIs (V)">
-          <input type="checkbox" data-testid="roi-hide-all" checked={ws.hiddenAll} onChange={() => ws.toggleHideAll()} /> hide all
+          <input type="checkbox" data-testid="roi-hide-all" checked={ws.hiddenAll} onChange={(e) => { ws.toggleHideAll(); e.target.blur(); }} /> hide all
         </label>
         <button type="button" data-testid="roi-undo" disabled={!ws.current?.history.canUndo} onClick={() => ws.undo()} title="undo (Ctrl+Z)">Undo</button>
         <button type="button" data-testid="roi-redo" disabled={!ws.current?.history.canRedo} onClick={() => ws.redo()} title="redo (Ctrl+Shift+Z)">Redo</button>
@@ -190,7 +192,7 @@ function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; ri
     <div className={`roi-row${current ? " current" : ""}`} data-testid="roi-row" data-name={r.name} data-voxels={r.voxels}
       data-version={r.base} data-dirty={r.dirty ? "1" : "0"}>
       <div className="roi-line">
-        <input type="radio" name="roi-current" data-testid="roi-current" checked={current} onChange={() => ws.setCurrent(r.id)}
+        <input type="radio" name="roi-current" data-testid="roi-current" checked={current} onChange={(e) => { ws.setCurrent(r.id); e.target.blur(); }}
           title="the current ROI: drawing goes here" />
         <input type="color" data-testid="roi-colour" value={r.colour} onChange={(e) => ws.setLook(r.id, { colour: e.target.value })} title="colour" />
         <b className="roi-name" title={`reference: ${r.reference.path}`}>{r.name}{r.dirty ? " *" : ""}</b>
@@ -199,11 +201,11 @@ function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; ri
       <div className="roi-line">
         <button type="button" data-testid="roi-focus" onClick={() => tool.focus(r.id) || setError(`${r.name} is empty`)} title="focus: move the crosshair to the centre of gravity">Focus</button>
         <label title="visible in all viewports"><input type="checkbox" data-testid="roi-visible" checked={r.visible}
-          onChange={(e) => ws.setLook(r.id, { visible: e.target.checked })} /> visible</label>
+          onChange={(e) => { ws.setLook(r.id, { visible: e.target.checked }); e.target.blur(); }} /> visible</label>
         <label title="opacity">α <input type="range" data-testid="roi-opacity" min={0} max={1} step={0.05} value={r.opacity}
           onChange={(e) => ws.setLook(r.id, { opacity: Number(e.target.value) })} /></label>
         <label title="outline only"><input type="checkbox" data-testid="roi-outline" checked={r.outline}
-          onChange={(e) => ws.setLook(r.id, { outline: e.target.checked })} /> outline</label>
+          onChange={(e) => { ws.setLook(r.id, { outline: e.target.checked }); e.target.blur(); }} /> outline</label>
         <button type="button" data-testid="roi-save" disabled={!canSave || busy} onClick={() => void save()}
           title={canSave ? "save to the server (a new version)" : rights.write ? "only ROIs on an archive image of a study can be saved" : "you have no write right in this project"}>Save</button>
         <button type="button" data-testid="roi-download" disabled={!rights.download} onClick={() => void tool.download(r.id)}
