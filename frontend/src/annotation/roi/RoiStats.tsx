@@ -58,12 +58,13 @@ function num(v: number | null, digits = 4): string {
 
 export function RoiStatsWindow(props: { tool: RoiTool; onClose: () => void }) {
   const { tool } = props;
-  const wsVersion = useSyncExternalStore(tool.ws.subscribe, tool.ws.getVersion);
+  useSyncExternalStore(tool.ws.subscribe, tool.ws.getVersion);
+  const settled = tool.ws.settled; // not every move of a stroke: the statistics are a pass over every ROI
   const snap = useSyncExternalStore(tool.engine.subscribe, tool.engine.snapshot);
   const [copied, setCopied] = useState<string | null>(null);
   const entriesKey = snap.entries.map((vp) => vp.map((e) => e.key).join(",")).join(";");
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const rows = useMemo(() => computeStats(tool), [tool, wsVersion, entriesKey]);
+  const rows = useMemo(() => computeStats(tool), [tool, settled, entriesKey]);
   const csv = statsCsv(rows);
 
   async function copy() {

@@ -97,6 +97,8 @@ export class RoiWorkspace {
   hiddenAll = false;
   pen: Pen = { kind: "paint", radius: 3, threshold: null, similarity: 0.1 };
   polygon: PolygonDraft | null = null;
+  /** Counts finished changes of the masks and of the list (not the moves of a stroke): ROIstats recomputes on it. */
+  settled = 0;
   private nextId = 1;
   private version = 0;
   private listeners = new Set<() => void>();
@@ -156,6 +158,7 @@ export class RoiWorkspace {
       voxels: countInside(roi),
     };
     this.rois.push(entry);
+    this.settled += 1;
     this.currentId = entry.id;
     for (const v of this.views) v.added(entry);
     this.changed();
@@ -173,6 +176,7 @@ export class RoiWorkspace {
     const r = this.byId(id);
     if (!r) return;
     this.rois = this.rois.filter((x) => x !== r);
+    this.settled += 1;
     if (this.currentId === id) this.currentId = this.rois[this.rois.length - 1]?.id ?? null;
     for (const v of this.views) v.removed(r);
     this.changed();
@@ -228,7 +232,10 @@ export class RoiWorkspace {
 
   /** The voxels of `r` changed in place: recount, mark unsaved, tell the overlays. */
   touched(r: OpenRoi, counts = true): void {
-    if (counts) r.voxels = countInside(r.roi);
+    if (counts) {
+      r.voxels = countInside(r.roi);
+      this.settled += 1;
+    }
     r.dirty = true;
     for (const v of this.views) v.data(r);
     this.changed();
@@ -322,7 +329,10 @@ export class RoiWorkspace {
     if (!r) return;
     r.base = version;
     r.dirty = false;
-    if (name !== undefined) r.name = name;
+    if (name !== undefined && name !== r.name) {
+      r.name = name;
+      this.settled += 1;
+    }
     this.changed();
   }
 
