@@ -22,6 +22,10 @@ INSIDE = (
     "() => { const r = window.noraRois.ws.current; const out = [];"
     " r.roi.data.forEach((v, i) => v && out.push(i)); return out; }"
 )
+INSIDE_OF = (
+    "(name) => { const r = window.noraRois.ws.rois.find((x) => x.name === name); const out = [];"
+    " r.roi.data.forEach((v, i) => v && out.push(i)); return out; }"
+)
 SLICES = (
     "() => { const r = window.noraRois.ws.current; const [nx, ny] = r.roi.grid.dims; const ks = new Set();"
     " r.roi.data.forEach((v, i) => v && ks.add(Math.floor(i / (nx * ny)))); return ks.size; }"
@@ -277,6 +281,20 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
     assert csv.splitlines()[0].startswith("roi,image,voxels,volume_ml,area_cm2,mean,std,median,p25,p75")
     assert len(csv.splitlines()) == 5
     shot(page, "roi-stats")
+
+    # an operation in the page = the server's on the saved ROI (dilation, two voxels deep)
+    page.get_by_test_id("roi-stats").get_by_role("button", name="×").click()
+    row(page, "roi").get_by_test_id("roi-op").select_option("dilate")
+    row(page, "roi").get_by_test_id("roi-op-amount").fill("2")
+    row(page, "roi").get_by_test_id("roi-op-apply").click()
+    expect(row(page, "roi")).to_have_attribute("data-dirty", "1")
+    ours_dilated = page.evaluate(INSIDE_OF, "roi")
+    done = client.post(
+        f"{study}/rois/roi/operations", json={"operation": "dilate", "iterations": 2, "output": "dilated"}
+    )
+    assert done.status_code == 200, done.text
+    assert on_disk(server, "SUBJ002", "20230611", "dilated") == ours_dilated
+    assert client.delete(f"{study}/rois/dilated").status_code == 204
     for name in ("roi", "bright"):
         assert client.delete(f"{study}/rois/{name}").status_code == 204
 
