@@ -1,8 +1,8 @@
 """The FastAPI application factory: REST API under /api, OpenAPI at /api/docs, and the built frontend.
 
-The factory is the server's composition root: it builds the settings' database, data root and
+The factory is the server's composition root: :func:`bind` builds the settings' database, data root and
 background services (:class:`nora.runtime.Services`) once, holds them on ``app.state.nora`` (injected
-into routes like the database session) and starts and stops the services in the one lifespan.
+into routes like the database session), and the one lifespan starts and stops the services.
 """
 
 from __future__ import annotations
@@ -46,23 +46,20 @@ FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 
 def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI:
     """Build the app on the database and data root named by ``settings`` (already initialised)."""
-    sessions = make_sessionmaker(make_engine(settings.effective_database_url))
-    services = Services.build(settings, sessions)
+    app = build_routes(frontend_dist)
+    bind(app, settings)
+    return app
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # recovery, DICOM nodes, workers, daemon; stopped in the reverse order
-        services.start(
-            jobs=settings.processing.daemon_in_server,
-            nodes=settings.dicom_nodes_in_serve,
-        )
-        try:
-            yield
-        finally:
-            services.stop()
 
+def build_routes(frontend_dist: Path | None = None) -> FastAPI:
+    """The app's routes, middleware and lifespan, without settings or services (:func:`bind` gives them).
+
+    Everything here reads the state it serves from ``app.state.nora`` at the request, so one such app can be
+    bound again to other settings; the tests do that, as FastAPI's set-up of ~320 routes costs about half a
+    second of CPU an app.
+    """
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=_lifespan,
         title="nora",
         version=nora.__version__,
         docs_url="/api/docs",
@@ -70,16 +67,9 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
         openapi_url="/api/openapi.json",
         description="REST API of nora, an open medical imaging research platform.",
     )
-    throttle = LoginThrottle(
-        free=settings.login_free_attempts,
-        address_limit=settings.login_address_attempts,
-        max_lock_s=settings.login_max_lock_s,
-    )
-    state = AppState(settings, sessions, Layout(settings.home), services, throttle)
-    app.state.nora = state
     errors.install(app)
-    _limit_uploads(app, settings.max_upload_mb * 1024 * 1024)
-    security.install(app, state)
+    _limit_uploads(app)
+    security.install(app)
 
     api = APIRouter(prefix="/api", responses=errors.responses())
     for module in (
@@ -109,11 +99,40 @@ def create_app(settings: Settings, frontend_dist: Path | None = None) -> FastAPI
     return app
 
 
-def _limit_uploads(app: FastAPI, max_bytes: int) -> None:
+def bind(app: FastAPI, settings: Settings) -> AppState:
+    """Give ``app`` its database, data root and background services (:class:`nora.runtime.Services`), built
+    from ``settings`` once, held on ``app.state.nora``; the lifespan starts and stops them."""
+    sessions = make_sessionmaker(make_engine(settings.effective_database_url))
+    throttle = LoginThrottle(
+        free=settings.login_free_attempts,
+        address_limit=settings.login_address_attempts,
+        max_lock_s=settings.login_max_lock_s,
+    )
+    state = AppState(settings, sessions, Layout(settings.home), Services.build(settings, sessions), throttle)
+    app.state.nora = state
+    return state
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Recovery, DICOM nodes, workers, daemon; stopped in the reverse order."""
+    state: AppState = app.state.nora
+    state.services.start(
+        jobs=state.settings.processing.daemon_in_server,
+        nodes=state.settings.dicom_nodes_in_serve,
+    )
+    try:
+        yield
+    finally:
+        state.services.stop()
+
+
+def _limit_uploads(app: FastAPI) -> None:
     """Refuse bodies whose declared length exceeds the limit before reading them."""
 
     @app.middleware("http")
     async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        max_bytes = request.app.state.nora.settings.max_upload_mb * 1024 * 1024
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > max_bytes + 1024 * 1024):
             return JSONResponse(

@@ -14,6 +14,9 @@
 Proxies: :func:`install` puts uvicorn's ``ProxyHeadersMiddleware`` outermost, trusting
 ``settings.trusted_proxies`` only, so ``X-Forwarded-Proto: https`` from such a proxy makes the request
 HTTPS (the session cookie is then ``Secure``) and ``X-Forwarded-For`` names the client address.
+
+Each rule reads the settings and services of the app it serves (``scope["app"].state.nora``, see
+:func:`nora.api.app.bind`) at the request, never at installation.
 """
 
 from __future__ import annotations
@@ -71,12 +74,35 @@ LEGACY_IMPORT = "/api/import"
 PEEK = 64 * 1024
 
 
-def install(app: FastAPI, state: AppState) -> None:
+def install(app: FastAPI) -> None:
     """Add the middleware in the order requests pass it: proxy headers, headers, CSRF, upload gate."""
-    app.add_middleware(UploadGate, state=state)
-    app.add_middleware(CsrfGuard, settings=state.settings)
+    app.add_middleware(UploadGate)
+    app.add_middleware(CsrfGuard)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=state.settings.trusted_proxies)
+    app.add_middleware(TrustedProxies)
+
+
+def _state(scope: Scope) -> AppState:
+    state: AppState = scope["app"].state.nora
+    return state
+
+
+class TrustedProxies:
+    """uvicorn's ``ProxyHeadersMiddleware`` trusting the serving app's ``trusted_proxies``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.by_trusted: dict[tuple[str, ...], ProxyHeadersMiddleware] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        trusted = tuple(_state(scope).settings.trusted_proxies)
+        middleware = self.by_trusted.get(trusted)
+        if middleware is None:
+            middleware = self.by_trusted[trusted] = ProxyHeadersMiddleware(self.app, trusted_hosts=list(trusted))  # type: ignore[arg-type]
+        await middleware(scope, receive, send)  # type: ignore[arg-type]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -154,9 +180,8 @@ def own_origin(scope: Scope) -> tuple[str, str, int] | None:
 class CsrfGuard:
     """Refuses unsafe cookie-borne requests that a page of another origin made (403)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.trusted = {o for o in (_origin(u) for u in settings.trusted_origins) if o is not None}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in UNSAFE and _header(scope, b"authorization") is None:
@@ -175,17 +200,20 @@ class CsrfGuard:
         if origin is None:
             return None  # not a browser: browsers send Sec-Fetch-Site or Origin on cross-origin requests
         parsed = _origin(origin)
-        if parsed is not None and (parsed == own_origin(scope) or parsed in self.trusted):
+        if parsed is not None and (parsed == own_origin(scope) or parsed in _trusted_origins(_state(scope).settings)):
             return None
         return f"it came from a page of {origin!r}, not of this server"
+
+
+def _trusted_origins(settings: Settings) -> set[tuple[str, str, int]]:
+    return {o for o in (_origin(u) for u in settings.trusted_origins) if o is not None}
 
 
 class UploadGate:
     """Checks the caller of a multipart request from its headers before the body is read."""
 
-    def __init__(self, app: ASGIApp, state: AppState) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         content_type = (_header(scope, b"content-type") or "") if scope["type"] == "http" else ""
@@ -219,7 +247,7 @@ class UploadGate:
             if legacy:
                 return
             raise NotAuthenticated("not logged in: log in or send 'Authorization: Bearer <token>' before uploading")
-        with self.state.sessions() as db:
+        with _state(scope).sessions() as db:
             if creds is not None:
                 actor = Actor.of(user_for_token(db, creds[1], kind=creds[0]))
             else:

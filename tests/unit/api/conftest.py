@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nibabel.testing import data_path
 
-from nora.api.app import create_app
+from nora.api.app import bind, build_routes
 from nora.archive.db import make_engine, make_sessionmaker
 from nora.archive.services import accounts, nodes, projects, rights
 from nora.archive.services.access import SYSTEM, project_access
@@ -68,8 +70,16 @@ def build_env(db_url: str, home: Path) -> Env:
         raw = (Path(data_path) / "anatomical.nii").read_bytes()
         store_uploads(s, access, layout, patient, study, [Upload("t1_mprage/s002.nii", io.BytesIO(raw))])
         s.commit()
-    app = create_app(settings, frontend_dist=home / "no-frontend")
+    app = _routes()
+    bind(app, settings)
     return Env(settings, TestClient(app), tokens, layout, factory)
+
+
+@functools.cache
+def _routes() -> FastAPI:
+    """One app's routes for every test of the process, bound to each test's settings by ``build_env`` (the
+    tests run one at a time; a test that needs a second app at once calls ``create_app``)."""
+    return build_routes(frontend_dist=Path("/nonexistent/no-frontend"))
 
 
 @pytest.fixture
