@@ -2278,6 +2278,8 @@ export interface components {
             main_viewport: number;
             /** Pid */
             pid: string;
+            /** Rois */
+            rois: components["schemas"]["RoiLoaderFiles"][];
             /** Sid */
             sid: string | null;
         };
@@ -2314,6 +2316,14 @@ export interface components {
              * @enum {string}
              */
             on_next_case?: "save" | "ask";
+            /**
+             * Roi Save
+             * @default save
+             * @enum {string}
+             */
+            roi_save?: "save" | "ask";
+            /** Rois */
+            rois?: components["schemas"]["RoiLoader-Input"][];
         };
         /**
          * Autoloader
@@ -2348,6 +2358,14 @@ export interface components {
              * @enum {string}
              */
             on_next_case: "save" | "ask";
+            /**
+             * Roi Save
+             * @default save
+             * @enum {string}
+             */
+            roi_save: "save" | "ask";
+            /** Rois */
+            rois: components["schemas"]["RoiLoader-Output"][];
         };
         /**
          * BatchDef
@@ -4630,6 +4648,79 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * RoiLoader
+         * @description NORA's ROI loader: the case's ROI files matching a pattern open in the ROI tool, in a colour; with
+         *     ``autocreate`` an empty ROI ``name`` is made on the background's grid when the case has none.
+         */
+        "RoiLoader-Input": {
+            /**
+             * Autocreate
+             * @default false
+             */
+            autocreate?: boolean;
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Name
+             * @description the ROI autocreate makes
+             * @default roi
+             */
+            name?: string;
+            /**
+             * Pattern
+             * @default ROIS/*.nii.gz
+             */
+            pattern?: string;
+        };
+        /**
+         * RoiLoader
+         * @description NORA's ROI loader: the case's ROI files matching a pattern open in the ROI tool, in a colour; with
+         *     ``autocreate`` an empty ROI ``name`` is made on the background's grid when the case has none.
+         */
+        "RoiLoader-Output": {
+            /**
+             * Autocreate
+             * @default false
+             */
+            autocreate: boolean;
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Name
+             * @description the ROI autocreate makes
+             * @default roi
+             */
+            name: string;
+            /**
+             * Pattern
+             * @default ROIS/*.nii.gz
+             */
+            pattern: string;
+        };
+        /** RoiLoaderFiles */
+        RoiLoaderFiles: {
+            /** Files */
+            files: components["schemas"]["FileOut"][];
+            /** Index */
+            index: number;
+        };
         /** RoiOperation */
         RoiOperation: {
             /**
@@ -5737,6 +5828,9 @@ export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
 export type RightIn = components['schemas']['RightIn'];
 export type RightOut = components['schemas']['RightOut'];
+export type RoiLoaderInput = components['schemas']['RoiLoader-Input'];
+export type RoiLoaderOutput = components['schemas']['RoiLoader-Output'];
+export type RoiLoaderFiles = components['schemas']['RoiLoaderFiles'];
 export type RoiOperation = components['schemas']['RoiOperation'];
 export type RoiOut = components['schemas']['RoiOut'];
 export type RuleListInput = components['schemas']['RuleList-Input'];

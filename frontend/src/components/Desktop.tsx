@@ -318,7 +318,8 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
             body={studyBrowser.body}
           />
         }
-        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} readonly={readonly} />}
+        viewer={<Viewer project={projectName} selection={selection} onStepCase={stepCase} guest={viewOnly} readonly={readonly}
+          rights={{ write: !readonly && !viewOnly, download: !viewOnly && (project?.download === true || project?.role === "admin") }} />}
       />
       {viewOnly ? null : (
         <TopToolsSlot.Provider value={toolsSlot}>

@@ -4,7 +4,7 @@
  * preset onto a table row to run it for that case.
  */
 import { AnnotationLoaders } from "../annotation/markers/AnnotationLoaders";
-import { plainIntent, type AutoloaderDef, type LoaderEntry, type Preset } from "./api";
+import { plainIntent, type AutoloaderDef, type LoaderEntry, type Preset, type RoiLoaderEntry } from "./api";
 import { startPresetDrag } from "./bus";
 import { COLORMAPS, LAYOUT_NAMES, type LayoutName, type Role } from "./model";
 
@@ -133,6 +133,7 @@ export function AutoloaderPanel(props: AutoloaderProps) {
         </tbody>
       </table>
       <AnnotationLoaders definition={def} onChange={props.onChange} />
+      <RoiLoaders definition={def} onChange={props.onChange} />
       <div className="al-row">
         <button data-testid="al-add" onClick={() => props.onChange({ ...def, loaders: [...def.loaders, { pattern: "*.nii*", viewports: [0], enabled: true, intent: plainIntent("background") }] })}>
           Add image loader
@@ -158,5 +159,49 @@ function SaveForm(props: { current: string; shared: boolean; onSave: (name: stri
       <label><input type="checkbox" name="shared" data-testid="preset-shared" defaultChecked={props.shared} /> shared</label>
       <button type="submit" data-testid="preset-save">Save</button>
     </form>
+  );
+}
+
+/** NORA's ROI loaders: the case's ROI files by pattern, in a colour; autocreate an empty ROI when none. */
+function RoiLoaders(props: { definition: AutoloaderDef; onChange: (def: AutoloaderDef) => void }) {
+  const def = props.definition;
+  const rois = def.rois;
+  const set = (i: number, change: Partial<RoiLoaderEntry>) => props.onChange({ ...def, rois: rois.map((r, k) => (k === i ? { ...r, ...change } : r)) });
+  const add = () =>
+    props.onChange({ ...def, rois: [...rois, { pattern: "ROIS/*.nii.gz", colour: "#ff3b30", autocreate: false, name: "roi", enabled: true }] });
+  return (
+    <div className="al-rois" data-testid="al-rois">
+      {rois.length > 0 ? (
+        <table className="al-table">
+          <thead>
+            <tr><th /><th>on</th><th>ROI pattern</th><th>colour</th><th>autocreate</th><th>name</th></tr>
+          </thead>
+          <tbody>
+            {rois.map((r, i) => (
+              <tr key={i} data-testid="al-roi-loader">
+                <td><button data-testid="al-roi-remove" aria-label={`remove ROI loader ${i + 1}`} onClick={() => props.onChange({ ...def, rois: rois.filter((_, k) => k !== i) })}>×</button></td>
+                <td><input type="checkbox" checked={r.enabled} onChange={(e) => set(i, { enabled: e.target.checked })} /></td>
+                <td><input data-testid="al-roi-pattern" className="al-pattern" value={r.pattern} onChange={(e) => set(i, { pattern: e.target.value })} /></td>
+                <td><input type="color" data-testid="al-roi-colour" value={r.colour} onChange={(e) => set(i, { colour: e.target.value })} /></td>
+                <td title="an empty ROI on the background's grid when the case has none">
+                  <input type="checkbox" data-testid="al-roi-autocreate" checked={r.autocreate} onChange={(e) => set(i, { autocreate: e.target.checked })} />
+                </td>
+                <td><input data-testid="al-roi-name" className="al-small" value={r.name} onChange={(e) => set(i, { name: e.target.value })} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <div className="al-row">
+        <button data-testid="al-roi-add" onClick={add}>Add ROI loader</button>
+        <label title="what happens to changed ROIs when ↑ / ↓ moves to another case">
+          changed ROIs on the next case
+          <select data-testid="al-roi-save" value={def.roi_save} onChange={(e) => props.onChange({ ...def, roi_save: e.target.value as AutoloaderDef["roi_save"] })}>
+            <option value="save">save</option>
+            <option value="ask">ask first</option>
+          </select>
+        </label>
+      </div>
+    </div>
   );
 }

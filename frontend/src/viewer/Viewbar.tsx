@@ -80,6 +80,9 @@ export function Viewbar(props: { engine: ViewerEngine; snap: Snapshot; index: nu
                   value={num(look.calMax)}
                   onChange={(e) => e.target.value !== "" && set(entry.key, { calMax: Number(e.target.value) })}
                 />
+                {engine.volumeActions.map((a) => (
+                  <button key={a.id} className="vb-btn" data-testid={`vb-${a.id}`} title={a.title} onClick={() => a.run(index, entry.key)}>{a.label}</button>
+                ))}
                 {item.frames > 1 ? (
                   <label className="vb-frame" title="4D frame">
                     t

@@ -4,7 +4,13 @@
  * The state behind it lives in hooks: useEngine (the engine, colour-limit presets), useAutoloaders,
  * useSharedLinks and useViewerKeys; this component loads what is double-clicked or dropped and draws.
  */
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { PenCursor } from "../annotation/roi/PenCursor";
+import { PolygonLayer } from "../annotation/roi/PolygonLayer";
+import { RoiStatsWindow } from "../annotation/roi/RoiStats";
+import { RoiToolWindow, type Rights } from "../annotation/roi/RoiTool";
+import { roiToolOf } from "../annotation/roi/tool";
+import { useRoiKeys } from "../annotation/roi/useRoiKeys";
 import type { ArchiveFile } from "../api/types";
 import { useAddressProject } from "./address";
 import { AutoloaderPanel } from "./AutoloaderPanel";
@@ -15,7 +21,8 @@ import { endDrag, onOpenFile, onOpenStudy } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
 import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
-import { useAutoloaders } from "./useAutoloaders";
+import { useAutoloaders, type AfterAutoload } from "./useAutoloaders";
+import { applyRoiLoaders, saveChanged } from "../annotation/roi/autoload";
 import { useEngine } from "./useEngine";
 import { useSharedLinks } from "./useSharedLinks";
 import { useViewerKeys } from "./useViewerKeys";
@@ -36,6 +43,8 @@ export function Viewer(props: {
   guest?: boolean;
   /** read-only rights: annotations are shown, not saved */
   readonly?: boolean;
+  /** what the user may do with annotations (the ROI tool: save needs write, download the download right) */
+  rights?: Rights;
 }) {
   const project = props.project;
   const [radiological, setRadiological] = useState(false);
@@ -43,6 +52,13 @@ export function Viewer(props: {
   const [autoOpen, setAutoOpen] = useState(false);
   const engine = useEngine(project, radiological);
   const snap = useSyncExternalStore(engine.subscribe, engine.snapshot);
+  const roiTool = useMemo(() => roiToolOf(engine), [engine]);
+  const [roiOpen, setRoiOpen] = useState(false);
+  const [roiStatsOpen, setRoiStatsOpen] = useState(false);
+  useEffect(() => {
+    roiTool.onOpened = () => setRoiOpen(true);
+  }, [roiTool]);
+  useRoiKeys(roiTool, () => setRoiOpen((o) => !o));
 
   const sourceOf = useCallback(
     (file: ArchiveFile): Source | null => (project ? archiveSource(project, file) : null),
@@ -51,7 +67,41 @@ export function Viewer(props: {
   // Before the autoloader's effect: the new case's messages must not be cleared with the old ones.
   const sel = props.selection;
   useEffect(() => engine.setCase(sel ? caseKey(sel.pid, sel.sid) : null), [engine, sel?.pid, sel?.sid]);
-  const auto = useAutoloaders(engine, project, props.selection, sourceOf);
+  const afterAutoload = useCallback<AfterAutoload>(
+    async (def, answer, pid, sid) => {
+      if (project && (await applyRoiLoaders(roiTool, project, def, answer, pid, sid)) > 0) setRoiOpen(true);
+    },
+    [project, roiTool],
+  );
+  const auto = useAutoloaders(engine, project, props.selection, sourceOf, afterAutoload);
+  // Walking the cohort with a preset that loads ROIs: changed ROIs are saved (or asked) before moving on.
+  const [asking, setAsking] = useState<{ delta: number; names: string[] } | null>(null);
+  const stepCase = useCallback(
+    (delta: number) => {
+      const dirty = sel ? roiTool.ws.unsaved({ pid: sel.pid, sid: sel.sid }) : [];
+      if (!project || !auto.enabled || auto.definition.rois.length === 0 || dirty.length === 0) {
+        props.onStepCase(delta);
+      } else if (auto.definition.roi_save === "ask") {
+        setAsking({ delta, names: dirty.map((r) => r.name) });
+      } else {
+        void saveChanged(roiTool, project, dirty).then((problem) => (problem ? engine.message(problem) : props.onStepCase(delta)));
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [project, auto.enabled, auto.definition, sel?.pid, sel?.sid, roiTool, engine, props.onStepCase],
+  );
+  function answerAsk(save: boolean) {
+    const a = asking;
+    setAsking(null);
+    if (!a || !project || !sel) return;
+    const dirty = roiTool.ws.unsaved({ pid: sel.pid, sid: sel.sid });
+    if (!save) {
+      for (const r of dirty) roiTool.ws.remove(r.id);
+      props.onStepCase(a.delta);
+      return;
+    }
+    void saveChanged(roiTool, project, dirty).then((problem) => (problem ? engine.message(problem) : props.onStepCase(a.delta)));
+  }
   const links = useSharedLinks(engine, project, props.selection);
   useAddressProject(engine, project);
   useViewerKeys(engine, {
@@ -61,7 +111,7 @@ export function Viewer(props: {
       links.setOpen(false);
       links.setAsking(false);
     },
-    stepCase: props.onStepCase,
+    stepCase,
   });
 
   // ------------------------------------------------------------------ loading by double-click and drop
@@ -124,6 +174,7 @@ export function Viewer(props: {
         )}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
+        <button data-testid="roi-tool-button" className={roiOpen ? "on" : ""} onClick={() => setRoiOpen((o) => !o)} title="ROI tool (D)">ROI</button>
         <MeasureTools engine={engine} />
         <MarkerTool engine={engine} project={project} pid={sel?.pid ?? null} readOnly={!!props.guest || !!props.readonly} />
         {snap.loading > 0 || auto.busy ? (
@@ -171,6 +222,21 @@ export function Viewer(props: {
           }}
           onClose={() => setAutoOpen(false)}
         />
+      ) : null}
+      {roiOpen ? (
+        <RoiToolWindow tool={roiTool} project={project} rights={props.rights ?? { write: false, download: false }}
+          onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
+      ) : null}
+      <PolygonLayer tool={roiTool} />
+      <PenCursor tool={roiTool} />
+      {roiStatsOpen ? <RoiStatsWindow tool={roiTool} onClose={() => setRoiStatsOpen(false)} /> : null}
+      {asking ? (
+        <div className="share-box" data-testid="roi-step-ask" role="dialog" aria-label="Unsaved ROIs">
+          <span>Changed ROIs: <b>{asking.names.join(", ")}</b>. Save them before moving on?</span>
+          <button data-testid="roi-step-save" onClick={() => answerAsk(true)}>Save and go on</button>
+          <button data-testid="roi-step-discard" onClick={() => answerAsk(false)}>Go on without saving</button>
+          <button data-testid="roi-step-cancel" onClick={() => setAsking(null)}>Stay</button>
+        </div>
       ) : null}
       {links.asking && links.link ? (
         <div className="share-box" data-testid="share-choice" role="dialog" aria-label="Share">

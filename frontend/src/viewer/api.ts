@@ -6,6 +6,7 @@ import type { Role, ViewerState } from "./model";
 /** A preset as the server answers it (every field present); the editor holds and sends it so. */
 export type AutoloaderDef = AutoloaderOutput;
 export type LoaderEntry = LoaderOutput;
+export type RoiLoaderEntry = AutoloaderOutput["rois"][number];
 export type Intent = IntentOutput;
 export type Preset = PresetOut;
 export type AutoloadResult = AutoloadOut;
@@ -69,5 +70,8 @@ export function plainIntent(role: Role): Intent {
 }
 
 export function emptyDefinition(): AutoloaderDef {
-  return { level: "either", main_viewport: 0, enabled: true, layout: null, loaders: [], annotations: [], on_next_case: "save" };
+  return {
+    level: "either", main_viewport: 0, enabled: true, layout: null, loaders: [],
+    annotations: [], on_next_case: "save", rois: [], roi_save: "save",
+  };
 }

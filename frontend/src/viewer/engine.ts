@@ -11,7 +11,7 @@
  */
 import { DRAG_MODE, type NVImage } from "@niivue/niivue";
 import { ByteCache } from "./cache";
-import { attachGestures, type Gesture, type PanStart, type WindowStart } from "./gestures";
+import { attachGestures, type Gesture, type PanStart, type ViewportTool, type WindowStart } from "./gestures";
 import * as loading from "./loading";
 import * as looks from "./looks";
 import {
@@ -40,6 +40,14 @@ import type { WindowKind } from "./windows";
 export type { Entry } from "./viewport";
 export { caseKey, type Message } from "./messagelog";
 export type { Item, Pin, ValueAt } from "./scene";
+
+/** A button another tool adds to every image's viewbar row (the ROI tool's "ROI from this image"). */
+export interface VolumeAction {
+  id: string;
+  label: string;
+  title: string;
+  run(index: number, key: string): void;
+}
 
 export interface Snapshot {
   layout: LayoutName;
@@ -71,6 +79,10 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   shift = false;
   limPresets: LimPresets = DEFAULT_LIM_PRESETS;
   pin: Pin | null = null;
+  /** A tool taking the mouse in the viewports first (the ROI tool's drawing; gestures.ts). */
+  tool: ViewportTool | null = null;
+  /** Buttons of other tools in each image's viewbar row. */
+  volumeActions: VolumeAction[] = [];
   readonly cache = new ByteCache();
   private listeners = new Set<() => void>();
   private version = 0;
@@ -165,7 +177,7 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
       vp.nv.onLocationChange = () => nav.crosshairMoved(this, index);
       vp.nv.onIntensityChange = (vol: NVImage) => looks.windowChanged(this, index, vol);
       applySlice(vp);
-      canvas.addEventListener("wheel", (e) => nav.wheel(this, index, e), { capture: true, passive: false });
+      canvas.addEventListener("wheel", (e) => this.tool?.wheel(index, e) || nav.wheel(this, index, e), { capture: true, passive: false });
       attachGestures(this, index, vp.nv, canvas);
       canvas.addEventListener("pointerenter", () => this.setActive(index));
     })();

@@ -23,6 +23,23 @@ export interface GestureTarget {
   windowStart(index: number): WindowStart | null;
   /** Window from `start` after the pointer moved by `moved` (fractions of the canvas: right, up). */
   windowFrom(index: number, start: WindowStart, moved: [number, number]): void;
+  /** The tool that takes presses first (null: none). */
+  readonly tool: ViewportTool | null;
+}
+
+/**
+ * A tool that takes the mouse in the 2D viewports before the viewer's own gestures (the ROI tool's
+ * drawing): `press` answers a drag for a button press it takes, or null to leave it to the viewer;
+ * `wheel` answers true for a wheel turn it took (Shift + wheel: pen size).
+ */
+export interface ViewportTool {
+  press(index: number, e: MouseEvent): ToolDrag | null;
+  wheel(index: number, e: WheelEvent): boolean;
+}
+
+export interface ToolDrag {
+  move(e: MouseEvent): void;
+  end(e: MouseEvent): void;
 }
 
 export interface WindowStart {
@@ -81,11 +98,16 @@ export function attachGestures(target: GestureTarget, index: number, nv: Niivue,
   canvas.addEventListener(
     "mousedown",
     (down: MouseEvent) => {
-      const gesture = gestureOf(down);
-      if (gesture === null || !target.accepts(index, gesture)) return;
+      const drag = target.tool?.press(index, down) ?? null;
+      const gesture = drag ? null : gestureOf(down);
+      if (!drag && (gesture === null || !target.accepts(index, gesture))) return;
       const [x0, y0] = canvasXY(nv, canvas, down);
       let move: (e: MouseEvent) => void;
-      if (gesture === "window") {
+      let end: (e: MouseEvent) => void = () => {};
+      if (drag) {
+        move = (e) => drag.move(e);
+        end = (e) => drag.end(e);
+      } else if (gesture === "window") {
         const start = target.windowStart(index);
         if (start === null) return;
         const [w, h] = [Math.max(1, canvas.width), Math.max(1, canvas.height)];
@@ -117,6 +139,7 @@ export function attachGestures(target: GestureTarget, index: number, nv: Niivue,
       };
       const onUp = (e: MouseEvent) => {
         e.stopPropagation();
+        end(e);
         window.removeEventListener("mousemove", onMove, true);
         window.removeEventListener("mouseup", onUp, true);
       };

@@ -8,7 +8,7 @@ import { applyLook } from "./looks";
 import { defaultLook, readerName, type Look, type Role, type Source } from "./model";
 import { centreCrosshair, inside, syncCrosshairTo } from "./navigation";
 import type { Item, LoadScene, Scene } from "./scene";
-import { applySlice, removeEntry, type Entry, type Viewport } from "./viewport";
+import { applySlice, keepSlotsOnTop, removeEntry, type Entry, type Viewport } from "./viewport";
 import { windowKind } from "./windows";
 
 /** Show `source` in viewport `index` as background, overlay or in 3D; false when it was not shown. */
@@ -84,6 +84,7 @@ async function addVolume(engine: LoadScene, vp: Viewport, source: Source, bytes:
   else vp.entries.push(entry);
   if (alone || actualRole !== "background") {
     vp.nv.addVolume(vol);
+    keepSlotsOnTop(vp);
   } else {
     vp.nv.volumes.unshift(vol);
     vp.nv.setVolume(vol, 0);

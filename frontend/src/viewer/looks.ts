@@ -21,7 +21,8 @@ export function applyLook(engine: Scene, vp: Viewport, entry: Entry) {
     if (Number.isFinite(look.calMax)) vol.cal_max = look.calMax;
     vol.opacity = look.visible ? look.opacity : 0;
     if ((vol.nFrame4D ?? 1) > 1 && vol.frame4D !== look.frame) vp.nv.setFrame4D(vol.id, look.frame);
-    vp.nv.overlayOutlineWidth = vp.entries.some((e) => e.role === "overlay" && effectiveLook(engine.items.get(e.key)!.look, e.override).outline) ? 2 : 0;
+    const outlined = vp.slotOutline || vp.entries.some((e) => e.role === "overlay" && effectiveLook(engine.items.get(e.key)!.look, e.override).outline);
+    vp.nv.overlayOutlineWidth = outlined ? 2 : 0;
     vp.nv.updateGLVolume();
   } else if (entry.mesh) {
     const idx = vp.nv.meshes.indexOf(entry.mesh);

@@ -10,7 +10,7 @@ import type { ArchiveFile } from "../api/types";
 import { prepareAnnotations, saveTargets } from "../annotation/markers/loaders";
 import { markersOf } from "../annotation/markers/registry";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
-import { applyAutoload } from "./autoload";
+import { applyAutoload, type AutoloadAnswer } from "./autoload";
 import { onApplyAutoloader, onApplyPreset, pending, setCurrentAutoloader, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
 import { useFailure } from "./useFailure";
@@ -27,11 +27,15 @@ function pick(list: Preset[], name: string): Preset | undefined {
   return list.find((x) => x.name === name && x.mine) ?? list.find((x) => x.name === name);
 }
 
+/** What runs after a preset's files are shown (the ROI tool's loaders), with the server's answer. */
+export type AfterAutoload = (def: AutoloaderDef, answer: AutoloadAnswer, pid: string, sid: string | null, generation: number) => Promise<void>;
+
 export function useAutoloaders(
   engine: ViewerEngine,
   project: string | null,
   selected: Case | null,
   sourceOf: (file: ArchiveFile) => Source | null,
+  after?: AfterAutoload,
 ) {
   const report = useFailure(engine);
   const [presetName, setPresetName] = useState("");
@@ -77,9 +81,13 @@ export function useAutoloaders(
       const generation = engine.newGeneration();
       setBusy(true);
       try {
-        if (def.loaders.length > 0) {
+        if (def.loaders.length > 0 || def.rois.length > 0) {
           const answer = await viewerApi.autoload(project, def, pid, sid);
-          await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);
+          // a preset of ROI or annotation loaders alone keeps the images shown
+          if (def.loaders.length > 0) {
+            await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);
+          }
+          if (after && generation === engine.generation) await after(def, answer, pid, sid, generation);
         }
         if (generation === engine.generation) await prepareAnnotations(markersOf(engine).ws, project, pid, def.annotations, (t) => engine.message(t));
       } catch (err) {
@@ -88,7 +96,7 @@ export function useAutoloaders(
         setBusy(false);
       }
     },
-    [engine, project, sourceOf],
+    [engine, project, sourceOf, after],
   );
 
   const selectedRef = useRef(selected);

@@ -35,6 +35,10 @@ export class Viewport {
   entries: Entry[] = [];
   ready: Promise<void> | null = null;
   mosaicColumns = MOSAIC_COLUMNS.initial;
+  /** Volumes another tool keeps on top of the entries (the ROI tool's masks): not objects of the viewbar. */
+  slots: NVImage[] = [];
+  /** Whether a slot asks for outlines (niivue's outline width is one for all overlays). */
+  slotOutline = false;
 
   constructor(slice: SliceName) {
     this.slice = slice;
@@ -105,6 +109,17 @@ export function applySlice(vp: Viewport) {
     nv.setSliceMosaicString("");
   }
   nv.setSliceType(SLICE_TYPES[vp.slice]);
+}
+
+/** Put the slots back on top of niivue's volumes after a volume was added above them. */
+export function keepSlotsOnTop(vp: Viewport) {
+  const nv = vp.nv;
+  const slots = vp.slots.filter((s) => nv.volumes.includes(s));
+  if (slots.length === 0 || nv.volumes.slice(-slots.length).every((v, i) => v === slots[i])) return;
+  nv.volumes = [...nv.volumes.filter((v) => !slots.includes(v)), ...slots];
+  nv.back = nv.volumes[0] ?? null;
+  nv.overlays = nv.volumes.slice(1);
+  nv.updateGLVolume();
 }
 
 /** Take one object out of the viewport: out of niivue and out of its entries. */

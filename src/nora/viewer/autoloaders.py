@@ -66,6 +66,19 @@ class Intent(BaseModel):
         return self
 
 
+def _file_pattern(value: str) -> str:
+    """A loader's file pattern: the selection language's file selectors, relative to the case."""
+    try:
+        selectors = parse_file_selectors(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+    if selectors.info:
+        raise ValueError("an autoloader pattern selects files; '[info]' is not allowed")
+    if any(isinstance(t, AbsolutePath) for t in selectors.terms):
+        raise ValueError("an autoloader pattern is relative to the case; 'ABS:' paths are not allowed")
+    return value
+
+
 class Loader(BaseModel):
     """One entry: a file pattern, the viewports it loads into, whether it runs, and its intent."""
 
@@ -79,15 +92,7 @@ class Loader(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
-        try:
-            selectors = parse_file_selectors(value)
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from None
-        if selectors.info:
-            raise ValueError("an autoloader pattern selects files; '[info]' is not allowed")
-        if any(isinstance(t, AbsolutePath) for t in selectors.terms):
-            raise ValueError("an autoloader pattern is relative to the case; 'ABS:' paths are not allowed")
-        return value
+        return _file_pattern(value)
 
     @field_validator("viewports")
     @classmethod
@@ -120,6 +125,43 @@ class AnnotationLoader(BaseModel):
         return value
 
 
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class RoiLoader(BaseModel):
+    """NORA's ROI loader: the case's ROI files matching a pattern open in the ROI tool, in a colour; with
+    ``autocreate`` an empty ROI ``name`` is made on the background's grid when the case has none."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    pattern: str = Field(default="ROIS/*.nii.gz", min_length=1, max_length=500)
+    colour: str = "#ff3b30"
+    autocreate: bool = False
+    name: str = Field(default="roi", min_length=1, max_length=128, description="the ROI autocreate makes")
+    enabled: bool = True
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return _file_pattern(value)
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR.match(value):
+            raise ValueError("a colour is #rrggbb")
+        return value.lower()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        try:
+            check_name(value, "ROI name")
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+
 class Autoloader(BaseModel):
     """A whole preset."""
 
@@ -134,6 +176,9 @@ class Autoloader(BaseModel):
     annotations: list[AnnotationLoader] = Field(default_factory=list, max_length=MAX_LOADERS)
     #: moving to another case with changed annotation targets: save them, or ask first
     on_next_case: Literal["save", "ask"] = "save"
+    rois: list[RoiLoader] = Field(default_factory=list, max_length=MAX_LOADERS)
+    #: changed ROIs when moving to another case: saved, or asked first
+    roi_save: Literal["save", "ask"] = "save"
 
     @model_validator(mode="after")
     def _fits_layout(self) -> Autoloader:
@@ -232,18 +277,40 @@ def case_selector(level: str, patient_id: int, study_id: int | None) -> SubjectS
     return SubjectSelector.of_nodes(study_ids=[study_id])
 
 
-def resolve(session: Session, access: Access, definition: Autoloader, case: Psid) -> list[LoaderHits]:
-    """Each enabled loader's files for the patient or study ``case``, in the selection's order."""
+def _subject(session: Session, access: Access, level: str, case: Psid) -> SubjectSelector:
     if case.sid is not None:
         study = nodes.get_study(session, access, case.pid, case.sid)
-        subject = case_selector(definition.level, study.patient_id, study.id)
-    else:
-        subject = case_selector(definition.level, nodes.get_patient(session, access, case.pid).id, None)
+        return case_selector(level, study.patient_id, study.id)
+    return case_selector(level, nodes.get_patient(session, access, case.pid).id, None)
+
+
+def resolve(session: Session, access: Access, definition: Autoloader, case: Psid) -> list[LoaderHits]:
+    """Each enabled loader's files for the patient or study ``case``, in the selection's order."""
+    subject = _subject(session, access, definition.level, case)
     out = []
     for i, loader in enumerate(definition.loaders):
         if loader.enabled:
             out.append(LoaderHits(i, loader, resolve_selection(session, access.project.id, subject, loader.pattern)))
     return out
+
+
+@dataclass(frozen=True)
+class RoiLoaderHits:
+    index: int
+    loader: RoiLoader
+    hits: list[SelectionHit]
+
+
+def resolve_rois(session: Session, access: Access, definition: Autoloader, case: Psid) -> list[RoiLoaderHits]:
+    """Each enabled ROI loader's files of the case (its study when one is given: ROIs belong to a study)."""
+    if not any(r.enabled for r in definition.rois):
+        return []
+    subject = _subject(session, access, "study" if case.sid is not None else "patient", case)
+    return [
+        RoiLoaderHits(i, r, resolve_selection(session, access.project.id, subject, r.pattern))
+        for i, r in enumerate(definition.rois)
+        if r.enabled
+    ]
 
 
 SnapshotMode = Literal["smart", "strict", "tag"]

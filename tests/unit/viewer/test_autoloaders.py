@@ -56,6 +56,10 @@ def _add_studies(env: Env) -> None:
         ({"annotations": [{"name": "lm", "type": "polygon"}]}, "type"),
         ({"annotations": [{"name": "lm", "size": 0}]}, "size"),
         ({"on_next_case": "discard"}, "on_next_case"),
+        ({"rois": [{"pattern": "ABS:/etc"}]}, "ABS:"),
+        ({"rois": [{"colour": "red"}]}, "#rrggbb"),
+        ({"rois": [{"name": "../x"}]}, "ROI name"),
+        ({"roi_save": "never"}, "roi_save"),
     ],
 )
 def test_invalid_presets_are_refused_with_the_reason(raw: dict[str, object], words: str) -> None:
@@ -142,6 +146,35 @@ def test_resolve_walks_cases_and_reports_missing_files(env: Env) -> None:
     assert r.status_code == 404 and "NOPE" in r.json()["detail"]
     r = user.post(f"{P}/autoload", json={"definition": definition, "pid": "PAT1"})
     assert r.status_code == 400 and "study level" in r.json()["detail"]
+
+
+def test_roi_loaders_find_each_study_s_roi_files(env: Env) -> None:
+    _add_studies(env)
+    with env.sessions() as s:  # type: ignore[operator]
+        access = project_access(s, SYSTEM, "P1")
+        patient = nodes.get_patient(s, access, "PAT2")
+        study = nodes.get_study(s, access, "PAT2", "20240202")
+        store_uploads(s, access, env.layout, patient, study, [Upload("ROIS/lesion.nii.gz", io.BytesIO(NIFTI))])
+        s.commit()
+    definition = {
+        "loaders": [{"pattern": "t1_mprage/*.nii"}],
+        "rois": [
+            {"pattern": "ROIS/lesion*", "colour": "#00FF00", "autocreate": True, "name": "lesion"},
+            {"pattern": "ROIS/*", "enabled": False},
+        ],
+        "roi_save": "ask",
+    }
+    user = env.client("user")
+    got = {}
+    for pid, sid in (("PAT2", "20240202"), ("PAT3", "20240303")):
+        r = user.post(f"{P}/autoload", json={"definition": definition, "pid": pid, "sid": sid})
+        assert r.status_code == 200, r.text
+        got[pid] = [(rl["index"], [f["path"] for f in rl["files"]]) for rl in r.json()["rois"]]
+    assert got == {"PAT2": [(0, ["ROIS/lesion.nii.gz"])], "PAT3": [(0, [])]}
+    saved = user.put(f"{P}/autoloaders/rois", json=definition)
+    assert saved.status_code == 200, saved.text
+    back = saved.json()["definition"]
+    assert back["rois"][0]["colour"] == "#00ff00" and back["roi_save"] == "ask"
 
 
 def test_snapshot_modes(env: Env) -> None:

@@ -43,6 +43,11 @@ class LoaderFiles(Out):
     files: list[FileOut]
 
 
+class RoiLoaderFiles(Out):
+    index: int
+    files: list[FileOut]
+
+
 class AutoloadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     definition: autoloaders.Autoloader
@@ -56,6 +61,7 @@ class AutoloadOut(Out):
     main_viewport: int
     layout: LayoutName | None
     loaders: list[LoaderFiles]
+    rois: list[RoiLoaderFiles]
 
 
 class SnapshotIn(BaseModel):
@@ -125,10 +131,13 @@ def delete_preset(name: str, access: ViewerAccess, db: DB, shared: bool = False)
 @router.post(f"{P}/autoload", response_model=AutoloadOut)
 def autoload(body: AutoloadIn, access: ViewerAccess, db: DB) -> AutoloadOut:
     """Run a preset (saved or being edited) for one case: each enabled loader's files."""
-    found = autoloaders.resolve(db, access, body.definition, Psid(body.pid, body.sid or None))
-    ids = [h.file_id for lh in found for h in lh.hits if h.file_id is not None]
+    case = Psid(body.pid, body.sid or None)
+    found = autoloaders.resolve(db, access, body.definition, case)
+    roi_found = autoloaders.resolve_rois(db, access, body.definition, case)
+    hits = [h for lh in found for h in lh.hits] + [h for rh in roi_found for h in rh.hits]
+    ids = [h.file_id for h in hits if h.file_id is not None]
     rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_(ids)))} if ids else {}
-    names = {h.file_id: (h.pid, h.sid) for lh in found for h in lh.hits if h.file_id is not None}
+    names = {h.file_id: (h.pid, h.sid) for h in hits if h.file_id is not None}
     loaders = []
     for lh in found:
         hit_rows = [rows[h.file_id] for h in lh.hits if h.file_id in rows]
@@ -146,6 +155,13 @@ def autoload(body: AutoloadIn, access: ViewerAccess, db: DB) -> AutoloadOut:
         main_viewport=body.definition.main_viewport,
         layout=body.definition.layout,
         loaders=loaders,
+        rois=[
+            RoiLoaderFiles(
+                index=rh.index,
+                files=files_out(db, access, [rows[h.file_id] for h in rh.hits if h.file_id in rows], names),
+            )
+            for rh in roi_found
+        ],
     )
 
 
