@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -83,11 +84,12 @@ class TempOrthanc:
                 raise RuntimeError(f"Orthanc exited at start: {(self.dir / 'orthanc.log').read_text()[-2000:]}")
             try:
                 self.get("/system")
-                return
+                with socket.create_connection(("127.0.0.1", self.dicom_port), timeout=1):
+                    return  # the REST API answers and the DICOM port listens (it may come up a moment later)
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("Orthanc did not answer GET /system in time")
+        raise RuntimeError("Orthanc did not answer GET /system and on its DICOM port in time")
 
     def stop(self) -> None:
         if self._proc is not None:
