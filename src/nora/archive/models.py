@@ -106,7 +106,11 @@ class Right(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
-    __table_args__ = (UniqueConstraint("project_id", "pid"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "pid"),
+        # migration 0010: the table's default order (pid) walked in index order, stopping at LIMIT
+        Index("ix_patients_table_order", "project_id", "pid_lc", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
@@ -126,7 +130,11 @@ class Patient(Base):
 
 class Study(Base):
     __tablename__ = "studies"
-    __table_args__ = (UniqueConstraint("patient_id", "sid"),)
+    __table_args__ = (
+        UniqueConstraint("patient_id", "sid"),
+        # migration 0010: a patient's studies in the table's order (the inner loop of the default order)
+        Index("ix_studies_table_order", "patient_id", "sid_lc", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
