@@ -167,6 +167,9 @@ class File(Base):
         Index("ix_files_project_path", "project_id", "path_lc"),
         # migration 0002: the selection language's file-pattern search (an index-only range scan)
         Index("ix_files_path_pattern", "path_lc", "study_id", postgresql_ops={"path_lc": "varchar_pattern_ops"}),
+        # migration 0010: the table's file counts of a page (PostgreSQL scans every file through the wide
+        # (study_id, path_lc) index's cost estimate; this narrow one it uses)
+        Index("ix_files_study_id", "study_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
