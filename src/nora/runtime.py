@@ -2,9 +2,10 @@
 
 ``nora serve`` (the app factory's lifespan) and the CLI (``nora daemon``, ``nora dicom-node``) build the
 same :class:`Services`: the job engine with every registered job kind (processing; import and retrieve
-from :mod:`nora.importing.kinds`; the features' kinds next), its worker pool, the daemon loop and the
-DICOM nodes. :meth:`Services.start` starts them in order (recovery, DICOM nodes, workers, daemon) and
-:meth:`Services.stop` stops them in the reverse order. Nothing here is module-level state.
+from :mod:`nora.importing.kinds`; the features' kinds next), its worker pool, the daemon loop, the
+DICOM nodes and the segmentation assistant's sessions. :meth:`Services.start` starts them in order
+(recovery, DICOM nodes, workers, daemon) and :meth:`Services.stop` stops them in the reverse order.
+Nothing here is module-level state.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nora.importing.node import DicomNodes
 from nora.processing.daemon import DaemonThread
 from nora.processing.engine import Engine
 from nora.processing.kinds import JobKinds
+from nora.segmentation.assistant.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class Services:
     kinds: JobKinds
     engine: Engine
     nodes: DicomNodes
+    #: the segmentation assistant's sessions (in this process; bounded, expiring)
+    assistant: SessionStore
     daemon: DaemonThread | None = None
     started: list[str] = field(default_factory=list)
 
@@ -44,7 +48,7 @@ class Services:
         nodes = DicomNodes(settings, sessions, layout)
         kinds = import_kinds.register(JobKinds(), sessions, layout, settings, nodes.spool)
         engine = Engine(sessions, settings, kinds=kinds)
-        return cls(settings, sessions, layout, kinds, engine, nodes)
+        return cls(settings, sessions, layout, kinds, engine, nodes, SessionStore(settings.assistant))
 
     def start(self, *, jobs: bool = True, nodes: bool = True, daemon: bool = True) -> None:
         """Recovery, DICOM nodes, workers, daemon (each where asked for); stops what started on failure."""
@@ -77,6 +81,7 @@ class Services:
                 self.nodes.stop()
             self.started.remove(step)
             log.info("stopped: %s", step)
+        self.assistant.close_all()
 
     def notify_jobs(self) -> None:
         """A job was queued: the engine takes it now instead of at its next polling round."""

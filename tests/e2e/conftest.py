@@ -25,6 +25,7 @@ from nora.archive.services import projects, rights
 from nora.archive.services.access import SYSTEM
 from nora.archive.services.setup import build_demo, init_database
 from nora.archive.storage import Layout
+from nora.reading.demo import add_demo_reading
 from tests.support.pgcluster import free_port
 
 CHROMIUM = os.environ.get("NORA_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -92,6 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with make_sessionmaker(engine)() as s:
         init_database(engine, layout, s, "admin", PASSWORD)
         build_demo(s, layout, SYSTEM)
+        add_demo_reading(s, SYSTEM, "DEMO")
         from nora.archive.services import accounts
 
         accounts.create_user(s, SYSTEM, "reader", "reader-password")

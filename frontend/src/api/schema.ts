@@ -559,6 +559,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/assistant/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Session
+         * @description Open the caller's session on an image for an ROI of its study (needs write access).
+         *
+         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is the
+         *     project's ``assistant_backend`` setting or the server's ``[assistant] backend``.
+         */
+        post: operations["open_session_api_projects__project__assistant_sessions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Session
+         * @description The caller's session: its image, interactions and current result.
+         */
+        get: operations["get_session_api_projects__project__assistant_sessions__session_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Close Session
+         * @description End the session (it ends by itself after ``[assistant] idle_timeout_s`` unused).
+         */
+        delete: operations["close_session_api_projects__project__assistant_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Interaction
+         * @description Add points, a scribble, a box, a lasso or a mask (world coordinates, RAS mm); answers the new result.
+         */
+        post: operations["add_interaction_api_projects__project__assistant_sessions__session_id__interactions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset
+         * @description Forget every interaction (Reset): the result is empty again.
+         */
+        post: operations["reset_api_projects__project__assistant_sessions__session_id__reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Result
+         * @description The current result only.
+         */
+        get: operations["result_api_projects__project__assistant_sessions__session_id__result_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/assistant/sessions/{session_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo
+         * @description Forget the last interaction.
+         */
+        post: operations["undo_api_projects__project__assistant_sessions__session_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/autoexec": {
         parameters: {
             query?: never;
@@ -1292,6 +1419,221 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/reading-definition/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Definition
+         * @description Every problem of a reading definition with where it is (the form designer's live preview).
+         */
+        post: operations["check_definition_api_projects__project__reading_definition_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Readings
+         * @description The readings the caller may read or administer, with their progress (cases done of total) per stage.
+         */
+        get: operations["list_readings_api_projects__project__readings_get"];
+        put?: never;
+        /**
+         * Create Reading
+         * @description Create a reading (project admins): its ``general``, ``form`` and ``reading`` tabs, validated.
+         */
+        post: operations["create_reading_api_projects__project__readings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Reading */
+        get: operations["get_reading_api_projects__project__readings__name__get"];
+        /**
+         * Replace Reading
+         * @description Replace a reading's definition (its admins); results already given stay.
+         */
+        put: operations["replace_reading_api_projects__project__readings__name__put"];
+        post?: never;
+        /**
+         * Delete Reading
+         * @description Delete a reading and all its results (project admins).
+         */
+        delete: operations["delete_reading_api_projects__project__readings__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results
+         * @description The results: a reader's own, everyone's for reading admins; the current answers, or every one given.
+         */
+        get: operations["results_api_projects__project__readings__name__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Results
+         * @description Every answer ever given (with ``current`` 1 for the standing ones) as CSV, with case times.
+         */
+        get: operations["export_results_api_projects__project__readings__name__results_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/stages/{stage}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stage Slots
+         * @description The caller's cases of a stage in reading order, each done or not (and locked until a washout ends),
+         *     with the stage's viewer context (autoloaders), tools, blinding and form.
+         */
+        get: operations["stage_slots_api_projects__project__readings__name__stages__stage__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/stages/{stage}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Current Answers
+         * @description The current answers of one case (the caller's own; in a joint reading the shared ones).
+         */
+        get: operations["current_answers_api_projects__project__readings__name__stages__stage__answers_get"];
+        put?: never;
+        /**
+         * Give Answers
+         * @description Record answers of one case: each changed answer is a new result (the old ones are kept).
+         */
+        post: operations["give_answers_api_projects__project__readings__name__stages__stage__answers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/stages/{stage}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Restart Stage
+         * @description Restart a stage: delete the caller's own results of it, where the reading allows it.
+         */
+        delete: operations["restart_stage_api_projects__project__readings__name__stages__stage__results_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/stages/{stage}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Visit
+         * @description Open a case: its visit records the active time until the first answer and in total; the answer
+         *     has the case's answers so far. ``leaving`` times the visit of the case left, in the same request.
+         */
+        post: operations["open_visit_api_projects__project__readings__name__stages__stage__visits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/readings/{name}/visits/{visit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Time Visit
+         * @description The active time of an open case so far (hidden-page time left out by the page).
+         */
+        patch: operations["time_visit_api_projects__project__readings__name__visits__visit_id__patch"];
+        trace?: never;
+    };
     "/api/projects/{project}/rights": {
         parameters: {
             query?: never;
@@ -1676,6 +2018,47 @@ export interface components {
             /** Url */
             url: string | null;
         };
+        /** AnswersIn */
+        AnswersIn: {
+            /** Answers */
+            answers: {
+                [key: string]: unknown;
+            };
+            /**
+             * Arm
+             * @default
+             */
+            arm?: string;
+            /** File Id */
+            file_id?: number | null;
+            /** Pid */
+            pid: string;
+            /**
+             * Repetition
+             * @default 1
+             */
+            repetition?: number;
+            /** Sid */
+            sid: string;
+            /**
+             * Time Ms
+             * @default 0
+             */
+            time_ms?: number;
+            /** Visit Id */
+            visit_id?: number | null;
+        };
+        /** AnswersOut */
+        AnswersOut: {
+            /** Added */
+            added: number;
+            /** Answers */
+            answers: {
+                [key: string]: string;
+            };
+            /** Done */
+            done: boolean;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
@@ -1853,6 +2236,34 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * Blind
+         * @description What a blinded reader does not see.
+         */
+        Blind: {
+            /** Hidecolumns */
+            hideColumns?: string[];
+            /**
+             * Hidemetadata
+             * @default true
+             */
+            hideMetadata?: boolean;
+            /**
+             * Hideresults
+             * @default true
+             */
+            hideResults?: boolean;
+            /**
+             * Hidetags
+             * @default true
+             */
+            hideTags?: boolean;
+            /**
+             * Restricttoreading
+             * @default true
+             */
+            restrictToReading?: boolean;
+        };
         /** Body_import_native_upload_api_projects__project__import_native_post */
         Body_import_native_upload_api_projects__project__import_native_post: {
             /**
@@ -1938,6 +2349,29 @@ export interface components {
             overwrite?: boolean;
         };
         /**
+         * BoxIn
+         * @description A 2D box on a slice: two opposite corners on the plane (a positive box holds the structure).
+         */
+        BoxIn: {
+            /** Corners */
+            corners: number[][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "box";
+            /**
+             * Plane
+             * @enum {string}
+             */
+            plane: "axial" | "coronal" | "sagittal";
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+        };
+        /**
          * Call
          * @description The ``call`` parameter; unknown keys are ignored (NORA's calls carry extra ones).
          */
@@ -2001,6 +2435,45 @@ export interface components {
             /** Queues */
             queues: components["schemas"]["QueueOut"][];
         };
+        /** CheckOut */
+        CheckOut: {
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+        };
+        /** Checkbox */
+        Checkbox: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options?: components["schemas"]["Option"][];
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "checkbox";
+            /**
+             * Useastag
+             * @default false
+             */
+            useastag?: boolean | (0 | 1);
+        };
         /**
          * ColorLimPreset
          * @description A colour-limit (window) preset: ``level`` and ``width`` (CT style) or ``min`` and ``max``.
@@ -2031,6 +2504,51 @@ export interface components {
             series_uid: string;
             /** Study */
             study: string;
+        };
+        /** CurrentOut */
+        CurrentOut: {
+            /** Answers */
+            answers: {
+                [key: string]: string;
+            };
+            /** Done */
+            done: boolean;
+        };
+        /** Date */
+        Date: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Max */
+            max?: string | null;
+            /** Min */
+            min?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "date";
+        };
+        /** DefinitionIn */
+        DefinitionIn: {
+            /** Definition */
+            definition?: unknown;
         };
         /** DicomElementOut */
         DicomElementOut: {
@@ -2208,6 +2726,19 @@ export interface components {
              * @default
              */
             study_uid?: string;
+        };
+        /**
+         * Form
+         * @description A validated reading form.
+         */
+        Form: {
+            /** Items */
+            items?: (components["schemas"]["Radio"] | components["schemas"]["Select"] | components["schemas"]["Checkbox"] | components["schemas"]["Number"] | components["schemas"]["Slider"] | components["schemas"]["Likert"] | components["schemas"]["Text"] | components["schemas"]["Date"] | components["schemas"]["Section"])[];
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
         };
         /**
          * GuestSettings
@@ -2699,6 +3230,29 @@ export interface components {
             /** Killed */
             killed: number[];
         };
+        /**
+         * LassoIn
+         * @description A closed polygon on a plane: its inside is (positive) or is not (negative) part of the structure.
+         */
+        LassoIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "lasso";
+            /**
+             * Plane
+             * @enum {string}
+             */
+            plane: "axial" | "coronal" | "sagittal";
+            /** Points */
+            points: number[][];
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+        };
         /** LaunchIn */
         LaunchIn: {
             /** @description an inline batch; else batch_name names a saved one */
@@ -2732,6 +3286,54 @@ export interface components {
             name: string;
             /** Queue */
             queue: string;
+        };
+        /** LeftVisit */
+        LeftVisit: {
+            /** Active Ms */
+            active_ms: number;
+            /** First Answer Ms */
+            first_answer_ms?: number | null;
+            /** Id */
+            id: number;
+        };
+        /** Likert */
+        Likert: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Labels */
+            labels?: string[];
+            /**
+             * Max
+             * @default 5
+             */
+            max?: number;
+            /**
+             * Min
+             * @default 1
+             */
+            min?: number;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "likert";
         };
         /**
          * Loader
@@ -2836,6 +3438,32 @@ export interface components {
             /** Url */
             url: string | null;
         };
+        /**
+         * MaskIn
+         * @description An initial mask: an ROI of the study (``roi``) or any mask file of the study (``file_id``).
+         */
+        MaskIn: {
+            /**
+             * File Id
+             * @description a mask file of the image's study
+             */
+            file_id?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "mask";
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+            /**
+             * Roi
+             * @description an ROI name of the image's study
+             */
+            roi?: string | null;
+        };
         /** Me */
         Me: {
             /** Is Admin */
@@ -2854,6 +3482,84 @@ export interface components {
             pid: string;
             /** Sid */
             sid: string | null;
+        };
+        /** Number */
+        Number: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Max */
+            max?: number | null;
+            /** Min */
+            min?: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /** Step */
+            step?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "number";
+        };
+        /** OpenIn */
+        OpenIn: {
+            /**
+             * Arm
+             * @default
+             */
+            arm?: string;
+            /** File Id */
+            file_id?: number | null;
+            leaving?: components["schemas"]["LeftVisit"] | null;
+            /** Pid */
+            pid: string;
+            /**
+             * Repetition
+             * @default 1
+             */
+            repetition?: number;
+            /** Sid */
+            sid: string;
+        };
+        /** OpenedOut */
+        OpenedOut: {
+            /** Active Ms */
+            active_ms: number;
+            /** Answers */
+            answers: {
+                [key: string]: string;
+            };
+            /** Done */
+            done: boolean;
+            /** First Answer Ms */
+            first_answer_ms: number | null;
+            /** Id */
+            id: number;
+        };
+        /** Option */
+        Option: {
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Value */
+            value: string;
         };
         /** PacsNodeOut */
         PacsNodeOut: {
@@ -3155,6 +3861,24 @@ export interface components {
             /** Z */
             z: number;
         };
+        /**
+         * PointsIn
+         * @description One or more clicks, each positive (left click) or negative (right click); one undo step.
+         */
+        PointsIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "points";
+            /** Points */
+            points: number[][];
+            /**
+             * Positive
+             * @description per point: true adds to the structure, false removes
+             */
+            positive: boolean[];
+        };
         /** PresetOut */
         PresetOut: {
             definition: components["schemas"]["Autoloader-Output"];
@@ -3166,6 +3890,13 @@ export interface components {
             owner: string;
             /** Shared */
             shared: boolean;
+        };
+        /** Problem */
+        Problem: {
+            /** Message */
+            message: string;
+            /** Where */
+            where: string;
         };
         /** ProjectIn */
         ProjectIn: {
@@ -3231,6 +3962,8 @@ export interface components {
              * @enum {string}
              */
             anonymised_dates?: "shift" | "remove" | "keep";
+            /** Assistant Backend */
+            assistant_backend?: ("builtin" | "patchwork" | "nninteractive") | null;
             /** Autoexec */
             autoexec?: {
                 [key: string]: unknown;
@@ -3275,6 +4008,8 @@ export interface components {
              * @enum {string}
              */
             anonymised_dates: "shift" | "remove" | "keep";
+            /** Assistant Backend */
+            assistant_backend: ("builtin" | "patchwork" | "nninteractive") | null;
             /** Autoexec */
             autoexec: {
                 [key: string]: unknown;
@@ -3315,6 +4050,93 @@ export interface components {
             params: string;
             /** Partition */
             partition: string;
+        };
+        /** Radio */
+        Radio: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options: components["schemas"]["Option"][];
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "radio";
+            /**
+             * Useastag
+             * @default false
+             */
+            useastag?: boolean | (0 | 1);
+        };
+        /** ReadingIn */
+        ReadingIn: {
+            /** Definition */
+            definition?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+        };
+        /** ReadingOut */
+        ReadingOut: {
+            /** Definition */
+            definition: {
+                [key: string]: unknown;
+            };
+            /** Is Admin */
+            is_admin: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ReadingSummary */
+        ReadingSummary: {
+            /** Description */
+            description: string;
+            /** Instructions */
+            instructions: string;
+            /** Instructions Url */
+            instructions_url: string;
+            /** Is Admin */
+            is_admin: boolean;
+            /** Mode */
+            mode: string;
+            /** Name */
+            name: string;
+            /** Restricted */
+            restricted: boolean;
+            /** Results Visible */
+            results_visible: boolean;
+            /** Stages */
+            stages: components["schemas"]["StageSummary"][];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** RetrieveIn */
         RetrieveIn: {
@@ -3530,6 +4352,24 @@ export interface components {
             shared?: boolean;
         };
         /**
+         * ScribbleIn
+         * @description A polyline drawn over the structure (positive) or over what is not part of it (negative).
+         */
+        ScribbleIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "scribble";
+            /** Points */
+            points: number[][];
+            /**
+             * Positive
+             * @default true
+             */
+            positive?: boolean;
+        };
+        /**
          * ScriptRow
          * @description An argument row a script refers to ($f1 -> name f1, type FILE).
          */
@@ -3546,6 +4386,53 @@ export interface components {
         ScriptRowsIn: {
             /** Script */
             script: string;
+        };
+        /** Section */
+        Section: {
+            /**
+             * Text
+             * @default
+             */
+            text?: string;
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "section";
+        };
+        /** Select */
+        Select: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options: components["schemas"]["Option"][];
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "select";
         };
         /** SendIn */
         SendIn: {
@@ -3564,6 +4451,61 @@ export interface components {
             sent: number;
             /** Warning */
             warning: number;
+        };
+        /** SessionIn */
+        SessionIn: {
+            /**
+             * File Id
+             * @description the image (a file of a study) the ROI is drawn on
+             */
+            file_id: number;
+            /** @description start from this mask (the ROI's content, a model's output) */
+            initial?: components["schemas"]["MaskIn"] | null;
+            /**
+             * Roi
+             * @description the target ROI's name in the image's study
+             */
+            roi: string;
+        };
+        /** SessionOut */
+        SessionOut: {
+            /** Affine */
+            affine: number[][];
+            /**
+             * Backend
+             * @enum {string}
+             */
+            backend: "builtin" | "patchwork" | "nninteractive";
+            /** Expires In S */
+            expires_in_s: number;
+            /** File Id */
+            file_id: number;
+            /**
+             * History
+             * @description the interactions so far, as sent, oldest first
+             */
+            history: (components["schemas"]["PointsIn"] | components["schemas"]["ScribbleIn"] | components["schemas"]["BoxIn"] | components["schemas"]["LassoIn"] | components["schemas"]["MaskIn"])[];
+            /** Id */
+            id: string;
+            /**
+             * Interactions
+             * @description how many interactions (undo steps) the session holds
+             */
+            interactions: number;
+            /** Matrix */
+            matrix: number[];
+            /** Pid */
+            pid: string;
+            result: components["schemas"]["nora__api__routes__assistant__ResultOut"];
+            /** Roi */
+            roi: string;
+            /** Sid */
+            sid: string;
+            /**
+             * Version
+             * @description counts every change of the result; show the answer of the highest
+             */
+            version: number;
         };
         /** SharedIn */
         SharedIn: {
@@ -3595,6 +4537,83 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** Slider */
+        Slider: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /**
+             * Max
+             * @default 100
+             */
+            max?: number | null;
+            /**
+             * Maxlabel
+             * @default
+             */
+            maxLabel?: string;
+            /**
+             * Min
+             * @default 0
+             */
+            min?: number | null;
+            /**
+             * Minlabel
+             * @default
+             */
+            minLabel?: string;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * Step
+             * @default 1
+             */
+            step?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "slider";
+        };
+        /** SlotOut */
+        SlotOut: {
+            /** Arm */
+            arm: string;
+            /** Done */
+            done: boolean;
+            /** File Id */
+            file_id: number | null;
+            /** Index */
+            index: number;
+            /** Label */
+            label: string;
+            /** Locked */
+            locked: boolean;
+            /** Path */
+            path: string | null;
+            /** Period */
+            period: number;
+            /** Pid */
+            pid: string;
+            /** Repetition */
+            repetition: number;
+            /** Sid */
+            sid: string;
+        };
         /** SnapshotIn */
         SnapshotIn: {
             /** File Ids */
@@ -3605,6 +4624,48 @@ export interface components {
              * @enum {string}
              */
             mode?: "smart" | "strict" | "tag";
+        };
+        /** StageOut */
+        StageOut: {
+            blind: components["schemas"]["Blind"] | null;
+            /** Done */
+            done: number;
+            form: components["schemas"]["Form"];
+            /** Instructions */
+            instructions: string;
+            /** Reading */
+            reading: string;
+            /** Restart Allowed */
+            restart_allowed: boolean;
+            /** Slots */
+            slots: components["schemas"]["SlotOut"][];
+            /** Stage */
+            stage: string;
+            /** Tools */
+            tools: {
+                [key: string]: unknown;
+            };
+            /** Total */
+            total: number;
+            /** Viewer */
+            viewer: {
+                [key: string]: unknown;
+            };
+            /** Washout Until */
+            washout_until: string | null;
+        };
+        /** StageSummary */
+        StageSummary: {
+            /** Done */
+            done: number;
+            /** Restart Allowed */
+            restart_allowed: boolean;
+            /** Stage */
+            stage: string;
+            /** Total */
+            total: number;
+            /** Washout Until */
+            washout_until: string | null;
         };
         /** StatsRow */
         StatsRow: {
@@ -3634,6 +4695,27 @@ export interface components {
             volume_ml: number;
             /** Voxels */
             voxels: number;
+        };
+        /**
+         * StepOut
+         * @description The answer to an interaction, an undo or a Reset.
+         */
+        StepOut: {
+            /** Expires In S */
+            expires_in_s: number;
+            /** Id */
+            id: string;
+            /**
+             * Interactions
+             * @description how many interactions (undo steps) the session holds
+             */
+            interactions: number;
+            result: components["schemas"]["nora__api__routes__assistant__ResultOut"];
+            /**
+             * Version
+             * @description counts every change of the result; show the answer of the highest
+             */
+            version: number;
         };
         /** StudyIn */
         StudyIn: {
@@ -3724,6 +4806,43 @@ export interface components {
         TagsOut: {
             /** Tags */
             tags: string[];
+        };
+        /** Text */
+        Text: {
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /**
+             * Maxlength
+             * @default 2000
+             */
+            maxlength?: number;
+            /**
+             * Multiline
+             * @default false
+             */
+            multiline?: boolean | (0 | 1);
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "text";
         };
         /** TokenCreated */
         TokenCreated: {
@@ -3997,6 +5116,74 @@ export interface components {
              */
             zoom: number;
         };
+        /** VisitIn */
+        VisitIn: {
+            /** Active Ms */
+            active_ms: number;
+            /** First Answer Ms */
+            first_answer_ms?: number | null;
+        };
+        /** VisitOut */
+        VisitOut: {
+            /** Active Ms */
+            active_ms: number;
+            /** First Answer Ms */
+            first_answer_ms: number | null;
+            /** Id */
+            id: number;
+        };
+        /**
+         * ResultOut
+         * @description The result on the image grid: ``lo``/``hi`` inclusive voxel bounds, ``data`` the packed box.
+         */
+        nora__api__routes__assistant__ResultOut: {
+            /** Data */
+            data: string;
+            /**
+             * Encoding
+             * @description base64 of gzip of the box's voxels in C order, 8 a byte, least significant bit first
+             * @constant
+             */
+            encoding: "bbox-packbits-gzip-base64";
+            /** Hi */
+            hi: number[] | null;
+            /** Lo */
+            lo: number[] | null;
+            /** Voxels */
+            voxels: number;
+        };
+        /** ResultOut */
+        nora__api__routes__reading__ResultOut: {
+            /** Arm */
+            arm: string;
+            /** Case */
+            case: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current */
+            current: boolean;
+            /** Image */
+            image: string;
+            /** Item */
+            item: string;
+            /** Pid */
+            pid: string;
+            /** Reader */
+            reader: string;
+            /** Repetition */
+            repetition: number;
+            /** Sid */
+            sid: string;
+            /** Stage */
+            stage: string;
+            /** Time Ms */
+            time_ms: number;
+            /** Value */
+            value: string;
+        };
     };
     responses: {
         /** @description Unavailable (or a subclass) */
@@ -4097,6 +5284,8 @@ export interface components {
 }
 export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
 export type AnnotationOut = components['schemas']['AnnotationOut'];
+export type AnswersIn = components['schemas']['AnswersIn'];
+export type AnswersOut = components['schemas']['AnswersOut'];
 export type AuditOut = components['schemas']['AuditOut'];
 export type AutoexecRuleInput = components['schemas']['AutoexecRule-Input'];
 export type AutoexecRuleOutput = components['schemas']['AutoexecRule-Output'];
@@ -4106,18 +5295,25 @@ export type AutoloaderInput = components['schemas']['Autoloader-Input'];
 export type AutoloaderOutput = components['schemas']['Autoloader-Output'];
 export type BatchDefInput = components['schemas']['BatchDef-Input'];
 export type BatchDefOutput = components['schemas']['BatchDef-Output'];
+export type Blind = components['schemas']['Blind'];
 export type BodyImportNativeUploadApiProjectsProjectImportNativePost = components['schemas']['Body_import_native_upload_api_projects__project__import_native_post'];
 export type BodyImportUploadApiProjectsProjectImportPost = components['schemas']['Body_import_upload_api_projects__project__import_post'];
 export type BodyLegacyImportApiImportPost = components['schemas']['Body_legacy_import_api_import_post'];
 export type BodyRestoreApiProjectsProjectAnnotationsObjectIdVersionsNumberRestorePost = components['schemas']['Body_restore_api_projects__project__annotations__object_id__versions__number__restore_post'];
 export type BodyUploadPatientFilesApiProjectsProjectPatientsPidFilesPost = components['schemas']['Body_upload_patient_files_api_projects__project__patients__pid__files_post'];
 export type BodyUploadStudyFilesApiProjectsProjectPatientsPidStudiesSidFilesPost = components['schemas']['Body_upload_study_files_api_projects__project__patients__pid__studies__sid__files_post'];
+export type BoxIn = components['schemas']['BoxIn'];
 export type Call = components['schemas']['Call'];
 export type CatalogArg = components['schemas']['CatalogArg'];
 export type CatalogJob = components['schemas']['CatalogJob'];
 export type CatalogOut = components['schemas']['CatalogOut'];
+export type CheckOut = components['schemas']['CheckOut'];
+export type Checkbox = components['schemas']['Checkbox'];
 export type ColorLimPreset = components['schemas']['ColorLimPreset'];
 export type ConvertedSeries = components['schemas']['ConvertedSeries'];
+export type CurrentOut = components['schemas']['CurrentOut'];
+export type Date = components['schemas']['Date'];
+export type DefinitionIn = components['schemas']['DefinitionIn'];
 export type DicomElementOut = components['schemas']['DicomElementOut'];
 export type DicomHeaderOut = components['schemas']['DicomHeaderOut'];
 export type Dismissed = components['schemas']['Dismissed'];
@@ -4128,6 +5324,7 @@ export type FileOut = components['schemas']['FileOut'];
 export type FilePage = components['schemas']['FilePage'];
 export type FileRename = components['schemas']['FileRename'];
 export type FindIn = components['schemas']['FindIn'];
+export type Form = components['schemas']['Form'];
 export type GuestSettings = components['schemas']['GuestSettings'];
 export type Health = components['schemas']['Health'];
 export type ImportJobOut = components['schemas']['ImportJobOut'];
@@ -4146,16 +5343,24 @@ export type JobIds = components['schemas']['JobIds'];
 export type JobOut = components['schemas']['JobOut'];
 export type KeptObject = components['schemas']['KeptObject'];
 export type Killed = components['schemas']['Killed'];
+export type LassoIn = components['schemas']['LassoIn'];
 export type LaunchIn = components['schemas']['LaunchIn'];
 export type LaunchOut = components['schemas']['LaunchOut'];
+export type LeftVisit = components['schemas']['LeftVisit'];
+export type Likert = components['schemas']['Likert'];
 export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
 export type LoginIn = components['schemas']['LoginIn'];
 export type MarkerSet = components['schemas']['MarkerSet'];
 export type MarkersOut = components['schemas']['MarkersOut'];
+export type MaskIn = components['schemas']['MaskIn'];
 export type Me = components['schemas']['Me'];
 export type NodeOut = components['schemas']['NodeOut'];
+export type Number = components['schemas']['Number'];
+export type OpenIn = components['schemas']['OpenIn'];
+export type OpenedOut = components['schemas']['OpenedOut'];
+export type Option = components['schemas']['Option'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
 export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
@@ -4167,13 +5372,19 @@ export type PatientIn = components['schemas']['PatientIn'];
 export type PatientPage = components['schemas']['PatientPage'];
 export type PatientRow = components['schemas']['PatientRow'];
 export type Point = components['schemas']['Point'];
+export type PointsIn = components['schemas']['PointsIn'];
 export type PresetOut = components['schemas']['PresetOut'];
+export type Problem = components['schemas']['Problem'];
 export type ProjectIn = components['schemas']['ProjectIn'];
 export type ProjectOut = components['schemas']['ProjectOut'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectSettingsInput = components['schemas']['ProjectSettings-Input'];
 export type ProjectSettingsOutput = components['schemas']['ProjectSettings-Output'];
 export type QueueOut = components['schemas']['QueueOut'];
+export type Radio = components['schemas']['Radio'];
+export type ReadingIn = components['schemas']['ReadingIn'];
+export type ReadingOut = components['schemas']['ReadingOut'];
+export type ReadingSummary = components['schemas']['ReadingSummary'];
 export type RetrieveIn = components['schemas']['RetrieveIn'];
 export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
@@ -4185,20 +5396,31 @@ export type RuleListInput = components['schemas']['RuleList-Input'];
 export type RuleListOutput = components['schemas']['RuleList-Output'];
 export type SavedBatch = components['schemas']['SavedBatch'];
 export type SavedBatchIn = components['schemas']['SavedBatchIn'];
+export type ScribbleIn = components['schemas']['ScribbleIn'];
 export type ScriptRow = components['schemas']['ScriptRow'];
 export type ScriptRowsIn = components['schemas']['ScriptRowsIn'];
+export type Section = components['schemas']['Section'];
+export type Select = components['schemas']['Select'];
 export type SendIn = components['schemas']['SendIn'];
 export type SendOut = components['schemas']['SendOut'];
+export type SessionIn = components['schemas']['SessionIn'];
+export type SessionOut = components['schemas']['SessionOut'];
 export type SharedIn = components['schemas']['SharedIn'];
 export type SharedOut = components['schemas']['SharedOut'];
+export type Slider = components['schemas']['Slider'];
+export type SlotOut = components['schemas']['SlotOut'];
 export type SnapshotIn = components['schemas']['SnapshotIn'];
+export type StageOut = components['schemas']['StageOut'];
+export type StageSummary = components['schemas']['StageSummary'];
 export type StatsRow = components['schemas']['StatsRow'];
+export type StepOut = components['schemas']['StepOut'];
 export type StudyIn = components['schemas']['StudyIn'];
 export type StudyPage = components['schemas']['StudyPage'];
 export type StudyRow = components['schemas']['StudyRow'];
 export type TagChange = components['schemas']['TagChange'];
 export type TagStats = components['schemas']['TagStats'];
 export type TagsOut = components['schemas']['TagsOut'];
+export type Text = components['schemas']['Text'];
 export type TokenCreated = components['schemas']['TokenCreated'];
 export type TokenIn = components['schemas']['TokenIn'];
 export type TokenOut = components['schemas']['TokenOut'];
@@ -4212,6 +5434,10 @@ export type ViewerStateInput = components['schemas']['ViewerState-Input'];
 export type ViewerStateOutput = components['schemas']['ViewerState-Output'];
 export type ViewportStateInput = components['schemas']['ViewportState-Input'];
 export type ViewportStateOutput = components['schemas']['ViewportState-Output'];
+export type VisitIn = components['schemas']['VisitIn'];
+export type VisitOut = components['schemas']['VisitOut'];
+export type NoraApiRoutesAssistantResultOut = components['schemas']['nora__api__routes__assistant__ResultOut'];
+export type NoraApiRoutesReadingResultOut = components['schemas']['nora__api__routes__reading__ResultOut'];
 export type ResponseBadGateway = components['responses']['BadGateway'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseConflict = components['responses']['Conflict'];
@@ -5374,6 +6600,255 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnnotationOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    open_session_api_projects__project__assistant_sessions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    get_session_api_projects__project__assistant_sessions__session_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    close_session_api_projects__project__assistant_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    add_interaction_api_projects__project__assistant_sessions__session_id__interactions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsIn"] | components["schemas"]["ScribbleIn"] | components["schemas"]["BoxIn"] | components["schemas"]["LassoIn"] | components["schemas"]["MaskIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    reset_api_projects__project__assistant_sessions__session_id__reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    result_api_projects__project__assistant_sessions__session_id__result_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["nora__api__routes__assistant__ResultOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    undo_api_projects__project__assistant_sessions__session_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id */
+                session_id: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7196,6 +8671,519 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagsOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    check_definition_api_projects__project__reading_definition_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefinitionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    list_readings_api_projects__project__readings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadingSummary"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    create_reading_api_projects__project__readings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadingOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    get_reading_api_projects__project__readings__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadingOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    replace_reading_api_projects__project__readings__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefinitionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadingOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    delete_reading_api_projects__project__readings__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    results_api_projects__project__readings__name__results_get: {
+        parameters: {
+            query?: {
+                stage?: ("training" | "serious") | null;
+                history?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["nora__api__routes__reading__ResultOut"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    export_results_api_projects__project__readings__name__results_csv_get: {
+        parameters: {
+            query?: {
+                stage?: ("training" | "serious") | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    stage_slots_api_projects__project__readings__name__stages__stage__get: {
+        parameters: {
+            query?: {
+                /** @description the page's session seed (random: full) */
+                seed?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                stage: "training" | "serious";
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    current_answers_api_projects__project__readings__name__stages__stage__answers_get: {
+        parameters: {
+            query: {
+                pid: string;
+                sid: string;
+                repetition?: number;
+                arm?: string;
+                file_id?: number | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+                stage: "training" | "serious";
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    give_answers_api_projects__project__readings__name__stages__stage__answers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                stage: "training" | "serious";
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswersIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswersOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    restart_stage_api_projects__project__readings__name__stages__stage__results_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                stage: "training" | "serious";
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    open_visit_api_projects__project__readings__name__stages__stage__visits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                stage: "training" | "serious";
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenedOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    time_visit_api_projects__project__readings__name__visits__visit_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                visit_id: number;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
                 };
             };
             400: components["responses"]["BadRequest"];

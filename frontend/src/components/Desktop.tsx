@@ -20,6 +20,7 @@ import { Importing } from "../importing/Importing";
 import { Pacs } from "../pacs/Pacs";
 import { Administration } from "../admin/Administration";
 import { KeyboardHelp } from "../help/KeyboardHelp";
+import { ReadingTool } from "../reading/ReadingTool";
 import { useDebounced } from "../state/useDebounced";
 import { useStudyFiles } from "../state/useStudyFiles";
 import { useLiveEvents } from "../state/useLiveEvents";
@@ -327,6 +328,8 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
           {readonly ? null : <Importing project={projectName} onImported={pages.reload} />}
           <Pacs projects={writable} project={projectName !== null && writable.includes(projectName) ? projectName : (writable[0] ?? null)}
             onPulled={pages.reload} />
+          <ReadingTool project={projectName} canCreate={project?.role === "admin" || (props.me?.is_admin ?? false)}
+            onOpenCase={(pid, sid) => setSelection({ pid, sid, index: pages.findIndex((r) => r.pid === pid && r.sid === sid) })} />
         </TopToolsSlot.Provider>
       )}
       <TopToolsSlot.Provider value={toolsSlot}>

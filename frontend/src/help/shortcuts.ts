@@ -3,7 +3,7 @@
  * that adds keys adds its rows here (docs/viewer.md's table says the same for the viewer).
  */
 
-export type ToolId = "viewer" | "table" | "files";
+export type ToolId = "viewer" | "table" | "files" | "reading";
 
 export interface Shortcut {
   keys: string;
@@ -67,11 +67,24 @@ export const TOOLS: ToolHelp[] = [
       { keys: "?", action: "this help" },
     ],
   },
+  {
+    id: "reading",
+    title: "Reading",
+    rows: [
+      { keys: "Alt + N, Enter, Space", action: "next unrated case" },
+      { keys: "↑ / ↓", action: "previous / next case of the reading" },
+      { keys: "0 … 9 (and the numpad)", action: "the form item with that shortcut: next option, toggle, next point" },
+      { keys: "Shift / Ctrl / CapsLock + 0 … 9", action: "the form items 10 … 19" },
+      { keys: "Esc", action: "close the reading window" },
+      { keys: "?", action: "this help" },
+    ],
+  },
 ];
 
 /** The tool a page element belongs to (where the mouse or the focus last was). */
 export function toolOf(el: Element | null): ToolId {
   if (el?.closest('[data-testid="files-panel"]')) return "files";
   if (el?.closest(".study-table")) return "table";
+  if (el?.closest('[data-testid="reading-case"]')) return "reading";
   return "viewer";
 }

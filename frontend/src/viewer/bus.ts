@@ -4,7 +4,7 @@
  * URL call or shared link the page was opened with waits here until the desktop and viewer are up.
  */
 import type { ArchiveFile } from "../api/types";
-import type { UrlCallAnswer } from "./api";
+import type { AutoloaderDef, UrlCallAnswer } from "./api";
 
 type OpenListener = (file: ArchiveFile) => void;
 const openListeners = new Set<OpenListener>();
@@ -50,6 +50,26 @@ export function applyPreset(name: string, pid: string, sid: string) {
 export function onApplyPreset(fn: PresetListener): () => void {
   presetListeners.add(fn);
   return () => presetListeners.delete(fn);
+}
+
+/** A reading opens a case with its own autoloader (its viewer context), whatever preset the user chose. */
+type DefinitionListener = (definition: AutoloaderDef, pid: string, sid: string) => void;
+const definitionListeners = new Set<DefinitionListener>();
+
+export function applyAutoloader(definition: AutoloaderDef, pid: string, sid: string) {
+  for (const fn of definitionListeners) fn(definition, pid, sid);
+}
+
+export function onApplyAutoloader(fn: DefinitionListener): () => void {
+  definitionListeners.add(fn);
+  return () => definitionListeners.delete(fn);
+}
+
+/** The viewer's autoloader as it stands (the reading designer's template copies it). */
+export let currentAutoloader: { preset: string; definition: AutoloaderDef; layout: string } | null = null;
+
+export function setCurrentAutoloader(value: typeof currentAutoloader) {
+  currentAutoloader = value;
 }
 
 export function openFile(file: ArchiveFile) {

@@ -9,7 +9,7 @@ import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
 import { applyAutoload } from "./autoload";
-import { onApplyPreset, pending, setPending } from "./bus";
+import { onApplyAutoloader, onApplyPreset, pending, setCurrentAutoloader, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
 import { useFailure } from "./useFailure";
 import type { Source } from "./model";
@@ -115,6 +115,18 @@ export function useAutoloaders(
       }),
     [engine, presets, run],
   );
+
+  // A reading opens its case with its own autoloader: like a dropped preset, the selection does not also run the chosen one.
+  useEffect(
+    () =>
+      onApplyAutoloader((def, pid, sid) => {
+        const was = selectedRef.current;
+        if (!was || was.pid !== pid || was.sid !== sid) droppedOn.current = `${pid}\n${sid}`;
+        void run(def, pid, sid);
+      }),
+    [run],
+  );
+  useEffect(() => setCurrentAutoloader({ preset: presetName, definition, layout: engine.layout }), [presetName, definition, engine]);
 
   function choose(name: string, list = presets) {
     setPresetName(name);

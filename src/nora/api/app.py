@@ -21,6 +21,7 @@ from nora.api.deps import AppState
 from nora.api.routes import (
     admin,
     annotation,
+    assistant,
     auth,
     dicomheader,
     events,
@@ -29,6 +30,7 @@ from nora.api.routes import (
     jobs,
     pacs,
     projects,
+    reading,
     table,
     tags,
     trash,
@@ -86,6 +88,8 @@ def build_routes(frontend_dist: Path | None = None) -> FastAPI:
         jobs,
         pacs,
         annotation,
+        reading,
+        assistant,
         events,
     ):
         api.include_router(module.router)

@@ -17,6 +17,7 @@ from nora.archive.selection.backend import SubjectTerm
 from nora.archive.selection.syntax import Token, quote, tokenize
 from nora.archive.services import cliops, exportmeta, files, nodes, projects, readonly_sql, tags
 from nora.archive.services.access import Access, Actor, project_access
+from nora.cli import reading
 from nora.cli.context import Context, absolute, as_csv, as_json, as_lines, project_name
 from nora.core.errors import InvalidInput, NotFound
 from nora.core.ids import Psid
@@ -158,6 +159,8 @@ def subject_of(text: str) -> str | SubjectSelector:
 def select(ctx: Context, session: Session, actor: Actor, args: argparse.Namespace) -> str:
     access = _access(ctx, session, actor, args)
     subject, pattern = split_selector(args.select)
+    if (results := reading.selected_results(session, access, subject, pattern)) is not None:
+        return results
     hits = cliops.select_hits(session, access, ctx.layout, subject, pattern)
     if args.addtag or args.rmtag:
         ids = cliops.selected_file_ids(hits)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from nora.archive.services.access import Actor
-from nora.cli import admin, annotation, commands, dicomnode, importing, mrmc, processing
+from nora.cli import admin, annotation, commands, dicomnode, importing, mrmc, processing, reading
 from nora.cli.context import Context, NoraParser, common_options, resolve_actor, write
 from nora.core.errors import InvalidInput
 from nora.core.settings import Settings
@@ -72,6 +72,7 @@ def build_parser() -> NoraParser:
     j.add_argument("--launch_autoexec", metavar="PSID", help="run the project's autoexecution rules on PID#SID")
     importing.add_options(p)
     annotation.add_options(p)
+    reading.add_options(p)
     mrmc.add_options(p)
     p.add_argument_group("PACS (see docs/pacs.md)").add_argument(
         "--dicomsend", nargs="+", metavar="NODE SUBJECT [FILES]", help="send the selected DICOM files to a PACS node"
@@ -101,6 +102,7 @@ ACTIONS: dict[str, Handler] = {
     "dicomsend": dicomnode.dicom_send,
     "roistats": annotation.roistats,
     "segexport": annotation.segexport,
+    "reading_export": reading.reading_export,
 }
 #: actions that need no project and no database
 STANDALONE: dict[str, Callable[[argparse.Namespace], str]] = {"mrmc": mrmc.run}
@@ -119,11 +121,12 @@ MODIFIERS = {
     **{m: ("import_",) for m in importing.MODIFIERS},
     "throwerror": ("launch", "launchfile"),
     "handle_job_result": ("import_", "launch", "launchfile"),
+    "stage": ("reading_export",),
 }
 
 
 def _flag(dest: str) -> str:
-    return "--" + {"delete": "del", "import_": "import"}.get(dest, dest)
+    return "--" + {"delete": "del", "import_": "import", "reading_export": "reading-export"}.get(dest, dest)
 
 
 def pick_action(args: argparse.Namespace) -> str:

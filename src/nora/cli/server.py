@@ -19,6 +19,7 @@ from nora.archive.services.cliops import is_initialised
 from nora.archive.services.setup import InitResult
 from nora.cli.context import Context, NoraParser, common_options, note, resolve_actor, write
 from nora.core.settings import Settings
+from nora.reading.demo import add_demo_reading
 
 APP_FACTORY = "nora.api.server:app_factory"
 
@@ -67,6 +68,7 @@ def run_demo(argv: list[str], settings: Settings) -> int:
             owner = resolve_actor(session, settings, args.user)
             project = setup.build_demo(session, ctx.layout, owner, _progress(len(setup.DEMO_STUDIES)))
             add_demo_annotations(session, ctx.layout, owner, project.name)
+            add_demo_reading(session, owner, project.name)
             session.commit()
             write(f"project {project.name} ready in {ctx.layout.project_dir(project.name)}")
     return 0

@@ -114,6 +114,33 @@ class ProcessingConfig(BaseModel):
     leftover_sweep_s: float = Field(default=60.0, gt=0)
 
 
+class AssistantConfig(BaseModel):
+    """The segmentation assistant: its default backend, the bounds of its sessions, the remote server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: the default backend (a project's ``assistant_backend`` setting overrides it)
+    backend: Literal["builtin", "patchwork", "nninteractive"] = "builtin"
+    #: sessions held at once (all users); a new one beyond it is refused (HTTP 502) until one ends or expires
+    max_sessions: int = Field(default=64, ge=1, le=100000)
+    #: memory of all sessions together (MB); a new one that would exceed it is refused (HTTP 502)
+    memory_mb: int = Field(default=4096, ge=1)
+    #: sessions per user; a user's new session beyond it ends their least recently used one
+    max_per_user: int = Field(default=4, ge=1, le=1000)
+    #: a session unused this long (seconds) ends
+    idle_timeout_s: float = Field(default=1800.0, gt=0)
+    #: the largest image (voxels) a session takes
+    max_voxels: int = Field(default=512**3, ge=1)
+    #: interactions one session keeps (undo or Reset to go on)
+    max_interactions: int = Field(default=500, ge=1)
+    #: NORA's REMOTE_SEGMENTATION_BASE_URL: the nnInteractive server of the ``nninteractive`` backend
+    remote_segmentation_base_url: str = Field(default="", pattern=r"^(https?://\S+)?$")
+    #: the bearer token the nnInteractive server was started with (``--api-key``), if any
+    remote_segmentation_api_key: str = ""
+    #: how long one remote prediction may take (seconds)
+    remote_timeout_s: float = Field(default=60.0, gt=0)
+
+
 _PROCESSING_KEYS = frozenset(ProcessingConfig.model_fields)
 
 
@@ -202,6 +229,8 @@ class Settings(BaseSettings):
     pacs: dict[str, PacsSettings] = Field(default_factory=dict)
     #: the job engine (see :class:`ProcessingConfig`; flat keys are accepted too)
     processing: ProcessingConfig = Field(default_factory=ProcessingConfig)
+    #: the segmentation assistant (``[assistant]`` in nora.toml, ``NORA_ASSISTANT__BACKEND`` ...)
+    assistant: AssistantConfig = Field(default_factory=AssistantConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -17,10 +17,17 @@ import nora.annotation.models
 import nora.archive.trashmodels
 import nora.importing.models
 import nora.processing.models
+import nora.reading.models
 from nora.archive.models import Base
 
 #: every module with tables of its own
-FEATURES = (nora.annotation.models, nora.importing.models, nora.processing.models, nora.archive.trashmodels)
+FEATURES = (
+    nora.annotation.models,
+    nora.reading.models,
+    nora.importing.models,
+    nora.processing.models,
+    nora.archive.trashmodels,
+)
 #: PostgreSQL-only indexes of migration 0002 (``lower(...)`` expressions, pg_trgm) that SQLAlchemy's
 #: metadata cannot state per dialect; everything else must match
 POSTGRES_ONLY = {"ix_files_path_trgm", "ix_studies_description_lc", "ix_study_tags_tag_lc", "ix_patient_tags_tag_lc"}

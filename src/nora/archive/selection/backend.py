@@ -14,11 +14,12 @@ Subject selector: space-separated tokens, OR-ed (their selections are united)::
 
 File selectors: space-separated tokens, united: path patterns relative to the study folder
 (``ROIS/mask*.nii.gz``), ``tag:T`` / ``ftag:T`` (file tag), ``ABS:/absolute/path``, or ``[info]`` alone
-(study rows instead of files); modifiers ``SORT``/``SORTASC``/``SORTDESC`` and ``NTH(n)`` (1-based,
-negative from the end) apply per study. Backend patterns use ``*`` and ``_`` like the filter bar but
-are anchored at both ends (``s003.nii`` does not select ``s003.nii.gz``). Matching is case-insensitive
-(``PIDLIST``/``PSIDLIST`` entries too, but without wildcards); ``ABS:`` paths are exact. For LATEST and
-OLDEST, studies are ranked by study date (undated studies after all dated ones), then by SID.
+(study rows instead of files), or ``reading:NAME`` alone (the results of reading NAME as documents, which
+the reading tool resolves: ``nora.reading.selection``); modifiers ``SORT``/``SORTASC``/``SORTDESC``
+and ``NTH(n)`` (1-based, negative from the end) apply per study. Backend patterns use ``*`` and ``_``
+like the filter bar but are anchored at both ends (``s003.nii`` does not select ``s003.nii.gz``).
+Matching is case-insensitive (``PIDLIST``/``PSIDLIST`` entries too, but without wildcards); ``ABS:`` paths
+are exact. For LATEST and OLDEST, studies are ranked by study date (undated studies after all dated ones), then by SID.
 """
 
 from __future__ import annotations
@@ -245,10 +246,12 @@ SortOrder = Literal["asc", "desc"]
 
 @dataclass(frozen=True)
 class FileSelector:
-    """The file part: a union of ``terms``, or ``info`` (study rows); ``sort``/``nth`` apply per study."""
+    """The file part: a union of ``terms``, or ``info`` (study rows), or ``reading`` (the results of that
+    reading, resolved by the reading tool); ``sort``/``nth`` apply per study."""
 
     terms: tuple[FileTerm, ...] = ()
     info: bool = False
+    reading: str | None = None
     sort: SortOrder | None = None
     nth: int | None = None
 
@@ -261,7 +264,9 @@ def parse_file_selectors(text: str) -> FileSelector:
         selector = _add_file_token(selector, token)
     if selector.info and (selector.terms or selector.sort or selector.nth is not None):
         raise SelectionSyntaxError("[info] selects study rows and cannot be combined with file selectors")
-    if not selector.info and not selector.terms:
+    if selector.reading is not None and (selector.terms or selector.info or selector.sort or selector.nth):
+        raise SelectionSyntaxError("reading:NAME selects reading results and cannot be combined with file selectors")
+    if not selector.info and not selector.terms and selector.reading is None:
         raise SelectionSyntaxError("no file selector: give a file pattern such as 'ROIS/*.nii.gz' or [info]")
     return selector
 
@@ -293,11 +298,24 @@ def _add_file_token(selector: FileSelector, token: Token) -> FileSelector:
         if not value.startswith("/"):
             raise syntax_error(f"ABS: needs an absolute path, not {value!r}", pos)
         return replace(selector, terms=(*selector.terms, AbsolutePath(value)))
-    if prefix in ("reading", "sql"):
+    if prefix == "reading":
+        return replace(selector, reading=_reading_name(value, pos))
+    if prefix == "sql":
         raise syntax_error(f"{prefix}: file selectors are not supported", pos)
     if text.startswith("/"):
         raise syntax_error(f"file patterns are relative to the study folder; write ABS:{text}", pos)
     return replace(selector, terms=(*selector.terms, FilePattern(text)))
+
+
+def _reading_name(value: str, pos: int) -> str:
+    name, comma, _ = value.partition(",")
+    if comma:
+        raise syntax_error(
+            "reading:NAME takes no extra SQL clauses; narrow the subjects with the subject selector", pos
+        )
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", name):
+        raise syntax_error(f"reading: needs the name of a reading, as in reading:qc, not {name!r}", pos)
+    return name
 
 
 def _nth_value(text: str, pos: int) -> int:

@@ -37,6 +37,7 @@ from nora.archive.selection.backend import (
 )
 from nora.archive.selection.compile import file_path_matches, patient_has_tag, study_has_tag, tag_match
 from nora.archive.selection.patterns import binary_order, like, match_all
+from nora.core.errors import SelectionSyntaxError
 
 
 def _any(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -206,6 +207,11 @@ def resolve_selection(
     """
     subject_selector = parse_subject_selector(subject) if isinstance(subject, str) else subject
     file_selector = parse_file_selectors(files) if isinstance(files, str) else files
+    if file_selector.reading is not None:
+        raise SelectionSyntaxError(
+            f"reading:{file_selector.reading} selects reading results, not files: not supported here "
+            "(nora -s SUBJECT reading:NAME prints them)"
+        )
     if file_selector.info:
         hits = _info(session, project_id, subject_selector)
     else:

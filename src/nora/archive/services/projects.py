@@ -76,6 +76,8 @@ class ProjectSettings(BaseModel):
     autoexec: list[dict[str, Any]] = Field(default_factory=list)
     #: the viewer's number keys 0-8; None (or absent) means the standard CT windows (see docs/viewer.md)
     colorlimpresets: dict[str, ColorLimPreset] | None = None
+    #: the segmentation assistant's backend in this project; None: the server's ``[assistant] backend``
+    assistant_backend: Literal["builtin", "patchwork", "nninteractive"] | None = None
 
     @field_validator("colorlimpresets")
     @classmethod

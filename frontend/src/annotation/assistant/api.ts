@@ -1,0 +1,77 @@
+/**
+ * REST calls of the segmentation assistant (docs/segmentation-assistant.md) and the decoder of its result.
+ *
+ * A session belongs to the caller, one image (file id) and one target ROI of the image's study; every
+ * interaction is in world coordinates (RAS mm, the viewer's crosshair space), so points in one view and a
+ * box in another refine the same 3D result. Each answer carries the whole current result, packed:
+ * `lo`/`hi` inclusive voxel bounds on the image grid and `data` = base64(gzip(the box's voxels in C order,
+ * 8 to a byte, least significant bit first)). `version` grows with every change: show the highest.
+ */
+import { api, ok } from "../../api/client";
+import type { components } from "../../api/schema";
+
+export type AssistantSession = components["schemas"]["SessionOut"];
+export type AssistantStep = components["schemas"]["StepOut"];
+export type AssistantResult = components["schemas"]["ResultOut"];
+export type AssistantInteraction = components["schemas"]["SessionOut"]["history"][number];
+export type InitialMask = components["schemas"]["MaskIn"];
+
+const SESSION = "/api/projects/{project}/assistant/sessions/{session_id}" as const;
+
+export const assistant = {
+  /** Open the caller's session on image `fileId` for the ROI `roi` (needs write access to the project). */
+  open: (project: string, fileId: number, roi: string, initial?: InitialMask) =>
+    ok(
+      api.POST("/api/projects/{project}/assistant/sessions", {
+        params: { path: { project } },
+        body: { file_id: fileId, roi, initial: initial ?? null },
+      }),
+    ),
+  get: (project: string, id: string, signal?: AbortSignal) =>
+    ok(api.GET(SESSION, { params: { path: { project, session_id: id } }, signal })),
+  add: (project: string, id: string, interaction: AssistantInteraction) =>
+    ok(
+      api.POST(`${SESSION}/interactions`, {
+        params: { path: { project, session_id: id } },
+        body: interaction,
+      }),
+    ),
+  undo: (project: string, id: string) => ok(api.POST(`${SESSION}/undo`, { params: { path: { project, session_id: id } } })),
+  reset: (project: string, id: string) => ok(api.POST(`${SESSION}/reset`, { params: { path: { project, session_id: id } } })),
+  result: (project: string, id: string, signal?: AbortSignal) =>
+    ok(api.GET(`${SESSION}/result`, { params: { path: { project, session_id: id } }, signal })),
+  close: (project: string, id: string) => ok(api.DELETE(SESSION, { params: { path: { project, session_id: id } } })),
+};
+
+async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+/**
+ * The result as a full mask (0/1, one byte a voxel) of the image's `matrix` [ni, nj, nk], in NIfTI order
+ * (i fastest), the layout the ROI tool's drawing bitmap uses.
+ */
+export async function decodeResult(result: AssistantResult, matrix: readonly number[]): Promise<Uint8Array> {
+  const [ni, nj, nk] = matrix as [number, number, number];
+  const out = new Uint8Array(ni * nj * nk);
+  if (result.lo === null || result.hi === null) return out;
+  const [i0, j0, k0] = result.lo as [number, number, number];
+  const [i1, j1, k1] = result.hi as [number, number, number];
+  const [bi, bj, bk] = [i1 - i0 + 1, j1 - j0 + 1, k1 - k0 + 1];
+  const bits = await gunzip(base64Bytes(result.data));
+  let n = 0; // C order in the box: i slowest, k fastest
+  for (let i = 0; i < bi; i++)
+    for (let j = 0; j < bj; j++)
+      for (let k = 0; k < bk; k++, n++) {
+        if ((bits[n >> 3]! >> (n & 7)) & 1) out[i0 + i + ni * (j0 + j + nj * (k0 + k))] = 1;
+      }
+  return out;
+}

@@ -1,0 +1,112 @@
+"""The assistant through the REST API: a session on an archive image, interactions in world coordinates,
+undo, Reset, the result applied as the ROI, initial masks, backends by project setting, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nora.segmentation.assistant.encoding import Packed, unpack
+from tests.unit.api.conftest import Env
+from tests.unit.api.test_annotation_api import AFFINE, SHAPE, box, image_id, nifti, put_roi
+
+P = "/api/projects/P1"
+A = f"{P}/assistant/sessions"
+
+
+def world(voxel: tuple[float, float, float]) -> list[float]:
+    return [float(v) for v in (AFFINE @ [*voxel, 1.0])[:3]]
+
+
+def start(env: Env, role: str = "user", **body: Any) -> Any:
+    image = image_id(env)  # before choosing the caller: the shared client takes the last role's token
+    return env.client(role).post(A, json={"file_id": image, "roi": "brain", **body})
+
+
+def mask_of(result: dict[str, Any]) -> np.ndarray[Any, Any]:
+    assert result["encoding"] == "bbox-packbits-gzip-base64"
+    lo, hi = (tuple(result["lo"]), tuple(result["hi"])) if result["lo"] else (None, None)
+    return unpack(Packed(lo, hi, result["voxels"], result["data"]), SHAPE)  # type: ignore[arg-type]
+
+
+def test_clicks_refine_a_result_that_undo_and_reset_take_back_and_that_saves_as_the_roi(env: Env) -> None:
+    r = start(env)
+    assert r.status_code == 201, r.text
+    s = r.json()
+    assert s["backend"] == "builtin" and s["matrix"] == list(SHAPE) and s["pid"] == "PAT1" and s["sid"] == "20240101"
+    assert np.allclose(s["affine"], AFFINE) and s["result"]["voxels"] == 0 and s["history"] == []
+    c = env.client("user")
+    url = f"{A}/{s['id']}"
+    one = c.post(f"{url}/interactions", json={"kind": "points", "points": [world((16, 20, 12))], "positive": [True]})
+    assert one.status_code == 200, one.text
+    first = mask_of(one.json()["result"])
+    assert first[16, 20, 12] and one.json()["version"] == 1 and one.json()["interactions"] == 1
+    assert one.json()["result"]["voxels"] == int(first.sum()) > 50
+    two = c.post(f"{url}/interactions", json={"kind": "points", "points": [world((16, 20, 14))], "positive": [False]})
+    assert two.status_code == 200 and not mask_of(two.json()["result"])[16, 20, 14]
+    back = c.post(f"{url}/undo")
+    assert back.status_code == 200 and np.array_equal(mask_of(back.json()["result"]), first)
+    assert back.json()["version"] == 3 and back.json()["interactions"] == 1
+    state = c.get(url).json()
+    assert state["history"] == [{"kind": "points", "points": [world((16, 20, 12))], "positive": [True]}]
+    assert np.array_equal(mask_of(c.get(f"{url}/result").json()), first)
+    # the page applies the result to the ROI: it is on the reference's grid
+    saved = put_roi(env, "brain", nifti(first))
+    assert saved.status_code == 200 and saved.json()["voxels"] == int(first.sum())
+    assert c.post(f"{url}/reset").json()["result"]["voxels"] == 0
+    assert c.post(f"{url}/undo").status_code == 400  # nothing left to undo
+    assert c.delete(url).status_code == 204
+    assert c.get(url).status_code == 404
+
+
+def test_initial_masks_from_the_roi_or_a_mask_file_and_the_backend_chosen_by_the_project(env: Env) -> None:
+    assert put_roi(env, "lesion", nifti(box())).status_code == 200
+    r = start(env, roi="lesion", initial={"kind": "mask", "roi": "lesion"})
+    assert r.status_code == 201, r.text
+    assert np.array_equal(mask_of(r.json()["result"]), box().astype(bool))
+    files = env.client("user").get(f"{P}/patients/PAT1/studies/20240101/files").json()
+    roi_file = next(f["id"] for f in files if f["path"] == "ROIS/lesion.nii.gz")
+    again = env.client("user").post(
+        f"{A}/{r.json()['id']}/interactions", json={"kind": "mask", "file_id": roi_file, "positive": False}
+    )
+    assert again.status_code == 200 and again.json()["result"]["voxels"] == 0
+    missing = start(env, roi="x", initial={"kind": "mask", "roi": "nothing"})
+    assert missing.status_code == 404 and "no ROI 'nothing'" in missing.json()["detail"]
+    # the project's setting: patchwork starts from a model's output (any mask file of the study for now)
+    assert env.client("admin").patch(P, json={"settings": {"assistant_backend": "patchwork"}}).status_code == 200
+    r = start(env)
+    assert r.status_code == 400 and "starts from a model's output" in r.json()["detail"]
+    ok = start(env, initial={"kind": "mask", "file_id": roi_file})
+    assert ok.status_code == 201 and ok.json()["backend"] == "patchwork" and ok.json()["result"]["voxels"] == 1000
+    assert env.client("admin").patch(P, json={"settings": {"assistant_backend": "nninteractive"}}).status_code == 200
+    remote = start(env)
+    assert remote.status_code == 502 and "remote_segmentation_base_url" in remote.json()["detail"]
+
+
+def test_bad_input_gets_a_clear_4xx_and_another_users_session_is_not_found(env: Env) -> None:
+    s = start(env).json()
+    url = f"{A}/{s['id']}"
+    c = env.client("user")
+    out = c.post(f"{url}/interactions", json={"kind": "points", "points": [[500.0, 0.0, 0.0]], "positive": [True]})
+    assert out.status_code == 400 and "outside the image" in out.json()["detail"]
+    assert c.post(f"{url}/interactions", json={"kind": "spline", "points": []}).status_code == 422
+    signs = c.post(f"{url}/interactions", json={"kind": "points", "points": [[0, 0, 0]] * 2, "positive": [True]})
+    assert signs.status_code == 422 and "one sign per point" in signs.text
+    both = c.post(f"{url}/interactions", json={"kind": "mask", "roi": "a", "file_id": 3})
+    assert both.status_code == 422 and "exactly one source" in both.text
+    neither = c.post(f"{url}/interactions", json={"kind": "mask"})
+    assert neither.status_code == 422 and "exactly one source" in neither.text
+    nan = c.post(
+        f"{url}/interactions",
+        content=b'{"kind":"scribble","points":[[NaN,0,0]]}',
+        headers={"content-type": "application/json"},
+    )
+    assert nan.status_code == 422
+    assert start(env, roi="../etc").status_code == 400
+    assert env.client("user").post(A, json={"file_id": 99999, "roi": "x"}).status_code == 404
+    assert start(env, "readonly").status_code == 403
+    assert env.client("projadmin").get(url).status_code == 404  # not theirs
+    assert env.client("projadmin").delete(url).status_code == 404
+    assert env.client("user").get(url).status_code == 200
+    assert env.client("user").get(f"{A}/no-such-session").status_code == 404
