@@ -81,6 +81,19 @@ def _read_and_export(page: Page, server: Server) -> None:
         any(",quality,good,0," in line for line in lines) and sum(",admin," in line for line in lines[1:]) == 5
     )  # every answer given
 
+    # the analysis (reading admins): the form's items analysed; a request the server refuses says why, there
+    results.get_by_test_id("reading-analysis-button").click()
+    analysis = results.get_by_test_id("reading-analysis")
+    analysis.get_by_test_id("reading-positive").fill("nosuchitem=x")
+    analysis.get_by_test_id("reading-analyse").click()
+    expect(analysis.get_by_test_id("reading-analysis-error")).to_contain_text("nosuchitem")
+    analysis.get_by_test_id("reading-positive").fill("")
+    analysis.get_by_test_id("reading-analyse").click()
+    item = analysis.locator('[data-testid="reading-analysis-item"][data-item="quality"]')
+    expect(item).to_contain_text("readers admin")
+    expect(analysis.get_by_test_id("reading-analysis-error")).to_have_count(0)
+    shot(page, "reading-analysis")
+
 
 def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page: Page, server: Server) -> None:
     login(page, server)

@@ -1488,6 +1488,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/readings/{name}/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse Results
+         * @description Agreement (kappas, ICC), accuracy against the reference and the MRMC ROC analysis over the arms, item by
+         *     item, of every reader's current answers: for the reading's admins. Nothing is stored.
+         */
+        post: operations["analyse_results_api_projects__project__readings__name__analysis_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/readings/{name}/results": {
         parameters: {
             query?: never;
@@ -2033,6 +2054,73 @@ export interface components {
             keep_tokens?: boolean;
             /** Password */
             password: string;
+        };
+        /**
+         * AgreementOut
+         * @description One agreement figure between raters (or repetitions): kappa, ICC, Dice or HD95, with its 95% CI.
+         *
+         *     ``value`` is None where the measure is undefined for the data (one category only, fewer than two
+         *     subjects, an empty mask). ``p`` tests no agreement beyond chance (kappa or ICC = 0) where defined.
+         */
+        AgreementOut: {
+            /** Ci High */
+            ci_high?: number | null;
+            /** Ci Low */
+            ci_low?: number | null;
+            /** Expected */
+            expected?: number | null;
+            /** Mean Squares */
+            mean_squares?: {
+                [key: string]: number;
+            } | null;
+            /** Measure */
+            measure: string;
+            /** N */
+            n: number;
+            /** Observed */
+            observed?: number | null;
+            /** P */
+            p?: number | null;
+            /** Raters */
+            raters: string[];
+            /** Se */
+            se?: number | null;
+            /** Value */
+            value?: number | null;
+        };
+        /**
+         * AnalysisIn
+         * @description What the analysis compares against: an uploaded ``case,item,value`` reference table (its CSV text) or
+         *     a reader whose answers are the reference; the covariance method of the MRMC analysis; per item, the
+         *     answers that mean "finding present".
+         */
+        AnalysisIn: {
+            /**
+             * Covariance
+             * @default jackknife
+             * @enum {string}
+             */
+            covariance?: "jackknife" | "delong";
+            /** Positive */
+            positive?: {
+                [key: string]: string[];
+            };
+            /** Reference Csv */
+            reference_csv?: string | null;
+            /** Reference Reader */
+            reference_reader?: string | null;
+        };
+        /** AnalysisOut */
+        AnalysisOut: {
+            /** Arms */
+            arms: components["schemas"]["EstimateOut"][];
+            /** Differences */
+            differences: components["schemas"]["EstimateOut"][];
+            /** Name */
+            name: string;
+            /** Reader Differences */
+            reader_differences: components["schemas"]["EstimateOut"][];
+            test: components["schemas"]["TestOut"] | null;
         };
         /** AngleState */
         AngleState: {
@@ -2679,6 +2767,24 @@ export interface components {
             /** Study */
             study: string;
         };
+        /**
+         * CovariancesOut
+         * @description OR error variance and covariances (Cov1 same reader, Cov2 same arm, Cov3 neither).
+         */
+        CovariancesOut: {
+            /** Cov1 */
+            cov1: number | null;
+            /** Cov2 */
+            cov2: number | null;
+            /** Cov2 By Arm */
+            cov2_by_arm: (number | null)[];
+            /** Cov3 */
+            cov3: number | null;
+            /** Var */
+            var: number;
+            /** Var By Arm */
+            var_by_arm: number[];
+        };
         /** CurrentOut */
         CurrentOut: {
             /** Answers */
@@ -2815,6 +2921,28 @@ export interface components {
              * @description what was wrong and what is accepted
              */
             detail: string;
+        };
+        /**
+         * EstimateOut
+         * @description An estimate with its standard error, degrees of freedom (None: z), 95% CI, t or z, and p.
+         */
+        EstimateOut: {
+            /** Ci High */
+            ci_high: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /** Df */
+            df: number | null;
+            /** Estimate */
+            estimate: number;
+            /** Label */
+            label: string;
+            /** P */
+            p: number | null;
+            /** Se */
+            se: number | null;
+            /** Statistic */
+            statistic: number | null;
         };
         /** FailedSeries */
         FailedSeries: {
@@ -3104,6 +3232,29 @@ export interface components {
             role: "background" | "overlay" | "3d";
             /** Slice */
             slice: ("axial" | "coronal" | "sagittal" | "render" | "multiplanar" | "mosaic") | null;
+        };
+        /** ItemAnalysis */
+        ItemAnalysis: {
+            /** Accuracy */
+            accuracy: components["schemas"]["ReaderAccuracy"][];
+            /** Arms */
+            arms: string[];
+            /** Inter Rater */
+            inter_rater: components["schemas"]["PairAgreement"][];
+            /** Intra Rater */
+            intra_rater: components["schemas"]["PairAgreement"][];
+            /** Item */
+            item: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "categorical" | "ordinal" | "numeric";
+            mrmc: components["schemas"]["MrmcReport"] | null;
+            /** Notes */
+            notes: string[];
+            /** Readers */
+            readers: string[];
         };
         /**
          * ItemState
@@ -3803,6 +3954,46 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * MrmcReport
+         * @description The whole Obuchowski-Rockette/Hillis analysis of one ratings table.
+         */
+        MrmcReport: {
+            /** Analyses */
+            analyses: components["schemas"]["AnalysisOut"][];
+            /** Arm Means */
+            arm_means: number[];
+            /** Arms */
+            arms: string[];
+            /** Auc */
+            auc: number[][];
+            /**
+             * Covariance
+             * @enum {string}
+             */
+            covariance: "jackknife" | "delong";
+            covariances: components["schemas"]["CovariancesOut"];
+            /** Curves */
+            curves: components["schemas"]["RocCurve"][];
+            /** Ms R */
+            ms_r: number | null;
+            /** Ms R By Arm */
+            ms_r_by_arm: (number | null)[];
+            /** Ms T */
+            ms_t: number | null;
+            /** Ms Tr */
+            ms_tr: number | null;
+            /** N Diseased */
+            n_diseased: number;
+            /** N Normal */
+            n_normal: number;
+            /** Readers */
+            readers: string[];
+            /** Var R */
+            var_r: number | null;
+            /** Var Tr */
+            var_tr: number | null;
+        };
         /** NodeOut */
         NodeOut: {
             /**
@@ -4103,6 +4294,18 @@ export interface components {
             /** Series */
             series: components["schemas"]["PacsSeriesRow"][];
         };
+        /**
+         * PairAgreement
+         * @description Agreement of a group of readers (or one reader's repetitions) on one item in one arm.
+         */
+        PairAgreement: {
+            /** Arm */
+            arm: string;
+            /** Measures */
+            measures: components["schemas"]["AgreementOut"][];
+            /** Reader */
+            reader?: string | null;
+        };
         /** PasswordChangedOut */
         PasswordChangedOut: {
             /**
@@ -4370,6 +4573,22 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * Proportion
+         * @description A proportion (sensitivity, specificity) with its Wilson 95% CI.
+         */
+        Proportion: {
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Count */
+            count: number;
+            /** Total */
+            total: number;
+            /** Value */
+            value: number;
+        };
         /** QueueOut */
         QueueOut: {
             /** Allowed */
@@ -4416,6 +4635,31 @@ export interface components {
              * @default false
              */
             useastag?: boolean | (0 | 1);
+        };
+        /**
+         * ReaderAccuracy
+         * @description One reader in one arm against the reference.
+         */
+        ReaderAccuracy: {
+            /** Arm */
+            arm: string;
+            auc: components["schemas"]["EstimateOut"] | null;
+            /** N */
+            n: number;
+            /** Reader */
+            reader: string;
+            sensitivity: components["schemas"]["Proportion"] | null;
+            specificity: components["schemas"]["Proportion"] | null;
+        };
+        /**
+         * ReadingAnalysis
+         * @description The analysis of a reading's results, item by item, ready for the page (tables, ROC plots).
+         */
+        ReadingAnalysis: {
+            /** Items */
+            items: components["schemas"]["ItemAnalysis"][];
+            /** Reference */
+            reference: string | null;
         };
         /** ReadingIn */
         ReadingIn: {
@@ -4647,6 +4891,22 @@ export interface components {
             scope: string;
             /** Username */
             username: string;
+        };
+        /**
+         * RocCurve
+         * @description The empirical ROC curve of one reader in one arm, from (0, 0) to (1, 1), for plotting.
+         */
+        RocCurve: {
+            /** Arm */
+            arm: string;
+            /** Auc */
+            auc: number;
+            /** Fpr */
+            fpr: number[];
+            /** Reader */
+            reader: string;
+            /** Tpr */
+            tpr: number[];
         };
         /**
          * RoiLoader
@@ -5280,6 +5540,25 @@ export interface components {
             /** Tags */
             tags: string[];
         };
+        /**
+         * TestOut
+         * @description The global test of equal arm AUCs: ``F(df1, df2)``, or chi-square(df1) where ``df2`` is None.
+         */
+        TestOut: {
+            /** Df1 */
+            df1: number;
+            /** Df2 */
+            df2: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "F" | "chi2";
+            /** P */
+            p: number | null;
+            /** Statistic */
+            statistic: number | null;
+        };
         /** Text */
         Text: {
             /**
@@ -5708,6 +5987,9 @@ export interface components {
     pathItems: never;
 }
 export type AdminPasswordIn = components['schemas']['AdminPasswordIn'];
+export type AgreementOut = components['schemas']['AgreementOut'];
+export type AnalysisIn = components['schemas']['AnalysisIn'];
+export type AnalysisOut = components['schemas']['AnalysisOut'];
 export type AngleState = components['schemas']['AngleState'];
 export type AnnotationLoaderInput = components['schemas']['AnnotationLoader-Input'];
 export type AnnotationLoaderOutput = components['schemas']['AnnotationLoader-Output'];
@@ -5740,6 +6022,7 @@ export type CheckOut = components['schemas']['CheckOut'];
 export type Checkbox = components['schemas']['Checkbox'];
 export type ColorLimPreset = components['schemas']['ColorLimPreset'];
 export type ConvertedSeries = components['schemas']['ConvertedSeries'];
+export type CovariancesOut = components['schemas']['CovariancesOut'];
 export type CurrentOut = components['schemas']['CurrentOut'];
 export type Date = components['schemas']['Date'];
 export type DefinitionIn = components['schemas']['DefinitionIn'];
@@ -5749,6 +6032,7 @@ export type Dismissed = components['schemas']['Dismissed'];
 export type DistanceState = components['schemas']['DistanceState'];
 export type EchoOut = components['schemas']['EchoOut'];
 export type ErrorOut = components['schemas']['ErrorOut'];
+export type EstimateOut = components['schemas']['EstimateOut'];
 export type FailedSeries = components['schemas']['FailedSeries'];
 export type FileMeasurementsInput = components['schemas']['FileMeasurements-Input'];
 export type FileMeasurementsOutput = components['schemas']['FileMeasurements-Output'];
@@ -5763,6 +6047,7 @@ export type ImportJobOut = components['schemas']['ImportJobOut'];
 export type ImportReport = components['schemas']['ImportReport'];
 export type IntentInput = components['schemas']['Intent-Input'];
 export type IntentOutput = components['schemas']['Intent-Output'];
+export type ItemAnalysis = components['schemas']['ItemAnalysis'];
 export type ItemStateInput = components['schemas']['ItemState-Input'];
 export type ItemStateOutput = components['schemas']['ItemState-Output'];
 export type JobArgInput = components['schemas']['JobArg-Input'];
@@ -5791,6 +6076,7 @@ export type MaskIn = components['schemas']['MaskIn'];
 export type Me = components['schemas']['Me'];
 export type ModelDetailOut = components['schemas']['ModelDetailOut'];
 export type ModelOut = components['schemas']['ModelOut'];
+export type MrmcReport = components['schemas']['MrmcReport'];
 export type NodeOut = components['schemas']['NodeOut'];
 export type Number = components['schemas']['Number'];
 export type OpenIn = components['schemas']['OpenIn'];
@@ -5801,6 +6087,7 @@ export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
 export type PacsStudyFindRow = components['schemas']['PacsStudyFindRow'];
 export type PacsStudyRow = components['schemas']['PacsStudyRow'];
+export type PairAgreement = components['schemas']['PairAgreement'];
 export type PasswordChangedOut = components['schemas']['PasswordChangedOut'];
 export type PasswordIn = components['schemas']['PasswordIn'];
 export type PatientIn = components['schemas']['PatientIn'];
@@ -5815,8 +6102,11 @@ export type ProjectOut = components['schemas']['ProjectOut'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectSettingsInput = components['schemas']['ProjectSettings-Input'];
 export type ProjectSettingsOutput = components['schemas']['ProjectSettings-Output'];
+export type Proportion = components['schemas']['Proportion'];
 export type QueueOut = components['schemas']['QueueOut'];
 export type Radio = components['schemas']['Radio'];
+export type ReaderAccuracy = components['schemas']['ReaderAccuracy'];
+export type ReadingAnalysis = components['schemas']['ReadingAnalysis'];
 export type ReadingIn = components['schemas']['ReadingIn'];
 export type ReadingOut = components['schemas']['ReadingOut'];
 export type ReadingSummary = components['schemas']['ReadingSummary'];
@@ -5828,6 +6118,7 @@ export type RetrieveItemIn = components['schemas']['RetrieveItemIn'];
 export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
 export type RightIn = components['schemas']['RightIn'];
 export type RightOut = components['schemas']['RightOut'];
+export type RocCurve = components['schemas']['RocCurve'];
 export type RoiLoaderInput = components['schemas']['RoiLoader-Input'];
 export type RoiLoaderOutput = components['schemas']['RoiLoader-Output'];
 export type RoiLoaderFiles = components['schemas']['RoiLoaderFiles'];
@@ -5861,6 +6152,7 @@ export type StudyRow = components['schemas']['StudyRow'];
 export type TagChange = components['schemas']['TagChange'];
 export type TagStats = components['schemas']['TagStats'];
 export type TagsOut = components['schemas']['TagsOut'];
+export type TestOut = components['schemas']['TestOut'];
 export type Text = components['schemas']['Text'];
 export type TokenCreated = components['schemas']['TokenCreated'];
 export type TokenIn = components['schemas']['TokenIn'];
@@ -9322,6 +9614,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    analyse_results_api_projects__project__readings__name__analysis_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description project name */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalysisIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadingAnalysis"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

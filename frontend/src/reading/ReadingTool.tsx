@@ -9,15 +9,17 @@ import { FloatingWindow } from "../components/FloatingWindow";
 import { TopTool } from "../components/TopTools";
 import { useErrors } from "../state/errors";
 import { readingApi, type ReadingSummary, type ResultOut, type StageName } from "./api";
+import { Analysis } from "./Analysis";
 import { CaseReader } from "./CaseReader";
 import { Designer } from "./Designer";
 import "./reading.css";
 
 const listKey = (project: string) => ["project", project, "readings"] as const;
 
-function Results(props: { project: string; reading: string; onClose: () => void }) {
+function Results(props: { project: string; reading: string; admin: boolean; onClose: () => void }) {
   const { report } = useErrors();
   const [rows, setRows] = useState<ResultOut[] | null>(null);
+  const [analysis, setAnalysis] = useState(false);
   useEffect(() => {
     const ctl = new AbortController();
     readingApi.results(props.project, props.reading, ctl.signal).then(setRows).catch((err) => report(err, "Loading the results"));
@@ -30,9 +32,16 @@ function Results(props: { project: string; reading: string; onClose: () => void 
         <strong>Results · {props.reading}</strong>
         <span className="muted">{rows ? `${rows.length} answers` : "loading…"}</span>
         <span className="spacer" />
+        {props.admin ? (
+          <button type="button" data-testid="reading-analysis-button" className={analysis ? "on" : ""}
+            title="agreement, accuracy and MRMC ROC analysis of every reader's answers" onClick={() => setAnalysis((a) => !a)}>
+            Analysis
+          </button>
+        ) : null}
         <a data-testid="reading-export" href={readingApi.csvUrl(props.project, props.reading)} download>Export CSV</a>
         <button type="button" onClick={props.onClose}>×</button>
       </>}>
+      {analysis ? <Analysis project={props.project} reading={props.reading} readers={[...new Set((rows ?? []).map((r) => r.reader))].sort()} /> : null}
       <div className="proc-table">
         <table data-testid="reading-results-table">
           <thead><tr><th>reader</th><th>stage</th><th>arm</th><th>case</th><th>rep.</th><th>item</th><th>value</th><th>time</th><th>answered</th></tr></thead>
@@ -151,7 +160,10 @@ export function ReadingTool(props: { project: string | null; canCreate: boolean;
         <CaseReader key={`${active.reading}/${active.stage}`} project={project} reading={active.reading} stage={active.stage}
           onOpenCase={props.onOpenCase} onChanged={refresh} onClose={() => setActive(null)} />
       ) : null}
-      {results ? <Results project={project} reading={results} onClose={() => setResults(null)} /> : null}
+      {results ? (
+        <Results project={project} reading={results} admin={(list.data ?? []).some((r) => r.name === results && r.is_admin)}
+          onClose={() => setResults(null)} />
+      ) : null}
       {designing ? (
         <Designer project={project} name={designing.name} onSaved={refresh} onClose={() => setDesigning(null)} />
       ) : null}

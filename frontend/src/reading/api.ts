@@ -1,5 +1,6 @@
 /** REST calls of the reading tool: readings, a reader's stage, answers, visit timing, results. */
 import { api, API_BASE, ok, seg } from "../api/client";
+import type { AnalysisIn } from "../api/schema";
 
 export type {
   ReadingSummary,
@@ -8,6 +9,8 @@ export type {
   SlotOut,
   ResultOut,
   Problem,
+  ReadingAnalysis,
+  AnalysisIn,
 } from "../api/schema";
 
 export type StageName = "training" | "serious";
@@ -69,6 +72,8 @@ export const readingApi = {
     ok(api.DELETE("/api/projects/{project}/readings/{name}/stages/{stage}/results", { params: { path: { ...path(project, name), stage } } })),
   results: (project: string, name: string, signal?: AbortSignal) =>
     ok(api.GET("/api/projects/{project}/readings/{name}/results", { params: { path: path(project, name) }, signal })),
+  analyse: (project: string, name: string, body: AnalysisIn) =>
+    ok(api.POST("/api/projects/{project}/readings/{name}/analysis", { params: { path: path(project, name) }, body })),
   /** The CSV export's address (a download the browser saves). */
   csvUrl: (project: string, name: string) => `${API_BASE}/projects/${seg(project)}/readings/${seg(name)}/results.csv`,
 };

@@ -106,7 +106,11 @@ class Right(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
-    __table_args__ = (UniqueConstraint("project_id", "pid"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "pid"),
+        # migration 0010: the table's default order (pid) walked in index order, stopping at LIMIT
+        Index("ix_patients_table_order", "project_id", "pid_lc", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
@@ -126,7 +130,11 @@ class Patient(Base):
 
 class Study(Base):
     __tablename__ = "studies"
-    __table_args__ = (UniqueConstraint("patient_id", "sid"),)
+    __table_args__ = (
+        UniqueConstraint("patient_id", "sid"),
+        # migration 0010: a patient's studies in the table's order (the inner loop of the default order)
+        Index("ix_studies_table_order", "patient_id", "sid_lc", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
@@ -159,6 +167,9 @@ class File(Base):
         Index("ix_files_project_path", "project_id", "path_lc"),
         # migration 0002: the selection language's file-pattern search (an index-only range scan)
         Index("ix_files_path_pattern", "path_lc", "study_id", postgresql_ops={"path_lc": "varchar_pattern_ops"}),
+        # migration 0010: the table's file counts of a page (PostgreSQL scans every file through the wide
+        # (study_id, path_lc) index's cost estimate; this narrow one it uses)
+        Index("ix_files_study_id", "study_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from nora.archive.services import nodes
+from nora.archive.services.access import SYSTEM, project_access
 from tests.unit.api.conftest import Env
 from tests.unit.api.test_rights_reading import CASE, DEFINITION, SERIOUS, reading
 
@@ -65,3 +67,38 @@ def test_a_blind_reading_numbers_its_cases_and_keeps_results_from_its_readers(en
     assert env.client("projadmin").get(f"{url}/results").status_code == 200
     mine = {x["name"]: x for x in env.client("projadmin").get("/api/projects/P1/readings").json()}
     assert (mine["B"]["restricted"], mine["B"]["results_visible"]) == (False, True)
+
+
+def test_the_analysis_of_two_readers_against_a_reference_table(env: Env) -> None:
+    with env.sessions() as s:  # type: ignore[attr-defined]
+        access = project_access(s, SYSTEM, "P1")
+        for i in range(2, 9):
+            patient = nodes.create_patient(s, access, env.layout, f"PAT{i}")
+            nodes.create_study(s, access, env.layout, patient, "20240101")
+        s.commit()
+    url = reading(env)
+    truth = {f"PAT{i}": "b" if i % 2 else "a" for i in range(1, 9)}  # odd patients have the finding
+    calls = {"user": dict(truth), "projadmin": {**truth, "PAT1": "a", "PAT2": "b"}}  # projadmin errs twice
+    for role, answers in calls.items():
+        for pid, value in answers.items():
+            case = {"pid": pid, "sid": "20240101", "answers": {"q": value}}
+            r = env.client(role).post(f"{SERIOUS}/answers", json=case)
+            assert r.status_code == 201, r.text
+    table = "case,item,value\n" + "".join(f"{pid}#20240101,q,{v == 'b'}\n" for pid, v in truth.items())
+    body = {"reference_csv": table, "positive": {"q": ["b"]}}
+    r = env.client("projadmin").post(f"{url}/analysis", json=body)
+    assert r.status_code == 200, r.text
+    (item,) = r.json()["items"]
+    assert (item["item"], item["kind"], sorted(item["readers"])) == ("q", "categorical", ["projadmin", "user"])
+    kappa = {m["measure"]: m for m in item["inter_rater"][0]["measures"]}
+    # 8 cases, the readers agree on 6: p_o = 0.75, p_e = 0.5 (each says b four times), kappa = 0.5
+    assert any(abs(m["value"] - 0.5) < 1e-12 for m in kappa.values()), kappa
+    accuracy = {a["reader"]: a for a in item["accuracy"]}
+    calls_right = {r: (a["sensitivity"]["value"], a["specificity"]["value"]) for r, a in accuracy.items()}
+    assert calls_right == {"user": (1.0, 1.0), "projadmin": (0.75, 0.75)}
+    # readers see their own answers only, so the analysis of everyone's is for the reading's admins
+    assert env.client("user").post(f"{url}/analysis", json=body).status_code == 403
+    bad = env.client("projadmin").post(f"{url}/analysis", json={"positive": {"nope": ["x"]}})
+    assert bad.status_code == 400 and "nope" in bad.json()["detail"]
+    bad = env.client("projadmin").post(f"{url}/analysis", json={"reference_csv": "case,item\nx,y\n"})
+    assert bad.status_code == 400, bad.text

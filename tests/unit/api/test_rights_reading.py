@@ -100,6 +100,13 @@ CASES = [
     ),
     Case("GET", f"{T}/readings/{{name}}/results", lambda e, r: reading(e) + "/results", READ),
     Case("GET", f"{T}/readings/{{name}}/results.csv", lambda e, r: reading(e) + "/results.csv", READ),
+    Case(
+        "POST",
+        f"{T}/readings/{{name}}/analysis",
+        lambda e, r: reading(e) + "/analysis",
+        ADMINS,
+        lambda e, r: {"json": {"covariance": "delong"}},
+    ),
 ]
 
 

@@ -14,6 +14,9 @@ from nora.archive.services import nodes
 from nora.archive.services.access import Access
 from nora.core.errors import InvalidInput
 from nora.core.validation import DbInt
+from nora.reading.analyse import analyse
+from nora.reading.analysis.mrmc import CovarianceMethod
+from nora.reading.analysis.schemas import ReadingAnalysis
 from nora.reading.answers import Reader, StageProgress
 from nora.reading.config import Blind, definition_problems, viewer_of
 from nora.reading.forms import Form
@@ -404,3 +407,31 @@ def export_results(name: str, access: ProjectAccess, db: DB, stage: StageName | 
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{reading.name}-results-{stamp}.csv"'},
     )
+
+
+class AnalysisIn(Strict):
+    """What the analysis compares against: an uploaded ``case,item,value`` reference table (its CSV text) or
+    a reader whose answers are the reference; the covariance method of the MRMC analysis; per item, the
+    answers that mean "finding present"."""
+
+    reference_csv: str | None = Field(None, max_length=5_000_000)
+    reference_reader: str | None = Field(None, max_length=255)
+    covariance: CovarianceMethod = "jackknife"
+    positive: dict[str, list[Annotated[str, Field(max_length=255)]]] = Field(default_factory=dict, max_length=500)
+
+
+@router.post(f"{R}/analysis", response_model=ReadingAnalysis)
+def analyse_results(name: str, body: AnalysisIn, access: ProjectAccess, db: DB) -> ReadingAnalysis:
+    """Agreement (kappas, ICC), accuracy against the reference and the MRMC ROC analysis over the arms, item by
+    item, of every reader's current answers: for the reading's admins. Nothing is stored."""
+    result = analyse(
+        db,
+        access,
+        name,
+        reference_csv=body.reference_csv,
+        reference_reader=body.reference_reader,
+        covariance=body.covariance,
+        positive=body.positive,
+    )
+    db.rollback()
+    return result
