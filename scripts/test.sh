@@ -23,4 +23,6 @@ python benchmarks/import.py --slices 40 >/dev/null
 python benchmarks/roi.py --shape 48 48 32 --repeats 1 >/dev/null
 python benchmarks/mrmc.py --cases 100 --repeats 1 >/dev/null
 step "pytest"
-pytest -q -p no:cacheprovider "$@"
+# two workers: most tests wait on subprocesses (servers, Chromium, dcm2niix, PostgreSQL), so two in
+# parallel take ~0.6 of the time on 2 cores; each worker starts its own PostgreSQL, Slurm and Orthanc
+pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@"
