@@ -187,13 +187,7 @@ class Reader:
             if before.get(name, "") == text and (name in before or text == ""):
                 continue
             row = ReadingResult(
-                reading_id=self.reading.id,
-                stage=stage,
-                arm=arm,
-                user_id=self.user_id,
-                study_id=study.id,
-                file_id=file_id,
-                repetition=repetition,
+                **self._case_columns(stage, arm, study.id, file_id, repetition),
                 item=name,
                 value=text,
                 time_ms=max(0, time_ms),
@@ -223,19 +217,24 @@ class Reader:
     def open_visit(self, stage: str, study: Study, file_id: int | None, repetition: int, arm: str) -> ReadingVisit:
         self.access.require_write()
         self.slot(stage, study.id, file_id, repetition, arm)
-        visit = ReadingVisit(
-            reading_id=self.reading.id,
-            stage=stage,
-            arm=arm,
-            user_id=self.user_id,
-            study_id=study.id,
-            file_id=file_id,
-            repetition=repetition,
-            active_ms=0,
-        )
+        visit = ReadingVisit(**self._case_columns(stage, arm, study.id, file_id, repetition), active_ms=0)
         self.session.add(visit)
         self.session.flush()
         return visit
+
+    def _case_columns(
+        self, stage: str, arm: str, study_id: int, file_id: int | None, repetition: int
+    ) -> dict[str, object]:
+        """The columns that name this reader's case (results and visits alike)."""
+        return {
+            "reading_id": self.reading.id,
+            "stage": stage,
+            "arm": arm,
+            "user_id": self.user_id,
+            "study_id": study_id,
+            "file_id": file_id,
+            "repetition": repetition,
+        }
 
     def _visit(self, visit_id: int) -> ReadingVisit:
         visit = self.session.get(ReadingVisit, visit_id)
