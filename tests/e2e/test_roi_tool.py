@@ -346,7 +346,8 @@ def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: S
     ask.get_by_test_id("roi-step-save").click()
     wait_idle(page)
     expect(row(page, "lesion")).to_have_attribute("data-version", "1")
-    assert voxels(page, "lesion") == len(drawn)
+    # the saved ROI's voxels arrive after its row: wait for the count the assertion reads
+    expect(row(page, "lesion")).to_have_attribute("data-voxels", str(len(drawn)))
     assert (server.home / "projects/DEMO/SUBJ002/20240212/ROIS/lesion.nii.gz").is_file()
     client = api(server)
     for sid in ("20230611", "20240212"):

@@ -31,7 +31,8 @@ def _done_imports(home: Home) -> int:
 
 
 def test_an_aborted_series_sent_again_is_one_whole_volume(home: Home, tmp_path: Path) -> None:
-    node = DicomNodeSettings(name="inbox", ae_title="NORA", port=free_port(), project="P1", timeout=1.0)
+    # end-of-study timeout 3 s: a loaded machine may pause a second between two slices of one association
+    node = DicomNodeSettings(name="inbox", ae_title="NORA", port=free_port(), project="P1", timeout=3.0)
     home.settings.dicom_nodes = [node]
     files = ct_series(tmp_path / "s", 10, patient="Abort^Ada", pid="AB1")
     nodes = start_nodes(home.settings, home.sessions, home.layout)
