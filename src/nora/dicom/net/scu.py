@@ -110,6 +110,7 @@ class Client:
         self, peer: Peer, ae: AE, handlers: list[Any] | None = None, **kwargs: Any
     ) -> Iterator[Association]:
         rejection: list[str] = []
+        connected: list[bool] = []
 
         def on_rejected(event: evt.Event) -> None:
             rsp = event.assoc.acceptor.primitive
@@ -120,13 +121,24 @@ class Client:
             peer.host,
             peer.port,
             ae_title=peer.ae_title,
-            evt_handlers=[(evt.EVT_REJECTED, on_rejected), *(handlers or [])],
+            evt_handlers=[
+                (evt.EVT_REJECTED, on_rejected),
+                (evt.EVT_CONN_OPEN, lambda _event: connected.append(True)),
+                *(handlers or []),
+            ],
             **kwargs,
         )
         if not assoc.is_established:
             if assoc.is_rejected:
                 raise Unavailable(
                     f"{peer} rejected the association ({'; '.join(rejection) or 'no reason given'}): "
+                    f"check that it knows our AE title {self.calling_ae!r} and its own AE title"
+                )
+            if connected:
+                # a peer that refuses an AE title may also just close the connection (or its reject
+                # arrives after the close): the connection was made, so the association was refused
+                raise Unavailable(
+                    f"{peer} closed the association without accepting it: "
                     f"check that it knows our AE title {self.calling_ae!r} and its own AE title"
                 )
             raise Unavailable(f"cannot reach {peer}: connection refused, timed out or aborted")
