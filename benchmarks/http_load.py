@@ -216,21 +216,35 @@ def p(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))]
 
 
-def bench(engine: str, db_url: str, home: Path, args: argparse.Namespace) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serve(
+    home: Path, db_url: str, token: str, args: argparse.Namespace, src: Path | None
+) -> tuple[dict[str, list[float]], float]:
+    """One server (this tree's, or ``src``'s) under the load: the latencies and its CPU ms per request."""
     from tests.e2e.conftest import running_server
 
-    t0 = time.perf_counter()
-    token = fill(db_url, home)
-    loaded = time.perf_counter() - t0
-    print(f"\n{engine}: {STUDIES} studies, {STUDIES * len(FILES)} files, {JOBS} jobs, loaded in {loaded:.0f} s")
-    bare = time_bare(bare_queries(db_url, random.Random(0)), args.repeats)
-    with running_server(home, db_url) as server:
+    with running_server(home, db_url, src) as server:
         asyncio.run(load(server.url, token, args.clients, 2))  # warm-up
+        cpu0 = cpu_seconds(server.pid)
         lat = asyncio.run(load(server.url, token, args.clients, args.seconds))
+        cpu = cpu_seconds(server.pid) - cpu0
+    return lat, 1000 * cpu / max(1, sum(len(v) for v in lat.values()))
+
+
+def report(
+    label: str, lat: dict[str, list[float]], cpu_ms: float, bare: dict[str, float], args: argparse.Namespace
+) -> None:
     total = sum(len(v) for v in lat.values())
-    print(f"{args.clients} clients for {args.seconds:.0f} s: {total / args.seconds:.1f} requests/s in all")
+    print(f"{label}: {args.clients} clients for {args.seconds:.0f} s: {total / args.seconds:.1f} requests/s in all,")
+    print(f"  server CPU {cpu_ms:.1f} ms per request; load average {os.getloadavg()[0]:.1f}")
     print(f"  {'route':22s} {'req/s':>7s} {'p50 ms':>8s} {'p95 ms':>8s} {'bare db p50 ms':>15s}")
-    for name, values in lat.items():
+    for name in sorted(lat):
+        values = lat[name]
         print(
             f"  {name:22s} {len(values) / args.seconds:7.1f} {p(values, 0.5):8.1f} {p(values, 0.95):8.1f}"
             f" {bare[name]:15.1f}"
@@ -239,12 +253,33 @@ def bench(engine: str, db_url: str, home: Path, args: argparse.Namespace) -> Non
     print(f"  {'all routes':22s} {total / args.seconds:7.1f} {p(every, 0.5):8.1f} {p(every, 0.95):8.1f}")
 
 
+def bench(engine: str, db_url: str, home: Path, args: argparse.Namespace) -> None:
+    t0 = time.perf_counter()
+    token = fill(db_url, home)
+    loaded = time.perf_counter() - t0
+    print(f"\n{engine}: {STUDIES} studies, {STUDIES * len(FILES)} files, {JOBS} jobs, loaded in {loaded:.0f} s")
+    bare = time_bare(bare_queries(db_url, random.Random(0)), args.repeats)
+    servers: list[tuple[str, Path | None]] = [("this tree", None)]
+    if args.baseline_src:
+        # interleaved, so both see the same load from the rest of the machine
+        servers = [("baseline", args.baseline_src), ("this tree", None)] * args.rounds
+    for label, src in servers:
+        lat, cpu_ms = serve(home, db_url, token, args, src)
+        report(f"{engine}, {label}", lat, cpu_ms, bare, args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--repeats", type=int, default=20, help="timed calls of each bare query")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="another tree's src folder (e.g. from git archive) whose server runs the same load in turn with this one",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --baseline-src: baseline/this-tree rounds")
     args = parser.parse_args()
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:

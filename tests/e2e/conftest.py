@@ -49,6 +49,7 @@ PASSWORD = "e2e-admin-password"
 class Server:
     url: str
     home: Path
+    pid: int = 0
 
 
 def _fill_big_project(db_url: str, layout: Layout, n: int = 10_000) -> None:
@@ -106,10 +107,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @contextmanager
-def running_server(home: Path, db_url: str) -> Iterator[Server]:
-    """``nora serve``'s app under Uvicorn in a subprocess on a free port, until the block ends."""
+def running_server(home: Path, db_url: str, src: Path | None = None) -> Iterator[Server]:
+    """``nora serve``'s app under Uvicorn in a subprocess on a free port, until the block ends (``src``:
+    another tree's ``src`` folder to import ``nora`` from, for a benchmark's baseline)."""
     port = free_port()
     env = {**os.environ, "NORA_HOME": str(home), "NORA_DATABASE_URL": db_url}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     for key in ("NORA_PACS", "NORA_DICOM_NODES"):  # only the data root's nora.toml configures peers
         env.pop(key, None)
     proc = subprocess.Popen(
@@ -131,7 +135,7 @@ def running_server(home: Path, db_url: str) -> Iterator[Server]:
         proc.kill()
         pytest.fail(f"server did not start (exit status {proc.poll()})")
     try:
-        yield Server(url, home)
+        yield Server(url, home, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -7,11 +7,11 @@ into routes like the database session), and the one lifespan starts and stops th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -71,7 +71,6 @@ def build_routes(frontend_dist: Path | None = None) -> FastAPI:
         description="REST API of nora, an open medical imaging research platform.",
     )
     errors.install(app)
-    _limit_uploads(app)
     security.install(app)
 
     api = APIRouter(prefix="/api", responses=errors.responses())
@@ -131,20 +130,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         state.services.stop()
-
-
-def _limit_uploads(app: FastAPI) -> None:
-    """Refuse bodies whose declared length exceeds the limit before reading them."""
-
-    @app.middleware("http")
-    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        max_bytes = request.app.state.nora.settings.max_upload_mb * 1024 * 1024
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_bytes + 1024 * 1024):
-            return JSONResponse(
-                {"detail": f"request body too large (limit {max_bytes // (1024 * 1024)} MB)"}, status_code=413
-            )
-        return await call_next(request)
 
 
 def _frontend(app: FastAPI, dist: Path) -> None:

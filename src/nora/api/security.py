@@ -8,6 +8,8 @@
   ``Sec-Fetch-Site: same-origin``, or an ``Origin`` equal to the server's own origin (or one of
   ``trusted_origins``). Scripts with a Bearer token, and clients that send neither header (not a browser:
   every browser sends one of them on a cross-origin request), pass.
+- :class:`BodyLimit`: a body whose declared length exceeds ``max_upload_mb`` (plus 1 MB of form overhead), or
+  a ``Content-Length`` that is not a number, gets 413 before it is read.
 - :class:`UploadGate`: a multipart body is parsed (and spooled to disk) only for a caller known from the
   headers who may write in the project of the path; others get 401/403/404 before the body is read.
 
@@ -75,7 +77,8 @@ PEEK = 64 * 1024
 
 
 def install(app: FastAPI) -> None:
-    """Add the middleware in the order requests pass it: proxy headers, headers, CSRF, upload gate."""
+    """Add the middleware in the order requests pass it: proxy headers, headers, CSRF, upload gate, body limit."""
+    app.add_middleware(BodyLimit)
     app.add_middleware(UploadGate)
     app.add_middleware(CsrfGuard)
     app.add_middleware(SecurityHeaders)
@@ -132,6 +135,25 @@ async def _refuse(send: Send, status: int, detail: str, headers: list[tuple[byte
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuses bodies whose declared length exceeds the limit before reading them (413).
+
+    Pure ASGI: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware("http")``) costs every request a task
+    group and a pair of memory streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = _header(scope, b"content-length")
+            max_bytes = _state(scope).settings.max_upload_mb * 1024 * 1024
+            if length is not None and (not length.isdigit() or int(length) > max_bytes + 1024 * 1024):
+                await _refuse(send, 413, f"request body too large (limit {max_bytes // (1024 * 1024)} MB)")
+                return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

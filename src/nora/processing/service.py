@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
 
 from nora.archive.models import JsonDocument, Patient, Study, utcnow
 from nora.archive.selection import SelectionHit, SubjectSelector, resolve_selection
@@ -217,6 +217,51 @@ def _cohort_job(
 SortKey = Literal["id", "-id", "state", "psid", "name", "created", "-created", "updated", "-updated"]
 
 
+#: the columns of a job monitor row (JobOut's fields; ``pid``/``sid`` become ``psid``): plain rows, not ORM
+#: objects (500 jobs a page: the objects and their garbage-collector traffic were most of the route's CPU)
+LIST_COLUMNS = (
+    Job.id,
+    Job.batch_id,
+    Batch.name.label("batch"),
+    Patient.pid,
+    Study.sid,
+    Job.name,
+    Job.kind,
+    Job.state,
+    Job.phase,
+    Job.queue,
+    Job.executor,
+    Job.step,
+    Job.message,
+    Job.exit_code,
+    Job.created_at,
+    Job.started_at,
+    Job.finished_at,
+)
+_LIST_KEYS = tuple(c.key for c in LIST_COLUMNS)
+
+
+def _listed(access: Access) -> Select[*tuple[Any, ...]]:
+    return (
+        select(*LIST_COLUMNS)
+        .outerjoin(Patient, Patient.id == Job.patient_id)
+        .outerjoin(Study, Study.id == Job.study_id)
+        .outerjoin(Batch, Batch.id == Job.batch_id)
+        .where(Job.project_id == access.project.id)
+    )
+
+
+def _summaries(session: Session, query: Select[*tuple[Any, ...]]) -> list[dict[str, Any]]:
+    out = []
+    for row in session.execute(query):
+        item = dict(zip(_LIST_KEYS, row, strict=True))
+        pid, sid = item.pop("pid"), item.pop("sid")
+        item["psid"] = str(Psid(pid, sid)) if pid else ""
+        item["batch"] = item["batch"] or ""
+        out.append(item)
+    return out
+
+
 def list_jobs(
     session: Session,
     access: Access,
@@ -226,16 +271,10 @@ def list_jobs(
     hide_done: bool = False,
     batch_id: int | None = None,
     limit: int = 500,
-) -> list[tuple[Job, str, str]]:
-    """Jobs of the project with their PID#SID and batch name: filtered, searched, sorted."""
-    query = (
-        select(Job, Patient.pid, Study.sid, Batch.name)
-        .options(defer(Job.spec))  # a list shows no spec: hundreds of JSON documents not decoded per page
-        .outerjoin(Patient, Patient.id == Job.patient_id)
-        .outerjoin(Study, Study.id == Job.study_id)
-        .outerjoin(Batch, Batch.id == Job.batch_id)
-        .where(Job.project_id == access.project.id)
-    )
+) -> list[dict[str, Any]]:
+    """Jobs of the project as job monitor rows (the fields of the API's ``JobOut``, with their PID#SID and
+    batch name): filtered, searched, sorted."""
+    query = _listed(access)
     bad = [s for s in states if s not in ("q", "r", "e", "d", "x")]
     if bad:
         raise InvalidInput(f"unknown job state {bad[0]!r}: use q, r, e, d or x")
@@ -261,10 +300,15 @@ def list_jobs(
     if key not in columns:
         raise InvalidInput(f"cannot sort by {sort!r}: use {', '.join(columns)} (prefix - for descending)")
     order = columns[key].desc() if sort.startswith("-") else columns[key].asc()
-    query = query.order_by(order, Job.id.desc()).limit(max(1, min(limit, 10_000)))
-    return [
-        (job, str(Psid(pid, sid)) if pid else "", batch or "") for job, pid, sid, batch in session.execute(query).all()
-    ]
+    return _summaries(session, query.order_by(order, Job.id.desc()).limit(max(1, min(limit, 10_000))))
+
+
+def job_summary(session: Session, access: Access, job_id: int) -> dict[str, Any]:
+    """One job as a job monitor row (see :func:`list_jobs`)."""
+    found = _summaries(session, _listed(access).where(Job.id == job_id))
+    if not found:
+        raise NotFound(f"job {job_id} not found in project {access.project.name!r}")
+    return found[0]
 
 
 def batch_definition(session: Session, access: Access, batch_id: int) -> BatchDef:

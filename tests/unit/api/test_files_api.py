@@ -101,6 +101,8 @@ def test_oversized_upload_is_refused(env: Env) -> None:
     before = _files_on_disk(env)
     r = env.client("user").post(f"{S}/files", files={"file": ("big.nii", big)})
     assert r.status_code == 413
+    assert r.json()["detail"] == "request body too large (limit 5 MB)"
+    assert r.headers["x-content-type-options"] == "nosniff"  # refused inside the security headers
     assert _files_on_disk(env) == before
     assert env.client("user").get("/api/health").status_code == 200
 

@@ -208,3 +208,18 @@ def test_a_launched_batch_reads_back_as_launched(env: Env) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "again"
     assert r.json()["jobs"][0]["script"] == BATCH["jobs"][0]["script"]  # type: ignore[index]
+
+
+def test_the_monitor_row_and_the_job_detail_agree(env: Env) -> None:
+    client = env.client("admin")
+    launched = client.post(f"{P}/batches", json={"batch": {**BATCH, "name": "rows"}, "rows": ["PAT1#20240101"]})
+    assert launched.status_code == 201, launched.text
+    listed = client.get(f"{P}/jobs", params={"batch_id": launched.json()["batch_id"]}).json()
+    assert [(j["psid"], j["batch"], j["name"]) for j in listed] == [("PAT1#20240101", "rows", "bash")]
+    assert listed[0]["created_at"].endswith("Z")
+    detail = client.get(f"{P}/jobs/{listed[0]['id']}").json()
+    assert {k: detail[k] for k in ("id", "psid", "batch", "kind", "queue", "executor")} == {
+        k: listed[0][k] for k in ("id", "psid", "batch", "kind", "queue", "executor")
+    }
+    assert detail["spec"]["job"] == "bash"
+    assert client.get(f"{P}/jobs/999999").status_code == 404

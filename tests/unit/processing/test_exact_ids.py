@@ -128,5 +128,5 @@ def test_the_monitor_search_takes_its_text_literally(local_world: World, search:
     batch = {"jobs": [{"job": "bash", "label": label, "script": "true"} for label in labels]}
     local_world.launch(batch, rows=["S01#MR1"])
     with local_world.sessions() as s:
-        names = sorted(job.name for job, _, _ in list_jobs(s, local_world.access(s), search=search))
+        names = sorted(job["name"] for job in list_jobs(s, local_world.access(s), search=search))
     assert names == found
