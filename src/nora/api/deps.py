@@ -78,9 +78,12 @@ def optional_actor(request: Request, db: Annotated[Session, Depends(db_session)]
     creds = credentials(request)
     if creds is None:
         return None
-    user = user_for_token(db, creds[1], kind=creds[0])
-    db.commit()  # last_used_at
-    return Actor.of(user)
+    actor = Actor.of(user_for_token(db, creds[1], kind=creds[0]))
+    # commit only when the token's last_used_at was written (at most once a minute): a commit expires the
+    # user, and reading it again cost every request a query
+    if db.dirty:
+        db.commit()
+    return actor
 
 
 def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:

@@ -54,6 +54,17 @@ def test_token_shown_once_listed_without_secret_and_revocable(env: Env) -> None:
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
 
 
+def test_a_used_token_records_when_it_was_last_used(env: Env) -> None:
+    c = env.client("user")
+    created = c.post("/api/auth/tokens", json={"name": "used", "expires_days": 30}).json()
+    assert [t["last_used_at"] for t in c.get("/api/auth/tokens").json() if t["name"] == "used"] == [None]
+    other = env.client("anonymous")
+    assert other.get("/api/auth/me", headers={"authorization": f"Bearer {created['token']}"}).status_code == 200
+    with env.sessions() as s:  # type: ignore[operator]
+        used = s.scalar(select(ApiToken.last_used_at).where(ApiToken.id == created["id"]))
+    assert used is not None
+
+
 def test_expired_and_malformed_tokens_are_refused(env: Env) -> None:
     with env.sessions() as s:  # type: ignore[operator]
         user = accounts.get_user(s, "user")
