@@ -113,7 +113,8 @@ class Patient(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: no index of its own: ix_patients_table_order and the unique (project_id, pid) start with it
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     #: the folder name; in anonymised projects this is the pseudonym
     pid: Mapped[str] = mapped_column(String(128))
     pid_lc: Mapped[str] = mapped_column(String(128), index=True)
