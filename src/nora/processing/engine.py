@@ -8,7 +8,8 @@ transaction, so two engines (``nora serve`` and ``nora daemon``, or a daemon and
 * ``submitting`` -> ``submitted`` with its external id; after a crash in between, :meth:`Engine.recover`
   asks the executor (``adopt``) whether it was started, else puts it back to ``queued``;
 * ``submitted``/``running`` -> ``finishing`` when the executor says it ended: the runner's
-  ``result.json`` decides; outputs are registered in the archive with their tags;
+  ``result.json`` decides; outputs are registered in the archive with their tags
+  (:mod:`nora.processing.outcomes`);
 * ``finishing`` -> ``done`` / ``error``; a crash while finishing is redone (registration is idempotent).
 
 A job whose predecessor in its chain failed is not run (error, saying why).
@@ -19,13 +20,12 @@ worker pool (:mod:`nora.processing.workers`) in the same rounds, with the same p
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.archive.models import Project, User, utcnow
-from nora.archive.services.access import SYSTEM, Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
@@ -44,7 +43,7 @@ from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.kinds import EXECUTOR_KIND, JobKinds
 from nora.processing.lifecycle import ACTIVE, JobPhase, advance, advance_each
 from nora.processing.models import Job
-from nora.processing.outputs import register_outputs
+from nora.processing.outcomes import OutcomeRecorder
 from nora.processing.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -83,6 +82,7 @@ class Engine:
         self._executors: dict[str, Executor] = {}
         self._wake = threading.Event()
         self._swept = time.monotonic()  # the first sweep is :meth:`recover`'s
+        self.outcomes = OutcomeRecorder(sessions, self.layout, self.job_dir)
         #: the worker kinds' pool (an engine limited to some batches runs only those batches' jobs)
         self.workers = WorkerPool(
             sessions,
@@ -381,7 +381,7 @@ class Engine:
                 mine = advance(s, list(ended), [P.SUBMITTED, P.RUNNING], P.FINISHING)
                 s.commit()
                 jobs = list(s.scalars(select(Job).where(Job.id.in_(mine)).order_by(Job.step, Job.id))) if mine else []
-            report.finished += self._record_outcomes([(job, ended[job.id]) for job in jobs])
+            report.finished += self.outcomes.record([(job, ended[job.id]) for job in jobs])
 
     def _claim_finishing(self, s: Session, ended: Sequence[tuple[Job, Poll]]) -> set[int]:
         """``-> finishing`` for the ended jobs (one statement); the ids this engine is to finish."""
@@ -397,139 +397,9 @@ class Engine:
         with self.sessions() as s:
             mine = self._claim_finishing(s, ended)
             s.commit()
-        return self._record_outcomes([(j, st) for j, st in ended if j.id in mine])
-
-    def _record_outcomes(self, claimed: Sequence[tuple[Job, Poll]]) -> int:
-        """Record how the claimed jobs ended, in one transaction for all of them.
-
-        What makes a job survive a crash is kept: a job in ``finishing`` and not yet recorded is finished
-        again by :meth:`recover` (registering outputs is idempotent). When one job's outputs are refused,
-        the batch is rolled back and each job is recorded on its own, so only that job fails. The jobs'
-        new phases are written together at the end (one statement per kind of change).
-        """
-        if not claimed:
-            return 0
-        try:
-            with self.sessions() as s:
-                outcomes = _Outcomes()
-                for job, state in claimed:
-                    self._outcome(s, job, state, outcomes, strict=True)
-                outcomes.write(s)
-                s.commit()
-        except _Refused:
-            for job, state in claimed:
-                with self.sessions() as s:
-                    outcomes = _Outcomes()
-                    self._outcome(s, job, state, outcomes, strict=False)
-                    outcomes.write(s)
-                    s.commit()
-        return len(claimed)
-
-    def _outcome(self, s: Session, job: Job, state: Poll, outcomes: _Outcomes, *, strict: bool) -> None:
-        """Add how a job in ``finishing`` ended to ``outcomes``; ``strict``: raise :class:`_Refused` instead
-        of failing the job when its outputs cannot be registered."""
-        folder = Path(job.job_dir or self.job_dir(job.id))
-        result = _read_json(folder / "result.json")
-        if result is None:
-            if job.kill_requested:  # killed before the runner could record it
-                message = "the job was killed"
-            else:
-                message = self._predecessor_failed(s, job, outcomes) or (
-                    f"{state.reason or 'the job ended'} without a result (its process or node went away)"
-                )
-            self._write_error(folder, message)
-            outcomes.add(job.id, P.ERROR, message=message, finished_at=utcnow())
-            return
-        code = result.get("exit_code")
-        if result.get("status") != "done":
-            message = str(result.get("message") or "the job failed")
-            outcomes.add(job.id, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
-            return
-        try:
-            outputs = job.spec.get("outputs", [])
-            notes = register_outputs(s, outcomes.access(s, job, self._access), self.layout, outputs, job.spec)
-        except NoraError as exc:
-            if strict:
-                raise _Refused from exc
-            message = f"the outputs could not be registered: {exc.message}"
-            self._write_error(folder, message)
-            outcomes.add(job.id, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
-            return
-        outcomes.add(job.id, P.DONE, exit_code=code, finished_at=utcnow(), progress=1.0, message="; ".join(notes))
-
-    def _predecessor_failed(self, s: Session, job: Job, outcomes: _Outcomes) -> str:
-        """The reason a chained job never ran (Slurm cancels it when its dependency fails), else ''.
-
-        Its predecessor may have failed in the same group of outcomes, not written yet: ``outcomes`` says.
-        """
-        if job.step == 0:
-            return ""
-        before = s.execute(
-            select(Job.id, Job.phase).where(
-                Job.batch_id == job.batch_id, Job.chain == job.chain, Job.step == job.step - 1
-            )
-        ).first()
-        if before is not None and outcomes.phase(before.id, before.phase) in (P.ERROR, P.DISMISSED):
-            return f"not run: the previous job of this subject (job {before.id}) failed"
-        return ""
-
-    def _access(self, s: Session, job: Job) -> Access:
-        return project_access(s, self._actor(s, job), self._project_name(s, job))
-
-    def _actor(self, s: Session, job: Job) -> Actor:
-        user = s.get(User, job.user_id) if job.user_id else None
-        return Actor.of(user) if user else SYSTEM
-
-    def _project_name(self, s: Session, job: Job) -> str:
-        project = s.get(Project, job.project_id)
-        assert project is not None
-        return project.name
-
-    def _write_error(self, folder: Path, message: str) -> None:
-        if folder.is_dir() and not (folder / "error.json").exists():
-            atomic_write_json(folder / "error.json", {"status": "error", "message": message, "by": "daemon"})
+        return self.outcomes.record([(j, st) for j, st in ended if j.id in mine])
 
     def _error(self, job_id: int, expected: Sequence[JobPhase], message: str, code: int | None = None) -> None:
         with self.sessions() as s:
             advance(s, job_id, expected, P.ERROR, message=message, exit_code=code, finished_at=utcnow())
             s.commit()
-
-
-class _Outcomes:
-    """The outcomes of a group of finishing jobs, written together (:func:`advance_each`); the access of
-    each (user, project) is looked up once for the group (it is the same for every job of a batch)."""
-
-    def __init__(self) -> None:
-        self.changes: dict[JobPhase, dict[int, dict[str, Any]]] = {}
-        self._phases: dict[int, JobPhase] = {}
-        self._access: dict[tuple[int | None, int], Access] = {}
-
-    def add(self, job_id: int, to: JobPhase, **values: Any) -> None:
-        self.changes.setdefault(to, {})[job_id] = values
-        self._phases[job_id] = to
-
-    def phase(self, job_id: int, recorded: str) -> str:
-        """A job's phase, counting the outcomes not written yet."""
-        return self._phases.get(job_id, recorded)
-
-    def access(self, s: Session, job: Job, find: Callable[[Session, Job], Access]) -> Access:
-        key = (job.user_id, job.project_id)
-        if key not in self._access:
-            self._access[key] = find(s, job)
-        return self._access[key]
-
-    def write(self, s: Session) -> None:
-        for to, changes in self.changes.items():
-            advance_each(s, changes, [P.FINISHING], to)
-
-
-class _Refused(Exception):
-    """A job's outputs were refused while recording a batch of outcomes (the batch is then recorded job by job)."""
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
