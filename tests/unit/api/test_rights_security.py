@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.api.conftest import PROJECT, ROLES, Env
-from tests.unit.api.test_rights_matrix import ANYUSER, SYSADMIN, Case, _file_id, expect
+from tests.unit.api.conftest import PROJECT, Env
+from tests.unit.api.test_rights_matrix import ANYUSER, SYSADMIN, Case, _file_id, check_rights, expect
 
 P = f"/api/projects/{PROJECT}"
 #: saving a file: the user holds `download`, the project admin has no flag but downloads implicitly
@@ -63,10 +63,4 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.route} {c.kwargs(None, '')}"[:90])  # type: ignore[arg-type]
 def test_rights(env: Env, case: Case) -> None:
-    for role in ROLES:
-        url = case.url(env, role)
-        client = env.client(role)
-        response = client.request(case.method, url, **case.kwargs(env, role))
-        assert response.status_code == case.statuses[role], (role, case.method, url, response.text)
-        if response.status_code >= 400:
-            assert response.json()["detail"], "an error must say why"
+    check_rights(env, case)
