@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ARRAY, ColumnElement, Engine, Integer, any_, create_engine, event, literal
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
@@ -49,3 +49,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def id_in(
+    session: Session, column: ColumnElement[Any] | InstrumentedAttribute[Any], ids: Collection[int]
+) -> ColumnElement[bool]:
+    """``column IN ids`` for a page's worth of ids: on PostgreSQL ``column = ANY(:array)``, one parameter
+    instead of one per id (binding 200 parameters cost 4-5 ms per statement there, the query 0.2 ms);
+    elsewhere the plain ``IN``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(ids)

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
+from nora.archive.db import id_in
 from nora.archive.models import File, JobState, Patient, PatientTag, Study, StudyTag
 from nora.archive.selection import column_condition, files_condition, parse_filter, tags_condition
 from nora.archive.services.access import Access
@@ -144,13 +145,13 @@ def _rows(session: Session, access: Access, page: Sequence[Row[*tuple[Any, ...]]
     ptags = tags_of(session, PatientTag, "patient_id", patient_ids)
     n_files = dict(
         session.execute(
-            select(File.study_id, func.count()).where(File.study_id.in_(study_ids)).group_by(File.study_id)
+            select(File.study_id, func.count()).where(id_in(session, File.study_id, study_ids)).group_by(File.study_id)
         ).all()
     )
     jobs: dict[int, dict[str, int]] = {i: {"q": 0, "r": 0, "e": 0} for i in study_ids}
     for sid, state, n in session.execute(
         select(JobState.study_id, JobState.state, func.count())
-        .where(JobState.study_id.in_(study_ids), JobState.state.in_(["q", "r", "e"]))
+        .where(id_in(session, JobState.study_id, study_ids), JobState.state.in_(["q", "r", "e"]))
         .group_by(JobState.study_id, JobState.state)
     ):
         if sid is not None:
@@ -214,7 +215,9 @@ def query_patients(
     ptags = tags_of(session, PatientTag, "patient_id", ids)
     n_studies = dict(
         session.execute(
-            select(Study.patient_id, func.count()).where(Study.patient_id.in_(ids)).group_by(Study.patient_id)
+            select(Study.patient_id, func.count())
+            .where(id_in(session, Study.patient_id, ids))
+            .group_by(Study.patient_id)
         ).all()
     )
     return total, [

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from nora.archive.db import id_in
 from nora.archive.models import File, FileTag, Patient, PatientTag, Study, StudyTag
 from nora.archive.services import audit
 from nora.archive.services.access import Access
@@ -109,7 +110,9 @@ def tags_of(
 ) -> dict[int, list[str]]:
     column = getattr(model, key)
     out: dict[int, list[str]] = {i: [] for i in ids}
-    for node_id, tag in session.execute(select(column, model.tag).where(column.in_(ids)).order_by(model.tag)):
+    for node_id, tag in session.execute(
+        select(column, model.tag).where(id_in(session, column, ids)).order_by(model.tag)
+    ):
         out[node_id].append(tag)
     return out
 
