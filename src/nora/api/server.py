@@ -14,7 +14,10 @@ from nora.core.settings import Settings
 
 
 def app_factory(settings: Settings | None = None) -> FastAPI:
-    """The app on ``settings``: the process's one Settings (``nora serve``'s), else read from the environment."""
+    """The app on ``settings``: the process's one Settings (``nora serve``'s), else read from the environment.
+
+    This is the serving process's start, so it also sets that process's garbage collector up for serving
+    (the start-up heap frozen, young objects collected less often); the tests' ``create_app`` does not."""
     configure()
     app = create_app(settings if settings is not None else Settings())
     # the start-up heap (modules, the ~320 routes and their models, the ORM mappings: ~200,000 objects)
