@@ -298,7 +298,7 @@ def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, seed
         reading=reading.name,
         **summary.model_dump(),
         viewer=viewer_of(config, stage),
-        tools=config.tools,
+        tools=config.tools.model_dump(mode="json"),
         blind=blind,
         instructions=st.instructions or reading.definition.general.instructions,
         form=reading.definition.form,

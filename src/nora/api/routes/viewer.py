@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from nora.api.confinement import require_case
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut, Out
@@ -129,8 +130,9 @@ def delete_preset(name: str, access: ViewerAccess, db: DB, shared: bool = False)
 
 
 @router.post(f"{P}/autoload", response_model=AutoloadOut)
-def autoload(body: AutoloadIn, access: ViewerAccess, db: DB) -> AutoloadOut:
+def autoload(body: AutoloadIn, request: Request, access: ViewerAccess, db: DB) -> AutoloadOut:
     """Run a preset (saved or being edited) for one case: each enabled loader's files."""
+    require_case(request, db, access, body.pid, body.sid or None)
     case = Psid(body.pid, body.sid or None)
     found = autoloaders.resolve(db, access, body.definition, case)
     roi_found = autoloaders.resolve_rois(db, access, body.definition, case)
