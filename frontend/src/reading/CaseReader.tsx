@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { FloatingWindow } from "../components/FloatingWindow";
 import { useErrors } from "../state/errors";
-import { applyAutoloader, applyPreset } from "../viewer/bus";
+import { applyAutoloader, applyPreset, setReadingTools } from "../viewer/bus";
 import type { AutoloaderDef } from "../viewer/api";
 import { readingApi, type CaseRef, type SlotOut, type StageName, type StageOut } from "./api";
 import { FormView } from "./FormView";
@@ -95,6 +95,13 @@ export function CaseReader(props: {
       closeVisit();
     };
   }, [project, reading, stage, report, closeVisit]);
+
+  // the case view offers the reading's tools only (the server refuses a confined reader's saves through others)
+  const tools = data?.tools ?? null;
+  useEffect(() => {
+    setReadingTools(tools);
+    return () => setReadingTools(null);
+  }, [tools]);
 
   const slot = data && index !== null ? (data.slots[index] ?? null) : null;
   const form: Form = data?.form ?? {};

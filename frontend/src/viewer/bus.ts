@@ -3,6 +3,7 @@
  * (double-click) or starts dragging one, the study browser opens a study; a preset dropped on a table row runs for that row's case; the
  * URL call or shared link the page was opened with waits here until the desktop and viewer are up.
  */
+import { useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
 import type { AutoloaderDef, UrlCallAnswer } from "./api";
 
@@ -116,4 +117,31 @@ export function setPending(value: PendingCase | null) {
 
 export function fromUrlCall(answer: UrlCallAnswer): PendingCase {
   return { project: answer.project, pid: answer.pid, sid: answer.sid, preset: answer.preset, link: null };
+}
+
+/** The annotation tools the open reading's case view offers (its `tools`); every tool when no reading is open. */
+export interface ReadingTools {
+  roi: boolean;
+  markers: boolean;
+  measure: boolean;
+}
+const ALL_TOOLS: ReadingTools = { roi: true, markers: true, measure: true };
+let readingTools: ReadingTools = ALL_TOOLS;
+const toolListeners = new Set<() => void>();
+
+/** A reading's case window opened (its `tools` configuration) or closed (null: every tool again). */
+export function setReadingTools(tools: Record<string, unknown> | null) {
+  readingTools = tools === null ? ALL_TOOLS : { roi: tools["roi"] !== false, markers: tools["markers"] !== false, measure: tools["measure"] !== false };
+  for (const fn of toolListeners) fn();
+}
+
+/** The tools to show now (re-rendered when a reading opens or closes). */
+export function useReadingTools(): ReadingTools {
+  return useSyncExternalStore(
+    (fn) => {
+      toolListeners.add(fn);
+      return () => toolListeners.delete(fn);
+    },
+    () => readingTools,
+  );
 }
