@@ -7,7 +7,8 @@ only the routes a reader needs, each for the caller's cases only:
 - the project itself (``GET``), its live events and autoloader presets (names), the reading routes;
 - the viewer's autoload (the route checks the case of its body: :func:`require_case`);
 - a file's bytes, an ROI or marker set and their versions: of a case's study (marker sets: of a case's
-  patient); saves of ROIs and marker sets only where the reading's ``tools`` offer the tool.
+  patient), never another reader's target of the form's annotation items (listings leave them out:
+  :func:`visible`); saves of ROIs and marker sets only where the reading's ``tools`` offer the tool.
 
 Everything else (the table, tags, metadata, file lists, DICOM headers, trash, rights, uploads, jobs of the
 project, segmentation) is a 403 that names the reading.
@@ -19,6 +20,7 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nora.annotation import markers, rois
 from nora.annotation.models import AnnotationObject
 from nora.archive.models import File, Patient, Study
 from nora.archive.services.access import Access
@@ -67,16 +69,20 @@ def _check(request: Request, db: Session, access: Access, c: Confinement) -> Non
         return
     if route == "/files/{file_id}/content":
         row = db.get(File, int(params["file_id"]))
-        if row is None or row.project_id != access.project.id:
+        if row is None or row.project_id != access.project.id or c.hides(row.path):
             raise c.refuse("this file")
         if row.study_id is not None:
             return c.require_study(row.study_id, "this file")
         return c.require_patient(row.patient_id, "this file")
     if route.startswith(STUDY):
         _tool(c, method, "roi")
+        if "name" in params and c.hides(rois.roi_path(params["name"])):
+            raise c.refuse("another reader's ROI")
         return c.require_study(_study_id(db, access, params["pid"], params["sid"]), "this study's ROIs")
     if route.startswith(MARKERS):
         _tool(c, method, "markers")
+        if "name" in params and c.hides(markers.marker_path(params["name"])):
+            raise c.refuse("another reader's marker set")
         patient = _patient_id(db, access, params["pid"])
         if patient is None:
             raise c.refuse("this patient's marker sets")
@@ -86,6 +92,8 @@ def _check(request: Request, db: Session, access: Access, c: Confinement) -> Non
         if obj is None or obj.project_id != access.project.id:
             raise c.refuse("this annotation")
         _tool(c, method, "roi" if obj.kind == "roi" else "markers")
+        if c.hides(obj.path):
+            raise c.refuse("another reader's annotation")
         if obj.study_id is not None:
             return c.require_study(obj.study_id, "this annotation")
         return c.require_patient(obj.patient_id, "this annotation")
@@ -98,6 +106,12 @@ def guard(request: Request, db: Session, access: Access) -> None:
     if c is not None:
         _check(request, db, access, c)
         request.state.confinement = c
+
+
+def visible(request: Request, objects: list[AnnotationObject]) -> list[AnnotationObject]:
+    """The annotation objects a listing shows the caller: a confined reader's without other readers' targets."""
+    c: Confinement | None = getattr(request.state, "confinement", None)
+    return objects if c is None else [o for o in objects if not c.hides(o.path)]
 
 
 def require_case(request: Request, db: Session, access: Access, pid: str, sid: str | None) -> None:

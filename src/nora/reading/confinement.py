@@ -4,7 +4,9 @@ A caller is *confined* in a project when they read (and do not administer) a rea
 settings have ``restrictToReading``: NORA's readers of a blind reading "restricted to the reading, with
 no table". The API (``nora.api.confinement``) then closes every project route but the reading's own, the
 viewer's autoload and file bytes, the ROI and marker routes and the annotation versions, and those only for
-the studies and patients of the caller's cases (any stage of a confining reading). Project admins and a
+the studies and patients of the caller's cases (any stage of a confining reading), and never the other
+readers' annotation targets of the reading's ``roi`` / ``markers`` items (:meth:`Confinement.hides`). Project
+admins and a
 reading's admins are never confined. A reading with an empty ``readers`` list is read by every user of the
 project, so such a blind reading confines them all.
 
@@ -24,7 +26,9 @@ from nora.archive.models import Study
 from nora.archive.services.access import Access
 from nora.core.errors import Forbidden
 from nora.reading.cases import stage_cases
+from nora.reading.forms import MarkersItem, RoiItem
 from nora.reading.service import Reading, Readings
+from nora.reading.targets import target_name, target_path
 
 Tool = Literal["roi", "markers", "measure"]
 
@@ -75,6 +79,21 @@ class Confinement:
     def require_patient(self, patient_id: int, what: str = "this patient") -> None:
         if not self.has_patient(patient_id):
             raise self.refuse(what)
+
+    def hides(self, path: str) -> bool:
+        """Whether ``path`` (``ROIS/x.nii.gz``, ``annotations/x.json``) is another reader's annotation target of
+        a confining reading's form: readers of a blind reading never see each other's ROIs or marker sets."""
+        folder, _, file = path.rpartition("/")
+        stem = file.removesuffix(".nii.gz").removesuffix(".json")
+        me = self.access.actor.username
+        for reading in self.readings:
+            for item in reading.definition.form.answerable:
+                if isinstance(item, RoiItem | MarkersItem):
+                    own_folder = target_path(item, me).rpartition("/")[0]
+                    base = target_name(item, "")  # BASE_
+                    if folder == own_folder and stem.startswith(base) and stem != target_name(item, me):
+                        return True
+        return False
 
     def require_tool(self, tool: Tool) -> None:
         """Refuse a save through ``tool`` unless every confining reading offers it."""

@@ -24,7 +24,14 @@ FORM = {"items": [{"type": "radio", "name": "q", "options": [{"value": "a"}, {"v
 AUTOLOADER = {"layout": "single", "loaders": [{"pattern": "t1*/*.nii*", "viewports": [0]}]}
 
 
-def blind_reading(env: Env, *, readers: list[str], tools: dict[str, Any] | None = None, restrict: bool = True) -> None:
+def blind_reading(
+    env: Env,
+    *,
+    readers: list[str],
+    tools: dict[str, Any] | None = None,
+    restrict: bool = True,
+    form: dict[str, Any] | None = None,
+) -> None:
     """Reading B of PAT1 alone (PAT2 is no case), blind; a second patient PAT2 with the same image."""
     with env.sessions() as s:  # type: ignore[attr-defined]
         access = project_access(s, SYSTEM, "P1")
@@ -35,7 +42,7 @@ def blind_reading(env: Env, *, readers: list[str], tools: dict[str, Any] | None 
         s.commit()
     definition = {
         "general": {"readers": readers},
-        "form": FORM,
+        "form": form or FORM,
         "reading": {
             "reading": {
                 "mode": "blind",
@@ -127,3 +134,29 @@ def test_the_reading_tools_decide_which_annotations_a_confined_reader_saves(env:
     assert env.client("user").get(f"{P}/annotations/{object_id}/versions").status_code == 200
     refused_save = env.client("user").post(f"{P}/annotations/{object_id}/versions/1/restore")
     assert refused_save.status_code == 403 and "roi tool" in refused_save.json()["detail"]
+
+
+def test_a_confined_reader_never_sees_another_readers_roi(env: Env) -> None:
+    form = {"items": [{"type": "roi", "name": "lesion"}, {"type": "markers", "name": "marks"}]}
+    blind_reading(env, readers=["user", "projadmin"], form=form)
+    headers = {"content-type": "application/octet-stream"}
+    ref = {"reference": file_id(env, PAT1)}
+    for role in ("user", "projadmin"):
+        r = env.client(role).put(f"{PAT1}/rois/lesion_{role}", content=nifti(box()), params=ref, headers=headers)
+        assert r.status_code == 200, r.text
+        r = env.client(role).put(f"{P}/patients/PAT1/markers/marks_{role}", json={**MARKERS, "name": f"marks_{role}"})
+        assert r.status_code == 200, r.text
+    theirs = env.client("projadmin").get(f"{PAT1}/rois/lesion_projadmin").json()
+    assert sorted(x["name"] for x in env.client("projadmin").get(f"{PAT1}/rois").json()) == [
+        "lesion_projadmin",
+        "lesion_user",
+    ]
+    assert [x["name"] for x in env.client("user").get(f"{PAT1}/rois").json()] == ["lesion_user"]
+    assert [x["name"] for x in env.client("user").get(f"{P}/patients/PAT1/markers").json()] == ["marks_user"]
+    assert env.client("user").get(f"{PAT1}/rois/lesion_user").status_code == 200
+    refused(env.client("user").get(f"{PAT1}/rois/lesion_projadmin"))
+    refused(env.client("user").get(f"{P}/patients/PAT1/markers/marks_projadmin"))
+    refused(env.client("user").get(f"{P}/files/{theirs['file_id']}/content"))
+    refused(env.client("user").get(f"{P}/annotations/{theirs['id']}/versions"))
+    mine = env.client("user").get(f"{PAT1}/rois/lesion_user").json()
+    assert env.client("user").get(f"{P}/files/{mine['file_id']}/content").status_code == 200
