@@ -34,6 +34,8 @@ OPEN = {
     ("GET", "/viewer/autoloaders"),
     ("POST", "/viewer/autoload"),  # checked by the route: require_case
 }
+#: a file's bytes: the download route and the viewer's (the file itself, a DICOM series as one volume)
+FILE_BYTES = {"/files/{file_id}/content", "/viewer/files/{file_id}/content", "/viewer/files/{file_id}/series.nii.gz"}
 STUDY = "/patients/{pid}/studies/{sid}/rois"
 MARKERS = "/patients/{pid}/markers"
 SAVES = {"PUT", "POST", "DELETE", "PATCH"}
@@ -67,7 +69,7 @@ def _check(request: Request, db: Session, access: Access, c: Confinement) -> Non
     params = request.path_params
     if (method, route) in OPEN or route.startswith("/readings/") or route == "/readings":
         return
-    if route == "/files/{file_id}/content":
+    if route in FILE_BYTES:
         row = db.get(File, int(params["file_id"]))
         if row is None or row.project_id != access.project.id or c.hides(row.path):
             raise c.refuse("this file")

@@ -17,7 +17,7 @@ saves through another tool are refused (:meth:`Confinement.require_tool`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -102,9 +102,17 @@ class Confinement:
                 raise Forbidden(f"the reading {reading.name!r} does not offer its readers the {tool} tool (its tools)")
 
 
+def _may_confine(content: dict[str, Any]) -> bool:
+    """The stored definition (as saved: every key present) has blinding with restrictToReading: every project
+    request asks, so the other readings are not parsed."""
+    settings = (content.get("reading") or {}).get("reading") or {}
+    blind = settings.get("blind") if isinstance(settings, dict) else None
+    return isinstance(blind, dict) and blind.get("restrictToReading", True) is not False
+
+
 def confinement(session: Session, access: Access) -> Confinement | None:
     """The caller's confinement in the project, or None (see the module)."""
     if access.actor.user_id is None or access.is_project_admin:
         return None
-    readings = tuple(r for r in Readings(session, access).visible() if confining(r))
+    readings = tuple(r for r in Readings(session, access).visible(_may_confine) if confining(r))
     return Confinement(session, access, readings) if readings else None

@@ -84,6 +84,9 @@ def test_a_confined_reader_reaches_only_the_reading_and_their_cases(env: Env) ->
     assert env.client("user").get(P).status_code == 200
     assert env.client("user").get(f"{P}/files/{own}/content").status_code == 200
     refused(env.client("user").get(f"{P}/files/{other}/content"))
+    assert env.client("user").get(f"{P}/viewer/files/{own}/content").status_code == 200
+    refused(env.client("user").get(f"{P}/viewer/files/{other}/content"))
+    refused(env.client("user").get(f"{P}/viewer/files/{other}/series.nii.gz"))
     found = env.client("user").post(
         f"{P}/viewer/autoload", json={"definition": AUTOLOADER, "pid": "PAT1", "sid": "20240101"}
     )
