@@ -56,6 +56,7 @@ export function onApplyPreset(fn: PresetListener): () => void {
 /** A reading opens a case with its own autoloader (its viewer context), whatever preset the user chose. */
 type DefinitionListener = (definition: AutoloaderDef, pid: string, sid: string) => void;
 const definitionListeners = new Set<DefinitionListener>();
+const prefetchListeners = new Set<DefinitionListener>();
 
 export function applyAutoloader(definition: AutoloaderDef, pid: string, sid: string) {
   for (const fn of definitionListeners) fn(definition, pid, sid);
@@ -64,6 +65,16 @@ export function applyAutoloader(definition: AutoloaderDef, pid: string, sid: str
 export function onApplyAutoloader(fn: DefinitionListener): () => void {
   definitionListeners.add(fn);
   return () => definitionListeners.delete(fn);
+}
+
+/** A reading fetches its next case ahead (autoload answer and image bytes) while the reader is on this one. */
+export function prefetchCase(definition: AutoloaderDef, pid: string, sid: string) {
+  for (const fn of prefetchListeners) fn(definition, pid, sid);
+}
+
+export function onPrefetchCase(fn: DefinitionListener): () => void {
+  prefetchListeners.add(fn);
+  return () => prefetchListeners.delete(fn);
 }
 
 /** The viewer's autoloader as it stands (the reading designer's template copies it). */
