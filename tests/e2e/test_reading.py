@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
@@ -93,6 +93,28 @@ def _read_and_export(page: Page, server: Server) -> None:
     expect(item).to_contain_text("readers admin")
     expect(analysis.get_by_test_id("reading-analysis-error")).to_have_count(0)
     shot(page, "reading-analysis")
+    _annotation_item(page, case)
+
+
+def _annotation_item(page: Page, case: Locator) -> None:
+    """The form's roi item: the case opened the reader's own ROI (made empty), saved in the ROI tool and
+    attached; the reading's tools leave out the measurement tools while the case window is open."""
+    page.get_by_test_id("reading-results").get_by_role("button", name="×").click()  # it lies over the ROI tool
+    expect(page.get_by_test_id("measure-tool")).to_have_count(0)
+    expect(page.get_by_test_id("marker-tool-button")).to_have_count(1)
+    item = case.get_by_test_id("reading-item-artefact")
+    item.get_by_test_id("rd-artefact-attach").click()
+    expect(page.get_by_test_id("error-banner")).to_contain_text("save ROIS/artefact_admin.nii.gz in the ROI tool first")
+    expect(item).to_have_attribute("data-value", "")
+    row = page.locator('[data-testid="roi-row"][data-name="artefact_admin"]')
+    expect(row).to_have_count(1, timeout=LOAD_MS)
+    row.get_by_test_id("roi-save").click()
+    expect(row.get_by_test_id("roi-save")).to_be_enabled()
+    item.get_by_test_id("rd-artefact-attach").click()
+    expect(item).to_have_attribute("data-value", re.compile(r"^ROIS/artefact_admin\.nii\.gz@\d+$"))
+    shot(page, "reading-roi-item")
+    case.get_by_role("button", name="×").first.click()  # closing the case window gives every tool back
+    expect(page.get_by_test_id("measure-tool")).to_have_count(1)
 
 
 def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page: Page, server: Server) -> None:

@@ -164,6 +164,7 @@ export function CaseReader(props: {
       const v = visit.current;
       const elapsed = v ? v.clock.elapsed() : 0;
       if (v && v.first === null) v.first = elapsed;
+      const before = given.current[name] ?? "";
       setAnswers({ ...given.current, [name]: asText(value) });
       setSaving((n) => n + 1);
       try {
@@ -172,6 +173,7 @@ export function CaseReader(props: {
         setData((d) => (d ? { ...d, slots: d.slots.map((s) => (s.index === slot.index ? { ...s, done: saved.done } : s)) } : d));
         props.onChanged();
       } catch (err) {
+        setAnswers({ ...given.current, [name]: before }); // refused: the form shows what is stored
         report(err, `Saving the answer to ${name}`);
       } finally {
         setSaving((n) => n - 1);

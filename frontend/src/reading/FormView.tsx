@@ -92,7 +92,7 @@ function Control(props: { item: Answerable; value: string; disabled: boolean; on
       return (
         <span className="rd-attach">
           <span data-testid={`${id}-attached`} className={value ? "" : "muted"}>{value ? `attached: ${value}` : "not attached"}</span>
-          <button type="button" id={id} disabled={disabled} onClick={() => onAnswer(true)}
+          <button type="button" id={id} data-testid={`${id}-attach`} disabled={disabled} onClick={() => onAnswer(true)}
             title={`save it in the ${tool} first; attaching again takes the newest saved version`}>
             {value ? "Attach again" : `Attach the saved ${item.type === "roi" ? "ROI" : "marker set"}`}
           </button>
