@@ -73,6 +73,8 @@ def test_a_confined_reader_reaches_only_the_reading_and_their_cases(env: Env) ->
         refused(env.client("user").get(url))
     refused(env.client("user").post(f"{PAT1}/tags", json={"add": ["x"]}))
     refused(env.client("readonly").get(f"{P}/studies"))
+    call = {"pid": "PAT2", "sid": "20240202", "token": env.tokens["user"]}  # a URL call is no way round
+    refused(env.client("anonymous").post("/api/viewer/urlcall", json={"project": "P1", "call": call}))
     # the reading, its case's images and annotations: yes; another patient's: no
     stage = env.client("user").get(f"{B}/stages/serious")
     assert stage.status_code == 200, stage.text

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from nora.api.confinement import require_case
+from nora.api.confinement import guard, require_case
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut, Out
@@ -255,6 +255,7 @@ def url_call(
         start_web_session(db, request, response, state, user, "url call")
         audit.record(db, actor, "auth.urlcall", project=body.project)
     access = read_access(db, actor, body.project)
+    guard(request, db, access)
     case = urlcall.open_case(db, access, call)
     db.commit()
     return UrlCallOut(
