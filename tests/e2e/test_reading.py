@@ -151,3 +151,48 @@ def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page
     expect(row.get_by_test_id("reading-stage-serious").get_by_test_id("reading-stage-progress")).to_have_text(
         re.compile(r"0 / \d+")
     )
+
+
+def test_a_reader_confined_to_a_blind_reading_reads_without_the_table(page: Page, server: Server) -> None:
+    """A blind reading that restricts its reader: the table's routes refuse them (the page says so), the
+    reading opens the cases as "Case N" with their images."""
+    from tests.e2e.test_files_actions import admin_api
+
+    c = admin_api(server)
+    try:
+        if c.get("/api/projects/DEMO/readings/blind-e2e").status_code == 404:
+            r = c.post("/api/admin/users", json={"username": "blindreader", "password": "blind-password-1"})
+            assert r.status_code == 201, r.text
+            assert c.put("/api/admin/users/blindreader/rights/DEMO", json={}).status_code == 200
+            definition = {
+                "general": {"readers": ["blindreader"]},
+                "form": {"items": [{"type": "radio", "name": "q", "shortcut": 1, "options": [{"value": "a"}]}]},
+                "reading": {
+                    "reading": {"mode": "blind", "mode_serious": {"selection": "SUBJ003*"}},
+                    "viewer": {
+                        "autoloader": {
+                            "layout": "single",
+                            "loaders": [{"pattern": "t1*/*.nii* dwi*/*.nii", "viewports": [0]}],
+                        }
+                    },
+                },
+            }
+            r = c.post("/api/projects/DEMO/readings", json={"name": "blind-e2e", "definition": definition})
+            assert r.status_code == 201, r.text
+    finally:
+        c.close()
+    login(page, server, "blindreader", "blind-password-1")
+    page.get_by_test_id("project-select").select_option("DEMO")
+    expect(page.get_by_text("restricts its readers to the reading").first).to_be_visible()  # in the table
+    expect(page.get_by_test_id("study-row")).to_have_count(0)
+    page.get_by_test_id("open-reading").click()
+    row = page.locator('[data-testid="reading-row"][data-name="blind-e2e"]')
+    row.get_by_test_id("reading-stage-serious").get_by_test_id("reading-start-serious").click()
+    case = page.get_by_test_id("reading-case")
+    expect(case.get_by_test_id("reading-case-label")).to_contain_text("1 / ")
+    expect(case.get_by_test_id("reading-case-label")).to_contain_text(": Case 1")
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)  # the case's image, through the viewer's routes
+    page.locator("body").click(position={"x": 5, "y": 790})
+    page.keyboard.press("1")
+    expect(case.get_by_test_id("reading-item-q")).to_have_attribute("data-value", "a")
+    shot(page, "reading-confined")

@@ -6,7 +6,8 @@ only the routes a reader needs, each for the caller's cases only:
 
 - the project itself (``GET``), its live events and autoloader presets (names), the reading routes;
 - the viewer's autoload (the route checks the case of its body: :func:`require_case`);
-- a file's bytes, an ROI or marker set and their versions: of a case's study (marker sets: of a case's
+- a case study's file list (the files panel), a file's bytes, an ROI or marker set and their versions: of
+  a case's study (marker sets: of a case's
   patient), never another reader's target of the form's annotation items (listings leave them out:
   :func:`visible`); saves of ROIs and marker sets only where the reading's ``tools`` offer the tool.
 
@@ -36,6 +37,7 @@ OPEN = {
 }
 #: a file's bytes: the download route and the viewer's (the file itself, a DICOM series as one volume)
 FILE_BYTES = {"/files/{file_id}/content", "/viewer/files/{file_id}/content", "/viewer/files/{file_id}/series.nii.gz"}
+CASE_FILES = "/patients/{pid}/studies/{sid}/files"
 STUDY = "/patients/{pid}/studies/{sid}/rois"
 MARKERS = "/patients/{pid}/markers"
 SAVES = {"PUT", "POST", "DELETE", "PATCH"}
@@ -76,6 +78,8 @@ def _check(request: Request, db: Session, access: Access, c: Confinement) -> Non
         if row.study_id is not None:
             return c.require_study(row.study_id, "this file")
         return c.require_patient(row.patient_id, "this file")
+    if (method, route) == ("GET", CASE_FILES):
+        return c.require_study(_study_id(db, access, params["pid"], params["sid"]), "this study's files")
     if route.startswith(STUDY):
         _tool(c, method, "roi")
         if "name" in params and c.hides(rois.roi_path(params["name"])):

@@ -68,7 +68,7 @@ def refused(response: Any) -> None:
 def test_a_confined_reader_reaches_only_the_reading_and_their_cases(env: Env) -> None:
     blind_reading(env, readers=["user", "readonly"])
     own, other = file_id(env, PAT1), file_id(env, PAT2)
-    for url in (f"{P}/studies", f"{P}/patients", f"{P}/files", f"{P}/tags", f"{PAT1}/meta", f"{PAT1}/files",
+    for url in (f"{P}/studies", f"{P}/patients", f"{P}/files", f"{P}/tags", f"{PAT1}/meta", f"{PAT2}/files",
                 f"{P}/patients/PAT1/meta", f"{P}/files/{own}/dicom-header", f"{P}/trash", f"{P}/rights"):  # fmt: skip
         refused(env.client("user").get(url))
     refused(env.client("user").post(f"{PAT1}/tags", json={"add": ["x"]}))
@@ -85,6 +85,7 @@ def test_a_confined_reader_reaches_only_the_reading_and_their_cases(env: Env) ->
     assert given.status_code == 201, given.text
     assert env.client("user").get(P).status_code == 200
     assert env.client("user").get(f"{P}/files/{own}/content").status_code == 200
+    assert [f["id"] for f in env.client("user").get(f"{PAT1}/files").json()] == [own]
     refused(env.client("user").get(f"{P}/files/{other}/content"))
     assert env.client("user").get(f"{P}/viewer/files/{own}/content").status_code == 200
     refused(env.client("user").get(f"{P}/viewer/files/{other}/content"))
