@@ -106,6 +106,7 @@ class CatalogArg(Out):
     default: str | float | bool
     options: list[str]
     multi: bool
+    choices: str = Field(description='"" (free text) or a list the page offers: "models" = the project\'s models')
 
 
 class CatalogJob(Out):

@@ -1,0 +1,33 @@
+/** The project's segmentation models (`GET .../segmentation/models`) as the apply form offers them. */
+import { api, ok } from "../api/client";
+import type { ModelOut } from "../api/schema";
+
+export type Model = ModelOut;
+
+/** The file every model folder holds; Apply Patchwork names `<folder>/model_patchwork.json`. */
+export const MODEL_FILE = "model_patchwork.json";
+
+export const segmentation = {
+  models: (project: string, signal?: AbortSignal) =>
+    ok(api.GET("/api/projects/{project}/segmentation/models", { params: { path: { project } }, signal })),
+};
+
+/** The value an apply job's `model` row takes for a model. */
+export function modelValue(model: Model): string {
+  return `${model.folder}/${MODEL_FILE}`;
+}
+
+/** The model a row's value names (its folder, with or without the JSON's name), or undefined. */
+export function modelOf(models: readonly Model[], value: string): Model | undefined {
+  const text = value.trim().replace(/\/+$/, "");
+  const folder = text.endsWith(`/${MODEL_FILE}`) ? text.slice(0, -MODEL_FILE.length - 1) : text;
+  return models.find((m) => m.folder === folder);
+}
+
+/** One line about a model: name, version, its inputs in order and its labels, the last validation Dice. */
+export function describeModel(model: Model): string {
+  const dice = model.figures["dice"];
+  const score = typeof dice === "number" ? `, Dice ${dice.toFixed(3)}` : "";
+  return `${model.name} v${model.version}: ${model.contrasts.map((c, i) => `contrast${i + 1} ${c}`).join(", ")}` +
+    ` → ${model.labels.map((l, i) => `label ${i + 1} ${l}`).join(", ")}${score}`;
+}

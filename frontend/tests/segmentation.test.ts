@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { describeModel, modelOf, modelValue, type Model } from "../src/segmentation/models";
+
+const model = (folder: string, name: string, dice: number | null): Model => ({
+  id: 1, name, folder, kind: "patchwork", version: 3, contrasts: ["t1*/*.nii*", "flair*/*.nii*"], labels: ["ROIS/gm.nii.gz"],
+  training: [], validation: [], params: {}, figures: dice === null ? {} : { dice }, creator: "jane",
+  created_at: "2026-12-02T00:00:00Z", updated_at: "2026-12-02T00:00:00Z",
+});
+
+describe("the apply form's model picker", () => {
+  const models = [model("models/brain", "brain", 0.9123), model("models/tissue", "tissue", null)];
+
+  it("finds the model a value names, by folder or by its JSON, and nothing else", () => {
+    expect(modelOf(models, "models/brain/model_patchwork.json")?.name).toBe("brain");
+    expect(modelOf(models, "models/tissue")?.name).toBe("tissue");
+    expect(modelOf(models, " models/tissue/ ")?.name).toBe("tissue");
+    expect(modelOf(models, "models/bra")).toBeUndefined();
+    expect(modelOf(models, "models/gone/model_patchwork.json")).toBeUndefined();
+    expect(modelValue(models[0]!)).toBe("models/brain/model_patchwork.json");
+  });
+
+  it("describes a model by its version, inputs in order, labels and last Dice", () => {
+    expect(describeModel(models[0]!)).toBe(
+      "brain v3: contrast1 t1*/*.nii*, contrast2 flair*/*.nii* → label 1 ROIS/gm.nii.gz, Dice 0.912");
+    expect(describeModel(models[1]!)).not.toContain("Dice");
+  });
+});
