@@ -27,7 +27,7 @@ export function ModelPicker(props: { project: string; value: string; onChange: (
         disabled={models === null} onChange={(e) => props.onChange(e.target.value)}>
         <option value="">{models === null ? "loading models…" : models.length ? "choose a model…" : "no models yet"}</option>
         {unknown ? <option value={props.value}>{props.value} (unknown)</option> : null}
-        {(models ?? []).map((m) => <option key={m.id} value={modelValue(m)}>{m.folder}: {describeModel(m)}</option>)}
+        {(models ?? []).map((m) => <option key={m.id} value={modelValue(m)}>{m.folder} (v{m.version})</option>)}
       </select>
       {chosen ? <small className="muted" data-testid="model-inputs">{describeModel(chosen)}</small> : null}
       {unknown ? (
