@@ -13,14 +13,16 @@ other subjects are held out.
   its prediction upsampled to 1 mm;
 * baseline 2: three-class Otsu thresholds of the T1 inside the brain (CSF / grey / white).
 
-Printed: per seed (``--seeds``: the subjects' deformations and the networks' initial weights), Dice per tissue
-on the held-out subjects and training time; then the mean ± sd over the seeds, apply time per volume, and the
-apply time of a 256x256x180 volume (wall and CPU seconds: on a loaded machine the CPU time is the steadier). Then deepbet's brain mask of the template against nilearn's MNI152 brain mask
-(``load_mni152_brain_mask``'s rule: the template scaled to 0..1 above 0.2; nilearn.datasets itself needs
-scikit-learn, which nora does not install).
+Printed: per seed (``--seeds``: the subjects' deformations and the networks' initial weights), Dice per
+tissue on the held-out subjects and training time; then the mean ± sd over the seeds, apply time per volume,
+and the apply time of a 256x256x180 volume (wall and CPU seconds: on a loaded machine CPU is the steadier).
+Then deepbet's brain mask of the template against nilearn's MNI152 brain mask (``load_mni152_brain_mask``'s
+rule: the template scaled to 0..1 above 0.2; nilearn.datasets itself needs scikit-learn, which nora does
+not install).
 
-    .venv/bin/python benchmarks/patchwork.py                       # 3 seeds of 4 train, 2 test, 120 s each model
-    .venv/bin/python benchmarks/patchwork.py --seconds 2 --seeds 1 --train 1 --test 1 --mm 4 --big 64 64 48 --no-deepbet  # smoke
+    .venv/bin/python benchmarks/patchwork.py          # 3 seeds of 4 train, 2 test, 120 s each model
+    .venv/bin/python benchmarks/patchwork.py --seconds 2 --seeds 1 --train 1 --test 1 --mm 4 \
+        --big 64 64 48 --no-deepbet                   # smoke
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ Only the standard library (and :mod:`nora.core.atomic`), so the runner on a comp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -47,10 +48,8 @@ class Progress:
             return
         self._last = now
         value = min(1.0, max(0.0, float(fraction))) if math.isfinite(fraction) else 0.0
-        try:
+        with contextlib.suppress(OSError):  # a courtesy: a full or vanished job folder must not fail the job
             replace_json(self.folder / PROGRESS_FILE, {"fraction": value, "message": message[:MAX_MESSAGE]})
-        except OSError:
-            pass  # progress is a courtesy: a full or vanished job folder must not fail the job
 
 
 def job_progress(every_s: float = 1.0) -> Progress:

@@ -38,8 +38,8 @@ from nora.archive.services.access import SYSTEM, Access, Actor, project_access
 from nora.archive.storage import Layout, atomic_write_json
 from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
-from nora.core.progress import PROGRESS_FILE
 from nora.core.leftovers import sweep_leases
+from nora.core.progress import PROGRESS_FILE
 from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.kinds import EXECUTOR_KIND, JobKinds
