@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeModel, modelOf, modelValue, type Model } from "../src/segmentation/models";
+import type { Model } from "../src/segmentation/api";
+import { aboutModel, describeModel, modelOf, modelValue } from "../src/segmentation/models";
 
 const model = (folder: string, name: string, dice: number | null): Model => ({
   id: 1, name, folder, kind: "patchwork", version: 3, contrasts: ["t1*/*.nii*", "flair*/*.nii*"], labels: ["ROIS/gm.nii.gz"],
@@ -23,5 +24,11 @@ describe("the apply form's model picker", () => {
     expect(describeModel(models[0]!)).toBe(
       "brain v3: contrast1 t1*/*.nii*, contrast2 flair*/*.nii* → label 1 ROIS/gm.nii.gz, Dice 0.912");
     expect(describeModel(models[1]!)).not.toContain("Dice");
+  });
+
+  it("says who trained a model on how many studies", () => {
+    expect(aboutModel({ ...models[0]!, training: ["P1#S1", "P2#S1"], validation: ["P3#S1"] }))
+      .toBe("by jane, trained on 2 studies, 1 held out, 2026-12-02");
+    expect(aboutModel({ ...models[0]!, creator: "", training: ["P1#S1"] })).toBe("trained on 1 study, 0 held out, 2026-12-02");
   });
 });

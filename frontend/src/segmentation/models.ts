@@ -1,16 +1,8 @@
-/** The project's segmentation models (`GET .../segmentation/models`) as the apply form offers them. */
-import { api, ok } from "../api/client";
-import type { ModelOut } from "../api/schema";
-
-export type Model = ModelOut;
+/** Pure helpers of the apply form's model picker: which model a row's value names, how a model reads. */
+import type { Model } from "./api";
 
 /** The file every model folder holds; Apply Patchwork names `<folder>/model_patchwork.json`. */
 export const MODEL_FILE = "model_patchwork.json";
-
-export const segmentation = {
-  models: (project: string, signal?: AbortSignal) =>
-    ok(api.GET("/api/projects/{project}/segmentation/models", { params: { path: { project } }, signal })),
-};
 
 /** The value an apply job's `model` row takes for a model. */
 export function modelValue(model: Model): string {
@@ -30,4 +22,12 @@ export function describeModel(model: Model): string {
   const score = typeof dice === "number" ? `, Dice ${dice.toFixed(3)}` : "";
   return `${model.name} v${model.version}: ${model.contrasts.map((c, i) => `contrast${i + 1} ${c}`).join(", ")}` +
     ` → ${model.labels.map((l, i) => `label ${i + 1} ${l}`).join(", ")}${score}`;
+}
+
+/** Where a model comes from: its creator and training data (the models list's provenance, in one line). */
+export function aboutModel(model: Model): string {
+  const studies = (n: number) => `${n} ${n === 1 ? "study" : "studies"}`;
+  const by = model.creator ? `by ${model.creator}, ` : "";
+  return `${by}trained on ${studies(model.training.length)}, ${model.validation.length} held out` +
+    `, ${model.updated_at.slice(0, 10)}`;
 }
