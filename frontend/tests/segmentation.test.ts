@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Model } from "../src/segmentation/api";
-import { aboutModel, describeModel, modelOf, modelValue } from "../src/segmentation/models";
+import { aboutModel, describeModel, modelOf, modelParams, modelValue } from "../src/segmentation/models";
 
 const model = (folder: string, name: string, dice: number | null): Model => ({
   id: 1, name, folder, kind: "patchwork", version: 3, contrasts: ["t1*/*.nii*", "flair*/*.nii*"], labels: ["ROIS/gm.nii.gz"],
@@ -30,5 +30,6 @@ describe("the apply form's model picker", () => {
     expect(aboutModel({ ...models[0]!, training: ["P1#S1", "P2#S1"], validation: ["P3#S1"] }))
       .toBe("by jane, trained on 2 studies, 1 held out, 2026-12-02");
     expect(aboutModel({ ...models[0]!, creator: "", training: ["P1#S1"] })).toBe("trained on 1 study, 0 held out, 2026-12-02");
+    expect(modelParams({ ...models[0]!, params: { depth: 2, patch: 16, augment: true } })).toBe("depth 2, patch 16, augment true");
   });
 });

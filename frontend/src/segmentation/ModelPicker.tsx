@@ -8,7 +8,7 @@ import { useEffect } from "react";
 import { keys } from "../api/queries";
 import { useErrors } from "../state/errors";
 import { segmentation } from "./api";
-import { aboutModel, describeModel, modelOf, modelValue } from "./models";
+import { aboutModel, describeModel, modelOf, modelParams, modelValue } from "./models";
 
 export function ModelPicker(props: { project: string; value: string; onChange: (value: string) => void }) {
   const { report } = useErrors();
@@ -31,7 +31,9 @@ export function ModelPicker(props: { project: string; value: string; onChange: (
         {(models ?? []).map((m) => <option key={m.id} value={modelValue(m)}>{m.folder} (v{m.version})</option>)}
       </select>
       {chosen ? <small className="muted" data-testid="model-inputs">{describeModel(chosen)}</small> : null}
-      {chosen ? <small className="muted" data-testid="model-about">{aboutModel(chosen)}</small> : null}
+      {chosen ? (
+        <small className="muted" data-testid="model-about" title={`parameters: ${modelParams(chosen)}`}>{aboutModel(chosen)}</small>
+      ) : null}
       {unknown ? (
         <small className="failed" role="alert" data-testid="model-unknown">
           {props.value} is not a model of this project: choose one of its models (or train one with Patchwork 3D)

@@ -31,3 +31,8 @@ export function aboutModel(model: Model): string {
   return `${by}trained on ${studies(model.training.length)}, ${model.validation.length} held out` +
     `, ${model.updated_at.slice(0, 10)}`;
 }
+
+/** A model's training parameters in one line (`depth 2, patch 16, ...`), for the picker's tooltip. */
+export function modelParams(model: Model): string {
+  return Object.entries(model.params).map(([name, value]) => `${name} ${String(value)}`).join(", ");
+}
