@@ -114,6 +114,12 @@ def guard(request: Request, db: Session, access: Access) -> None:
         request.state.confinement = c
 
 
+def hidden(request: Request, path: str) -> bool:
+    """Whether a file of a case (``ROIS/x_ann.nii.gz``) is another reader's target, kept from a confined caller."""
+    c: Confinement | None = getattr(request.state, "confinement", None)
+    return c is not None and c.hides(path)
+
+
 def visible(request: Request, objects: list[AnnotationObject]) -> list[AnnotationObject]:
     """The annotation objects a listing shows the caller: a confined reader's without other readers' targets."""
     c: Confinement | None = getattr(request.state, "confinement", None)

@@ -164,5 +164,9 @@ def test_a_confined_reader_never_sees_another_readers_roi(env: Env) -> None:
     refused(env.client("user").get(f"{P}/patients/PAT1/markers/marks_projadmin"))
     refused(env.client("user").get(f"{P}/files/{theirs['file_id']}/content"))
     refused(env.client("user").get(f"{P}/annotations/{theirs['id']}/versions"))
+    every_roi = {**AUTOLOADER, "rois": [{"pattern": "ROIS/*.nii.gz"}]}
+    body = {"definition": every_roi, "pid": "PAT1", "sid": "20240101"}
+    rois = env.client("user").post(f"{P}/viewer/autoload", json=body).json()["rois"][0]["files"]
+    assert [f["path"] for f in rois] == ["ROIS/lesion_user.nii.gz"]
     mine = env.client("user").get(f"{PAT1}/rois/lesion_user").json()
     assert env.client("user").get(f"{P}/files/{mine['file_id']}/content").status_code == 200

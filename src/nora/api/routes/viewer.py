@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from nora.api.confinement import guard, require_case
+from nora.api.confinement import guard, hidden, require_case
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut, Out
@@ -138,7 +138,8 @@ def autoload(body: AutoloadIn, request: Request, access: ViewerAccess, db: DB) -
     roi_found = autoloaders.resolve_rois(db, access, body.definition, case)
     hits = [h for lh in found for h in lh.hits] + [h for rh in roi_found for h in rh.hits]
     ids = [h.file_id for h in hits if h.file_id is not None]
-    rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_(ids)))} if ids else {}
+    found_rows: list[FileRow] = list(db.scalars(select(FileRow).where(FileRow.id.in_(ids)))) if ids else []
+    rows = {r.id: r for r in found_rows if not hidden(request, r.path)}  # a blind reader: not the others' ROIs
     names = {h.file_id: (h.pid, h.sid) for h in hits if h.file_id is not None}
     loaders = []
     for lh in found:
