@@ -233,6 +233,7 @@ LIST_COLUMNS = (
     Job.executor,
     Job.step,
     Job.message,
+    Job.progress,
     Job.exit_code,
     Job.created_at,
     Job.started_at,

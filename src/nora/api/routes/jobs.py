@@ -41,6 +41,7 @@ class JobOut(Out):
     executor: str
     step: int
     message: str
+    progress: float = Field(description="0..1: what a running job reported (its progress.json), 1 when done")
     exit_code: int | None
     created_at: UtcDateTime
     started_at: UtcDateTime | None
@@ -104,6 +105,7 @@ class CatalogArg(Out):
     default: str | float | bool
     options: list[str]
     multi: bool
+    choices: str = Field(description='"" (free text) or a list the page offers: "models" = the project\'s models')
 
 
 class CatalogJob(Out):
