@@ -2404,12 +2404,6 @@ export interface components {
              * @enum {string}
              */
             on_next_case?: "save" | "ask";
-            /**
-             * Roi Save
-             * @default save
-             * @enum {string}
-             */
-            roi_save?: "save" | "ask";
             /** Rois */
             rois?: components["schemas"]["RoiLoader-Input"][];
         };
@@ -2446,12 +2440,6 @@ export interface components {
              * @enum {string}
              */
             on_next_case: "save" | "ask";
-            /**
-             * Roi Save
-             * @default save
-             * @enum {string}
-             */
-            roi_save: "save" | "ask";
             /** Rois */
             rois: components["schemas"]["RoiLoader-Output"][];
         };

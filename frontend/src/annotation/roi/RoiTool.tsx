@@ -56,6 +56,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
     try {
       const r = await tool.openDropped(project, file);
       setNote(typeof r === "string" ? r : null);
+      if (typeof r !== "string") ws.setDrawing(true);
     } catch (err) {
       setNote(`${file.path}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -64,6 +65,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
   function newRoi() {
     const r = tool.newRoi();
     setNote(typeof r === "string" ? r : null);
+    if (typeof r !== "string") ws.setDrawing(true); // a new ROI is drawn on at once
   }
 
   return (

@@ -35,6 +35,9 @@ export class RoiTool {
     this.overlays = new RoiOverlays(engine, this.ws);
     this.drawing = new RoiDrawing(engine, this.ws);
     engine.tool = this.drawing;
+    // drawing owns the viewers' left click while it is on; another tool taking the click turns it off
+    engine.leftClick.register("roi", () => this.ws.setDrawing(false));
+    this.ws.subscribe(() => engine.leftClick.set("roi", this.ws.drawing));
     engine.volumeActions = [
       ...engine.volumeActions.filter((a) => a.id !== "roi-from-image"),
       {
@@ -44,7 +47,10 @@ export class RoiTool {
         run: (index, key) => {
           const r = this.fromImage(index, key);
           if (typeof r === "string") engine.message(r);
-          else this.onOpened?.();
+          else {
+            this.ws.setDrawing(true);
+            this.onOpened?.();
+          }
         },
       },
     ];

@@ -93,7 +93,8 @@ export interface RoiView {
 export class RoiWorkspace {
   rois: OpenRoi[] = [];
   currentId: number | null = null;
-  drawing = true;
+  /** drawing on (Space): off until the user opens an ROI or turns it on; another tool's mode turns it off */
+  drawing = false;
   hiddenAll = false;
   pen: Pen = { kind: "paint", radius: 3, threshold: null, similarity: 0.1 };
   polygon: PolygonDraft | null = null;
@@ -195,7 +196,12 @@ export class RoiWorkspace {
   }
 
   toggleDrawing(): void {
-    this.drawing = !this.drawing;
+    this.setDrawing(!this.drawing);
+  }
+
+  setDrawing(on: boolean): void {
+    if (this.drawing === on) return;
+    this.drawing = on;
     this.changed();
   }
 
