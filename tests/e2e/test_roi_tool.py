@@ -361,3 +361,35 @@ def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: S
     client = api(server)
     for sid in ("20230611", "20240212"):
         assert client.delete(f"/api/projects/DEMO/patients/SUBJ002/studies/{sid}/rois/lesion").status_code == 204
+
+
+def test_rois_go_with_a_shared_link(page: Page, server: Server) -> None:
+    box = open_image(page, server, "SUBJ002", "20240212", "t1_mprage/s002.nii")
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()
+    stroke(page, box, (0.4, 0.5), (0.6, 0.5))
+    painted = wait_voxels(page, "roi", "n > 0")
+    drawn = page.evaluate(INSIDE_OF, "roi")
+    row(page, "roi").get_by_test_id("roi-outline").check()
+    row(page, "roi").get_by_test_id("roi-save").click()
+    expect(row(page, "roi")).to_have_attribute("data-version", "1")
+    page.get_by_test_id("roi-new").click()  # never saved: not part of the link, and the sharer is told
+    expect(row(page, "roi_2")).to_have_count(1)
+
+    page.get_by_test_id("share-button").click()
+    expect(page.get_by_test_id("viewer-messages")).to_contain_text("ROIs never saved are not part of a link: roi_2")
+    url = page.get_by_test_id("share-url").input_value()
+    other = page.context.new_page()
+    other.bring_to_front()  # a page in the background draws no frames
+    other.goto(url)
+    expect(items(other, 0)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(other)
+    shared = other.locator('[data-testid="roi-row"][data-name="roi"]')
+    expect(shared).to_have_attribute("data-version", "1")
+    expect(shared).to_have_attribute("data-voxels", str(painted))
+    expect(shared.get_by_test_id("roi-outline")).to_be_checked()
+    expect(other.locator('[data-testid="roi-row"][data-name="roi_2"]')).to_have_count(0)
+    assert other.evaluate(INSIDE_OF, "roi") == drawn
+    shot(other, "roi-shared-link")
+    other.close()
+    assert api(server).delete("/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi").status_code == 204

@@ -5038,6 +5038,94 @@ export interface components {
             /** Voxels */
             voxels: number | null;
         };
+        /**
+         * RoiState
+         * @description An ROI of the archive shown with the link (at its current version when the link opens) and how it
+         *     looked. ``pid``, ``sid`` and ``name`` are the server's: filled from the file on save and on opening.
+         */
+        "RoiState-Input": {
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour?: string;
+            /** File Id */
+            file_id: number;
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Opacity
+             * @default 0.5
+             */
+            opacity?: number;
+            /**
+             * Outline
+             * @default false
+             */
+            outline?: boolean;
+            /**
+             * Pid
+             * @default
+             */
+            pid?: string;
+            /**
+             * Sid
+             * @default
+             */
+            sid?: string;
+            /**
+             * Visible
+             * @default true
+             */
+            visible?: boolean;
+        };
+        /**
+         * RoiState
+         * @description An ROI of the archive shown with the link (at its current version when the link opens) and how it
+         *     looked. ``pid``, ``sid`` and ``name`` are the server's: filled from the file on save and on opening.
+         */
+        "RoiState-Output": {
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour: string;
+            /** File Id */
+            file_id: number;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Opacity
+             * @default 0.5
+             */
+            opacity: number;
+            /**
+             * Outline
+             * @default false
+             */
+            outline: boolean;
+            /**
+             * Pid
+             * @default
+             */
+            pid: string;
+            /**
+             * Sid
+             * @default
+             */
+            sid: string;
+            /**
+             * Visible
+             * @default true
+             */
+            visible: boolean;
+        };
         /** RuleList */
         "RuleList-Input": {
             /** Rules */
@@ -5759,6 +5847,8 @@ export interface components {
             measurements?: components["schemas"]["FileMeasurements-Input"][];
             /** Pid */
             pid?: string | null;
+            /** Rois */
+            rois?: components["schemas"]["RoiState-Input"][];
             /** Sid */
             sid?: string | null;
             /** Viewports */
@@ -5785,6 +5875,8 @@ export interface components {
             measurements: components["schemas"]["FileMeasurements-Output"][];
             /** Pid */
             pid: string | null;
+            /** Rois */
+            rois: components["schemas"]["RoiState-Output"][];
             /** Sid */
             sid: string | null;
             /** Viewports */
@@ -6112,6 +6204,8 @@ export type RoiLoaderOutput = components['schemas']['RoiLoader-Output'];
 export type RoiLoaderFiles = components['schemas']['RoiLoaderFiles'];
 export type RoiOperation = components['schemas']['RoiOperation'];
 export type RoiOut = components['schemas']['RoiOut'];
+export type RoiStateInput = components['schemas']['RoiState-Input'];
+export type RoiStateOutput = components['schemas']['RoiState-Output'];
 export type RuleListInput = components['schemas']['RuleList-Input'];
 export type RuleListOutput = components['schemas']['RuleList-Output'];
 export type SavedBatch = components['schemas']['SavedBatch'];
