@@ -393,3 +393,58 @@ def test_rois_go_with_a_shared_link(page: Page, server: Server) -> None:
     shot(other, "roi-shared-link")
     other.close()
     assert api(server).delete("/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi").status_code == 204
+
+
+def test_the_versions_window_opens_and_restores_a_version(page: Page, server: Server) -> None:
+    box = open_image(page, server, "SUBJ002", "20240212", "t1_mprage/s002.nii")
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()
+    expect(row(page, "roi").get_by_test_id("roi-versions")).to_be_disabled()  # not saved: no versions
+    stroke(page, box, (0.4, 0.5), (0.6, 0.5))
+    first = wait_voxels(page, "roi", "n > 0")
+    first_voxels = page.evaluate(INSIDE_OF, "roi")
+    row(page, "roi").get_by_test_id("roi-save").click()
+    expect(row(page, "roi")).to_have_attribute("data-version", "1")
+    stroke(page, box, (0.5, 0.3), (0.5, 0.7))
+    wait_voxels(page, "roi", f"n > {first}")
+    row(page, "roi").get_by_test_id("roi-save").click()
+    expect(row(page, "roi")).to_have_attribute("data-version", "2")
+
+    row(page, "roi").get_by_test_id("roi-versions").click()
+    window = page.get_by_test_id("versions-window")
+    versions = window.get_by_test_id("version-row")
+    expect(versions).to_have_count(2)
+    expect(window.locator('[data-testid="version-row"][data-number="2"]')).to_have_attribute("data-current", "1")
+    expect(versions.first).to_contain_text("admin")
+    shot(page, "roi-versions-window")
+
+    # open: a copy of version 1 beside the current ROI, unsaved
+    v1 = window.locator('[data-testid="version-row"][data-number="1"]')
+    v1.get_by_test_id("version-open").click()
+    expect(window.get_by_test_id("version-note")).to_contain_text("opened as roi_v1")
+    expect(row(page, "roi_v1")).to_have_attribute("data-voxels", str(first))
+    assert page.evaluate(INSIDE_OF, "roi_v1") == first_voxels
+
+    # restore: version 1 saved again as version 3; the open ROI follows (undoable), the server has it
+    v1.get_by_test_id("version-restore").click()
+    expect(window.get_by_test_id("version-note")).to_contain_text("restored as version 3")
+    expect(versions).to_have_count(3)
+    expect(row(page, "roi")).to_have_attribute("data-version", "3")
+    expect(row(page, "roi")).to_have_attribute("data-voxels", str(first))
+    expect(row(page, "roi")).to_have_attribute("data-dirty", "0")
+    assert on_disk(server, "SUBJ002", "20240212", "roi") == first_voxels
+
+    # someone saves meanwhile (version 4): a restore goes on top of the server's newest version, losing nothing
+    client = api(server)
+    study = "/api/projects/DEMO/patients/SUBJ002/studies/20240212/rois/roi"
+    ref = client.get(study).json()["reference_id"]
+    theirs = client.put(
+        study,
+        params={"reference": ref, "base": 3},
+        content=(server.home / "projects/DEMO/SUBJ002/20240212/ROIS/roi.nii.gz").read_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert theirs.status_code == 200, theirs.text
+    window.locator('[data-testid="version-row"][data-number="2"]').get_by_test_id("version-restore").click()
+    expect(window.get_by_test_id("version-note")).to_contain_text("restored as version 5")
+    assert client.delete(study).status_code == 204

@@ -11,8 +11,10 @@ import { FloatingWindow, type Rect } from "../../components/FloatingWindow";
 import { endDrag, FILE_MIME } from "../../viewer/bus";
 import { voxelVolumeMm3 } from "../grid";
 import type { Morphology, SetOperation } from "../morphology";
+import { VersionsWindow } from "../VersionsWindow";
 import { isConflict } from "./api";
 import type { RoiTool } from "./tool";
+import { roiVersions } from "./versions";
 import { MAX_RADIUS, PENS, type OpenRoi, type PenKind } from "./workspace";
 import "./roi.css";
 
@@ -48,6 +50,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
   const ws = tool.ws;
   useSyncExternalStore(ws.subscribe, ws.getVersion);
   const [note, setNote] = useState<string | null>(null);
+  const [versionsOf, setVersionsOf] = useState<number | null>(null);
   const pen = ws.pen;
   const usesThreshold = ["higher", "lower", "higherGrow", "lowerGrow"].includes(pen.kind);
   const usesSimilarity = ["magic", "magicConnected", "grow3d"].includes(pen.kind);
@@ -129,13 +132,21 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
           void dropped(props.project, JSON.parse(raw) as ArchiveFile);
         }}>
         {ws.rois.length === 0 ? <div className="muted roi-empty">No ROI open: “New ROI”, drop an ROIS/ file here, or an image’s ROI button in the viewbar.</div> : null}
-        {ws.rois.map((r) => <RoiRow key={r.id} tool={tool} roi={r} project={props.project} rights={props.rights} />)}
+        {ws.rois.map((r) => <RoiRow key={r.id} tool={tool} roi={r} project={props.project} rights={props.rights} onVersions={() => setVersionsOf(r.id)} />)}
       </div>
+      <RoiVersions tool={tool} project={props.project} id={versionsOf} canRestore={props.rights.write} onClose={() => setVersionsOf(null)} />
     </FloatingWindow>
   );
 }
 
-function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; rights: Rights }) {
+/** The versions window of the open ROI `id` (a saved ROI of a study), while it is open. */
+function RoiVersions(props: { tool: RoiTool; project: string | null; id: number | null; canRestore: boolean; onClose: () => void }) {
+  const r = props.id === null ? null : props.tool.ws.byId(props.id);
+  if (!r || !props.project || !r.case || r.base === 0) return null;
+  return <VersionsWindow project={props.project} target={roiVersions(props.tool, props.project, r)} canRestore={props.canRestore} onClose={props.onClose} />;
+}
+
+function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; rights: Rights; onVersions: () => void }) {
   const { tool, roi: r, project, rights } = props;
   const ws = tool.ws;
   const [error, setError] = useState<string | null>(null);
@@ -212,6 +223,8 @@ function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; ri
           title={canSave ? "save to the server (a new version)" : rights.write ? "only ROIs on an archive image of a study can be saved" : "you have no write right in this project"}>Save</button>
         <button type="button" data-testid="roi-download" disabled={!rights.download} onClick={() => void tool.download(r.id)}
           title={rights.download ? "download as .nii.gz" : "you have no download right in this project"}>Download</button>
+        <button type="button" data-testid="roi-versions" disabled={!project || !r.case || r.base === 0} onClick={props.onVersions}
+          title={r.base ? "every saved version: open a copy or restore one" : "not saved yet: no versions"}>Versions</button>
         <button type="button" data-testid="roi-clear" onClick={() => ws.clear(r.id)} title="clear every voxel (undoable)">Clear</button>
         <button type="button" data-testid="roi-delete" onClick={() => ws.remove(r.id)} title="close it (the server's copy stays)">Delete</button>
       </div>
