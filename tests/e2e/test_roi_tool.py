@@ -448,3 +448,38 @@ def test_the_versions_window_opens_and_restores_a_version(page: Page, server: Se
     window.locator('[data-testid="version-row"][data-number="2"]').get_by_test_id("version-restore").click()
     expect(window.get_by_test_id("version-note")).to_contain_text("restored as version 5")
     assert client.delete(study).status_code == 204
+
+
+PREVIEWED = "() => [...window.noraRois.preview.shown].sort((a, b) => a - b)"
+
+
+def test_the_pen_preview_shows_what_a_press_takes(page: Page, server: Server) -> None:
+    box = open_image(page, server, "SUBJ002", "20240212", "t1_mprage/s002.nii")
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()
+    preview = page.get_by_test_id("roi-pen-preview")
+    page.get_by_test_id("roi-pen-size").fill("5")
+    for pen, settings in (("higher", {"roi-pen-threshold": "9000"}), ("magicConnected", {"roi-pen-similarity": "0.15"})):
+        page.get_by_test_id("roi-pen-kind").select_option(pen)
+        for field, value in settings.items():
+            page.get_by_test_id(field).fill(value)
+        before = page.evaluate(INSIDE_OF, "roi")
+        x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45
+        page.mouse.move(x - 3, y)
+        page.mouse.move(x, y)  # hovering: the voxels a press would take are shown under the pointer
+        page.wait_for_function(
+            "(n) => Number(document.querySelector('[data-testid=roi-pen-preview]').dataset.count) > 0", arg=0
+        )
+        expect(preview).to_be_visible()
+        shown = page.evaluate(PREVIEWED)
+        assert 0 < len(shown) < 121, "within the pen's disc (radius 5), not all of it"
+        shot(page, f"roi-pen-preview-{pen}")
+        page.mouse.down()
+        page.mouse.up()
+        after = wait_voxels(page, "roi", f"n > {len(before)}")
+        assert sorted(set(page.evaluate(INSIDE_OF, "roi")) - set(before)) == [v for v in shown if v not in before]
+        assert after == len(set(before) | set(shown))
+    # the plain pen has its footprint circle, no preview
+    page.get_by_test_id("roi-pen-kind").select_option("paint")
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    expect(preview).to_be_hidden()

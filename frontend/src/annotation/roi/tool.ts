@@ -11,6 +11,7 @@ import { decodeRoi, encodeRoi } from "../nifti";
 import { roiApi } from "./api";
 import { RoiDrawing } from "./drawing";
 import { RoiOverlays } from "./overlays";
+import { PenPreview } from "./preview";
 import { volumeGrid, volumeScale } from "./volume";
 import { type OpenRoi, type RoiCase, RoiWorkspace } from "./workspace";
 
@@ -30,10 +31,12 @@ export class RoiTool {
   readonly ws = new RoiWorkspace();
   readonly overlays: RoiOverlays;
   readonly drawing: RoiDrawing;
+  readonly preview: PenPreview;
 
   constructor(readonly engine: ViewerEngine) {
     this.overlays = new RoiOverlays(engine, this.ws);
     this.drawing = new RoiDrawing(engine, this.ws);
+    this.preview = new PenPreview(engine, this.ws, this.drawing);
     engine.tool = this.drawing;
     // drawing owns the viewers' left click while it is on; another tool taking the click turns it off
     engine.leftClick.register("roi", () => this.ws.setDrawing(false));
