@@ -483,3 +483,45 @@ def test_the_pen_preview_shows_what_a_press_takes(page: Page, server: Server) ->
     page.get_by_test_id("roi-pen-kind").select_option("paint")
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
     expect(preview).to_be_hidden()
+
+
+TILES = (
+    "(i) => { const nv = window.noraViewer.viewports[i].nv; const dpr = nv.uiData.dpr || 1;"
+    " return nv.screenSlices.filter((t) => t.axCorSag >= 0 && t.axCorSag <= 2).map((t) => {"
+    " const [l, tp, w, h] = t.leftTopWidthHeight; const mm = nv.screenXY2mm(l + w / 2, tp + h / 2);"
+    " return { x: (l + w / 2) / dpr, y: (tp + h / 2) / dpr, w: w / dpr, mm: [mm[0], mm[1], mm[2]] }; }); }"
+)
+
+
+def test_drawing_in_a_mosaic_tile_paints_that_tile_s_slice(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("layout-select").select_option("mosaic")
+    open_study(page, "SUBJ002", "20240212")
+    file_row(page, "t1_mprage/s002.nii").dblclick()
+    expect(items(page, 1)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()
+    expect(row(page, "roi")).to_have_count(1)
+    affine = np.array(page.evaluate("() => window.noraRois.ws.current.roi.grid.affine")).reshape(4, 4)
+    crosshair = page.evaluate("() => window.noraViewer.crosshairMM")
+    k_crosshair = round((np.linalg.inv(affine) @ [*crosshair, 1])[2])
+    tiles = page.evaluate(TILES, 1)
+    assert len(tiles) > 2, tiles
+    slice_of = [round((np.linalg.inv(affine) @ [*t["mm"], 1])[2]) for t in tiles]
+    pick = next(i for i, k in enumerate(slice_of) if k != k_crosshair)  # not the crosshair's slice
+    tile, k = tiles[pick], slice_of[pick]
+    canvas = page.get_by_test_id("canvas-1").bounding_box()
+    assert canvas is not None
+    page.mouse.move(canvas["x"] + tile["x"] - tile["w"] * 0.2, canvas["y"] + tile["y"])
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + tile["x"], canvas["y"] + tile["y"])
+    page.mouse.move(canvas["x"] + tile["x"] + tile["w"] * 0.2, canvas["y"] + tile["y"])
+    page.mouse.up()
+    wait_voxels(page, "roi", "n > 0")
+    dims = page.evaluate("() => window.noraRois.ws.current.roi.grid.dims")
+    painted = page.evaluate(INSIDE)
+    assert {i // (dims[0] * dims[1]) for i in painted} == {k}, "only the pressed tile's slice"
+    assert page.evaluate("() => window.noraViewer.crosshairMM") == crosshair, "drawing does not move the crosshair"
+    shot(page, "roi-mosaic-drawn")

@@ -7,7 +7,7 @@ import { useEffect, useState, useSyncExternalStore } from "react";
 import { pixelsPerMM } from "../../viewer/viewport";
 import type { RoiTool } from "./tool";
 
-const PLANES = ["axial", "coronal", "sagittal", "multiplanar"];
+const PLANES = ["axial", "coronal", "sagittal", "multiplanar", "mosaic"];
 
 export function PenCursor(props: { tool: RoiTool }) {
   const { tool } = props;

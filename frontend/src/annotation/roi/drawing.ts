@@ -16,7 +16,7 @@ import { type Axis, grownRegion, type Image, magicVoxels, regionGrow, type Stamp
 import { volumeGrid, volumeScale } from "./volume";
 import type { OpenRoi, Pen, RoiWorkspace, Stroke } from "./workspace";
 
-const PLANES = ["axial", "coronal", "sagittal", "multiplanar"];
+const PLANES = ["axial", "coronal", "sagittal", "multiplanar", "mosaic"];
 /** niivue's tile orientation (axial, coronal, sagittal) -> the world axis normal to it */
 const NORMAL = [2, 1, 0] as const;
 
