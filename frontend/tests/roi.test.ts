@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { centreOfGravity, countInside, emptyRoi, type Grid, index, worldToVoxel } from "../src/annotation/grid";
 import { ChangeRecorder, History } from "../src/annotation/history";
 import { decodeRoi, encodeRoi } from "../src/annotation/nifti";
-import { magicPen, paint, regionGrow, stampVoxels, thresholdPen } from "../src/annotation/pens";
+import { grownRegion, magicPen, paint, regionGrow, stampVoxels, thresholdPen } from "../src/annotation/pens";
 import { percentile, roiStats, statsCsv } from "../src/annotation/stats";
 
 const GRID: Grid = { dims: [20, 24, 16], affine: [2, 0, 0, -20, 0, 2, 0, -24, 0, 0, 3, -10, 0, 0, 0, 1] };
@@ -62,6 +62,9 @@ describe("pens", () => {
     expect(roi.data[index(GRID, 0, 0, 0)]).toBe(0);
     const flat = emptyRoi(GRID);
     expect(regionGrow(flat, new ChangeRecorder(flat), img, [8, 8, 8], 50, 150, 2)).toBe(100);
+    // the other slice orientations (their own slice-sized queues): 10 x 8 voxels each
+    expect(grownRegion(GRID, img, [8, 8, 8], 50, 150, 0).count).toBe(80);
+    expect(grownRegion(GRID, img, [8, 8, 8], 50, 150, 1).count).toBe(80);
     expect(regionGrow(flat, new ChangeRecorder(flat), img, [0, 10, 0], 50, 150, null)).toBe(0);
   });
 });

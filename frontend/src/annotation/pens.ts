@@ -128,18 +128,32 @@ export function grownRegion(grid: Grid, image: Image, seed: Vec3, low: number, h
   const v0 = image[start] ?? NaN;
   if (!(v0 >= low && v0 <= high)) return { voxels: new Int32Array(0), count: 0 };
   const total = nx * ny * nz;
-  const visited = new Uint8Array(total);
-  const queue = new Int32Array(total);
+  // in one slice (the pen preview, every pointer move) the arrays are the slice's size, not the grid's
+  const queue = new Int32Array(fixed === null ? total : total / grid.dims[fixed]);
   let head = 0, tail = 0;
   queue[tail++] = start;
-  visited[start] = 1;
   const plane = nx * ny;
-  const ok = (n: number) => {
-    if (visited[n]) return;
-    visited[n] = 1;
+  const take = (n: number) => {
     const x = image[n] ?? NaN;
     if (x >= low && x <= high) queue[tail++] = n;
   };
+  let ok: (n: number) => void;
+  if (fixed === null) {
+    const visited = new Uint8Array(total);
+    visited[start] = 1;
+    ok = (n) => {
+      if (visited[n]) return;
+      visited[n] = 1;
+      take(n);
+    };
+  } else {
+    const visited = new Set<number>([start]);
+    ok = (n) => {
+      if (visited.has(n)) return;
+      visited.add(n);
+      take(n);
+    };
+  }
   while (head < tail) {
     const v = queue[head++] ?? 0;
     const i = v % nx, j = ((v - i) / nx) % ny, k = (v - i - j * nx) / plane;
