@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { centreOfGravity, countInside, emptyRoi, type Grid, index, worldToVoxel } from "../src/annotation/grid";
+import { centreOfGravity, countInside, emptyRoi, type Grid, index, worldToVoxel, worldToVoxelNear } from "../src/annotation/grid";
 import { ChangeRecorder, History } from "../src/annotation/history";
 import { decodeRoi, encodeRoi } from "../src/annotation/nifti";
 import { grownRegion, magicPen, paint, regionGrow, stampVoxels, thresholdPen } from "../src/annotation/pens";
@@ -107,6 +107,11 @@ describe("NIfTI and geometry", () => {
   it("world positions map to the nearest voxel and back", () => {
     expect(worldToVoxel(GRID, [-20 + 2 * 3, -24 + 2 * 4, -10 + 3 * 5])).toEqual([3, 4, 5]);
     expect(worldToVoxel(GRID, [1000, 0, 0])).toBeNull();
+    // a 3D view's depth pick on the volume's outer face: half a voxel outside, clamped onto the border
+    expect(worldToVoxel(GRID, [-20 - 1.1, -24, -10])).toBeNull();
+    expect(worldToVoxelNear(GRID, [-20 - 1.1, -24 + 2 * 4, -10 + 3 * 5])).toEqual([0, 4, 5]);
+    expect(worldToVoxelNear(GRID, [-20 + 2 * 20, -24, -10])).toEqual([19, 0, 0]);
+    expect(worldToVoxelNear(GRID, [-20 - 2 * 3, -24, -10])).toBeNull(); // three voxels out: not near
     const roi = emptyRoi(GRID);
     roi.data[index(GRID, 1, 2, 3)] = 1;
     expect(centreOfGravity(roi)).toEqual([-18, -20, -1]);

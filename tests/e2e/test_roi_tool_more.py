@@ -232,3 +232,30 @@ def test_a_failed_save_on_the_next_case_asks_with_the_reason(page: Page, server:
         re.compile("selected")
     )
     assert client.delete(f"{study}/rois/clash").status_code == 204
+
+
+def test_drawing_in_the_3d_view_paints_a_sphere_at_the_surface(page: Page, server: Server) -> None:
+    box = open_image(page, server, "SUBJ002", "20240212", "t1_mprage/s002.nii")
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()  # on the axial view's grid, then the viewport shows the 3D render
+    expect(row(page, "roi")).to_have_count(1)
+    page.get_by_test_id("slice-select-0").select_option("render")
+    wait_idle(page)
+    page.get_by_test_id("roi-pen-size").fill("2")
+    before = page.evaluate("() => window.noraViewer.crosshairMM")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.up()
+    painted = wait_voxels(page, "roi", "n > 0")
+    dims = page.evaluate("() => window.noraRois.ws.current.roi.grid.dims")
+    inside = page.evaluate(INSIDE)
+    ks = {i // (dims[0] * dims[1]) for i in inside}
+    assert len(ks) > 1 and painted <= 33, "a sphere of radius 2 (33 voxels at most), across slices"
+    # the crosshair went to the painted surface point: the ROI's voxels lie around it
+    after = page.evaluate("() => window.noraViewer.crosshairMM")
+    assert after != before
+    affine = np.array(page.evaluate("() => window.noraRois.ws.current.roi.grid.affine")).reshape(4, 4)
+    centre = np.rint(np.linalg.inv(affine) @ [*after, 1])[:3]
+    ijk = np.array([[i % dims[0], (i // dims[0]) % dims[1], i // (dims[0] * dims[1])] for i in inside])
+    assert np.abs(ijk - centre).max() <= 2
+    shot(page, "roi-3d-drawn")

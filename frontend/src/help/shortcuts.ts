@@ -42,7 +42,7 @@ export const TOOLS: ToolHelp[] = [
       { keys: "Measure: Angle", action: "drag the first line, click the end of the second" },
       { keys: "Esc", action: "close boxes and the time-series plot; ROI tool: no drawing target" },
       { keys: "D", action: "ROI tool (toolbar “ROI”)" },
-      { keys: "ROI: left / right drag", action: "paint / erase on the current ROI with the pen (every 2D viewport and mosaic tile)" },
+      { keys: "ROI: left / right drag", action: "paint / erase on the current ROI with the pen (every 2D viewport and mosaic tile; in 3D a sphere at the rendered surface)" },
       { keys: "ROI: Shift + wheel, Alt + drag", action: "pen size" },
       { keys: "ROI: Space", action: "drawing on / off (hold Shift: suspended, the viewer's Shift gestures work); drawing, the marker pen and measuring share the left click: choosing one ends the other" },
       { keys: "ROI: V", action: "hide / restore all ROIs" },

@@ -9,8 +9,9 @@
 import type { Niivue, NVImage } from "@niivue/niivue";
 import type { ViewerEngine } from "../../viewer/engine";
 import { canvasXY, mmPerPixel, type ToolDrag, type ViewportTool } from "../../viewer/gestures";
+import { surfacePoint } from "../../viewer/pick";
 import { effectiveLook } from "../../viewer/model";
-import { type Grid, index as voxelIndex, type Vec3, worldToVoxel } from "../grid";
+import { type Grid, index as voxelIndex, type Vec3, worldToVoxel, worldToVoxelNear } from "../grid";
 import { ChangeRecorder, type Change } from "../history";
 import { type Axis, grownRegion, type Image, magicVoxels, regionGrow, type Stamp, stampVoxels, thresholdVoxels } from "../pens";
 import { volumeGrid, volumeScale } from "./volume";
@@ -143,6 +144,9 @@ export class RoiDrawing implements ViewportTool {
     const vp = this.engine.viewports[index];
     const roi = this.ws.target(e.shiftKey);
     if (!vp?.canvas || !roi || (e.button !== 0 && e.button !== 2) || e.ctrlKey || e.metaKey) return null;
+    if (vp.slice === "render" && this.engine.hasBackground(index)) {
+      return e.altKey ? this.resize(index, e) : this.press3D(index, e, roi, e.button === 0 ? 1 : 0);
+    }
     if (!this.drawsIn(index)) return null;
     if (e.altKey) return this.resize(index, e);
     const hit = this.hit(index, e, roi, -1);
@@ -176,6 +180,64 @@ export class RoiDrawing implements ViewportTool {
 
   private apply(stroke: Stroke, s: Stamp, pen: Pen, back: Background | null, value: 0 | 1): void {
     for (const v of penSelection(stroke.target.roi.grid, s, pen, back)) stroke.rec.set(v, value);
+  }
+
+  /**
+   * Drawing in a 3D viewport: the pen is a sphere (radius in voxels) at the rendered surface under the
+   * pointer (niivue's depth picking, which moves the crosshair there, so the 2D views show the painted
+   * place); a drag stamps along the surface, one pick a frame. A press off the image leaves the view to
+   * rotate. The polygon and 3D region growing are 2D-viewport pens.
+   */
+  private press3D(index: number, e: MouseEvent, roi: OpenRoi, value: 0 | 1): ToolDrag | null {
+    const vp = this.engine.viewports[index]!;
+    const nv = vp.nv;
+    const pen = this.ws.pen;
+    if (pen.kind === "polygon" || pen.kind === "grow3d") {
+      this.engine.message(`${roi.name}: the ${pen.kind === "polygon" ? "polygon" : "3D region growing"} pen draws in the 2D viewports`, "info");
+      return null;
+    }
+    const back = this.background(index, roi);
+    if (pen.kind !== "paint" && !back) {
+      this.engine.message(`${roi.name}: the ${pen.kind} pen reads the background, which is not on the ROI's grid; the plain pen works`);
+      return null;
+    }
+    const voxelAt = (m: MouseEvent): Vec3 | null => {
+      const mm = surfacePoint(nv, ...canvasXY(nv, vp.canvas!, m));
+      return mm ? worldToVoxelNear(roi.roi.grid, mm) : null;
+    };
+    const first = voxelAt(e);
+    if (!first) return null;
+    if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
+    const stroke = this.ws.begin(roi);
+    const stamp = (v: Vec3) => this.apply(stroke, { centre: v, radius: pen.radius, fixed: null }, pen, back, value);
+    let last = first;
+    stamp(first);
+    stroke.update();
+    let pending: MouseEvent | null = null;
+    let frame = 0;
+    const step = () => {
+      frame = 0;
+      const m = pending;
+      pending = null;
+      const v = m ? voxelAt(m) : null;
+      if (!v) return;
+      for (const p of line(last, v).slice(1)) stamp(p);
+      last = v;
+      stroke.update();
+    };
+    return {
+      move: (m) => {
+        pending = m;
+        if (frame === 0) frame = requestAnimationFrame(step);
+      },
+      end: () => {
+        if (frame) {
+          cancelAnimationFrame(frame);
+          step();
+        }
+        void stroke.finish();
+      },
+    };
   }
 
   /** Unconstrained 3D region growing from the pressed voxel; dragging right widens the similarity. */
