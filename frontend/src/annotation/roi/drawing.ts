@@ -93,6 +93,9 @@ export function screenOf(nv: Niivue, tile: number, mm: Vec3): [number, number] |
 }
 
 export class RoiDrawing implements ViewportTool {
+  /** The assistant pen's presses (annotation/assistant/gestures.ts). */
+  assist: ((index: number, e: MouseEvent) => ToolDrag | null) | null = null;
+
   constructor(private readonly engine: ViewerEngine, private readonly ws: RoiWorkspace) {}
 
   wheel(_index: number, e: WheelEvent): boolean {
@@ -117,6 +120,7 @@ export class RoiDrawing implements ViewportTool {
     const value: 0 | 1 = e.button === 0 ? 1 : 0;
     const pen = this.ws.pen;
     if (pen.kind === "polygon") return this.polygonPress(index, e, roi, hit);
+    if (pen.kind === "assistant") return this.assist?.(index, e) ?? null;
     const back = this.background(index, roi);
     if (pen.kind !== "paint" && !back) {
       this.engine.message(`${roi.name}: the ${pen.kind} pen reads the background, which is not on the ROI's grid; the plain pen works`);

@@ -8,6 +8,8 @@ import type { ViewerEngine } from "../../viewer/engine";
 import { effectiveLook } from "../../viewer/model";
 import { centreOfGravity, type Grid } from "../grid";
 import { decodeRoi, encodeRoi } from "../nifti";
+import { AssistantController } from "../assistant/controller";
+import { assistantPress } from "../assistant/gestures";
 import { roiApi } from "./api";
 import { RoiDrawing } from "./drawing";
 import { RoiOverlays } from "./overlays";
@@ -30,10 +32,13 @@ export class RoiTool {
   readonly ws = new RoiWorkspace();
   readonly overlays: RoiOverlays;
   readonly drawing: RoiDrawing;
+  readonly assistant: AssistantController;
 
   constructor(readonly engine: ViewerEngine) {
     this.overlays = new RoiOverlays(engine, this.ws);
     this.drawing = new RoiDrawing(engine, this.ws);
+    this.assistant = new AssistantController(this.ws);
+    this.drawing.assist = (index, e) => assistantPress(engine, this.assistant, index, e);
     engine.tool = this.drawing;
     engine.volumeActions = [
       ...engine.volumeActions.filter((a) => a.id !== "roi-from-image"),

@@ -1,0 +1,59 @@
+/**
+ * The assistant's part of the ROI tool window (shown while the "Assistant" pen is chosen): the mode
+ * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "Start from ROI" (the ROI's saved
+ * content as the initial mask), Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
+ * the result in the ROI and end the session), a busy indicator while the server computes, and the
+ * server's error where the user acted.
+ */
+import { useSyncExternalStore } from "react";
+import type { RoiTool } from "../roi/tool";
+import { MODES } from "./controller";
+import "./assistant.css";
+
+export function AssistantPanel(props: { tool: RoiTool; canWrite: boolean }) {
+  const ctl = props.tool.assistant;
+  useSyncExternalStore(ctl.subscribe, ctl.getVersion);
+  const roi = props.tool.ws.current;
+  const off = !props.canWrite || roi === null;
+  const drawing = ctl.mode !== "point";
+  return (
+    <div className="assistant" data-testid="assistant" data-busy={ctl.busy > 0 ? "1" : "0"} data-interactions={ctl.interactions}>
+      <div className="assistant-line">
+        {MODES.map((m) => (
+          <label key={m.id} title={m.title}>
+            <input type="radio" name="assistant-mode" data-testid={`assistant-mode-${m.id}`} checked={ctl.mode === m.id}
+              onChange={(e) => { ctl.setMode(m.id); e.target.blur(); }} /> {m.label}
+          </label>
+        ))}
+        <span className="assistant-sign" title="the sign of the next drawing (the right button draws the other)">
+          <button type="button" data-testid="assistant-plus" className={ctl.positive ? "on" : ""} disabled={!drawing}
+            onClick={() => ctl.setPositive(true)}>+</button>
+          <button type="button" data-testid="assistant-minus" className={ctl.positive ? "" : "on"} disabled={!drawing}
+            onClick={() => ctl.setPositive(false)}>−</button>
+        </span>
+        {ctl.busy > 0 ? <span className="assistant-busy" data-testid="assistant-busy" role="status">computing…</span> : null}
+      </div>
+      <div className="assistant-line">
+        <button type="button" data-testid="assistant-from-roi" disabled={off || !roi || roi.base === 0}
+          onClick={() => ctl.startFromRoi()} title="add the ROI's saved content as the mask to start from">Start from ROI</button>
+        <button type="button" data-testid="assistant-undo" disabled={off || ctl.interactions === 0} onClick={() => ctl.undo()}
+          title="forget the last interaction">Undo step</button>
+        <button type="button" data-testid="assistant-reset" disabled={off || ctl.interactions === 0} onClick={() => ctl.reset()}
+          title="forget every interaction (Ctrl+Z brings the ROI's content back)">Reset</button>
+        <button type="button" data-testid="assistant-accept" disabled={off || ctl.roiId === null} onClick={() => ctl.accept()}
+          title="keep the result in the ROI and end the session (Enter)">Accept</button>
+        <span className="muted" data-testid="assistant-count">
+          {ctl.interactions} interaction{ctl.interactions === 1 ? "" : "s"}{ctl.backend ? ` · ${ctl.backend}` : ""}
+        </span>
+      </div>
+      <div className="muted assistant-help">
+        {!props.canWrite ? "The assistant needs the write right in this project."
+          : roi === null ? "Make an ROI current (New ROI) to segment into it."
+          : ctl.mode === "point" ? "left click: structure · right click: not · hold Q: several points at once"
+          : "left drag: the chosen sign · right drag: the other"}
+      </div>
+      {ctl.note ? <div className="muted" data-testid="assistant-note">{ctl.note}</div> : null}
+      {ctl.error ? <div className="roi-note error" data-testid="assistant-error" role="alert">{ctl.error}</div> : null}
+    </div>
+  );
+}

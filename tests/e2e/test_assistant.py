@@ -1,0 +1,148 @@
+"""The segmentation assistant in the ROI tool: a click on a real image grows the ROI (the built-in backend
+on the server), a negative click takes its voxel out, the assistant's undo and the ROI's Ctrl+Z give the
+earlier results back, a box in the same session, Reset, an error shown in the tool, and Accept + the ROI
+tool's Save store exactly the page's voxels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, shot
+from tests.e2e.test_roi_tool import INSIDE, on_disk, open_image, row, stroke, voxels, wait_voxels
+from tests.e2e.test_viewer import api
+
+pytestmark = pytest.mark.e2e
+
+PID, SID, IMAGE = "SUBJ002", "20240212", "t1_mprage/s002.nii"
+
+SESSION = (
+    "async () => { const c = window.noraRois.assistant; await c.idle(); const s = c.open.session;"
+    " const r = await fetch(`/api/projects/DEMO/assistant/sessions/${s.id}`); return await r.json(); }"
+)
+
+
+def idle(page: Page) -> None:
+    """Wait until every interaction sent has been answered (the busy indicator is gone)."""
+    page.evaluate("() => window.noraRois.assistant.idle()")
+    expect(page.get_by_test_id("assistant")).to_have_attribute("data-busy", "0")
+
+
+def click(page: Page, box: Any, at: tuple[float, float], button: str = "left") -> None:
+    page.mouse.click(box["x"] + box["width"] * at[0], box["y"] + box["height"] * at[1], button=button)  # type: ignore[arg-type]
+
+
+def voxel_of(session: dict[str, Any], world: list[float]) -> int:
+    """The NIfTI-order index (i fastest) of a world point on the session's grid (the ROI's bitmap)."""
+    inv = np.linalg.inv(np.asarray(session["affine"], dtype=np.float64))
+    i, j, k = (int(v) for v in np.rint(inv[:3, :3] @ np.asarray(world) + inv[:3, 3]))
+    ni, nj, _ = session["matrix"]
+    return i + ni * (j + nj * k)
+
+
+def box_slice(session: dict[str, Any], inside: list[int]) -> tuple[int, int]:
+    """How many result voxels lie on the slice of the session's box (its second interaction), and how many
+    of those inside the box (a positive box says the rest of its slice is not the structure)."""
+    item = session["history"][1]
+    normal = {"sagittal": 0, "coronal": 1, "axial": 2}[item["plane"]]
+    corners = np.asarray(item["corners"], dtype=np.float64)
+    ni, nj, _ = session["matrix"]
+    flat = np.asarray(inside)
+    ijk = np.stack([flat % ni, (flat // ni) % nj, flat // (ni * nj)], axis=1)
+    affine = np.asarray(session["affine"], dtype=np.float64)
+    world = ijk @ affine[:3, :3].T + affine[:3, 3]
+    half = 0.5 * float(np.abs(affine[normal, :3]).max())
+    on = np.abs(world[:, normal] - corners[0, normal]) <= half + 1e-6
+    axes = [a for a in range(3) if a != normal]
+    lo, hi = corners[:, axes].min(axis=0), corners[:, axes].max(axis=0)
+    inside_box = np.all((world[on][:, axes] >= lo - 1e-6) & (world[on][:, axes] <= hi + 1e-6), axis=1)
+    return int(on.sum()), int(inside_box.sum())
+
+
+def test_points_undo_box_reset_accept_and_save(page: Page, server: Server) -> None:
+    box = open_image(page, server, PID, SID, IMAGE)
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()
+    expect(row(page, "roi")).to_have_count(1)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.keyboard.press("w")  # the assistant pen on the current ROI
+    expect(page.get_by_test_id("roi-pen-kind")).to_have_value("assistant")
+    expect(page.get_by_test_id("assistant-mode-point")).to_be_checked()
+
+    # a positive click: the server segments around it and the result lands in the ROI
+    click(page, box, (0.5, 0.5))
+    grown = wait_voxels(page, "roi", "n > 20")
+    idle(page)
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction · builtin")
+    first = page.evaluate(INSIDE)
+    session = page.evaluate(SESSION)
+    positive = session["history"][0]["points"][0]
+    assert voxel_of(session, positive) in set(first), "the clicked voxel is part of the result"
+    shot(page, "assistant-positive-click")
+
+    # a negative click inside the result, away from the first: that voxel leaves the ROI
+    click(page, box, (0.35, 0.75), button="right")
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+    idle(page)
+    session = page.evaluate(SESSION)
+    negative = session["history"][1]["points"][0]
+    assert session["history"][1]["positive"] == [False]
+    after = set(page.evaluate(INSIDE))
+    assert voxel_of(session, negative) not in after
+    assert voxel_of(session, positive) in after
+    assert len(after) < grown
+    shot(page, "assistant-negative-click")
+
+    # the assistant's undo gives the first result back; Ctrl+Z (the ROI's history) undoes that step again
+    page.get_by_test_id("assistant-undo").click()
+    wait_voxels(page, "roi", f"n === {grown}")
+    idle(page)
+    assert page.evaluate(INSIDE) == first
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction")
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.keyboard.press("Control+z")
+    wait_voxels(page, "roi", f"n === {len(after)}")
+    page.keyboard.press("Control+Shift+z")
+    wait_voxels(page, "roi", f"n === {grown}")
+
+    # a box on the slice in the same session: on its slice the result keeps to the box
+    page.get_by_test_id("assistant-mode-box").check()
+    stroke(page, box, (0.3, 0.3), (0.42, 0.42))
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+    idle(page)
+    session = page.evaluate(SESSION)
+    assert session["history"][1]["kind"] == "box" and session["history"][1]["positive"] is True
+    assert session["history"][1]["plane"] in ("axial", "coronal", "sagittal")
+    on_slice, in_box = box_slice(session, page.evaluate(INSIDE))
+    assert on_slice > 0 and in_box == on_slice, "on the box's slice the result lies inside the box"
+    shot(page, "assistant-box")
+
+    # a lasso of one point is refused in the tool, where the user drew it; nothing was sent
+    page.get_by_test_id("assistant-mode-lasso").check()
+    click(page, box, (0.6, 0.6))
+    expect(page.get_by_test_id("assistant-error")).to_contain_text("at least 3 points")
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+
+    # Reset: every interaction is forgotten, the ROI is empty (one undoable step)
+    page.get_by_test_id("assistant-reset").click()
+    wait_voxels(page, "roi", "n === 0")
+    idle(page)
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("0 interactions")
+
+    # a new click, Accept (Enter) and the ROI tool's Save: the server's ROI holds exactly the page's voxels
+    page.get_by_test_id("assistant-mode-point").check()
+    click(page, box, (0.5, 0.5))
+    wait_voxels(page, "roi", "n > 20")
+    idle(page)
+    mine = page.evaluate(INSIDE)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("assistant-note")).to_contain_text("accepted")
+    row(page, "roi").get_by_test_id("roi-save").click()
+    expect(row(page, "roi")).to_have_attribute("data-dirty", "0")
+    assert on_disk(server, PID, SID, "roi") == mine
+    assert voxels(page, "roi") == len(mine)
+    assert api(server).delete(f"/api/projects/DEMO/patients/{PID}/studies/{SID}/rois/roi").status_code == 204
