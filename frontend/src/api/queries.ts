@@ -43,6 +43,8 @@ export const keys = {
   importJobs: (project: string) => ["project", project, "import-jobs"] as const,
   projectRights: (project: string) => ["project", project, "rights"] as const,
   autoexec: (project: string) => ["project", project, "autoexec"] as const,
+  /** the project's trained segmentation models (the assistant's patchwork prior) */
+  models: (project: string) => ["project", project, "models"] as const,
   /** system administration: users, their rights and tokens, the audit log */
   admin: () => ["admin"] as const,
   users: () => ["admin", "users"] as const,

@@ -572,8 +572,9 @@ export interface paths {
          * Open Session
          * @description Open the caller's session on an image for an ROI of its study (needs write access).
          *
-         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is the
-         *     project's ``assistant_backend`` setting or the server's ``[assistant] backend``.
+         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is
+         *     ``patchwork`` when ``model`` is given (the model runs on the image once, here), else the project's
+         *     ``assistant_backend`` setting or the server's ``[assistant] backend``.
          */
         post: operations["open_session_api_projects__project__assistant_sessions_post"];
         delete?: never;
@@ -5195,6 +5196,11 @@ export interface components {
             /** @description start from this mask (the ROI's content, a model's output) */
             initial?: components["schemas"]["MaskIn"] | null;
             /**
+             * Model
+             * @description a patchwork model of the project proposes the initial mask (the patchwork backend)
+             */
+            model?: number | null;
+            /**
              * Roi
              * @description the target ROI's name in the image's study
              */
@@ -5227,6 +5233,11 @@ export interface components {
             interactions: number;
             /** Matrix */
             matrix: number[];
+            /**
+             * Model
+             * @description the patchwork model the session started from
+             */
+            model: number | null;
             /** Pid */
             pid: string;
             result: components["schemas"]["AssistantResultOut"];

@@ -1,18 +1,27 @@
 /**
  * The assistant's part of the ROI tool window (shown while the "Assistant" pen is chosen): the mode
  * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "Start from ROI" (the ROI's saved
- * content as the initial mask), Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
+ * content as the initial mask), a patchwork model of the project whose output the session starts from, Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
  * the result in the ROI and end the session), a busy indicator while the server computes, and the
  * server's error where the user acted.
  */
+import { useQuery } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
+import { keys } from "../../api/queries";
 import type { RoiTool } from "../roi/tool";
+import { assistant } from "./api";
 import { MODES } from "./controller";
 import "./assistant.css";
 
-export function AssistantPanel(props: { tool: RoiTool; canWrite: boolean }) {
+export function AssistantPanel(props: { tool: RoiTool; project: string | null; canWrite: boolean }) {
   const ctl = props.tool.assistant;
   useSyncExternalStore(ctl.subscribe, ctl.getVersion);
+  const project = props.project;
+  const models = useQuery({
+    queryKey: keys.models(project ?? ""),
+    queryFn: ({ signal }) => assistant.models(project!, signal),
+    enabled: project !== null && props.canWrite,
+  });
   const roi = props.tool.ws.current;
   const off = !props.canWrite || roi === null;
   const drawing = ctl.mode !== "point";
@@ -36,6 +45,12 @@ export function AssistantPanel(props: { tool: RoiTool; canWrite: boolean }) {
       <div className="assistant-line">
         <button type="button" data-testid="assistant-from-roi" disabled={off || !roi || roi.base === 0}
           onClick={() => ctl.startFromRoi()} title="add the ROI's saved content as the mask to start from">Start from ROI</button>
+        <select data-testid="assistant-model" value={ctl.model ?? ""} disabled={off}
+          onChange={(e) => { ctl.startFromModel(e.target.value === "" ? null : Number(e.target.value)); e.target.blur(); }}
+          title={models.error ? `models: ${models.error.message}` : "a patchwork model of the project proposes the start (it runs on the image once)"}>
+          <option value="">no model</option>
+          {(models.data ?? []).filter((m) => m.contrasts.length === 1).map((m) => <option key={m.id} value={m.id}>{m.name} v{m.version}</option>)}
+        </select>
         <button type="button" data-testid="assistant-undo" disabled={off || ctl.interactions === 0} onClick={() => ctl.undo()}
           title="forget the last interaction">Undo step</button>
         <button type="button" data-testid="assistant-reset" disabled={off || ctl.interactions === 0} onClick={() => ctl.reset()}

@@ -20,13 +20,17 @@ const SESSION = "/api/projects/{project}/assistant/sessions/{session_id}" as con
 
 export const assistant = {
   /** Open the caller's session on image `fileId` for the ROI `roi` (needs write access to the project). */
-  open: (project: string, fileId: number, roi: string, initial?: InitialMask) =>
+  /** `model`: a patchwork model of the project proposes the initial mask (the patchwork backend). */
+  open: (project: string, fileId: number, roi: string, initial?: InitialMask, model: number | null = null) =>
     ok(
       api.POST("/api/projects/{project}/assistant/sessions", {
         params: { path: { project } },
-        body: { file_id: fileId, roi, initial: initial ?? null },
+        body: { file_id: fileId, roi, initial: initial ?? null, model },
       }),
     ),
+  /** The project's trained segmentation models (the choice of the patchwork prior). */
+  models: (project: string, signal?: AbortSignal) =>
+    ok(api.GET("/api/projects/{project}/segmentation/models", { params: { path: { project } }, signal })),
   get: (project: string, id: string, signal?: AbortSignal) =>
     ok(api.GET(SESSION, { params: { path: { project, session_id: id } }, signal })),
   add: (project: string, id: string, interaction: AssistantInteraction) =>

@@ -53,6 +53,8 @@ export class AssistantController {
   /** how many interactions the server's session holds */
   interactions = 0;
   project: string | null = null;
+  /** the patchwork model whose output the next session starts from (null: none) */
+  model: number | null = null;
   private open: Open | null = null;
   private opening: Promise<Open> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -142,6 +144,22 @@ export class AssistantController {
     this.send({ kind: "mask", roi: r.name, file_id: null, positive: true });
   }
 
+  /** Choose the patchwork model (or none) and start a session from its output on the image now. */
+  startFromModel(model: number | null): void {
+    this.model = model;
+    this.forget();
+    if (model !== null) this.run(async (o) => o.session);
+    else this.changed();
+  }
+
+  /** End the open session (a new one opens with the next interaction). */
+  private forget(): void {
+    const old = this.open;
+    this.open = null;
+    this.interactions = 0;
+    if (old && this.project) void assistant.close(this.project, old.session.id).catch(() => undefined);
+  }
+
   /** The assistant's own undo: the server forgets the last interaction; the ROI shows the result before it. */
   undo(): void {
     this.run(async (o) => assistant.undo(this.need(), o.session.id));
@@ -216,23 +234,20 @@ export class AssistantController {
   /** The open session of `roi`, or a new one (a session of another ROI ends). */
   private async sessionFor(roi: OpenRoi): Promise<Open> {
     if (this.open?.roiId === roi.id && this.ws.byId(roi.id)) return this.open;
-    if (this.open) {
-      const old = this.open;
-      this.open = null;
-      void assistant.close(this.need(), old.session.id).catch(() => undefined);
-    }
+    this.forget();
     if (!roi.case || roi.reference.fileId === null) {
       throw new Error(`${roi.name}: the assistant works on ROIs of an archive image of a study (its reference is ${roi.reference.path || "local"})`);
     }
     // the ROI's saved content is where the assistant starts; unsaved content is replaced (Ctrl+Z brings it back)
-    const initial: InitialMask | undefined = roi.voxels > 0 && !roi.dirty && roi.base > 0 ? { kind: "mask", roi: roi.name, file_id: null, positive: true } : undefined;
-    this.opening ??= assistant.open(this.need(), roi.reference.fileId, roi.name, initial).then((session) => {
+    const saved = roi.voxels > 0 && !roi.dirty && roi.base > 0 && this.model === null;
+    const initial: InitialMask | undefined = saved ? { kind: "mask", roi: roi.name, file_id: null, positive: true } : undefined;
+    this.opening ??= assistant.open(this.need(), roi.reference.fileId, roi.name, initial, this.model).then((session) => {
       const dims = roi.roi.grid.dims;
       if (!session.matrix.every((n, a) => n === dims[a])) {
         void assistant.close(this.need(), session.id).catch(() => undefined);
         throw new Error(`${roi.name} (${dims.join("×")}) is not on its image's grid (${session.matrix.join("×")}): start a new ROI on the image`);
       }
-      return { session, roiId: roi.id, shown: session.version };
+      return { session, roiId: roi.id, shown: -1 }; // its result (a model's proposal) is shown too
     });
     try {
       this.open = await this.opening;

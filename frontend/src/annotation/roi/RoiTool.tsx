@@ -119,7 +119,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
             <button type="button" data-testid="roi-poly-clear" disabled={!ws.polygon} onClick={() => ws.setPolygon(null)}>Delete outline</button>
             <span className="muted">click or drag: points · drag a point: move it · right click: last point off</span>
           </>
-        ) : pen.kind === "assistant" ? <AssistantPanel tool={tool} canWrite={props.rights.write} />
+        ) : pen.kind === "assistant" ? <AssistantPanel tool={tool} project={props.project} canWrite={props.rights.write} />
           : <span className="muted">left paints · right erases</span>}
       </div>
       {note ? <div className="roi-note error" data-testid="roi-note" role="alert">{note}</div> : null}
