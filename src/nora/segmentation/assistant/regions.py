@@ -5,7 +5,10 @@ connected regions holding seeds, and the geodesic competition of positive and ne
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -95,27 +98,36 @@ def core(image: npt.NDArray[np.float32], region: Mask, fg: Gaussian, markers: In
 
 
 def partition(
-    image: npt.NDArray[np.float32], region: Mask, markers: Index, neg: Index, structure: npt.NDArray[np.bool_]
+    image: npt.NDArray[np.float32],
+    region: Mask,
+    markers: Index,
+    neg: Index,
+    structure: npt.NDArray[np.bool_],
+    memo: Memo | None = None,
 ) -> Mask:
     """The region where the positive markers are geodesically nearer than the negative seeds, less islands
     cut off from them. The geodesic length of a step is the intensity change plus ``STEP`` of the image's
-    range per voxel; it is measured on every ``stride``-th voxel of a large region."""
+    range per voxel; it is measured on every ``stride``-th voxel of a large region. One Dijkstra run from
+    both kinds of seeds says which is nearer; the graph of a crop is kept in ``memo`` (the next negative
+    click on the same result uses it again)."""
     shape = (image.shape[0], image.shape[1], image.shape[2])
     crop = bounds(neg, region, shape, 2)
     size = np.array([c.stop - c.start for c in crop])
     stride = max(1, int(np.ceil((float(np.prod(size)) / GEODESIC_VOXELS) ** (1 / 3))))
     coarse = image[crop][::stride, ::stride, ::stride]
-    near_pos = geodesic(coarse, local(markers, crop) // stride) < geodesic(coarse, local(neg, crop) // stride)
+    key = (tuple((c.start, c.stop) for c in crop), stride)
+    graph = memo.get("graph", key, lambda: graph_of(coarse)) if memo is not None else graph_of(coarse)
+    near_pos = nearer(graph, coarse.shape, local(markers, crop) // stride, local(neg, crop) // stride)
     up = near_pos[np.ix_(*(np.arange(n) // stride for n in size))]
     out = np.zeros(shape, dtype=bool)
     out[crop] = reached(region[crop] & up, local(markers, crop), structure)
     return out
 
 
-def geodesic(image: npt.NDArray[np.float32], sources: Index) -> npt.NDArray[np.float64]:
-    """Geodesic distance (face steps: intensity change + a length term) from the nearest source voxel."""
+def graph_of(image: npt.NDArray[np.float32]) -> Any:
+    """The face-neighbour graph of the image (a sparse matrix): each step costs the intensity change plus
+    ``STEP`` of the image's range."""
     from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
 
     index = np.arange(image.size).reshape(image.shape)
     span = float(image.max() - image.min()) or 1.0
@@ -127,10 +139,66 @@ def geodesic(image: npt.NDArray[np.float32], sources: Index) -> npt.NDArray[np.f
         cols.append(a[1:].ravel())
         costs.append((np.abs(v[1:] - v[:-1]) + STEP * span).ravel())
     r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
-    graph = coo_matrix((w, (r, c)), shape=(image.size, image.size)).tocsr()
-    start = np.unique(np.ravel_multi_index(tuple(sources.T), image.shape))
-    dist = dijkstra(graph, directed=False, indices=start, min_only=True)
-    return np.asarray(dist, dtype=np.float64).reshape(image.shape)
+    return coo_matrix((w, (r, c)), shape=(image.size, image.size)).tocsr()
+
+
+def nearer(graph: Any, shape: tuple[int, ...], pos: Index, neg: Index) -> Mask:
+    """Which voxels are geodesically nearer a positive seed than every negative one (a voxel that is both
+    is negative; a voxel neither reaches is not positive)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    p = np.unique(np.ravel_multi_index(tuple(pos.T), shape))
+    n = np.unique(np.ravel_multi_index(tuple(neg.T), shape))
+    p = p[~np.isin(p, n)]
+    if not len(p):
+        return np.zeros(shape, dtype=bool)
+    _, _, source = dijkstra(
+        graph, directed=False, indices=np.concatenate([p, n]), min_only=True, return_predecessors=True
+    )
+    return np.asarray(np.isin(source, p), dtype=bool).reshape(shape)
+
+
+class Memo:
+    """What a session's steps compute again and again, kept for the next step: the last few values of
+    each kind (the growth of the same positive seeds, the geodesic graph of the same crop)."""
+
+    def __init__(self, sizes: dict[str, int], enabled: bool = True) -> None:
+        self.sizes = sizes
+        self.enabled = enabled
+        self.kept: dict[str, OrderedDict[object, Any]] = {kind: OrderedDict() for kind in sizes}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, kind: str, key: object, build: Callable[[], Any]) -> Any:
+        if not self.enabled:
+            return build()
+        kept = self.kept[kind]
+        if key in kept:
+            self.hits += 1
+            kept.move_to_end(key)
+            return kept[key]
+        self.misses += 1
+        value = kept[key] = build()
+        while len(kept) > self.sizes[kind]:
+            kept.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        for kept in self.kept.values():
+            kept.clear()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(_size(v) for kept in self.kept.values() for v in kept.values())
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, tuple):
+        return sum(_size(v) for v in value)
+    parts = [getattr(value, name, None) for name in ("data", "indices", "indptr")]  # a sparse matrix
+    return sum(int(p.nbytes) for p in parts if isinstance(p, np.ndarray))
 
 
 def kept_prior(
