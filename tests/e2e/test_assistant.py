@@ -5,8 +5,11 @@ tool's Save store exactly the page's voxels."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
+import nibabel as nib
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
@@ -146,3 +149,64 @@ def test_points_undo_box_reset_accept_and_save(page: Page, server: Server) -> No
     assert on_disk(server, PID, SID, "roi") == mine
     assert voxels(page, "roi") == len(mine)
     assert api(server).delete(f"/api/projects/DEMO/patients/{PID}/studies/{SID}/rois/roi").status_code == 204
+
+
+def train_model(server: Server, folder: Path) -> np.ndarray[Any, Any]:
+    """A tiny patchwork model trained here on the study's image (its brighter voxels as the label), saved
+    into the project's analysis folder; what the Apply Patchwork job's code makes of the image."""
+    import torch
+
+    from nora.segmentation.modelfile import PatchworkParams
+    from nora.segmentation.patchwork import data, infer, train
+
+    torch.set_num_threads(1)
+    image = str(server.home / "projects/DEMO" / PID / SID / IMAGE)
+    values = np.asarray(nib.load(image).dataobj, dtype=np.float32)
+    label = folder.parent / "bright.nii.gz"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image((values > np.percentile(values, 70)).astype(np.uint8), nib.load(image).affine), label)
+    subject = data.load_subject([image], [str(label)], name=f"{PID}#{SID}")
+    tiny = {"depth": 2, "patch": 16, "voxel_mm": 2.0, "batch": 2, "features": 4, "learning_rate": 0.01, "seed": 0}
+    params = PatchworkParams(iterations=40, epoch=20, foreground=0.5, **tiny)  # type: ignore[arg-type]
+    doc = train.new_doc("bright", ["t1*"], ["bright*"], params, [subject], [subject], creator="admin")
+    train.train(doc, [subject], [subject], folder, say=lambda _t: None)
+    doc, net = infer.load(folder)
+    prob = infer.predict(net, doc, data.load_subject([image]))[0]
+    return np.asarray(prob >= 0.5)
+
+
+def test_a_patchwork_model_proposes_the_start_and_reset_goes_back_to_it(page: Page, server: Server) -> None:
+    folder = server.home / "analyses" / "DEMO" / "models" / "assist"
+    want = train_model(server, folder)
+    proposal = sorted(int(i) for i in np.flatnonzero(want.ravel(order="F")))  # NIfTI order, as the page's bitmap
+    assert len(proposal) > 100
+    try:
+        box = open_image(page, server, PID, SID, IMAGE)
+        page.keyboard.press("d")
+        page.get_by_test_id("roi-new").click()
+        page.mouse.move(box["x"] + 5, box["y"] + 5)
+        page.keyboard.press("w")
+        models = page.get_by_test_id("assistant-model")
+        expect(models.locator("option", has_text="bright v")).to_have_count(1)
+        labels = models.locator("option").all_inner_texts()
+        models.select_option(label=next(t for t in labels if t.startswith("bright")))
+        # the model runs on the server (a child process) and its proposal lands in the ROI
+        wait_voxels(page, "roi", f"n === {len(proposal)}")
+        idle(page)
+        assert page.evaluate(INSIDE) == proposal
+        expect(page.get_by_test_id("assistant-count")).to_contain_text("0 interactions · patchwork")
+        shot(page, "assistant-model-proposal")
+        click(page, box, (0.35, 0.75), button="right")  # on the proposal (the white matter there)
+        expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction")
+        idle(page)
+        session = page.evaluate(SESSION)
+        assert session["model"] is not None and session["backend"] == "patchwork"
+        refined = page.evaluate(INSIDE)
+        assert voxel_of(session, session["history"][0]["points"][0]) in set(proposal)
+        assert voxel_of(session, session["history"][0]["points"][0]) not in set(refined)
+        page.get_by_test_id("assistant-reset").click()
+        expect(page.get_by_test_id("assistant-count")).to_contain_text("0 interactions")
+        idle(page)
+        assert page.evaluate(INSIDE) == proposal, "Reset goes back to the model's proposal"
+    finally:
+        shutil.rmtree(folder.parent)
