@@ -245,6 +245,7 @@ def reuse(volume: np.ndarray[Any, Any], truths: list[tuple[str, Mask]], clicks: 
     """Per click, the backend with the session's reuse beside the same backend computing from scratch."""
     fresh: list[float] = []
     kept: list[float] = []
+    cpu: dict[tuple[bool, bool], list[float]] = {(a, b): [] for a in (True, False) for b in (True, False)}
     for name, truth in truths:
         with_reuse, without = BuiltinSession(volume), BuiltinSession(volume, reuse=False)
         result = np.zeros(truth.shape, dtype=bool)
@@ -255,9 +256,10 @@ def reuse(volume: np.ndarray[Any, Any], truths: list[tuple[str, Mask]], clicks: 
             step = [VoxelInteraction("point", c.positive, np.array([c.voxel]))]
             order = (with_reuse, without) if n % 2 == 0 else (without, with_reuse)
             for session in order:
-                t = time.perf_counter()
+                t, c0 = time.perf_counter(), time.process_time()
                 out = session.add(step)
                 (kept if session is with_reuse else fresh).append(time.perf_counter() - t)
+                cpu[(session is with_reuse, c.positive)].append(time.process_time() - c0)
                 if session is with_reuse:
                     result = out
             assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed click {n + 1}'s result"
@@ -275,6 +277,15 @@ def reuse(volume: np.ndarray[Any, Any], truths: list[tuple[str, Mask]], clicks: 
         f"backend per click ({len(kept)} clicks, identical results): with reuse p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
         f"from scratch p50 {b50:.0f} ms, p95 {b95:.0f} ms; ratio p50 {p50 / b50:.2f}, p95 {p95 / b95:.2f}"
     )
+    for positive in (True, False):
+        ours, base = cpu[(True, positive)], cpu[(False, positive)]
+        if ours:
+            print(
+                f"  CPU time of the {'positive' if positive else 'negative'} clicks ({len(ours)}): with reuse "
+                f"p50 {percentile(ours, 50):.0f} ms, p95 {percentile(ours, 95):.0f} ms; from scratch p50 "
+                f"{percentile(base, 50):.0f} ms, p95 {percentile(base, 95):.0f} ms; ratio of the totals "
+                f"{sum(ours) / sum(base):.2f}"
+            )
 
 
 def _t(v: list[int] | None) -> tuple[int, int, int] | None:
@@ -286,6 +297,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=10, help="clicks per structure in the latency run")
     parser.add_argument("--budget", type=int, default=20, help="the most clicks a NoC run gives")
     parser.add_argument("--no-gm", action="store_true", help="leave out the grey matter (the slowest case)")
+    parser.add_argument("--no-noc", action="store_true", help="leave out the NoC table (latency and reuse only)")
     parser.add_argument(
         "--smoke", action="store_true", help="seconds: half resolution, padded to 128^3, 3 clicks, no grey matter"
     )
@@ -307,9 +319,10 @@ def main() -> None:
         f"{'structure':<24}{'voxels':>10}{'NoC@85':>8}{'NoC@90':>8}{'best':>8}"
         f"{'RG @85':>10}{'RG @90':>8}{'RG best':>8}{'ms/click':>9}"
     )
-    noc("white matter", t1, wm, args.budget)
-    noc("lesion in white matter", with_lesion, blob, args.budget)
-    if not args.no_gm:
+    if not args.no_noc:
+        noc("white matter", t1, wm, args.budget)
+        noc("lesion in white matter", with_lesion, blob, args.budget)
+    if not args.no_gm and not args.no_noc:
         noc("grey matter", t1, gm, args.budget)
     off = padded(t1, size)[1]
     affine = t1img.affine.copy()
