@@ -1,7 +1,8 @@
 """The segmentation assistant in the ROI tool: a click on a real image grows the ROI (the built-in backend
 on the server), a negative click takes its voxel out, the assistant's undo and the ROI's Ctrl+Z give the
 earlier results back, a box in the same session, Reset, an error shown in the tool, and Accept + the ROI
-tool's Save store exactly the page's voxels."""
+tool's Save store exactly the page's voxels; unsaved content painted with another pen is where the next
+step starts; a patchwork model's proposal as the start."""
 
 from __future__ import annotations
 
@@ -148,6 +149,20 @@ def test_points_undo_box_reset_accept_and_save(page: Page, server: Server) -> No
     expect(row(page, "roi")).to_have_attribute("data-dirty", "0")
     assert on_disk(server, PID, SID, "roi") == mine
     assert voxels(page, "roi") == len(mine)
+
+    # unsaved content painted with the plain pen: the next assistant step starts from the ROI as it is
+    page.get_by_test_id("roi-pen-kind").select_option("paint")
+    stroke(page, box, (0.2, 0.2), (0.3, 0.2))
+    painted = set(page.evaluate(INSIDE))
+    assert painted > set(mine)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.keyboard.press("w")
+    click(page, box, (0.7, 0.8))
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")  # the ROI's content + the click
+    idle(page)
+    session = page.evaluate(SESSION)
+    assert session["history"][0]["kind"] == "mask" and session["history"][0]["packed"]["data"] == ""
+    assert painted <= set(page.evaluate(INSIDE)), "the painted voxels are kept"
     assert api(server).delete(f"/api/projects/DEMO/patients/{PID}/studies/{SID}/rois/roi").status_code == 204
 
 

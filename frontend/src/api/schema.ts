@@ -3835,7 +3835,8 @@ export interface components {
         };
         /**
          * MaskIn
-         * @description An initial mask: an ROI of the study (``roi``) or any mask file of the study (``file_id``).
+         * @description An initial mask: an ROI of the study (``roi``), any mask file of the study (``file_id``) or the
+         *     page's own mask (``packed``).
          */
         MaskIn: {
             /**
@@ -3848,6 +3849,8 @@ export interface components {
              * @enum {string}
              */
             kind: "mask";
+            /** @description a mask on the image's grid, packed like the results */
+            packed?: components["schemas"]["PackedMaskIn"] | null;
             /**
              * Positive
              * @default true
@@ -4084,6 +4087,22 @@ export interface components {
             label?: string;
             /** Value */
             value: string;
+        };
+        /**
+         * PackedMaskIn
+         * @description A mask on the session's grid, packed as the results are (``bbox-packbits-gzip-base64``): the page's
+         *     current content of the ROI, saved or not.
+         */
+        PackedMaskIn: {
+            /**
+             * Data
+             * @description base64 of gzip of the box's bits (C order, LSB first)
+             */
+            data: string;
+            /** Hi */
+            hi: number[];
+            /** Lo */
+            lo: number[];
         };
         /** PacsNodeOut */
         PacsNodeOut: {
@@ -6093,6 +6112,7 @@ export type Number = components['schemas']['Number'];
 export type OpenIn = components['schemas']['OpenIn'];
 export type OpenedOut = components['schemas']['OpenedOut'];
 export type Option = components['schemas']['Option'];
+export type PackedMaskIn = components['schemas']['PackedMaskIn'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
 export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];

@@ -1,7 +1,7 @@
 /**
  * The assistant's part of the ROI tool window (shown while the "Assistant" pen is chosen): the mode
- * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "Start from ROI" (the ROI's saved
- * content as the initial mask), a patchwork model of the project whose output the session starts from, Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
+ * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "Start from ROI" (the ROI's current
+ * content as a mask), a patchwork model of the project whose output the session starts from, Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
  * the result in the ROI and end the session), a busy indicator while the server computes, and the
  * server's error where the user acted.
  */
@@ -43,8 +43,8 @@ export function AssistantPanel(props: { tool: RoiTool; project: string | null; c
         {ctl.busy > 0 ? <span className="assistant-busy" data-testid="assistant-busy" role="status">computing…</span> : null}
       </div>
       <div className="assistant-line">
-        <button type="button" data-testid="assistant-from-roi" disabled={off || !roi || roi.base === 0}
-          onClick={() => ctl.startFromRoi()} title="add the ROI's saved content as the mask to start from">Start from ROI</button>
+        <button type="button" data-testid="assistant-from-roi" disabled={off || !roi || roi.voxels === 0}
+          onClick={() => ctl.startFromRoi()} title="add the ROI's current content as a mask (a new session starts from it by itself)">Start from ROI</button>
         <select data-testid="assistant-model" value={ctl.model ?? ""} disabled={off}
           onChange={(e) => { ctl.startFromModel(e.target.value === "" ? null : Number(e.target.value)); e.target.blur(); }}
           title={models.error ? `models: ${models.error.message}` : "a patchwork model of the project proposes the start (it runs on the image once)"}>

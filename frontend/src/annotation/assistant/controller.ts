@@ -5,11 +5,13 @@
  * ROI workspace's `replace`, so it is one step of the ROI's undo history (Ctrl+Z undoes it like a stroke)
  * and the ROI tool's Save stores it. Interactions are sent one after the other (the server computes them
  * in order); the user can draw the next one while the last is computed, and only the answer of the
- * highest `version` is shown. No niivue here: the press handling is in `gestures.ts`.
+ * highest `version` is shown. When the ROI was changed outside the assistant since its last result (another
+ * pen, Ctrl+Z), the next interaction opens a new session from the ROI's content as it is then. No niivue
+ * here: the press handling is in `gestures.ts`.
  */
 import type { Vec3 } from "../grid";
 import type { OpenRoi, RoiWorkspace } from "../roi/workspace";
-import { assistant, type AssistantInteraction, type AssistantResult, type AssistantSession, decodeResult, type InitialMask } from "./api";
+import { assistant, type AssistantInteraction, type AssistantResult, type AssistantSession, decodeResult, encodeMask, type InitialMask } from "./api";
 
 export type Mode = "point" | "scribble" | "box" | "lasso";
 export type Plane = "axial" | "coronal" | "sagittal";
@@ -37,6 +39,8 @@ interface Open {
   session: AssistantSession;
   roiId: number;
   shown: number;
+  /** the ROI's history depth when the last result landed: another depth means the user changed the ROI */
+  depth: number;
 }
 
 export class AssistantController {
@@ -137,11 +141,15 @@ export class AssistantController {
     }
   }
 
-  /** Add the ROI's saved content (its version on the server) as a mask interaction. */
+  /** Add the ROI's current content in the page (saved or not) as a mask interaction. */
   startFromRoi(): void {
     const r = this.ws.current;
     if (!r) return this.fail("choose the ROI to segment first (make it current)");
-    this.send({ kind: "mask", roi: r.name, file_id: null, positive: true });
+    this.run(async (o) => {
+      const packed = await encodeMask(r.roi.data, r.roi.grid.dims);
+      if (!packed) throw new Error(`${r.name} is empty: draw or load its content first`);
+      return assistant.add(this.need(), o.session.id, { kind: "mask", roi: null, file_id: null, packed, positive: true });
+    });
   }
 
   /** Choose the patchwork model (or none) and start a session from its output on the image now. */
@@ -233,21 +241,22 @@ export class AssistantController {
 
   /** The open session of `roi`, or a new one (a session of another ROI ends). */
   private async sessionFor(roi: OpenRoi): Promise<Open> {
-    if (this.open?.roiId === roi.id && this.ws.byId(roi.id)) return this.open;
+    // the ROI changed outside the assistant (another pen, Ctrl+Z): the next step starts from it as it is now
+    if (this.open?.roiId === roi.id && this.ws.byId(roi.id) && this.open.depth === roi.history.depth) return this.open;
     this.forget();
     if (!roi.case || roi.reference.fileId === null) {
       throw new Error(`${roi.name}: the assistant works on ROIs of an archive image of a study (its reference is ${roi.reference.path || "local"})`);
     }
-    // the ROI's saved content is where the assistant starts; unsaved content is replaced (Ctrl+Z brings it back)
-    const saved = roi.voxels > 0 && !roi.dirty && roi.base > 0 && this.model === null;
-    const initial: InitialMask | undefined = saved ? { kind: "mask", roi: roi.name, file_id: null, positive: true } : undefined;
+    // the ROI's current content (saved or not) is where the assistant starts, unless a model proposes it
+    const packed = roi.voxels > 0 && this.model === null ? await encodeMask(roi.roi.data, roi.roi.grid.dims) : null;
+    const initial: InitialMask | undefined = packed ? { kind: "mask", roi: null, file_id: null, packed, positive: true } : undefined;
     this.opening ??= assistant.open(this.need(), roi.reference.fileId, roi.name, initial, this.model).then((session) => {
       const dims = roi.roi.grid.dims;
       if (!session.matrix.every((n, a) => n === dims[a])) {
         void assistant.close(this.need(), session.id).catch(() => undefined);
         throw new Error(`${roi.name} (${dims.join("×")}) is not on its image's grid (${session.matrix.join("×")}): start a new ROI on the image`);
       }
-      return { session, roiId: roi.id, shown: -1 }; // its result (a model's proposal) is shown too
+      return { session, roiId: roi.id, shown: -1, depth: roi.history.depth }; // its result (a model's proposal) is shown too
     });
     try {
       this.open = await this.opening;
@@ -265,5 +274,6 @@ export class AssistantController {
     o.shown = version;
     this.interactions = interactions;
     this.ws.replace(roi, mask);
+    o.depth = roi.history.depth;
   }
 }

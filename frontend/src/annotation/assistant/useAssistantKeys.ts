@@ -16,6 +16,7 @@ export function useAssistantKeys(tool: RoiTool) {
       if (e.defaultPrevented || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
       const key = e.key === "Enter" ? "enter" : e.key.toLowerCase();
       const on = ws.pen.kind === "assistant";
+      if (key === "enter" && e.target instanceof HTMLElement && e.target.tagName === "BUTTON") return; // the button's own
       if (key === "w" && ws.current !== null) ws.setPen({ kind: on ? "paint" : "assistant" });
       else if (key === "enter" && on && ctl.roiId !== null) ctl.accept();
       else if (key === "q" && on) ctl.setCollecting(true);

@@ -22,6 +22,7 @@ from nora.core.settings import AssistantConfig
 from nora.imaging.roi import Affine, Mask, resample_to, same_grid
 from nora.segmentation.assistant import backends
 from nora.segmentation.assistant.backends import Volume
+from nora.segmentation.assistant.encoding import Packed, unpack
 from nora.segmentation.assistant.interactions import Interaction, MaskIn, VoxelInteraction, mask_interaction, to_voxels
 from nora.segmentation.assistant.sessions import Key, Session, SessionStore
 
@@ -135,7 +136,11 @@ def _model_prior(
 
 
 def _mask_of(db: Db, access: Access, layout: Layout, session: Session, item: MaskIn) -> Mask:
-    """The mask on the session's grid: a mask file of the image's study, or one of its ROIs."""
+    """The mask on the session's grid: the page's packed mask, a mask file of the image's study, or one of
+    its ROIs."""
+    if item.packed is not None:
+        p = item.packed
+        return unpack(Packed((p.lo[0], p.lo[1], p.lo[2]), (p.hi[0], p.hi[1], p.hi[2]), 0, p.data), session.shape)
     image, patient, study = _study_file(db, access, session.key.file_id, "image")
     if item.file_id is not None:
         row, _, _ = _study_file(db, access, item.file_id, "mask")
@@ -170,7 +175,10 @@ def interact(
         step = to_voxels(item, session.affine, session.shape)
     with session.lock:
         session.result = session.backend.add(step)
-        session.history.append(item.model_dump())
+        sent = item.model_dump()
+        if isinstance(item, MaskIn) and item.packed is not None:
+            sent["packed"]["data"] = ""  # the history names a packed mask's box, not its bits
+        session.history.append(sent)
         session.version += 1
     return session
 
