@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, shot
+from tests.e2e.test_desktop import choose, login
 from tests.e2e.test_roi_tool import INSIDE, on_disk, open_image, row, stroke, voxels, wait_voxels
-from tests.e2e.test_viewer import api
+from tests.e2e.test_viewer import LOAD_MS, api, file_row, items, open_study, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -225,3 +226,36 @@ def test_a_patchwork_model_proposes_the_start_and_reset_goes_back_to_it(page: Pa
         assert page.evaluate(INSIDE) == proposal, "Reset goes back to the model's proposal"
     finally:
         shutil.rmtree(folder.parent)
+
+
+def test_a_point_in_the_axial_view_and_a_box_in_the_coronal_view_refine_one_result(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("layout-select").select_option("mpr")
+    open_study(page, PID, SID)
+    file_row(page, IMAGE).dblclick()
+    for i in range(3):
+        expect(items(page, i)).to_have_count(1, timeout=LOAD_MS)
+    wait_idle(page)
+    axial, coronal = (page.get_by_test_id(f"canvas-{i}").bounding_box() for i in (0, 1))
+    assert axial is not None and coronal is not None
+    page.keyboard.press("d")
+    page.get_by_test_id("roi-new").click()
+    page.mouse.move(axial["x"] + 5, axial["y"] + 5)
+    page.keyboard.press("w")
+    click(page, axial, (0.5, 0.5))
+    grown = wait_voxels(page, "roi", "n > 20")
+    idle(page)
+    page.get_by_test_id("assistant-mode-box").check()
+    page.get_by_test_id("assistant-minus").click()
+    stroke(page, coronal, (0.3, 0.3), (0.7, 0.45))
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+    idle(page)
+    session = page.evaluate(SESSION)
+    assert [h["kind"] for h in session["history"]] == ["points", "box"]
+    assert session["history"][1]["plane"] == "coronal" and session["history"][1]["positive"] is False
+    after = page.evaluate(INSIDE)
+    assert 0 < len(after) < grown, "the coronal box took part of the axial click's result away"
+    on_slice, in_box = box_slice(session, after)
+    assert in_box == 0, "nothing of the result is left inside the negative box on its slice"
+    shot(page, "assistant-two-planes")
