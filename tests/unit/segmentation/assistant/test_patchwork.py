@@ -99,3 +99,19 @@ def mask_of_shape(result: dict[str, Any], matrix: list[int]) -> np.ndarray[Any, 
 
     lo, hi = (tuple(result["lo"]), tuple(result["hi"])) if result["lo"] else (None, None)
     return unpack(Packed(lo, hi, result["voxels"], result["data"]), tuple(matrix))  # type: ignore[arg-type]
+
+
+def test_a_model_that_runs_past_the_time_limit_is_refused_and_leaves_no_session(env: Env, trained: Trained) -> None:
+    model, image = setup_model(env, trained)
+    config = env.settings.assistant
+    before = config.prior_timeout_s
+    config.prior_timeout_s = 0.05  # the child process cannot even import the job's code in that time
+    store = env.app_client.app.state.nora.services.assistant  # type: ignore[attr-defined]
+    held = len(store)
+    try:
+        r = env.client("user").post(A, json={"file_id": image, "roi": "ball", "model": model})
+    finally:
+        config.prior_timeout_s = before
+    assert r.status_code == 502 and "took longer than" in r.json()["detail"], r.text
+    assert r.json()["detail"].endswith("([assistant] prior_timeout_s)")
+    assert len(store) == held
