@@ -132,6 +132,7 @@ def test_points_undo_box_reset_accept_and_save(page: Page, server: Server) -> No
     page.get_by_test_id("assistant-mode-lasso").check()
     click(page, box, (0.6, 0.6))
     expect(page.get_by_test_id("assistant-error")).to_contain_text("at least 3 points")
+    shot(page, "assistant-error")
     expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
 
     # Reset: every interaction is forgotten, the ROI is empty (one undoable step)
