@@ -13,13 +13,16 @@ other subjects are held out.
   its prediction upsampled to 1 mm;
 * baseline 2: three-class Otsu thresholds of the T1 inside the brain (CSF / grey / white).
 
-Printed: Dice per tissue on the held-out subjects, training time, apply time per volume, and the apply time
-of a 256x256x180 volume. Then deepbet's brain mask of the template against nilearn's MNI152 brain mask
-(``load_mni152_brain_mask``'s rule: the template scaled to 0..1 above 0.2; nilearn.datasets itself needs
-scikit-learn, which nora does not install).
+Printed: per seed (``--seeds``: the subjects' deformations and the networks' initial weights), Dice per
+tissue on the held-out subjects and training time; then the mean ± sd over the seeds, apply time per volume,
+and the apply time of a 256x256x180 volume (wall and CPU seconds: on a loaded machine CPU is the steadier).
+Then deepbet's brain mask of the template against nilearn's MNI152 brain mask (``load_mni152_brain_mask``'s
+rule: the template scaled to 0..1 above 0.2; nilearn.datasets itself needs scikit-learn, which nora does
+not install).
 
-    .venv/bin/python benchmarks/patchwork.py                       # 4 train, 2 test, 120 s each model
-    .venv/bin/python benchmarks/patchwork.py --seconds 20 --train 2 --test 1 --no-deepbet   # smoke
+    .venv/bin/python benchmarks/patchwork.py          # 3 seeds of 4 train, 2 test, 120 s each model
+    .venv/bin/python benchmarks/patchwork.py --seconds 2 --seeds 1 --train 1 --test 1 --mm 4 \
+        --big 64 64 48 --no-deepbet                   # smoke
 """
 
 from __future__ import annotations
@@ -150,32 +153,18 @@ def unet_predict(net: UNet3d, subject: data.Subject) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------- run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", type=int, default=4)
-    parser.add_argument("--test", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=120.0, help="training time of each model")
-    parser.add_argument("--warp", type=float, default=4.0, help="largest displacement (mm)")
-    parser.add_argument("--mm", type=float, default=2.0, help="voxel size of the subjects (1: the template's)")
-    parser.add_argument("--depth", type=int, default=2, help="patchwork levels")
-    parser.add_argument("--patch", type=int, default=16, help="patchwork patch (voxels per axis)")
-    parser.add_argument("--batch", type=int, default=2, help="patch trees per iteration")
-    parser.add_argument("--lr", type=float, default=0.003, help="learning rate of both networks")
-    parser.add_argument("--no-deepbet", action="store_true")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    SUBJECT_MM[0] = args.mm
-    rng = np.random.default_rng(0)
-    t1, maps, affine = template(args.mm)
+def run_seed(args: argparse.Namespace, seed: int, t1: np.ndarray, maps: list[np.ndarray], affine: np.ndarray) -> Any:
+    """One run: subjects, both networks and Otsu with ``seed``; (Dice rows, apply times, model, figures)."""
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
     start = time.monotonic()
     made = [make_subject(t1, maps, rng, args.warp / args.mm) for _ in range(args.train + args.test)]
     subjects = [data.from_arrays([img], affine, labels, name=f"S{i}") for i, (img, labels) in enumerate(made)]
     fit, held = subjects[: args.train], subjects[args.train :]
     print(
-        f"data: {len(fit)} training and {len(held)} held-out subjects of {list(t1.shape)} at {args.mm:g} mm "
+        f"seed {seed}: {len(fit)} training and {len(held)} held-out subjects of {list(t1.shape)} at {args.mm:g} mm "
         f"(made in {time.monotonic() - start:.0f} s)"
     )
-
     params = PatchworkParams(
         depth=args.depth,
         patch=args.patch,
@@ -187,6 +176,7 @@ def main() -> None:
         learning_rate=args.lr,
         foreground=0.7,
         validation=0.0,
+        seed=seed,
     )
     with TemporaryDirectory() as tmp:
         doc = train.new_doc("bench", ["t1"], list(TISSUES), params, fit, [])
@@ -194,14 +184,13 @@ def main() -> None:
         doc, net = train.train(doc, fit, [], Path(tmp), say=lambda _t: None, until=began + args.seconds)
         pw_train = time.monotonic() - began
     net.eval()
-    iterations = doc.history[-1]["iteration"]
     pw_params = parameter_count(net)
     u_features = 8
     while parameter_count(UNet3d(1, len(TISSUES), u_features)) < pw_params:
         u_features += 1
     unet, steps, u_train = unet_train(fit, u_features, args.seconds, args.lr)
-    rows = {"patchwork": [], "unet": [], "otsu": []}  # type: dict[str, list[list[float]]]
-    times = {"patchwork": [], "unet": [], "otsu": []}  # type: dict[str, list[float]]
+    rows: dict[str, list[list[float]]] = {"patchwork": [], "unet": [], "otsu": []}
+    times: dict[str, list[float]] = {"patchwork": [], "unet": [], "otsu": []}
     for s, (img, labels) in zip(held, made[args.train :], strict=True):
         for name, fn in (
             ("patchwork", lambda s=s: infer.predict(net, doc, s)),
@@ -213,21 +202,60 @@ def main() -> None:
             times[name].append(time.monotonic() - t)
             rows[name].append(dice_all(prob, labels))
     print(
-        f"patchwork: {pw_params} parameters, {iterations} iterations in {pw_train:.0f} s; "
+        f"  patchwork: {pw_params} parameters, {doc.history[-1]['iteration']} iterations in {pw_train:.0f} s; "
         f"U-Net: {parameter_count(unet)} parameters ({u_features} features), {steps} steps in {u_train:.0f} s"
     )
-    print(f"{'method':<10} {'Dice GM':>8} {'Dice WM':>8} {'apply s/volume':>15}")
     for name in rows:
         d = np.mean(np.asarray(rows[name]), axis=0)
-        print(f"{name:<10} {d[0]:8.3f} {d[1]:8.3f} {np.mean(times[name]):15.2f}")
+        print(f"  {name:<10} Dice GM {d[0]:.3f} WM {d[1]:.3f}")
     seen = dice_all(infer.predict(net, doc, fit[0]), [m.numpy() > 0.5 for m in fit[0].labels])  # type: ignore[union-attr]
-    print(f"patchwork on a training subject (fit, not generalisation): Dice GM {seen[0]:.3f}, WM {seen[1]:.3f}")
+    print(f"  patchwork on a training subject (fit, not generalisation): Dice GM {seen[0]:.3f}, WM {seen[1]:.3f}")
+    return rows, times, (net, doc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", type=int, default=4)
+    parser.add_argument("--test", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=120.0, help="training time of each model")
+    parser.add_argument("--seeds", type=int, default=3, help="runs with seeds 0.. (subjects, initial weights)")
+    parser.add_argument("--warp", type=float, default=4.0, help="largest displacement (mm)")
+    parser.add_argument("--mm", type=float, default=2.0, help="voxel size of the subjects (1: the template's)")
+    parser.add_argument("--depth", type=int, default=2, help="patchwork levels")
+    parser.add_argument("--patch", type=int, default=16, help="patchwork patch (voxels per axis)")
+    parser.add_argument("--batch", type=int, default=2, help="patch trees per iteration")
+    parser.add_argument("--lr", type=float, default=0.003, help="learning rate of both networks")
+    parser.add_argument("--big", type=int, nargs=3, default=(256, 256, 180), help="the apply-time volume's matrix")
+    parser.add_argument("--no-deepbet", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    SUBJECT_MM[0] = args.mm
+    t1, maps, affine = template(args.mm)
+    dice: dict[str, list[np.ndarray]] = {"patchwork": [], "unet": [], "otsu": []}
+    apply: dict[str, list[float]] = {"patchwork": [], "unet": [], "otsu": []}
+    for seed in range(args.seeds):
+        rows, times, model = run_seed(args, seed, t1, maps, affine)
+        for name in rows:
+            dice[name].append(np.mean(np.asarray(rows[name]), axis=0))
+            apply[name].extend(times[name])
+    print(f"over {args.seeds} seed(s), held-out Dice mean ± sd of the seeds' means:")
+    print(f"{'method':<10} {'Dice GM':>15} {'Dice WM':>15} {'apply s/volume':>15}")
+    for name in dice:
+        d = np.asarray(dice[name])
+        gm, wm = (f"{d[:, k].mean():.3f} ± {d[:, k].std(ddof=1) if len(d) > 1 else 0:.3f}" for k in range(2))
+        print(f"{name:<10} {gm:>15} {wm:>15} {np.mean(apply[name]):15.2f}")
+    net, doc = model
     t1_full, _maps, affine_full = template(1.0)
-    big = np.zeros((256, 256, 180), dtype=np.float32)
-    big[30:227, 11:244, :] = t1_full[:, :, :180]  # the 1 mm template inside a 256x256x180 grid
-    t = time.monotonic()
+    big = np.zeros(tuple(args.big), dtype=np.float32)
+    x, y, z = (min(a, b) for a, b in zip(big.shape, t1_full.shape, strict=True))
+    ox, oy = (big.shape[0] - x) // 2, (big.shape[1] - y) // 2
+    big[ox : ox + x, oy : oy + y, :z] = t1_full[:x, :y, :z]  # the 1 mm template inside the grid
+    wall, cpu = time.monotonic(), time.process_time()
     infer.predict(net, doc, data.from_arrays([big], affine_full))
-    print(f"patchwork apply of a 256x256x180 volume: {time.monotonic() - t:.1f} s (aim: under 20 s)")
+    print(
+        f"patchwork apply of a {'x'.join(map(str, args.big))} volume: {time.monotonic() - wall:.1f} s "
+        f"({time.process_time() - cpu:.1f} s of CPU; aim: under 20 s)"
+    )
     if not args.no_deepbet:
         deepbet_vs_nilearn(t1_full, affine_full)
 

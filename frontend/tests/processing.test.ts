@@ -3,7 +3,7 @@ import type { CatalogArg } from "../src/api/schema";
 import { cleanBatch, newJob, syncScriptArgs } from "../src/processing/batch";
 
 const arg = (name: string, type: CatalogArg["type"], value: CatalogArg["default"]): CatalogArg => ({
-  name, type, default: value, help: "", required: false, options: [], multi: false,
+  name, type, default: value, help: "", required: false, options: [], multi: false, choices: "",
 });
 
 describe("batch tool helpers", () => {

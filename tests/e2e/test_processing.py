@@ -3,6 +3,8 @@ select the failed subjects and rerun a corrected batch for them (the daemon runs
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -52,3 +54,37 @@ def test_launch_monitor_and_rerun_failed(page: Page, server: Server) -> None:
     monitor.get_by_role("button", name="Dismiss errors").click()
     expect(monitor.locator('[data-testid="job-row"][data-state="e"]')).to_have_count(0)
     shot(page, "processing-rerun-done")
+
+
+def test_a_running_jobs_progress_shows_in_the_monitor_live(page: Page, server: Server, tmp_path: Path) -> None:
+    """A job that writes $NORA_JOB_DIR/progress.json: the monitor shows its bar without a reload (the live
+    events' monitor part), and the bar goes when the job is done."""
+    go = tmp_path / "go"
+    script = (
+        'echo \'{"fraction": 0.4, "message": "step 2 of 5"}\' > "$NORA_JOB_DIR/progress.json"\n'
+        f'until [ -e "{go}" ]; do sleep 0.1; done\n'
+    )
+    login(page, server)
+    choose(page, "DEMO")
+    page.get_by_test_id("filter-pid").fill("subj002")
+    expect(page.get_by_test_id("study-row")).to_have_count(2)
+    page.get_by_test_id("open-batchtool").click()
+    tool = page.get_by_test_id("batch-tool")
+    expect(tool.locator("[data-psid]")).to_have_count(2)
+    tool.locator("[data-psid]").first.check()
+    tool.get_by_test_id("job-menu").select_option("bash")
+    tool.get_by_test_id("add-job").click()
+    tool.get_by_test_id("job-script").fill(script)
+    tool.get_by_test_id("batch-name").fill("e2e-progress")
+    tool.get_by_test_id("launch").click()
+    expect(tool.get_by_test_id("launch-result")).to_contain_text("1 jobs")
+    monitor = page.get_by_test_id("job-monitor")
+    ours = monitor.locator('[data-testid="job-row"]').filter(has_text="step 2 of 5")
+    expect(ours).to_have_count(1, timeout=60_000)
+    expect(ours.get_by_test_id("job-progress")).to_have_text("40 %")
+    shot(page, "job-monitor-progress")
+    go.touch()
+    monitor.get_by_test_id("hide-done").uncheck()
+    done = monitor.locator('[data-testid="job-row"][data-state="d"]').filter(has_text="e2e-progress")
+    expect(done).to_have_count(1, timeout=60_000)
+    expect(done.get_by_test_id("job-progress")).to_have_count(0)

@@ -39,12 +39,12 @@ export const keys = {
   trash: (project: string) => ["project", project, "files", "trash"] as const,
   jobs: (project: string) => ["project", project, "jobs"] as const,
   savedBatches: (project: string) => ["project", project, "saved-batches"] as const,
+  /** the project's segmentation models (a training job writes them: a change of jobs marks them stale) */
+  models: (project: string) => ["project", project, "models"] as const,
   presets: (project: string) => ["project", project, "presets"] as const,
   importJobs: (project: string) => ["project", project, "import-jobs"] as const,
   projectRights: (project: string) => ["project", project, "rights"] as const,
   autoexec: (project: string) => ["project", project, "autoexec"] as const,
-  /** the project's trained segmentation models (the assistant's patchwork prior) */
-  models: (project: string) => ["project", project, "models"] as const,
   /** system administration: users, their rights and tokens, the audit log */
   admin: () => ["admin"] as const,
   users: () => ["admin", "users"] as const,
@@ -85,7 +85,7 @@ export function affected(change: Change): (readonly unknown[])[] {
     case "files":
       return [keys.files(change.project), keys.studies(change.project)];
     case "jobs":
-      return [keys.jobs(change.project), keys.studies(change.project), keys.files(change.project)];
+      return [keys.jobs(change.project), keys.studies(change.project), keys.files(change.project), keys.models(change.project)];
     case "monitor":
       return [keys.jobs(change.project)];
     case "imported":

@@ -2652,6 +2652,11 @@ export interface components {
          * @description One argument row a catalog job declares.
          */
         CatalogArg: {
+            /**
+             * Choices
+             * @description "" (free text) or a list the page offers: "models" = the project's models
+             */
+            choices: string;
             /** Default */
             default: string | number | boolean;
             /** Help */
@@ -3525,6 +3530,11 @@ export interface components {
             name: string;
             /** Phase */
             phase: string;
+            /**
+             * Progress
+             * @description 0..1: what a running job reported (its progress.json), 1 when done
+             */
+            progress: number;
             /** Psid */
             psid: string;
             /** Queue */
@@ -3578,6 +3588,11 @@ export interface components {
             name: string;
             /** Phase */
             phase: string;
+            /**
+             * Progress
+             * @description 0..1: what a running job reported (its progress.json), 1 when done
+             */
+            progress: number;
             /** Psid */
             psid: string;
             /** Queue */

@@ -8,7 +8,8 @@ import { filterKey, type Filters, type Sort } from "../lib/filters";
 import { messageOf, useErrors } from "../state/errors";
 import { useDebounced } from "../state/useDebounced";
 import { studyPageQuery } from "../state/useStudyPages";
-import { processing, type BatchDef, type JobArg, type JobDef } from "./api";
+import { ModelPicker } from "../segmentation/ModelPicker";
+import { processing, type BatchDef, type CatalogEntry, type JobArg, type JobDef } from "./api";
 import { cleanBatch, newJob, PATTERN_HELP, sameArgs, syncScriptArgs } from "./batch";
 
 const MAX_ROWS = 1000;
@@ -162,7 +163,8 @@ export function BatchTool(props: {
             <button type="button" onClick={addJob} data-testid="add-job" disabled={catalog === null}>Add job</button>
           </div>
           {batch.jobs.map((job, i) => (
-            <JobCard key={i} index={i} job={job} onChange={(j) => setJob(i, j)}
+            <JobCard key={i} index={i} job={job} project={props.project} entry={catalog?.jobs.find((c) => c.id === job.job)}
+              onChange={(j) => setJob(i, j)}
               onRemove={() => setBatch((b) => ({ ...b, jobs: b.jobs.filter((_, k) => k !== i) }))} />
           ))}
           {batch.jobs.length === 0 ? <div className="empty">Add jobs from the menu; they run one after another.</div> : null}
@@ -235,7 +237,15 @@ export function useScriptRows(script: string | null) {
   return text === script ? (query.data ?? null) : null;
 }
 
-function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => void; onRemove: () => void }) {
+function JobCard(props: {
+  index: number;
+  job: JobDef;
+  project: string;
+  /** the job's catalog entry (its rows' declarations), once the catalog is in */
+  entry: CatalogEntry | undefined;
+  onChange: (j: JobDef) => void;
+  onRemove: () => void;
+}) {
   const { job } = props;
   const generic = job.job === "bash" || job.job === "python";
   const rows = useScriptRows(generic ? job.script : null);
@@ -245,6 +255,7 @@ function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => v
     if (!sameArgs(args, job.args)) props.onChange({ ...job, args });
     // the job's other edits do not change which rows its script refers to
   }, [rows]);
+  const choices = (name: string) => props.entry?.args.find((a) => a.name === name)?.choices ?? "";
   function setArg(k: number, arg: JobArg) {
     props.onChange({ ...job, args: job.args.map((a, i) => (i === k ? arg : a)) });
   }
@@ -266,6 +277,8 @@ function JobCard(props: { index: number; job: JobDef; onChange: (j: JobDef) => v
           <span className="proc-argname" title={PATTERN_HELP}>{arg.name} <small>{arg.type}</small></span>
           {arg.type === "LOGICAL" ? (
             <input type="checkbox" checked={Boolean(arg.value)} onChange={(e) => setArg(k, { ...arg, value: e.target.checked })} />
+          ) : choices(arg.name) === "models" ? (
+            <ModelPicker project={props.project} value={String(arg.value)} onChange={(value) => setArg(k, { ...arg, value })} />
           ) : (
             <input value={String(arg.value)} title={PATTERN_HELP} data-testid={`arg-${arg.name}`}
               placeholder={arg.type === "FILE" ? "t1*/s0*.nii" : arg.type === "OUT" ? "RESULTS/out.nii.gz TAG(tag)" : ""}

@@ -112,7 +112,10 @@ export function JobMonitor(props: {
                 <td><button type="button" className="link" onClick={() => void open(j.id)} title="log and JSON spec">{j.name}</button></td>
                 <td data-testid="job-kind">{j.kind === "job" ? "batch" : j.kind}</td>
                 <td>{j.batch}</td>
-                <td><span className={`job job-${j.state}`}>{STATE_NAMES[j.state] ?? j.state}</span></td>
+                <td>
+                  <span className={`job job-${j.state}`}>{STATE_NAMES[j.state] ?? j.state}</span>
+                  {j.state === "r" && j.progress > 0 ? <JobProgress fraction={j.progress} /> : null}
+                </td>
                 <td>{j.queue}</td>
                 <td className="ellipsis" title={j.message}>{j.message}</td>
                 <td>
@@ -141,6 +144,16 @@ export function JobMonitor(props: {
         </div>
       ) : null}
     </FloatingWindow>
+  );
+}
+
+/** A running job's progress (what it wrote in its progress.json, read by the daemon's rounds; live events refetch). */
+function JobProgress(props: { fraction: number }) {
+  const percent = Math.round(props.fraction * 100);
+  return (
+    <span className="job-progress" data-testid="job-progress" title={`${percent} % done`}>
+      <progress max={1} value={props.fraction} aria-label="job progress" /> {percent} %
+    </span>
   );
 }
 

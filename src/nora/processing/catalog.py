@@ -36,6 +36,9 @@ class ArgDecl:
     register: str = ""
     #: OUT with ``register``: the FILE argument whose file is the output's reference image
     reference: str = ""
+    #: a list of the project's objects the page offers for the value instead of free text (``"models"``: the
+    #: project's segmentation models); the job's ``prepare`` still refuses a value that names none of them
+    choices: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Builtin:
                     "default": a.default,
                     "options": list(a.options),
                     "multi": a.multi,
+                    "choices": a.choices,
                 }
                 for a in self.args
             ],

@@ -39,12 +39,14 @@ from nora.archive.storage import Layout, atomic_write_json
 from nora.core.atomic import replace_json
 from nora.core.errors import NoraError
 from nora.core.leftovers import sweep_leases
+from nora.core.progress import PROGRESS_FILE
 from nora.core.settings import Settings
 from nora.processing.executors import Executor, Poll, Submission, make_executor
 from nora.processing.kinds import EXECUTOR_KIND, JobKinds
 from nora.processing.lifecycle import ACTIVE, JobPhase, advance, advance_each
 from nora.processing.models import Job
 from nora.processing.outputs import register_outputs
+from nora.processing.progress import ProgressReader
 from nora.processing.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class Engine:
         self._executors: dict[str, Executor] = {}
         self._wake = threading.Event()
         self._swept = time.monotonic()  # the first sweep is :meth:`recover`'s
+        self.progress = ProgressReader(sessions)
         #: the worker kinds' pool (an engine limited to some batches runs only those batches' jobs)
         self.workers = WorkerPool(
             sessions,
@@ -332,7 +335,7 @@ class Engine:
         try:
             folder.mkdir(parents=True)
         except FileExistsError:  # a job put back in the queue: the records of its last try go
-            for stale in ("result.json", "error.json", "executor.json"):
+            for stale in ("result.json", "error.json", "executor.json", PROGRESS_FILE):
                 (folder / stale).unlink(missing_ok=True)
         env = {
             "NORA_HOME": str(self.config.home),
@@ -352,15 +355,16 @@ class Engine:
     # ------------------------------------------------------------------------------------------- poll
 
     def poll(self, report: TickReport) -> None:
-        """Ask the executors about the jobs they run; record the starts and the ends.
+        """Ask the executors about the jobs they run; record the starts, the ends and the progress of the others.
 
         Only the columns polling needs are read every round; the whole rows of the jobs that ended.
         """
         with self.sessions() as s:
-            active = select(Job.id, Job.phase, Job.executor, Job.external_id).where(
+            active = select(Job.id, Job.phase, Job.executor, Job.external_id, Job.job_dir).where(
                 Job.phase.in_((P.SUBMITTED, P.RUNNING))
             )
             rows = s.execute(self._scope(active)).all()
+        self.progress.record((r.id, r.job_dir) for r in rows)
         by_executor: dict[str, list[Any]] = {}
         for row in rows:
             by_executor.setdefault(row.executor or "local", []).append(row)

@@ -5,7 +5,8 @@ and environment). The runner writes every output under a temporary name in its f
 it into place only when the job succeeded, so a failed or killed job leaves no half-written output under
 a real name. It appends to ``log.txt`` (the executor points stdout/stderr there) and ends by writing
 ``result.json`` (always) and, on failure, ``error.json`` with the message and traceback — the daemon
-reads them, registers the outputs and sets the job's state. Exit status: 0 done, 1 failed, 124 timed out,
+reads them, registers the outputs and sets the job's state. A job tells its progress through
+``$NORA_JOB_DIR/progress.json`` (:mod:`nora.core.progress`). Exit status: 0 done, 1 failed, 124 timed out,
 143 killed.
 
 This module imports only the standard library (and the stdlib-only ``nora.core.atomic``) at start, and of
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 from nora.core.atomic import TMP_PREFIX, promote
 from nora.core.atomic import atomic_write_json as write_json
 from nora.core.fsync import fsync_path
+from nora.core.progress import JOB_DIR_ENV
 
 EXIT_FAILED, EXIT_TIMEOUT, EXIT_KILLED = 1, 124, 143
 
@@ -196,6 +198,7 @@ class Runner:
             site.main()
         from nora.processing.catalog import CATALOG
 
+        os.environ[JOB_DIR_ENV] = str(self.dir)  # where its progress goes (nora.core.progress.job_progress)
         if job not in CATALOG:
             raise JobFailed(f"unknown built-in job {job!r}")
 
@@ -212,7 +215,7 @@ class Runner:
 
     def script_command(self, spec: dict[str, Any], values: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
         """Write the job's script into its folder; the command line and environment that run it."""
-        env = {**os.environ, **{k: str(v) for k, v in spec.get("env", {}).items()}}
+        env = {**os.environ, **{k: str(v) for k, v in spec.get("env", {}).items()}, JOB_DIR_ENV: str(self.dir)}
         for name, value in values.items():
             env[name] = " ".join(map(str, value)) if isinstance(value, list) else _text(value)
         positional = [env[name] for name in spec.get("order", []) if name in env]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from nora.core.atomic import atomic_write
+from nora.core.progress import job_progress
 from nora.processing.catalog import Values
 from nora.segmentation.jobs import CONTRASTS, check_inputs, given, model_folder, use_threads
 
@@ -52,6 +53,7 @@ def run(values: Values) -> None:
         subject,
         overlap=float(values.get("overlap") or 0.0),
         random_trees=int(float(values.get("trees") or 0)),
+        progress=job_progress(),
     )[label - 1]
     output_type = str(values.get("output_type") or "mask")
     write_output(prob, subject.affine, str(values["output"]), output_type, float(values.get("threshold") or 0.5))

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from nora.archive.storage import safe_relpath
-from nora.core.errors import InvalidInput
+from nora.core.errors import InvalidInput, NotFound
 from nora.core.validation import validated
 from nora.processing.catalog import ArgDecl, Builtin, Values
-from nora.segmentation.modelfile import MODEL_FILE, ModelDoc, PatchworkParams, read_model
+from nora.segmentation.modelfile import MODEL_FILE, ModelDoc, PatchworkParams, find_models, model_json, read_model
 
 CONTRASTS = ("contrast1", "contrast2", "contrast3")
 LABELS = ("label1", "label2", "label3")
@@ -68,8 +68,24 @@ def check_inputs(doc: ModelDoc, contrasts: list[str], where: str) -> None:
         )
 
 
+def known_model(values: Values) -> ModelDoc:
+    """The model ``values["model"]`` names; :class:`NotFound` naming the project's models when it is none of them."""
+    folder = model_folder(values)
+    if model_json(folder).is_file():
+        return read_model(folder)  # a model without weights yet, or an unreadable one, says so itself
+    found = find_models(Path(str(values["_analysis_dir"])))
+    listed = "; ".join(
+        f"{name}/{MODEL_FILE} ({doc.name} version {doc.version}: {', '.join(doc.contrasts)})"
+        for name, doc in sorted(found.items())[:10]
+    )
+    raise NotFound(
+        f"no patchwork model {str(values.get('model')).strip()!r} in this project: "
+        + (f"its models are {listed}" if found else "it has none yet (train one with Patchwork 3D first)")
+    )
+
+
 def prepare_apply(values: Values) -> None:
-    doc = read_model(model_folder(values))
+    doc = known_model(values)
     names = given(values, CONTRASTS)
     check_inputs(doc, names, f"the job for {values.get('_psid') or 'the study'}")
     label = int(float(values.get("label") or 1))
@@ -163,7 +179,7 @@ APPLY = Builtin(
     "a mask (an ROI of the study, the model's name and version in its sidecar) or a probability map.",
     (
         *_CONTRAST_ROWS,
-        ArgDecl("model", "STRING", f"the model, e.g. models/isles_stroke/{MODEL_FILE}"),
+        ArgDecl("model", "STRING", f"the model, e.g. models/isles_stroke/{MODEL_FILE}", choices="models"),
         ArgDecl("output_type", "OPTION", "mask or probability map", default="mask", options=("mask", "probability")),
         ArgDecl("label", "NUMERIC", "which of the model's labels (1 = the first)", required=False, default=1.0),
         ArgDecl("threshold", "NUMERIC", "probability threshold of the mask", required=False, default=0.5),

@@ -15,10 +15,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nora.core.atomic import atomic_write_json
-from nora.core.errors import CorruptFile, NotFound
+from nora.core.errors import CorruptFile, NoraError, NotFound
 from nora.core.validation import validated
 
 MODEL_FILE = "model_patchwork.json"
+#: how deep under the analysis folder models are looked for, and how many at most
+MAX_DEPTH = 4
+MAX_MODELS = 1000
 WEIGHTS_FILE = "model_patchwork.pt"
 FORMAT = "nora.patchwork/1"
 
@@ -111,3 +114,20 @@ def write_model(folder: Path, doc: ModelDoc) -> Path:
     target = folder / MODEL_FILE
     atomic_write_json(target, doc.model_dump())
     return target
+
+
+def find_models(root: Path) -> dict[str, ModelDoc]:
+    """The usable models under an analysis folder (at most :data:`MAX_DEPTH` folders deep): folder (relative,
+    posix) -> document; a JSON without weights yet (before the first epoch) or not ours is left out."""
+    docs: dict[str, ModelDoc] = {}
+    if not root.is_dir():
+        return docs
+    for depth in range(1, MAX_DEPTH + 1):
+        for path in sorted(root.glob("/".join(["*"] * depth) + f"/{MODEL_FILE}")):
+            if len(docs) >= MAX_MODELS:
+                return docs
+            try:
+                docs[path.parent.relative_to(root).as_posix()] = read_model(path)
+            except NoraError:
+                continue
+    return docs

@@ -1,7 +1,7 @@
 """The project's segmentation models: listed from their files, shown, deleted (no torch here).
 
 A model is the folder of a ``model_patchwork.json`` under the project's analysis folder
-(``NORA_HOME/analyses/<project>``, at most :data:`MAX_DEPTH` folders deep). :func:`sync` makes the rows
+(``NORA_HOME/analyses/<project>``, :func:`~nora.segmentation.modelfile.find_models`). :func:`sync` makes the rows
 match the files (a training job writes only files, also when it is stopped), so listing always shows what
 apply can use. Reading needs read access to the project, deleting write access; every delete is audited.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,13 +18,10 @@ from nora.archive.models import utcnow
 from nora.archive.services import audit
 from nora.archive.services.access import Access
 from nora.archive.storage import Layout
-from nora.core.errors import NoraError, NotFound
+from nora.core.errors import NotFound
 from nora.processing.resolve import analysis_dir
-from nora.segmentation.modelfile import MODEL_FILE, WEIGHTS_FILE, ModelDoc, read_model
+from nora.segmentation.modelfile import MODEL_FILE, WEIGHTS_FILE, ModelDoc, find_models
 from nora.segmentation.models import SegmentationModel
-
-MAX_DEPTH = 4
-MAX_MODELS = 1000
 
 
 def _time(text: str) -> dt.datetime:
@@ -33,21 +29,6 @@ def _time(text: str) -> dt.datetime:
         return dt.datetime.fromisoformat(text).astimezone(dt.UTC).replace(tzinfo=None)
     except ValueError:
         return utcnow()
-
-
-def _found(root: Path) -> dict[str, ModelDoc]:
-    docs: dict[str, ModelDoc] = {}
-    if not root.is_dir():
-        return docs
-    for depth in range(1, MAX_DEPTH + 1):
-        for path in sorted(root.glob("/".join(["*"] * depth) + f"/{MODEL_FILE}")):
-            if len(docs) >= MAX_MODELS:
-                return docs
-            try:
-                docs[path.parent.relative_to(root).as_posix()] = read_model(path)
-            except NoraError:
-                continue  # no weights yet (before the first epoch) or not a model of ours
-    return docs
 
 
 def _fill(row: SegmentationModel, doc: ModelDoc) -> None:
@@ -60,7 +41,7 @@ def _fill(row: SegmentationModel, doc: ModelDoc) -> None:
 
 def sync(session: Session, access: Access, layout: Layout) -> list[SegmentationModel]:
     """The project's model rows after bringing them in line with the model files (sorted by folder)."""
-    docs = _found(analysis_dir(layout, access.project.name))
+    docs = find_models(analysis_dir(layout, access.project.name))
     rows = {
         r.folder: r
         for r in session.scalars(select(SegmentationModel).where(SegmentationModel.project_id == access.project.id))

@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 from nora.core.errors import InvalidInput, NoraError
+from nora.core.progress import job_progress
 from nora.processing.catalog import Values
 from nora.segmentation.jobs import CONTRASTS, LABELS, given, model_folder, params_of, use_threads
 from nora.segmentation.modelfile import model_json, read_model
@@ -36,6 +37,7 @@ def _per_study(values: Values, names: list[str], count: int) -> list[list[str]]:
 
 
 def run(values: Values) -> None:
+    """Train; the job monitor shows the iteration, loss and last validation Dice (``progress.json``)."""
     use_threads(values)
 
     from nora.segmentation.patchwork import data, train
@@ -64,4 +66,8 @@ def run(values: Values) -> None:
     if model_json(folder).is_file():  # retrained in place: versions go on counting
         with contextlib.suppress(NoraError):
             doc.version = read_model(folder).version
-    train.train(doc, [subjects[i] for i in train_ix], [subjects[i] for i in val_ix], folder, say=_say)
+    progress = job_progress()
+    progress(0.0, f"loaded {len(subjects)} studies: training", force=True)
+    train.train(
+        doc, [subjects[i] for i in train_ix], [subjects[i] for i in val_ix], folder, say=_say, progress=progress
+    )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import time
 from pathlib import Path
 
 import nibabel as nib
@@ -18,7 +20,9 @@ from nora.annotation.models import AnnotationObject
 from nora.archive.services import nodes
 from nora.archive.services.files import Upload, store_uploads
 from nora.core.errors import InvalidInput
+from nora.processing.models import Job
 from nora.processing.resolve import analysis_dir
+from nora.processing.service import kill_jobs
 from nora.segmentation.modelfile import read_model
 from tests.unit.processing.conftest import NIFTI, PROJECT, World, build_world
 from tests.unit.segmentation.conftest import TINY
@@ -111,3 +115,30 @@ def test_train_on_the_cohort_then_apply_to_a_study(labelled: World) -> None:
     }
     (refused,) = labelled.jobs(labelled.launch(two, rows=["S02#MR1"]))
     assert refused.state == "e" and "takes 1 contrast(s) (t1_mprage/*.nii)" in refused.message
+
+
+def test_a_running_training_shows_its_progress_in_the_monitor(labelled: World) -> None:
+    """A real (tiny) training job on the local executor: the engine's rounds bring its iteration, loss and
+    last validation Dice into the job's row while it runs; killed, it ends in error and keeps its model."""
+    tiny = {k: float(v) for k, v in TINY.items()} | {"patch": 12.0, "voxel_mm": 3.0, "iterations": 1e6, "epoch": 5.0}
+    args = _args(contrast1="t1_mprage/*.nii", label1="seg/mask*", model="models/long", **tiny)
+    batch = labelled.launch({"level": "cohort", "jobs": [{"job": "patchwork_train", "args": args}]})
+    engine = labelled.engine([batch])
+    (job,) = labelled.jobs(batch)
+    seen = labelled.wait_phase(job.id, ("running",), engine, timeout=120)
+    deadline = time.monotonic() + 180
+    while not ("validation Dice" in seen.message and 0 < seen.progress < 1):
+        assert time.monotonic() < deadline, f"no progress in the row: {seen.phase} {seen.progress} {seen.message!r}"
+        engine.tick()
+        time.sleep(0.2)
+        with labelled.sessions() as s:
+            seen = s.get(Job, job.id)  # type: ignore[assignment]
+    assert seen.phase == "running" and re.fullmatch(
+        r"iteration \d+ of 1000000, loss \d+\.\d{4}, validation Dice \d\.\d{3} \(epoch \d+\)", seen.message
+    ), seen.message
+    with labelled.sessions() as s:
+        assert kill_jobs(s, labelled.access(s), labelled.config, [job.id]) == [job.id]
+        s.commit()
+    (ended,) = labelled.run(batch, engine=engine, timeout=120)
+    assert ended.state == "e" and ended.message == "the job was killed"
+    assert read_model(analysis_dir(labelled.layout, PROJECT) / "models/long").version >= 1

@@ -63,8 +63,13 @@ def test_inputs_that_do_not_match_the_model_are_refused(trained: Trained) -> Non
         jobs.prepare_apply(values)
     with pytest.raises(InvalidInput, match="label 2: the model ball has 1 label"):
         jobs.prepare_apply({**values, "contrast2": "", "label": 2.0})
-    with pytest.raises(NotFound, match="no patchwork model"):
+    with pytest.raises(NotFound, match="no patchwork model") as unknown:
         jobs.prepare_apply({**values, "model": "models/none"})
+    # an unknown model is refused naming the project's models (relative names, no server paths)
+    expected = "'models/none' in this project: its models are models/ball/model_patchwork.json (ball version 3: t1*)"
+    assert expected in str(unknown.value) and "/tmp" not in str(unknown.value)
+    with pytest.raises(NotFound, match=r"it has none yet \(train one with Patchwork 3D first\)"):
+        jobs.prepare_apply({**values, "model": "models/none", "_analysis_dir": str(trained.folder / "empty")})
     with pytest.raises(InvalidInput, match="contrast1, contrast2, contrast3 in order"):
         jobs.given({"contrast1": "a", "contrast3": "c"}, jobs.CONTRASTS)
     with pytest.raises(InvalidInput, match="patch must be a multiple of 4"):

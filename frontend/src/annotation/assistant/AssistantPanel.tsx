@@ -9,7 +9,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 import { keys } from "../../api/queries";
 import type { RoiTool } from "../roi/tool";
-import { assistant } from "./api";
+import { segmentation } from "../../segmentation/api";
 import { MODES } from "./controller";
 import "./assistant.css";
 
@@ -19,7 +19,7 @@ export function AssistantPanel(props: { tool: RoiTool; project: string | null; c
   const project = props.project;
   const models = useQuery({
     queryKey: keys.models(project ?? ""),
-    queryFn: ({ signal }) => assistant.models(project!, signal),
+    queryFn: ({ signal }) => segmentation.models(project!, signal),
     enabled: project !== null && props.canWrite,
   });
   const roi = props.tool.ws.current;

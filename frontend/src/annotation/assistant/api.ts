@@ -28,9 +28,7 @@ export const assistant = {
         body: { file_id: fileId, roi, initial: initial ?? null, model },
       }),
     ),
-  /** The project's trained segmentation models (the choice of the patchwork prior). */
-  models: (project: string, signal?: AbortSignal) =>
-    ok(api.GET("/api/projects/{project}/segmentation/models", { params: { path: { project } }, signal })),
+
   get: (project: string, id: string, signal?: AbortSignal) =>
     ok(api.GET(SESSION, { params: { path: { project, session_id: id } }, signal })),
   add: (project: string, id: string, interaction: AssistantInteraction) =>

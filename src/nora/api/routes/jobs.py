@@ -42,6 +42,7 @@ class JobOut(Out):
     executor: str
     step: int
     message: str
+    progress: float = Field(description="0..1: what a running job reported (its progress.json), 1 when done")
     exit_code: int | None
     created_at: UtcDateTime
     started_at: UtcDateTime | None
@@ -105,6 +106,7 @@ class CatalogArg(Out):
     default: str | float | bool
     options: list[str]
     multi: bool
+    choices: str = Field(description='"" (free text) or a list the page offers: "models" = the project\'s models')
 
 
 class CatalogJob(Out):
@@ -161,6 +163,7 @@ def _job_out(job: Job, psid: str, batch: str) -> JobOut:
         executor=job.executor,
         step=job.step,
         message=job.message,
+        progress=job.progress,
         exit_code=job.exit_code,
         created_at=job.created_at,
         started_at=job.started_at,

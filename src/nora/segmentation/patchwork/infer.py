@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,24 +54,36 @@ def _tile_centres(shape: tuple[int, int, int], step_vox: np.ndarray) -> torch.Te
 
 
 def _paste(
-    sums: torch.Tensor, counts: torch.Tensor, patch_prob: torch.Tensor, centre: torch.Tensor, half_vox: torch.Tensor
+    sums: torch.Tensor, counts: torch.Tensor, probs: torch.Tensor, centres: torch.Tensor, half_vox: torch.Tensor
 ) -> None:
-    """Resample one finest patch ``(L, P, P, P)`` (axis-aligned, concentric trees) onto the voxels it covers."""
+    """Resample finest patches ``(n, L, P, P, P)`` (axis-aligned, concentric trees) onto the voxels each covers.
+
+    One ``grid_sample`` for the batch: every patch's voxel box starts at ``ceil(centre - half)`` and has the
+    largest box's size (a box is one voxel larger where a centre's fraction makes it so); each patch then adds
+    only its own box, clipped to the volume."""
     shape = sums.shape[1:]
-    lo = [max(0, math.ceil(float(c - h))) for c, h in zip(centre, half_vox, strict=True)]
-    hi = [min(int(s), math.floor(float(c + h)) + 1) for c, h, s in zip(centre, half_vox, shape, strict=True)]
-    if any(a >= b for a, b in zip(lo, hi, strict=True)):
-        return
-    axes = [torch.arange(a, b, dtype=torch.float32) for a, b in zip(lo, hi, strict=True)]
-    pos = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1)  # (x, y, z, 3) voxels
-    norm = ((pos - centre) / half_vox).flip(-1)[None].to(patch_prob.device)  # patch's [-1, 1]
-    values = F.grid_sample(patch_prob[None], norm, mode="bilinear", padding_mode="border", align_corners=False)[0]
-    box = (slice(None), slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
-    sums[box] += values.cpu()
-    counts[box[1:]] += 1
+    first = torch.ceil(centres - half_vox)  # (n, 3) the first voxel each patch covers
+    sizes = (torch.floor(centres + half_vox) - first + 1).to(torch.int64)  # (n, 3)
+    size = [int(m) for m in sizes.max(dim=0).values]
+    axes = torch.meshgrid(*(torch.arange(m, dtype=torch.float32) for m in size), indexing="ij")
+    offsets = torch.stack(axes, dim=-1)  # (X, Y, Z, 3)
+    pos = first[:, None, None, None, :] + offsets  # (n, X, Y, Z, 3) voxels
+    norm = ((pos - centres[:, None, None, None, :]) / half_vox).flip(-1)  # patches' [-1, 1], (z, y, x)
+    grid = norm.to(probs.device)
+    values = F.grid_sample(probs, grid, mode="bilinear", padding_mode="border", align_corners=False).cpu()
+    for i in range(len(probs)):
+        lo = [int(first[i, a]) for a in range(3)]
+        hi = [min(int(shape[a]), lo[a] + int(sizes[i, a])) for a in range(3)]
+        start = [max(0, v) for v in lo]
+        if any(a >= b for a, b in zip(start, hi, strict=True)):
+            continue
+        x, y, z = (slice(a, b) for a, b in zip(start, hi, strict=True))
+        u, v, w = (slice(a - b, c - b) for a, b, c in zip(start, lo, hi, strict=True))
+        sums[:, x, y, z] += values[i, :, u, v, w]
+        counts[x, y, z] += 1
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict(
     net: Patchwork,
     doc: ModelDoc,
@@ -80,12 +93,13 @@ def predict(
     random_trees: int = 0,
     batch: int = 8,
     seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
 ) -> np.ndarray:
     """Probabilities ``(L, X, Y, Z)`` (float32) of every label on the subject's grid.
 
     Tiles: finest patches side by side (``overlap`` 0.5: half a patch apart), each with its concentric
     tree; ``random_trees`` more trees with random offsets and the same foreground-free sampling average in.
-    Deterministic for a given ``seed``."""
+    Deterministic for a given ``seed``; ``progress`` hears the fraction of the patch trees done."""
     p = doc.params
     dev = next(net.parameters()).device
     image, zooms, shape = subject.image.to(dev), subject.zooms, subject.shape
@@ -101,15 +115,19 @@ def predict(
     runs: list[tuple[torch.Tensor, bool]] = [(centres, False)]
     if random_trees:
         runs.append((tree.random_finest(shape, random_trees, 0.0, None, gen), True))
+    total, done = sum(len(f) for f, _ in runs), 0
     for finest, jitter in runs:
         for start in range(0, len(finest), batch):
             chunk = finest[start : start + batch]
             frames = eye.expand(len(chunk), 3, 3).clone()
             trees = tree.sample_trees(shape, zooms, widths, chunk, frames, gen if jitter else None)
             prob = torch.sigmoid(net(image, trees, p.patch, zooms)[-1])
-            for i in range(len(chunk)):
-                _paste(sums, counts, prob[i], chunk[i], half_vox)
-    return (sums / counts.clamp_min(1)).numpy().astype(np.float32)
+            _paste(sums, counts, prob, chunk, half_vox)
+            done += len(chunk)
+            if progress is not None:
+                progress(done / total, f"{done} of {total} patch trees")
+    sums /= counts.clamp_min(1)
+    return sums.numpy()
 
 
 def dice(pred: np.ndarray, truth: np.ndarray) -> float:

@@ -26,6 +26,8 @@ from nora.segmentation.patchwork.infer import build, device, dice, predict
 from nora.segmentation.patchwork.net import Patchwork
 
 Say = Callable[[str], None]
+#: (fraction done, what to show): :class:`nora.core.progress.Progress` in a job
+Report = Callable[[float, str], None]
 
 
 def _now() -> str:
@@ -104,12 +106,14 @@ def train(
     folder: Path,
     *,
     say: Say = print,
-    progress: Callable[[float], None] | None = None,
+    progress: Report | None = None,
     until: float | None = None,
 ) -> tuple[ModelDoc, Patchwork]:
     """Train ``doc``'s network on ``subjects``, saving into ``folder`` after every epoch; the final model.
 
-    ``until``: a ``time.monotonic()`` deadline (the benchmark's equal time budgets): training ends there."""
+    ``progress`` hears the fraction of the iterations done with the iteration, the running loss and the last
+    validation Dice. ``until``: a ``time.monotonic()`` deadline (the benchmark's equal time budgets):
+    training ends there."""
     p = doc.params
     torch.manual_seed(p.seed)
     gen = torch.Generator().manual_seed(p.seed)
@@ -147,10 +151,22 @@ def train(
             _end_epoch(doc, net, validation, folder, it, losses, started, say)
             losses = []
         if progress is not None:
-            progress(it / p.iterations)
+            progress(it / p.iterations, _status(doc, it, losses))
         if out_of_time:
             break
     return doc, net
+
+
+def _status(doc: ModelDoc, iteration: int, losses: list[float]) -> str:
+    """The job monitor's line: iteration, the loss of the epoch so far (else the last epoch's), the last Dice."""
+    last = doc.history[-1] if doc.history else {}
+    loss = float(np.mean(losses)) if losses else last.get("loss")
+    text = f"iteration {iteration} of {doc.params.iterations}"
+    if loss is not None:
+        text += f", loss {loss:.4f}"
+    if last.get("dice") is not None:
+        text += f", validation Dice {last['dice']:.3f} (epoch {last['epoch']})"
+    return text
 
 
 def _end_epoch(
