@@ -68,3 +68,11 @@ describe("reading keys and form items", () => {
     expect(sessionSeed("R2", storage)).not.toBe(a);
   });
 });
+
+describe("annotation items", () => {
+  it("a shortcut attaches the saved ROI, and a second press detaches it", () => {
+    const roi = { type: "roi" as const, name: "lesion" };
+    expect(advance(roi, "")).toBe(true);
+    expect(advance(roi, "ROIS/lesion_ann.nii.gz@2")).toBe(null);
+  });
+});

@@ -18,3 +18,14 @@ describe("reading analysis helpers", () => {
     expect(readerColour(["a", "b"], "b")).not.toBe(readerColour(["a", "b"], "a"));
   });
 });
+
+describe("the ROI agreement export", () => {
+  it("has one line per compared case, names guarded against formulas", async () => {
+    const { roiCsv } = await import("../src/reading/RoiAgreement");
+    const pair = { raters: ["ann", "=ben"], n: 1, dice_mean: 0.64, dice_sd: null, dice_median: 0.64, hd95_mean: 2, hd95_median: 2,
+      cases: [{ case: "P1#S1", dice: 0.64, hd95_mm: 2 }] };
+    expect(roiCsv([{ item: "lesion", arm: "serious", reference: null, pairs: [pair], notes: [] }])).toBe(
+      "item,arm,reader_a,reader_b,case,dice,hd95_mm\nlesion,serious,ann,'=ben,P1#S1,0.64,2\n",
+    );
+  });
+});

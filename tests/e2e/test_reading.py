@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
@@ -93,6 +93,28 @@ def _read_and_export(page: Page, server: Server) -> None:
     expect(item).to_contain_text("readers admin")
     expect(analysis.get_by_test_id("reading-analysis-error")).to_have_count(0)
     shot(page, "reading-analysis")
+    _annotation_item(page, case)
+
+
+def _annotation_item(page: Page, case: Locator) -> None:
+    """The form's roi item: the case opened the reader's own ROI (made empty), saved in the ROI tool and
+    attached; the reading's tools leave out the measurement tools while the case window is open."""
+    page.get_by_test_id("reading-results").get_by_role("button", name="×").click()  # it lies over the ROI tool
+    expect(page.get_by_test_id("measure-tool")).to_have_count(0)
+    expect(page.get_by_test_id("marker-tool-button")).to_have_count(1)
+    item = case.get_by_test_id("reading-item-artefact")
+    item.get_by_test_id("rd-artefact-attach").click()
+    expect(page.get_by_test_id("error-banner")).to_contain_text("save ROIS/artefact_admin.nii.gz in the ROI tool first")
+    expect(item).to_have_attribute("data-value", "")
+    row = page.locator('[data-testid="roi-row"][data-name="artefact_admin"]')
+    expect(row).to_have_count(1, timeout=LOAD_MS)
+    row.get_by_test_id("roi-save").click()
+    expect(row.get_by_test_id("roi-save")).to_be_enabled()
+    item.get_by_test_id("rd-artefact-attach").click()
+    expect(item).to_have_attribute("data-value", re.compile(r"^ROIS/artefact_admin\.nii\.gz@\d+$"))
+    shot(page, "reading-roi-item")
+    case.get_by_role("button", name="×").first.click()  # closing the case window gives every tool back
+    expect(page.get_by_test_id("measure-tool")).to_have_count(1)
 
 
 def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page: Page, server: Server) -> None:
@@ -129,3 +151,48 @@ def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page
     expect(row.get_by_test_id("reading-stage-serious").get_by_test_id("reading-stage-progress")).to_have_text(
         re.compile(r"0 / \d+")
     )
+
+
+def test_a_reader_confined_to_a_blind_reading_reads_without_the_table(page: Page, server: Server) -> None:
+    """A blind reading that restricts its reader: the table's routes refuse them (the page says so), the
+    reading opens the cases as "Case N" with their images."""
+    from tests.e2e.test_files_actions import admin_api
+
+    c = admin_api(server)
+    try:
+        if c.get("/api/projects/DEMO/readings/blind-e2e").status_code == 404:
+            r = c.post("/api/admin/users", json={"username": "blindreader", "password": "blind-password-1"})
+            assert r.status_code == 201, r.text
+            assert c.put("/api/admin/users/blindreader/rights/DEMO", json={}).status_code == 200
+            definition = {
+                "general": {"readers": ["blindreader"]},
+                "form": {"items": [{"type": "radio", "name": "q", "shortcut": 1, "options": [{"value": "a"}]}]},
+                "reading": {
+                    "reading": {"mode": "blind", "mode_serious": {"selection": "SUBJ003*"}},
+                    "viewer": {
+                        "autoloader": {
+                            "layout": "single",
+                            "loaders": [{"pattern": "t1*/*.nii* dwi*/*.nii", "viewports": [0]}],
+                        }
+                    },
+                },
+            }
+            r = c.post("/api/projects/DEMO/readings", json={"name": "blind-e2e", "definition": definition})
+            assert r.status_code == 201, r.text
+    finally:
+        c.close()
+    login(page, server, "blindreader", "blind-password-1")
+    page.get_by_test_id("project-select").select_option("DEMO")
+    expect(page.get_by_text("restricts its readers to the reading").first).to_be_visible()  # in the table
+    expect(page.get_by_test_id("study-row")).to_have_count(0)
+    page.get_by_test_id("open-reading").click()
+    row = page.locator('[data-testid="reading-row"][data-name="blind-e2e"]')
+    row.get_by_test_id("reading-stage-serious").get_by_test_id("reading-start-serious").click()
+    case = page.get_by_test_id("reading-case")
+    expect(case.get_by_test_id("reading-case-label")).to_contain_text("1 / ")
+    expect(case.get_by_test_id("reading-case-label")).to_contain_text(": Case 1")
+    expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)  # the case's image, through the viewer's routes
+    page.locator("body").click(position={"x": 5, "y": 790})
+    page.keyboard.press("1")
+    expect(case.get_by_test_id("reading-item-q")).to_have_attribute("data-value", "a")
+    shot(page, "reading-confined")

@@ -3,6 +3,7 @@
 // values outside the image left out), population std, numpy's default linear percentiles.
 
 import { apply, type Grid, invert, is2d, type Mat4, type RoiVolume, voxelVolumeMm3 } from "./grid";
+import { csvText } from "../lib/csv";
 
 export interface ImageVolume {
   grid: Grid;
@@ -145,10 +146,7 @@ export function roiStats(image: ImageVolume, roi: RoiVolume): RoiStats {
   };
 }
 
-/** ROIstats rows as CSV (the window's "copy as CSV"). */
+/** ROIstats rows as CSV (the window's "copy as CSV"; names guarded against spreadsheet formulas). */
 export function statsCsv(rows: { roi: string; image: string; stats: RoiStats }[]): string {
-  const head = ["roi", "image", ...STAT_COLUMNS].join(",");
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = rows.map((r) => [quote(r.roi), quote(r.image), ...STAT_COLUMNS.map((c) => (r.stats[c] === null ? "" : String(r.stats[c])))].join(","));
-  return [head, ...lines].join("\n") + "\n";
+  return csvText(["roi", "image", ...STAT_COLUMNS], rows.map((r) => [r.roi, r.image, ...STAT_COLUMNS.map((c) => r.stats[c])]));
 }

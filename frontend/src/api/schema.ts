@@ -3095,7 +3095,7 @@ export interface components {
          */
         Form: {
             /** Items */
-            items?: (components["schemas"]["Radio"] | components["schemas"]["Select"] | components["schemas"]["Checkbox"] | components["schemas"]["Number"] | components["schemas"]["Slider"] | components["schemas"]["Likert"] | components["schemas"]["Text"] | components["schemas"]["Date"] | components["schemas"]["Section"])[];
+            items?: (components["schemas"]["Radio"] | components["schemas"]["Select"] | components["schemas"]["Checkbox"] | components["schemas"]["Number"] | components["schemas"]["Slider"] | components["schemas"]["Likert"] | components["schemas"]["Text"] | components["schemas"]["Date"] | components["schemas"]["RoiItem"] | components["schemas"]["MarkersItem"] | components["schemas"]["Section"])[];
             /**
              * Title
              * @default
@@ -3827,6 +3827,49 @@ export interface components {
              * @enum {string}
              */
             type?: "pointset" | "freeline";
+        };
+        /**
+         * MarkersItem
+         * @description A marker set the reader places on the case with the marker tool; the answer is its saved version.
+         */
+        MarkersItem: {
+            /**
+             * Color
+             * @default #ffcc00
+             */
+            color?: string;
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /**
+             * Markertype
+             * @default pointset
+             * @enum {string}
+             */
+            markerType?: "pointset" | "freeline";
+            /** Markers */
+            markers?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "markers";
         };
         /** MarkersOut */
         MarkersOut: {
@@ -4695,6 +4738,8 @@ export interface components {
             items: components["schemas"]["ItemAnalysis"][];
             /** Reference */
             reference: string | null;
+            /** Rois */
+            rois?: components["schemas"]["RoiItemAnalysis"][];
         };
         /** ReadingIn */
         ReadingIn: {
@@ -4943,6 +4988,69 @@ export interface components {
             /** Tpr */
             tpr: number[];
         };
+        /** RoiCase */
+        RoiCase: {
+            /** Case */
+            case: string;
+            /** Dice */
+            dice: number | null;
+            /** Hd95 Mm */
+            hd95_mm: number | null;
+        };
+        /**
+         * RoiItem
+         * @description An ROI the reader draws on the case with the ROI tool; the answer is its saved version, attached.
+         */
+        RoiItem: {
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour?: string;
+            /**
+             * Help
+             * @default
+             */
+            help?: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean | (0 | 1);
+            /** Roi */
+            roi?: string | null;
+            /** Shortcut */
+            shortcut?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "roi";
+        };
+        /**
+         * RoiItemAnalysis
+         * @description Dice and HD95 of the readers' attached ROIs of one ``roi`` item in one arm: per pair of readers (with a
+         *     reference reader: each reader against the reference), over the cases both attached one for.
+         */
+        RoiItemAnalysis: {
+            /** Arm */
+            arm: string;
+            /** Item */
+            item: string;
+            /** Notes */
+            notes: string[];
+            /** Pairs */
+            pairs: components["schemas"]["RoiPairSummary"][];
+            /** Reference */
+            reference: string | null;
+        };
         /**
          * RoiLoader
          * @description NORA's ROI loader: the case's ROI files matching a pattern open in the ROI tool, in a colour; with
@@ -5084,6 +5192,28 @@ export interface components {
             volume_ml: number | null;
             /** Voxels */
             voxels: number | null;
+        };
+        /**
+         * RoiPairSummary
+         * @description Dice and HD95 of one pair of readers over the cases both drew an ROI for (mean, SD, median).
+         */
+        RoiPairSummary: {
+            /** Cases */
+            cases: components["schemas"]["RoiCase"][];
+            /** Dice Mean */
+            dice_mean: number | null;
+            /** Dice Median */
+            dice_median: number | null;
+            /** Dice Sd */
+            dice_sd: number | null;
+            /** Hd95 Mean */
+            hd95_mean: number | null;
+            /** Hd95 Median */
+            hd95_median: number | null;
+            /** N */
+            n: number;
+            /** Raters */
+            raters: string[];
         };
         /** RuleList */
         "RuleList-Input": {
@@ -6116,6 +6246,7 @@ export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
 export type LoginIn = components['schemas']['LoginIn'];
 export type MarkerSet = components['schemas']['MarkerSet'];
+export type MarkersItem = components['schemas']['MarkersItem'];
 export type MarkersOut = components['schemas']['MarkersOut'];
 export type MaskIn = components['schemas']['MaskIn'];
 export type Me = components['schemas']['Me'];
@@ -6165,11 +6296,15 @@ export type RetrieveJobOut = components['schemas']['RetrieveJobOut'];
 export type RightIn = components['schemas']['RightIn'];
 export type RightOut = components['schemas']['RightOut'];
 export type RocCurve = components['schemas']['RocCurve'];
+export type RoiCase = components['schemas']['RoiCase'];
+export type RoiItem = components['schemas']['RoiItem'];
+export type RoiItemAnalysis = components['schemas']['RoiItemAnalysis'];
 export type RoiLoaderInput = components['schemas']['RoiLoader-Input'];
 export type RoiLoaderOutput = components['schemas']['RoiLoader-Output'];
 export type RoiLoaderFiles = components['schemas']['RoiLoaderFiles'];
 export type RoiOperation = components['schemas']['RoiOperation'];
 export type RoiOut = components['schemas']['RoiOut'];
+export type RoiPairSummary = components['schemas']['RoiPairSummary'];
 export type RuleListInput = components['schemas']['RuleList-Input'];
 export type RuleListOutput = components['schemas']['RuleList-Output'];
 export type SavedBatch = components['schemas']['SavedBatch'];

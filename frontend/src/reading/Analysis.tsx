@@ -1,12 +1,13 @@
 /**
  * The analysis of a reading's results (reading admins): agreement per item and arm, accuracy against a
  * reference (an uploaded case,item,value table or a reader), the MRMC ROC analysis over the arms, and the
- * ROC curves of every reader per arm. Computed by the server (POST …/analysis); nothing is stored.
+ * ROC curves of every reader per arm, and Dice / HD95 of the readers' ROIs. Computed by the server (POST …/analysis); nothing is stored.
  */
 import { useState } from "react";
 import { useErrors } from "../state/errors";
 import { readingApi, type ReadingAnalysis } from "./api";
 import { fmt, readerColour, rocPoints } from "./roc";
+import { RoiAgreement } from "./RoiAgreement";
 
 type Item = ReadingAnalysis["items"][number];
 type Report = NonNullable<Item["mrmc"]>;
@@ -152,6 +153,7 @@ export function Analysis(props: { project: string; reading: string; readers: str
       </div>
       {error ? <div className="rd-problems" data-testid="reading-analysis-error" role="alert">{error}</div> : null}
       {result ? result.items.map((item) => <ItemView key={item.item} item={item} />) : null}
+      {result ? <RoiAgreement reading={props.reading} rois={result.rois ?? []} /> : null}
     </div>
   );
 }

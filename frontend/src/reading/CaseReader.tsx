@@ -8,13 +8,15 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { FloatingWindow } from "../components/FloatingWindow";
 import { useErrors } from "../state/errors";
-import { applyAutoloader, applyPreset } from "../viewer/bus";
+import { applyAutoloader, applyPreset, prefetchCase, setReadingTools } from "../viewer/bus";
 import type { AutoloaderDef } from "../viewer/api";
 import { readingApi, type CaseRef, type SlotOut, type StageName, type StageOut } from "./api";
 import { FormView } from "./FormView";
 import { ActiveClock, advance, isDone, itemForShortcut, nextUnrated, sessionSeed, shortcutOf, type Answers, type Form } from "./logic";
 
 const REPORT_EVERY_MS = 10_000;
+/** The next cases are fetched ahead this long after a case opened (its own images go first). */
+const PREFETCH_AFTER_MS = 800;
 
 /** An answer as the server stores it (what the form shows until the server's own answer arrives). */
 function asText(value: unknown): string {
@@ -43,6 +45,12 @@ function showCase(viewer: Record<string, unknown>, slot: SlotOut, select: (pid: 
   if (def && Array.isArray(def.loaders)) applyAutoloader(def, slot.pid, slot.sid);
   else if (typeof preset === "string" && preset) applyPreset(preset, slot.pid, slot.sid);
   select(slot.pid, slot.sid);
+}
+
+/** Fetch a case ahead (its autoload answer and image bytes), so moving to it waits on the reading request only. */
+function prefetch(viewer: Record<string, unknown>, slot: SlotOut | undefined) {
+  const def = viewer["autoloader"] as AutoloaderDef | undefined;
+  if (slot && !slot.locked && def && Array.isArray(def.loaders)) prefetchCase(def, slot.pid, slot.sid);
 }
 
 interface Visit {
@@ -96,6 +104,13 @@ export function CaseReader(props: {
     };
   }, [project, reading, stage, report, closeVisit]);
 
+  // the case view offers the reading's tools only (the server refuses a confined reader's saves through others)
+  const tools = data?.tools ?? null;
+  useEffect(() => {
+    setReadingTools(tools);
+    return () => setReadingTools(null);
+  }, [tools]);
+
   const slot = data && index !== null ? (data.slots[index] ?? null) : null;
   const form: Form = data?.form ?? {};
 
@@ -113,6 +128,13 @@ export function CaseReader(props: {
       .then((o) => {
         v.id = o.id;
         if (visit.current === v && Object.keys(given.current).length === 0) setAnswers(o.answers);
+        // while the reader is on this case (its own images first): the next unrated one (Enter, Space) and the one below (Down)
+        window.setTimeout(() => {
+          if (visit.current !== v) return;
+          const next = nextUnrated(data.slots, slot.index);
+          if (next !== null) prefetch(data.viewer, data.slots[next]);
+          if (next !== slot.index + 1) prefetch(data.viewer, data.slots[slot.index + 1]);
+        }, PREFETCH_AFTER_MS);
       })
       .catch((err) => report(err, "Opening the case"));
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -142,6 +164,7 @@ export function CaseReader(props: {
       const v = visit.current;
       const elapsed = v ? v.clock.elapsed() : 0;
       if (v && v.first === null) v.first = elapsed;
+      const before = given.current[name] ?? "";
       setAnswers({ ...given.current, [name]: asText(value) });
       setSaving((n) => n + 1);
       try {
@@ -150,6 +173,7 @@ export function CaseReader(props: {
         setData((d) => (d ? { ...d, slots: d.slots.map((s) => (s.index === slot.index ? { ...s, done: saved.done } : s)) } : d));
         props.onChanged();
       } catch (err) {
+        setAnswers({ ...given.current, [name]: before }); // refused: the form shows what is stored
         report(err, `Saving the answer to ${name}`);
       } finally {
         setSaving((n) => n - 1);

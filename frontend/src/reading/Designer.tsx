@@ -28,6 +28,8 @@ export const TEMPLATES: Record<string, unknown> = {
   slider: { type: "slider", name: "probability", label: "Probability (%)", min: 0, max: 100, step: 5, minLabel: "none", maxLabel: "sure" },
   likert: { type: "likert", name: "confidence", label: "Confidence", min: 1, max: 5, shortcut: 3, labels: ["very low", "low", "medium", "high", "very high"] },
   date: { type: "date", name: "onset", label: "Onset" },
+  roi: { type: "roi", name: "lesion", label: "Outline the lesion (ROI tool), save, attach", roi: "lesion", colour: "#ff3b30" },
+  markers: { type: "markers", name: "landmarks", label: "Mark the landmarks (marker tool), save, attach", markerType: "pointset", color: "#ffcc00" },
 };
 
 const EMPTY = {

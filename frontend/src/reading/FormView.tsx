@@ -85,6 +85,21 @@ function Control(props: { item: Answerable; value: string; disabled: boolean; on
       );
     case "date":
       return <input type="date" id={id} value={value} disabled={disabled} onChange={(e) => onAnswer(e.target.value || null)} />;
+    case "roi":
+    case "markers": {
+      // the case opens the reader's own ROI / marker set (the reading's autoloader); saved there, it is attached here
+      const tool = item.type === "roi" ? "ROI tool" : "marker tool";
+      return (
+        <span className="rd-attach">
+          <span data-testid={`${id}-attached`} className={value ? "" : "muted"}>{value ? `attached: ${value}` : "not attached"}</span>
+          <button type="button" id={id} data-testid={`${id}-attach`} disabled={disabled} onClick={() => onAnswer(true)}
+            title={`save it in the ${tool} first; attaching again takes the newest saved version`}>
+            {value ? "Attach again" : `Attach the saved ${item.type === "roi" ? "ROI" : "marker set"}`}
+          </button>
+          {value ? <button type="button" disabled={disabled} onClick={() => onAnswer(null)}>Detach</button> : null}
+        </span>
+      );
+    }
     default: {
       const Tag = item.multiline ? "textarea" : "input";
       return (

@@ -52,6 +52,9 @@ export function advance(item: Answerable, current: string): unknown {
       const n = current === "" ? lo : Number(current) + step;
       return n > hi ? lo : Math.round(n * 1e9) / 1e9;
     }
+    case "roi":
+    case "markers":
+      return current === "" ? true : null; // attach the saved annotation, or detach it
     default:
       return null;
   }

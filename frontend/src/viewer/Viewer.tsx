@@ -18,7 +18,7 @@ import { AutoloaderPanel } from "./AutoloaderPanel";
 import { layoutStudy } from "../studybrowser/layoutStudy";
 import { MeasureTools } from "./measure/MeasureTools";
 import { MarkerTool } from "../annotation/markers/MarkerTool";
-import { endDrag, onOpenFile, onOpenStudy } from "./bus";
+import { endDrag, onOpenFile, onOpenStudy, useReadingTools } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
 import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
@@ -59,7 +59,8 @@ export function Viewer(props: {
   useEffect(() => {
     roiTool.onOpened = () => setRoiOpen(true);
   }, [roiTool]);
-  useRoiKeys(roiTool, () => setRoiOpen((o) => !o));
+  const tools = useReadingTools();
+  useRoiKeys(roiTool, () => setRoiOpen((o) => tools.roi && !o));
 
   const sourceOf = useCallback(
     (file: ArchiveFile): Source | null => (project ? archiveSource(project, file) : null),
@@ -175,9 +176,9 @@ export function Viewer(props: {
         )}
         <button data-testid="settings-button" onClick={() => setSettingsOpen((o) => !o)} title="settings (S)">⚙</button>
         <button data-testid="clear-button" onClick={() => engine.clearAll()} title="close all images">Clear</button>
-        <button data-testid="roi-tool-button" className={roiOpen ? "on" : ""} onClick={() => setRoiOpen((o) => !o)} title="ROI tool (D)">ROI</button>
-        <MeasureTools engine={engine} />
-        <MarkerTool engine={engine} project={project} pid={sel?.pid ?? null} readOnly={!!props.guest || !!props.readonly} />
+        {tools.roi ? <button data-testid="roi-tool-button" className={roiOpen ? "on" : ""} onClick={() => setRoiOpen((o) => !o)} title="ROI tool (D)">ROI</button> : null}
+        {tools.measure ? <MeasureTools engine={engine} /> : null}
+        {tools.markers ? <MarkerTool engine={engine} project={project} pid={sel?.pid ?? null} readOnly={!!props.guest || !!props.readonly} /> : null}
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).
@@ -224,7 +225,7 @@ export function Viewer(props: {
           onClose={() => setAutoOpen(false)}
         />
       ) : null}
-      {roiOpen ? (
+      {roiOpen && tools.roi ? (
         <RoiToolWindow tool={roiTool} project={project} rights={props.rights ?? { write: false, download: false }}
           onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
       ) : null}

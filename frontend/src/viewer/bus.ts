@@ -3,6 +3,7 @@
  * (double-click) or starts dragging one, the study browser opens a study; a preset dropped on a table row runs for that row's case; the
  * URL call or shared link the page was opened with waits here until the desktop and viewer are up.
  */
+import { useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../api/types";
 import type { AutoloaderDef, UrlCallAnswer } from "./api";
 
@@ -55,6 +56,7 @@ export function onApplyPreset(fn: PresetListener): () => void {
 /** A reading opens a case with its own autoloader (its viewer context), whatever preset the user chose. */
 type DefinitionListener = (definition: AutoloaderDef, pid: string, sid: string) => void;
 const definitionListeners = new Set<DefinitionListener>();
+const prefetchListeners = new Set<DefinitionListener>();
 
 export function applyAutoloader(definition: AutoloaderDef, pid: string, sid: string) {
   for (const fn of definitionListeners) fn(definition, pid, sid);
@@ -63,6 +65,16 @@ export function applyAutoloader(definition: AutoloaderDef, pid: string, sid: str
 export function onApplyAutoloader(fn: DefinitionListener): () => void {
   definitionListeners.add(fn);
   return () => definitionListeners.delete(fn);
+}
+
+/** A reading fetches its next case ahead (autoload answer and image bytes) while the reader is on this one. */
+export function prefetchCase(definition: AutoloaderDef, pid: string, sid: string) {
+  for (const fn of prefetchListeners) fn(definition, pid, sid);
+}
+
+export function onPrefetchCase(fn: DefinitionListener): () => void {
+  prefetchListeners.add(fn);
+  return () => prefetchListeners.delete(fn);
 }
 
 /** The viewer's autoloader as it stands (the reading designer's template copies it). */
@@ -116,4 +128,31 @@ export function setPending(value: PendingCase | null) {
 
 export function fromUrlCall(answer: UrlCallAnswer): PendingCase {
   return { project: answer.project, pid: answer.pid, sid: answer.sid, preset: answer.preset, link: null };
+}
+
+/** The annotation tools the open reading's case view offers (its `tools`); every tool when no reading is open. */
+export interface ReadingTools {
+  roi: boolean;
+  markers: boolean;
+  measure: boolean;
+}
+const ALL_TOOLS: ReadingTools = { roi: true, markers: true, measure: true };
+let readingTools: ReadingTools = ALL_TOOLS;
+const toolListeners = new Set<() => void>();
+
+/** A reading's case window opened (its `tools` configuration) or closed (null: every tool again). */
+export function setReadingTools(tools: Record<string, unknown> | null) {
+  readingTools = tools === null ? ALL_TOOLS : { roi: tools["roi"] !== false, markers: tools["markers"] !== false, measure: tools["measure"] !== false };
+  for (const fn of toolListeners) fn();
+}
+
+/** The tools to show now (re-rendered when a reading opens or closes). */
+export function useReadingTools(): ReadingTools {
+  return useSyncExternalStore(
+    (fn) => {
+      toolListeners.add(fn);
+      return () => toolListeners.delete(fn);
+    },
+    () => readingTools,
+  );
 }

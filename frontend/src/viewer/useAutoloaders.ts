@@ -11,7 +11,8 @@ import { prepareAnnotations, saveTargets } from "../annotation/markers/loaders";
 import { markersOf } from "../annotation/markers/registry";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
 import { applyAutoload, type AutoloadAnswer } from "./autoload";
-import { onApplyAutoloader, onApplyPreset, pending, setCurrentAutoloader, setPending } from "./bus";
+import { onApplyAutoloader, onApplyPreset, onPrefetchCase, pending, setCurrentAutoloader, setPending } from "./bus";
+import { Prefetched, prefetchKey } from "./prefetch";
 import type { ViewerEngine } from "./engine";
 import { useFailure } from "./useFailure";
 import type { Source } from "./model";
@@ -75,6 +76,30 @@ export function useAutoloaders(
     setDefinition(emptyDefinition());
   }, [project]);
 
+  const prefetched = useRef(new Prefetched<AutoloadAnswer>());
+  useEffect(() => {
+    prefetched.current = new Prefetched<AutoloadAnswer>();
+  }, [project]);
+  // The reading's next case, fetched ahead: its autoload answer kept for the move, its images' bytes cached.
+  useEffect(
+    () =>
+      onPrefetchCase((def, pid, sid) => {
+        const key = prefetchKey(def, pid, sid);
+        if (!project || prefetched.current.has(key) || def.loaders.length + def.rois.length === 0) return;
+        const answer = viewerApi.autoload(project, def, pid, sid);
+        prefetched.current.put(key, answer);
+        void answer
+          .then((a) => {
+            for (const file of a.loaders.flatMap((l) => l.files)) {
+              const url = sourceOf(file)?.url;
+              if (url) void engine.cache.get(url).catch(() => undefined);
+            }
+          })
+          .catch(() => undefined); // the move asks again
+      }),
+    [engine, project, sourceOf],
+  );
+
   const run = useCallback(
     async (def: AutoloaderDef, pid: string, sid: string | null) => {
       if (!project) return;
@@ -82,7 +107,8 @@ export function useAutoloaders(
       setBusy(true);
       try {
         if (def.loaders.length > 0 || def.rois.length > 0) {
-          const answer = await viewerApi.autoload(project, def, pid, sid);
+          const fresh = () => viewerApi.autoload(project, def, pid, sid);
+          const answer = await (prefetched.current.take(prefetchKey(def, pid, sid))?.catch(fresh) ?? fresh());
           // a preset of ROI or annotation loaders alone keeps the images shown
           if (def.loaders.length > 0) {
             await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
+from nora.api import confinement
 from nora.archive.models import User
 from nora.archive.services.access import Access, Actor, project_access, read_access
 from nora.archive.services.accounts import create_token, user_for_token
@@ -90,20 +91,27 @@ def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Ac
 
 
 def access(
+    request: Request,
     project: Annotated[str, Path(description="project name")],
     actor: Annotated[Actor, Depends(current_actor)],
     db: Annotated[Session, Depends(db_session)],
 ) -> Access:
-    return project_access(db, actor, project)
+    """The caller's rights on the project (readers confined to a blind reading: only its routes)."""
+    granted = project_access(db, actor, project)
+    confinement.guard(request, db, granted)
+    return granted
 
 
 def reading_access(
+    request: Request,
     project: Annotated[str, Path(description="project name")],
     actor: Annotated[Actor | None, Depends(optional_actor)],
     db: Annotated[Session, Depends(db_session)],
 ) -> Access:
     """For read-only routes: the caller's rights, or guest access when the project is public."""
-    return read_access(db, actor, project)
+    granted = read_access(db, actor, project)
+    confinement.guard(request, db, granted)
+    return granted
 
 
 DB = Annotated[Session, Depends(db_session)]

@@ -9,9 +9,7 @@ that fails prints nothing on stdout.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +26,7 @@ from nora.archive.services import accounts
 from nora.archive.services.access import SYSTEM, Actor
 from nora.archive.services.cliops import is_initialised
 from nora.archive.storage import Layout
+from nora.core.csvcells import csv_text
 from nora.core.errors import InvalidInput, NoraError, NotAuthenticated, NotFound
 from nora.core.settings import Settings
 
@@ -125,12 +124,8 @@ def as_lines(values: Iterable[object]) -> str:
 
 
 def as_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if v is None else json.dumps(v) if isinstance(v, dict | list) else v for v in row])
-    return buffer.getvalue()
+    """Rows as CSV (objects and lists as JSON), every cell guarded against spreadsheet formulas."""
+    return csv_text(columns, ([json.dumps(v) if isinstance(v, dict | list) else v for v in row] for row in rows))
 
 
 def write(text: str) -> None:

@@ -8,13 +8,13 @@ functions, so dispatching stays cheap.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from nora.core.csvcells import write_rows
 from nora.core.errors import InvalidInput
 
 #: the argument types of NORA's batch tool (the job model in :mod:`nora.processing.spec` uses them)
@@ -169,9 +169,8 @@ def roi_stats(v: Values) -> None:
     out = v["output"]
     if out.lower().endswith(".csv"):
         with open(out, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["image", "mask"])
-            writer.writeheader()
-            writer.writerows(rows)
+            columns = list(rows[0]) if rows else ["image", "mask"]
+            write_rows(fh, columns, ([r[c] for c in columns] for r in rows))
     else:
         Path(out).write_text(json.dumps(rows, indent=2))
 

@@ -3,7 +3,8 @@
 Form elements map to analysis kinds as docs/reading-analysis.md says: radio, select and checkbox items are
 categorical, Likert and slider scales ordinal (a Likert scale's points are its levels, in order), number
 items numeric; text, dates and sections are not analysed. The arm of an answer is its crossover arm, or
-its stage where the reading has none. The analysis reads everyone's answers, so it is for the reading's
+its stage where the reading has none; ``roi`` items get Dice and HD95 between the readers' attached ROIs
+(:mod:`nora.reading.roiagreement`). The analysis reads everyone's answers, so it is for the reading's
 admins (readers of a blind reading never see others' answers).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.orm import Session
 
 from nora.archive.services.access import Access
+from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput
 from nora.reading.analysis.mrmc import CovarianceMethod
 from nora.reading.analysis.reference import parse_reference_csv
@@ -21,6 +23,7 @@ from nora.reading.analysis.schemas import Answer, ItemSpec, ReadingAnalysis
 from nora.reading.analysis.study import analyse_reading
 from nora.reading.forms import Checkbox, Form, Likert, Number, Radio, Select, Slider
 from nora.reading.results import result_rows
+from nora.reading.roiagreement import roi_agreement
 from nora.reading.service import Readings
 
 
@@ -51,6 +54,7 @@ def item_specs(form: Form, positive: Mapping[str, Sequence[str]] | None = None) 
 def analyse(
     session: Session,
     access: Access,
+    layout: Layout,
     name: str,
     *,
     reference_csv: str | None = None,
@@ -62,15 +66,18 @@ def analyse(
     readings = Readings(session, access)
     reading = readings.get(name)
     readings.require_admin(reading)
+    rows = result_rows(session, reading.id)
     answers = [
         Answer(reader=r.reader, arm=r.arm or r.stage, case=r.case, item=r.item, value=r.value, repetition=r.repetition)
-        for r in result_rows(session, reading.id)
+        for r in rows
     ]
     reference = parse_reference_csv(reference_csv) if reference_csv and reference_csv.strip() else None
-    return analyse_reading(
+    result = analyse_reading(
         answers,
         item_specs(reading.definition.form, positive),
         reference=reference,
         reference_reader=reference_reader or None,
         covariance=covariance,
     )
+    rois = roi_agreement(session, access, layout, reading.definition.form, rows, reference_reader=reference_reader)
+    return result.model_copy(update={"rois": rois})

@@ -21,9 +21,10 @@ from nora.archive.services import audit, tags
 from nora.archive.services.access import Access
 from nora.core.errors import Forbidden, InvalidInput, NotFound
 from nora.reading.cases import Slot, slots, stage_cases
-from nora.reading.forms import Form, answer_tags, answer_text
+from nora.reading.forms import Form, MarkersItem, RoiItem, answer_tags, answer_text
 from nora.reading.models import ReadingResult, ReadingVisit
 from nora.reading.service import Reading
+from nora.reading.targets import attach
 
 CaseKey = tuple[int, int | None, int, str]  # study, file, repetition, arm
 
@@ -178,8 +179,8 @@ class Reader:
         if not answers:
             raise InvalidInput("no answers: send {item: value, ...}")
         form = self.reading.definition.form
-        texts = {name: _text(form, name, value) for name, value in answers.items()}
         self.slot(stage, study.id, file_id, repetition, arm)
+        texts = {name: self._text(form, name, value, study) for name, value in answers.items()}
         visit = self._visit(visit_id) if visit_id is not None else None
         before = self.current_case(stage, (study.id, file_id, repetition, arm))
         added: list[ReadingResult] = []
@@ -213,6 +214,15 @@ class Reader:
                 items=[r.item for r in added],
             )
         return added
+
+    def _text(self, form: Form, name: str, value: Any, study: Study) -> str:
+        """The stored answer; an annotation item's (``true``) attaches the caller's saved target's version."""
+        item = form.item(name)
+        if not isinstance(item, RoiItem | MarkersItem):
+            return answer_text(item, value)
+        if value in (None, "", False, 0, "0"):
+            return ""  # taken back
+        return attach(self.session, self.access, item, study, self.access.actor.username)
 
     def open_visit(self, stage: str, study: Study, file_id: int | None, repetition: int, arm: str) -> ReadingVisit:
         self.access.require_write()
@@ -283,10 +293,6 @@ class Reader:
             deleted=n,
         )
         return int(n or 0)
-
-
-def _text(form: Form, name: str, value: Any) -> str:
-    return answer_text(form.item(name), value)
 
 
 def _tags(form: Form, name: str, text: str) -> tuple[list[str], list[str]]:

@@ -7,7 +7,8 @@ The ``reading`` tab is ``{"reading": ..., "tools": ..., "viewer": ...}`` as in N
   (``patient`` | ``study`` | ``image``), ``repetitions``, ``crossover`` (two ``arms`` and
   ``washoutDays``), ``allowRestartOfTraining`` / ``allowRestartOfSerious`` and the two stages
   ``mode_training`` and ``mode_serious`` (:class:`Stage`: case selection and viewer context);
-- ``tools``: what the reader's tool bar offers (kept as given);
+- ``tools``: which annotation tools the reader's case view offers (:class:`Tools`: ``roi``, ``markers``,
+  ``measure``; other keys kept as given);
 - ``viewer``: the viewer state with its autoloaders (``sortOrder``/``sortDirection`` order the cases);
   a stage's or arm's own ``viewer`` is laid over it.
 """
@@ -175,9 +176,23 @@ class ReadingSettings(_Strict):
         return self.mode == "joint"
 
 
+class Tools(_Open):
+    """Which annotation tools the reader's case view offers (all by default); other keys are kept as given.
+
+    The page shows only the tools switched on; the server refuses a confined reader's saves through the
+    others (:mod:`nora.reading.confinement`)."""
+
+    roi: bool = True
+    markers: bool = True
+    measure: bool = True
+
+    def allows(self, tool: str) -> bool:
+        return bool(getattr(self, tool, True))
+
+
 class Configuration(_Strict):
     reading: ReadingSettings = Field(default_factory=ReadingSettings)
-    tools: dict[str, Any] = Field(default_factory=dict)
+    tools: Tools = Field(default_factory=Tools)
     viewer: Viewer = Field(default_factory=Viewer)
 
 

@@ -39,6 +39,7 @@ DEFINITION: dict[str, Any] = {
             {"type": "checkbox", "name": "motion", "label": "Motion artefacts", "shortcut": 2},
             {"type": "likert", "name": "confidence", "label": "Confidence", "shortcut": 3, "min": 1, "max": 5},
             {"type": "text", "name": "comment", "label": "Comment", "multiline": True},
+            {"type": "roi", "name": "artefact", "label": "Outline an artefact (ROI tool), save it, attach"},
         ],
     },
     "reading": {
@@ -50,6 +51,7 @@ DEFINITION: dict[str, Any] = {
             "mode_training": {"selection": "stag:template"},
             "mode_serious": {"selection": "SUBJ00*", "SQLCondition": "STAG LIKE 'baseline' OR STAG LIKE 'followup'"},
         },
+        "tools": {"roi": True, "markers": True, "measure": False},
         "viewer": {
             "sortOrder": "pid",
             "autoloader": {

@@ -12,6 +12,8 @@ text        free text (``multiline``, ``maxlength``)
 slider      a number between ``min`` and ``max`` in ``step``\\ s (``minLabel``/``maxLabel`` at the ends)
 likert      one point of a scale ``min`` .. ``max`` (default 1..5), ``labels`` one per point
 date        a date (ISO ``YYYY-MM-DD``), optional ``min``/``max``
+roi         an ROI drawn with the ROI tool (``roi``: its name, ``colour``); the answer is its saved version
+markers     a marker set placed with the marker tool (``markers``, ``markerType``, ``color``); likewise
 section     a heading (``title``, ``text``); it takes no answer
 =========== ==================================================================================
 
@@ -146,13 +148,36 @@ class Date(_Item):
     max: dt.date | None = None
 
 
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class RoiItem(_Item):
+    """An ROI the reader draws on the case with the ROI tool; the answer is its saved version, attached."""
+
+    type: Literal["roi"]
+    #: the ROI's name (default: the item's); each reader draws their own, ``NAME_<reader>``
+    roi: Name | None = None
+    colour: Colour = "#ff3b30"
+
+
+class MarkersItem(_Item):
+    """A marker set the reader places on the case with the marker tool; the answer is its saved version."""
+
+    type: Literal["markers"]
+    #: the marker set's name (default: the item's); each reader places their own, ``NAME_<reader>``
+    markers: Name | None = None
+    markerType: Literal["pointset", "freeline"] = "pointset"  # noqa: N815
+    color: Colour = "#ffcc00"
+
+
 class Section(_Strict):
     type: Literal["section"]
     title: Label = ""
     text: Label = ""
 
 
-Answerable = Radio | Select | Checkbox | Number | Slider | Likert | Text | Date
+Answerable = Radio | Select | Checkbox | Number | Slider | Likert | Text | Date | RoiItem | MarkersItem
+AnnotationItem = RoiItem | MarkersItem
 Element = Annotated[Answerable | Section, Field(discriminator="type")]
 
 
@@ -274,6 +299,8 @@ def answer_text(item: Answerable, value: Any) -> str:
         if (item.min and day < item.min) or (item.max and day > item.max):
             raise InvalidInput(f"{item.name}: {day} is outside {item.min or '...'}..{item.max or '...'}")
         return day.isoformat()
+    if isinstance(item, RoiItem | MarkersItem):
+        raise InvalidInput(f"{item.name}: an annotation is attached by the reading (send true), not given as text")
     if not isinstance(value, str):
         raise InvalidInput(f"{item.name}: text is expected, not {value!r}")
     if len(value) > item.maxlength:

@@ -11,9 +11,7 @@ get none (:class:`Forbidden`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from nora.archive.models import File, Patient, Study, User
 from nora.archive.services.access import Access
+from nora.core.csvcells import csv_text
 from nora.core.errors import Forbidden
 from nora.reading.models import ReadingResult, ReadingVisit
 from nora.reading.service import Reading, Readings
@@ -156,30 +155,28 @@ COLUMNS = (
 
 
 def export_csv(session: Session, reading: Reading, rows: Iterable[ResultRow]) -> str:
-    """Every answer as CSV (:data:`COLUMNS`); times are active milliseconds, ``answered_at`` UTC ISO."""
+    """Every answer as CSV (:data:`COLUMNS`; cells guarded against formulas); times are active milliseconds,
+    ``answered_at`` UTC ISO."""
     times = case_times(session, reading.id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
+
+    def line(r: ResultRow) -> list[object]:
         t = times.get((r.reader, r.stage, r.arm, r.case, r.repetition))
-        writer.writerow(
-            [
-                reading.name,
-                r.stage,
-                r.arm,
-                r.reader,
-                r.pid,
-                r.sid,
-                r.image,
-                r.repetition,
-                r.item,
-                r.value,
-                int(r.current),
-                r.time_ms,
-                "" if t is None or t.first_answer_ms is None else t.first_answer_ms,
-                "" if t is None else t.total_ms,
-                r.created_at.replace(microsecond=0).isoformat() + "Z",
-            ]
-        )
-    return buffer.getvalue()
+        return [
+            reading.name,
+            r.stage,
+            r.arm,
+            r.reader,
+            r.pid,
+            r.sid,
+            r.image,
+            r.repetition,
+            r.item,
+            r.value,
+            int(r.current),
+            r.time_ms,
+            None if t is None or t.first_answer_ms is None else t.first_answer_ms,
+            None if t is None else t.total_ms,
+            r.created_at.replace(microsecond=0).isoformat() + "Z",
+        ]
+
+    return csv_text(COLUMNS, (line(r) for r in rows))

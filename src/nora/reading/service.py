@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +61,13 @@ class Readings:
             return None
         return Reading(doc, definition, admin)
 
-    def visible(self) -> list[Reading]:
-        """Every reading the caller may read or administer, by name."""
+    def visible(self, where: Callable[[dict[str, Any]], bool] | None = None) -> list[Reading]:
+        """Every reading the caller may read or administer, by name (``where``: of those whose stored
+        definition passes this test, before it is parsed)."""
         out = []
         for doc in self.docs.visible():
+            if where is not None and not where(doc.content):
+                continue
             if doc.shared and (reading := self._as_caller(doc)) is not None:
                 out.append(reading)
         return out

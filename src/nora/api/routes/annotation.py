@@ -10,6 +10,7 @@ from pydantic import Field
 from nora.annotation import markers, operations, rois, segio, store
 from nora.annotation.markers import MarkerSet
 from nora.annotation.models import AnnotationObject
+from nora.api.confinement import visible
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import Out, Strict, UtcDateTime
 from nora.api.streaming import require_download_unless_viewing
@@ -155,10 +156,11 @@ def _saving(db: DB, action: Any) -> Any:
 
 
 @router.get(f"{STUDY}/rois", response_model=list[RoiOut])
-def list_rois(pid: str, sid: str, access: ReadAccess, db: DB, state: State) -> list[RoiOut]:
+def list_rois(pid: str, sid: str, request: Request, access: ReadAccess, db: DB, state: State) -> list[RoiOut]:
     """The study's ROIs (``ROIS/*.nii.gz`` saved through the ROI tool), without their voxel summaries."""
     node = _node(db, access, pid, sid)
-    return [_roi_out(db, access, state, o, detail=False) for o in store.list_objects(db, access, node, rois.KIND)]
+    found = visible(request, store.list_objects(db, access, node, rois.KIND))
+    return [_roi_out(db, access, state, o, detail=False) for o in found]
 
 
 @router.get(f"{STUDY}/rois/{{name}}", response_model=RoiOut)
@@ -277,10 +279,11 @@ def seg_export(
 
 
 @router.get("/patients/{pid}/markers", response_model=list[MarkersOut])
-def list_markers(pid: str, access: ReadAccess, db: DB) -> list[MarkersOut]:
+def list_markers(pid: str, request: Request, access: ReadAccess, db: DB) -> list[MarkersOut]:
     """The patient's marker sets (``annotations/*.json``)."""
     node = _node(db, access, pid, None)
-    return [MarkersOut(**_common(db, access, o)) for o in store.list_objects(db, access, node, markers.KIND)]
+    found = visible(request, store.list_objects(db, access, node, markers.KIND))
+    return [MarkersOut(**_common(db, access, o)) for o in found]
 
 
 @router.get("/patients/{pid}/markers/{name}", response_model=MarkersOut)

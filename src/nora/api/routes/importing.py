@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from nora.api import confinement
 from nora.api.deps import DB, ProjectAccess, State, credentials
 from nora.api.schemas import Out, UtcDateTime
 from nora.api.security import call_actor
@@ -219,6 +220,7 @@ def legacy_import(
     if not name:
         raise InvalidInput('name the project: ?project=NAME or "project" in call')
     access = project_access(db, actor, name)
+    confinement.guard(request, db, access)
     return _job_out(db, state.layout, _queue_upload(db, state, access, thefile, ImportOptions()))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
-from nora.api.deps import DB, ProjectAccess
+from nora.api.deps import DB, ProjectAccess, State
 from nora.api.schemas import Out, Strict, UtcDateTime
 from nora.archive.services import nodes
 from nora.archive.services.access import Access
@@ -22,6 +22,7 @@ from nora.reading.config import Blind, definition_problems, viewer_of
 from nora.reading.forms import Form
 from nora.reading.results import export_csv, visible_rows
 from nora.reading.service import Reading, Readings
+from nora.reading.targets import with_targets
 
 router = APIRouter(prefix="/projects/{project}", tags=["reading"])
 
@@ -297,8 +298,8 @@ def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, seed
     return StageOut(
         reading=reading.name,
         **summary.model_dump(),
-        viewer=viewer_of(config, stage),
-        tools=config.tools,
+        viewer=with_targets(viewer_of(config, stage), reading.definition.form, access.actor.username),
+        tools=config.tools.model_dump(mode="json"),
         blind=blind,
         instructions=st.instructions or reading.definition.general.instructions,
         form=reading.definition.form,
@@ -421,12 +422,13 @@ class AnalysisIn(Strict):
 
 
 @router.post(f"{R}/analysis", response_model=ReadingAnalysis)
-def analyse_results(name: str, body: AnalysisIn, access: ProjectAccess, db: DB) -> ReadingAnalysis:
+def analyse_results(name: str, body: AnalysisIn, access: ProjectAccess, db: DB, state: State) -> ReadingAnalysis:
     """Agreement (kappas, ICC), accuracy against the reference and the MRMC ROC analysis over the arms, item by
     item, of every reader's current answers: for the reading's admins. Nothing is stored."""
     result = analyse(
         db,
         access,
+        state.layout,
         name,
         reference_csv=body.reference_csv,
         reference_reader=body.reference_reader,

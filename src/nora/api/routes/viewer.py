@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from nora.api.confinement import guard, hidden, require_case
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
 from nora.api.schemas import FileOut, Out
@@ -129,14 +130,16 @@ def delete_preset(name: str, access: ViewerAccess, db: DB, shared: bool = False)
 
 
 @router.post(f"{P}/autoload", response_model=AutoloadOut)
-def autoload(body: AutoloadIn, access: ViewerAccess, db: DB) -> AutoloadOut:
+def autoload(body: AutoloadIn, request: Request, access: ViewerAccess, db: DB) -> AutoloadOut:
     """Run a preset (saved or being edited) for one case: each enabled loader's files."""
+    require_case(request, db, access, body.pid, body.sid or None)
     case = Psid(body.pid, body.sid or None)
     found = autoloaders.resolve(db, access, body.definition, case)
     roi_found = autoloaders.resolve_rois(db, access, body.definition, case)
     hits = [h for lh in found for h in lh.hits] + [h for rh in roi_found for h in rh.hits]
     ids = [h.file_id for h in hits if h.file_id is not None]
-    rows = {r.id: r for r in db.scalars(select(FileRow).where(FileRow.id.in_(ids)))} if ids else {}
+    found_rows: list[FileRow] = list(db.scalars(select(FileRow).where(FileRow.id.in_(ids)))) if ids else []
+    rows = {r.id: r for r in found_rows if not hidden(request, r.path)}  # a blind reader: not the others' ROIs
     names = {h.file_id: (h.pid, h.sid) for h in hits if h.file_id is not None}
     loaders = []
     for lh in found:
@@ -253,6 +256,7 @@ def url_call(
         start_web_session(db, request, response, state, user, "url call")
         audit.record(db, actor, "auth.urlcall", project=body.project)
     access = read_access(db, actor, body.project)
+    guard(request, db, access)
     case = urlcall.open_case(db, access, call)
     db.commit()
     return UrlCallOut(

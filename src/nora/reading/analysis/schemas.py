@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from nora.reading.analysis import mrmc
 
@@ -262,13 +262,6 @@ class ItemAnalysis(Schema):
     notes: list[str]
 
 
-class ReadingAnalysis(Schema):
-    """The analysis of a reading's results, item by item, ready for the page (tables, ROC plots)."""
-
-    reference: str | None  # "table", "reader NAME" or None
-    items: list[ItemAnalysis]
-
-
 class RoiCase(Schema):
     case: str
     dice: float | None
@@ -286,3 +279,23 @@ class RoiPairSummary(Schema):
     hd95_mean: float | None
     hd95_median: float | None
     cases: list[RoiCase]
+
+
+class RoiItemAnalysis(Schema):
+    """Dice and HD95 of the readers' attached ROIs of one ``roi`` item in one arm: per pair of readers (with a
+    reference reader: each reader against the reference), over the cases both attached one for."""
+
+    item: str
+    arm: str
+    reference: str | None
+    pairs: list[RoiPairSummary]
+    notes: list[str]
+
+
+class ReadingAnalysis(Schema):
+    """The analysis of a reading's results, item by item, ready for the page (tables, ROC plots)."""
+
+    reference: str | None  # "table", "reader NAME" or None
+    items: list[ItemAnalysis]
+    #: the ``roi`` items: Dice / HD95 between readers' ROIs (nora.reading.roiagreement)
+    rois: list[RoiItemAnalysis] = Field(default_factory=list)
