@@ -2,7 +2,7 @@
  * The assistant's part of the ROI tool window (shown while the "Assistant" pen is chosen): the mode
  * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "Start from ROI" (the ROI's current
  * content as a mask), a patchwork model of the project whose output the session starts from, Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
- * the result in the ROI and end the session), a busy indicator while the server computes, and the
+ * the result in the ROI and end the session), a busy mark (static) while the server computes, and the
  * server's error where the user acted.
  */
 import { useQuery } from "@tanstack/react-query";
