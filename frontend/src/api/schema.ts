@@ -572,8 +572,9 @@ export interface paths {
          * Open Session
          * @description Open the caller's session on an image for an ROI of its study (needs write access).
          *
-         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is the
-         *     project's ``assistant_backend`` setting or the server's ``[assistant] backend``.
+         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is
+         *     ``patchwork`` when ``model`` is given (the model runs on the image once, here), else the project's
+         *     ``assistant_backend`` setting or the server's ``[assistant] backend``.
          */
         post: operations["open_session_api_projects__project__assistant_sessions_post"];
         delete?: never;
@@ -3880,7 +3881,8 @@ export interface components {
         };
         /**
          * MaskIn
-         * @description An initial mask: an ROI of the study (``roi``) or any mask file of the study (``file_id``).
+         * @description An initial mask: an ROI of the study (``roi``), any mask file of the study (``file_id``) or the
+         *     page's own mask (``packed``).
          */
         MaskIn: {
             /**
@@ -3893,6 +3895,8 @@ export interface components {
              * @enum {string}
              */
             kind: "mask";
+            /** @description a mask on the image's grid, packed like the results */
+            packed?: components["schemas"]["PackedMaskIn"] | null;
             /**
              * Positive
              * @default true
@@ -4129,6 +4133,22 @@ export interface components {
             label?: string;
             /** Value */
             value: string;
+        };
+        /**
+         * PackedMaskIn
+         * @description A mask on the session's grid, packed as the results are (``bbox-packbits-gzip-base64``): the page's
+         *     current content of the ROI, saved or not.
+         */
+        PackedMaskIn: {
+            /**
+             * Data
+             * @description base64 of gzip of the box's bits (C order, LSB first)
+             */
+            data: string;
+            /** Hi */
+            hi: number[];
+            /** Lo */
+            lo: number[];
         };
         /** PacsNodeOut */
         PacsNodeOut: {
@@ -5416,6 +5436,11 @@ export interface components {
             /** @description start from this mask (the ROI's content, a model's output) */
             initial?: components["schemas"]["MaskIn"] | null;
             /**
+             * Model
+             * @description a patchwork model of the project proposes the initial mask (the patchwork backend)
+             */
+            model?: number | null;
+            /**
              * Roi
              * @description the target ROI's name in the image's study
              */
@@ -5448,6 +5473,11 @@ export interface components {
             interactions: number;
             /** Matrix */
             matrix: number[];
+            /**
+             * Model
+             * @description the patchwork model the session started from
+             */
+            model: number | null;
             /** Pid */
             pid: string;
             result: components["schemas"]["AssistantResultOut"];
@@ -6308,6 +6338,7 @@ export type Number = components['schemas']['Number'];
 export type OpenIn = components['schemas']['OpenIn'];
 export type OpenedOut = components['schemas']['OpenedOut'];
 export type Option = components['schemas']['Option'];
+export type PackedMaskIn = components['schemas']['PackedMaskIn'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
 export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];

@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { PenCursor } from "../annotation/roi/PenCursor";
+import { AssistantLayer } from "../annotation/assistant/AssistantLayer";
 import { PolygonLayer } from "../annotation/roi/PolygonLayer";
 import { RoiStatsWindow } from "../annotation/roi/RoiStats";
 import { RoiToolWindow, type Rights } from "../annotation/roi/RoiTool";
@@ -211,6 +212,7 @@ export function Viewer(props: {
           onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
       ) : null}
       <PolygonLayer tool={roiTool} />
+      <AssistantLayer tool={roiTool} />
       <PenCursor tool={roiTool} />
       {roiStatsOpen ? <RoiStatsWindow tool={roiTool} onClose={() => setRoiStatsOpen(false)} /> : null}
       {nextCaseAsk}

@@ -5,13 +5,15 @@
  * save (a 409 conflict asks right there), download (with the download right), clear and delete from the
  * workspace. Errors show in the row the user acted in.
  */
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../../api/types";
 import { FloatingWindow, type Rect } from "../../components/FloatingWindow";
 import { endDrag, FILE_MIME } from "../../viewer/bus";
 import { voxelVolumeMm3 } from "../grid";
 import type { Morphology, SetOperation } from "../morphology";
 import { VersionsWindow } from "../VersionsWindow";
+import { AssistantPanel } from "../assistant/AssistantPanel";
+import { useAssistantKeys } from "../assistant/useAssistantKeys";
 import { isConflict } from "./api";
 import type { RoiTool } from "./tool";
 import { roiVersions } from "./versions";
@@ -51,6 +53,8 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
   useSyncExternalStore(ws.subscribe, ws.getVersion);
   const [note, setNote] = useState<string | null>(null);
   const [versionsOf, setVersionsOf] = useState<number | null>(null);
+  useAssistantKeys(tool);
+  useEffect(() => void (tool.assistant.project = props.project), [tool, props.project]);
   const pen = ws.pen;
   const usesThreshold = ["higher", "lower", "higherGrow", "lowerGrow"].includes(pen.kind);
   const usesSimilarity = ["magic", "magicConnected", "grow3d"].includes(pen.kind);
@@ -94,10 +98,10 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
         <select data-testid="roi-pen-kind" value={pen.kind} onChange={(e) => ws.setPen({ kind: e.target.value as PenKind })} title="pen type">
           {PENS.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
         </select>
-        <label title="pen radius in voxels (Shift+wheel, Alt+drag)">
+        {pen.kind === "assistant" ? null : <label title="pen radius in voxels (Shift+wheel, Alt+drag)">
           size <input type="number" data-testid="roi-pen-size" min={0} max={MAX_RADIUS} value={pen.radius}
             onChange={(e) => ws.setPen({ radius: Number(e.target.value) })} />
-        </label>
+        </label>}
         {usesThreshold ? (
           <label title="empty: the colour limits (Higher: the lower limit, Lower: the upper one)">
             threshold <input type="number" data-testid="roi-pen-threshold" placeholder="colour limits" value={pen.threshold ?? ""}
@@ -120,7 +124,8 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
             <button type="button" data-testid="roi-poly-clear" disabled={!ws.polygon} onClick={() => ws.setPolygon(null)}>Delete outline</button>
             <span className="muted">click or drag: points · drag a point: move it · right click: last point off</span>
           </>
-        ) : <span className="muted">left paints · right erases</span>}
+        ) : pen.kind === "assistant" ? <AssistantPanel tool={tool} project={props.project} canWrite={props.rights.write} />
+          : <span className="muted">left paints · right erases</span>}
       </div>
       {note ? <div className="roi-note error" data-testid="roi-note" role="alert">{note}</div> : null}
       <div className="roi-list" data-testid="roi-list" onDragOver={(e) => e.dataTransfer.types.includes(FILE_MIME) && e.preventDefault()}

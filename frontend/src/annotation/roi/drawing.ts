@@ -15,7 +15,7 @@ import { type Grid, index as voxelIndex, type Vec3, worldToVoxel, worldToVoxelNe
 import { ChangeRecorder, type Change } from "../history";
 import { type Axis, grownRegion, type Image, magicVoxels, regionGrow, type Stamp, stampVoxels, thresholdVoxels } from "../pens";
 import { volumeGrid, volumeScale } from "./volume";
-import type { OpenRoi, Pen, RoiWorkspace, Stroke } from "./workspace";
+import type { OpenRoi, Pen, PenKind, RoiWorkspace, Stroke } from "./workspace";
 
 const PLANES = ["axial", "coronal", "sagittal", "multiplanar", "mosaic"];
 /** niivue's tile orientation (axial, coronal, sagittal) -> the world axis normal to it */
@@ -106,7 +106,8 @@ export function tileProjection(nv: Niivue, tile: number): ((mm: Vec3) => [number
  */
 export function penSelection(grid: Grid, s: Stamp, pen: Pen, back: Background | null): number[] {
   const k = pen.kind;
-  if (k === "paint" || !back) return stampVoxels(grid, s);
+  const thresholding = k === "higher" || k === "lower" || k === "higherGrow" || k === "lowerGrow";
+  if (!back || (!thresholding && k !== "magic" && k !== "magicConnected")) return stampVoxels(grid, s);
   if (k === "magic" || k === "magicConnected") {
     return magicVoxels(grid, back.image, s, { similarity: pen.similarity, window: back.limits, connected: k === "magicConnected" });
   }
@@ -129,6 +130,9 @@ function growRange(grid: Grid, seed: Vec3, similarity: number, back: Background)
 }
 
 export class RoiDrawing implements ViewportTool {
+  /** The assistant pen's presses (annotation/assistant/gestures.ts). */
+  assist: ((index: number, e: MouseEvent) => ToolDrag | null) | null = null;
+
   constructor(private readonly engine: ViewerEngine, private readonly ws: RoiWorkspace) {}
 
   wheel(_index: number, e: WheelEvent): boolean {
@@ -156,6 +160,7 @@ export class RoiDrawing implements ViewportTool {
     const value: 0 | 1 = e.button === 0 ? 1 : 0;
     const pen = this.ws.pen;
     if (pen.kind === "polygon") return this.polygonPress(index, e, roi, hit);
+    if (pen.kind === "assistant") return this.assist?.(index, e) ?? null;
     const back = this.background(index, roi);
     if (pen.kind !== "paint" && !back) {
       this.engine.message(`${roi.name}: the ${pen.kind} pen reads the background, which is not on the ROI's grid; the plain pen works`);
@@ -186,14 +191,16 @@ export class RoiDrawing implements ViewportTool {
    * Drawing in a 3D viewport: the pen is a sphere (radius in voxels) at the rendered surface under the
    * pointer (niivue's depth picking, which moves the crosshair there, so the 2D views show the painted
    * place); a drag stamps along the surface, one pick a frame. A press off the image leaves the view to
-   * rotate. The polygon and 3D region growing are 2D-viewport pens.
+   * rotate. The polygon, 3D region growing and the assistant are 2D-viewport pens.
    */
   private press3D(index: number, e: MouseEvent, roi: OpenRoi, value: 0 | 1): ToolDrag | null {
     const vp = this.engine.viewports[index]!;
     const nv = vp.nv;
     const pen = this.ws.pen;
-    if (pen.kind === "polygon" || pen.kind === "grow3d") {
-      this.engine.message(`${roi.name}: the ${pen.kind === "polygon" ? "polygon" : "3D region growing"} pen draws in the 2D viewports`, "info");
+    const only2d: Partial<Record<PenKind, string>> = { polygon: "polygon", grow3d: "3D region growing", assistant: "assistant" };
+    const name = only2d[pen.kind];
+    if (name !== undefined) {
+      this.engine.message(`${roi.name}: the ${name} pen draws in the 2D viewports`, "info");
       return null;
     }
     const back = this.background(index, roi);

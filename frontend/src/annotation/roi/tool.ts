@@ -8,6 +8,8 @@ import type { ViewerEngine } from "../../viewer/engine";
 import { effectiveLook } from "../../viewer/model";
 import { centreOfGravity, type Grid } from "../grid";
 import { decodeRoi, encodeRoi } from "../nifti";
+import { AssistantController } from "../assistant/controller";
+import { assistantPress } from "../assistant/gestures";
 import { roiApi } from "./api";
 import { RoiDrawing } from "./drawing";
 import { RoiOverlays } from "./overlays";
@@ -32,11 +34,14 @@ export class RoiTool {
   readonly overlays: RoiOverlays;
   readonly drawing: RoiDrawing;
   readonly preview: PenPreview;
+  readonly assistant: AssistantController;
 
   constructor(readonly engine: ViewerEngine) {
     this.overlays = new RoiOverlays(engine, this.ws);
     this.drawing = new RoiDrawing(engine, this.ws);
     this.preview = new PenPreview(engine, this.ws, this.drawing);
+    this.assistant = new AssistantController(this.ws);
+    this.drawing.assist = (index, e) => assistantPress(engine, this.assistant, index, e);
     engine.tool = this.drawing;
     // drawing owns the viewers' left click while it is on; another tool taking the click turns it off
     engine.leftClick.register("roi", () => this.ws.setDrawing(false));

@@ -11,7 +11,7 @@ import { ChangeRecorder, History, type Change } from "../history";
 import { combine, fillHoles, morphology, removeSalt, type Morphology, type SetOperation } from "../morphology";
 import { fillOutline } from "../polygon";
 
-export type PenKind = "paint" | "higher" | "lower" | "higherGrow" | "lowerGrow" | "magic" | "magicConnected" | "grow3d" | "polygon";
+export type PenKind = "paint" | "higher" | "lower" | "higherGrow" | "lowerGrow" | "magic" | "magicConnected" | "grow3d" | "polygon" | "assistant";
 
 export const PENS: { id: PenKind; label: string }[] = [
   { id: "paint", label: "Pen" },
@@ -23,6 +23,7 @@ export const PENS: { id: PenKind; label: string }[] = [
   { id: "magicConnected", label: "Magic pen (connected)" },
   { id: "grow3d", label: "3D region growing" },
   { id: "polygon", label: "Polygon" },
+  { id: "assistant", label: "Assistant (3D, server)" },
 ];
 
 export interface Pen {
