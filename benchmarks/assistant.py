@@ -15,9 +15,14 @@
    region grown from it within the result), its own simulated user clicking on its own errors.
 3. Memory per session (what the store counts, and the process's resident memory growth) and the number of
    sessions the server holds within 4 GB.
+4. What the session's reuse saves (the kept growth of the same positive seeds, the kept geodesic graph,
+   a large result's growth straight from the coarse reach): the same clicks on two backend sessions of the
+   same image, one with reuse and one computing every step from scratch (``reuse=False``), alternating
+   click by click so both see the same load; their results must be identical. Ratio of the p50 and p95.
 
     .venv/bin/python benchmarks/assistant.py                 # about 3 minutes on 2 cores
     .venv/bin/python benchmarks/assistant.py --clicks 5 --budget 8 --no-gm   # a quicker look
+    .venv/bin/python benchmarks/assistant.py --smoke         # seconds: the template at half resolution
 """
 
 from __future__ import annotations
@@ -218,7 +223,7 @@ def _latency(
         client.post(f"{url}/undo").json()
         undos.append(time.perf_counter() - t)
         print(f"  {name}: Dice {dice(result, truth):.3f} after {clicks} clicks through the API")
-    print(f"open a session (read the 256^3 image, smooth it): {open_s * 1000:.0f} ms")
+    print(f"open a session (read the image, smooth it): {open_s * 1000:.0f} ms")
     print(
         f"per interaction, round trip through the REST API ({len(rounds)} clicks): "
         f"p50 {percentile(rounds, 50):.0f} ms, p95 {percentile(rounds, 95):.0f} ms, "
@@ -232,8 +237,55 @@ def _latency(
     per = max(counted, grown)
     print(
         f"memory per session: {counted / 2**20:.0f} MB counted by the store, {grown / 2**20:.0f} MB resident "
-        f"growth; within 4 GB: {int(4 * 2**30 // per)} sessions of 256^3 (default memory_mb = 4096)"
+        f"growth; within 4 GB: {int(4 * 2**30 // per)} sessions of this size (default memory_mb = 4096)"
     )
+
+
+def reuse(volume: np.ndarray[Any, Any], truths: list[tuple[str, Mask]], clicks: int) -> None:
+    """Per click, the backend with the session's reuse beside the same backend computing from scratch."""
+    fresh: list[float] = []
+    kept: list[float] = []
+    cpu: dict[tuple[bool, bool], list[float]] = {(a, b): [] for a in (True, False) for b in (True, False)}
+    for name, truth in truths:
+        with_reuse, without = BuiltinSession(volume), BuiltinSession(volume, reuse=False)
+        result = np.zeros(truth.shape, dtype=bool)
+        for n in range(clicks):
+            c = next_click(result, truth)
+            if c is None:
+                break
+            step = [VoxelInteraction("point", c.positive, np.array([c.voxel]))]
+            order = (with_reuse, without) if n % 2 == 0 else (without, with_reuse)
+            for session in order:
+                t, c0 = time.perf_counter(), time.process_time()
+                out = session.add(step)
+                (kept if session is with_reuse else fresh).append(time.perf_counter() - t)
+                cpu[(session is with_reuse, c.positive)].append(time.process_time() - c0)
+                if session is with_reuse:
+                    result = out
+            assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed click {n + 1}'s result"
+        t = time.perf_counter()
+        with_reuse.undo()
+        kept_undo = time.perf_counter() - t
+        t = time.perf_counter()
+        without.undo()
+        fresh_undo = time.perf_counter() - t
+        assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed the undo's result"
+        print(f"  {name}: undo {kept_undo * 1000:.0f} ms with reuse, {fresh_undo * 1000:.0f} ms from scratch")
+    p50, p95 = percentile(kept, 50), percentile(kept, 95)
+    b50, b95 = percentile(fresh, 50), percentile(fresh, 95)
+    print(
+        f"backend per click ({len(kept)} clicks, identical results): with reuse p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
+        f"from scratch p50 {b50:.0f} ms, p95 {b95:.0f} ms; ratio p50 {p50 / b50:.2f}, p95 {p95 / b95:.2f}"
+    )
+    for positive in (True, False):
+        ours, base = cpu[(True, positive)], cpu[(False, positive)]
+        if ours:
+            print(
+                f"  CPU time of the {'positive' if positive else 'negative'} clicks ({len(ours)}): with reuse "
+                f"p50 {percentile(ours, 50):.0f} ms, p95 {percentile(ours, 95):.0f} ms; from scratch p50 "
+                f"{percentile(base, 50):.0f} ms, p95 {percentile(base, 95):.0f} ms; ratio of the totals "
+                f"{sum(ours) / sum(base):.2f}"
+            )
 
 
 def _t(v: list[int] | None) -> tuple[int, int, int] | None:
@@ -245,11 +297,19 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=10, help="clicks per structure in the latency run")
     parser.add_argument("--budget", type=int, default=20, help="the most clicks a NoC run gives")
     parser.add_argument("--no-gm", action="store_true", help="leave out the grey matter (the slowest case)")
+    parser.add_argument("--no-noc", action="store_true", help="leave out the NoC table (latency and reuse only)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="seconds: half resolution, padded to 128^3, 3 clicks, no grey matter"
+    )
     args = parser.parse_args()
+    half = slice(None, None, 2) if args.smoke else slice(None)
+    size = 128 if args.smoke else 256
+    if args.smoke:
+        args.clicks, args.budget, args.no_gm = 3, 3, True
     t1img = mni("t1")
-    t1 = np.asarray(t1img.dataobj).astype(np.float32)
-    wm = np.asarray(mni("wm").dataobj) > 0.5
-    gm = np.asarray(mni("gm").dataobj) > 0.5
+    t1 = np.asarray(t1img.dataobj).astype(np.float32)[half, half, half]
+    wm = (np.asarray(mni("wm").dataobj) > 0.5)[half, half, half]
+    gm = (np.asarray(mni("gm").dataobj) > 0.5)[half, half, half]
     with_lesion, blob = lesion(t1, wm)
     print(
         f"NoC on the MNI152 template ({'x'.join(map(str, t1.shape))}), budget {args.budget} clicks "
@@ -259,21 +319,23 @@ def main() -> None:
         f"{'structure':<24}{'voxels':>10}{'NoC@85':>8}{'NoC@90':>8}{'best':>8}"
         f"{'RG @85':>10}{'RG @90':>8}{'RG best':>8}{'ms/click':>9}"
     )
-    noc("white matter", t1, wm, args.budget)
-    noc("lesion in white matter", with_lesion, blob, args.budget)
-    if not args.no_gm:
+    if not args.no_noc:
+        noc("white matter", t1, wm, args.budget)
+        noc("lesion in white matter", with_lesion, blob, args.budget)
+    if not args.no_gm and not args.no_noc:
         noc("grey matter", t1, gm, args.budget)
-    off = padded(t1)[1]
+    off = padded(t1, size)[1]
     affine = t1img.affine.copy()
+    if args.smoke:
+        affine[:3, :3] *= 2
     affine[:3, 3] -= affine[:3, :3] @ off  # the same world coordinates for the same anatomy
-    print("\nlatency on 256^3 (the template with the lesion, padded), built-in backend:")
+    print(f"\nlatency on {size}^3 (the template with the lesion, padded), built-in backend:")
     print(f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    latency(
-        padded(with_lesion)[0],
-        affine,
-        [("white matter", padded(wm & ~blob)[0]), ("lesion", padded(blob)[0])],
-        args.clicks,
-    )
+    volume = padded(with_lesion, size)[0]
+    truths = [("white matter", padded(wm & ~blob, size)[0]), ("lesion", padded(blob, size)[0])]
+    latency(volume, affine, truths, args.clicks)
+    print("\nthe session's reuse, backend only, the same clicks:")
+    reuse(volume, truths, args.clicks)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gzipSync } from "node:zlib";
-import { decodeResult } from "../src/annotation/assistant/api";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { decodeResult, encodeMask } from "../src/annotation/assistant/api";
 
 /** The server's packing (encoding.py): the box in C order, 8 voxels a byte, least significant bit first. */
 function pack(voxels: [number, number, number][], lo: number[], hi: number[]): string {
@@ -26,5 +26,20 @@ describe("the assistant's result", () => {
   it("is empty without a box", async () => {
     const mask = await decodeResult({ encoding: "bbox-packbits-gzip-base64", lo: null, hi: null, voxels: 0, data: "" }, [2, 2, 2]);
     expect(Array.from(mask)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it("packs the page's mask as the server packs (the inverse of decoding), and an empty one as nothing", async () => {
+    const voxels: [number, number, number][] = [[2, 3, 1], [4, 3, 1], [3, 5, 2]];
+    const dims = [6, 7, 3];
+    const mask = new Uint8Array(6 * 7 * 3);
+    for (const [i, j, k] of voxels) mask[i + 6 * (j + 7 * k)] = 1;
+    const packed = await encodeMask(mask, dims);
+    expect(packed).not.toBeNull();
+    expect(packed!.lo).toEqual([2, 3, 1]);
+    expect(packed!.hi).toEqual([4, 5, 2]);
+    expect(gunzipSync(Buffer.from(packed!.data, "base64"))).toEqual(gunzipSync(Buffer.from(pack(voxels, [2, 3, 1], [4, 5, 2]), "base64")));
+    const back = await decodeResult({ encoding: "bbox-packbits-gzip-base64", ...packed!, voxels: 3 }, dims);
+    expect(Array.from(back)).toEqual(Array.from(mask));
+    expect(await encodeMask(new Uint8Array(8), [2, 2, 2])).toBeNull();
   });
 });

@@ -96,4 +96,19 @@ describe("marker workspace", () => {
     expect(nameProblem("bad name")).not.toBeNull();
     expect(nameProblem("")).not.toBeNull();
   });
+
+  it("opens an earlier version as a copy beside the set (new, unsaved, its own points)", () => {
+    const ws = new MarkerWorkspace();
+    ws.setPatient("P1");
+    const out = { id: 3, kind: "markers", name: "lm", path: "annotations/lm.json", current: 4, created_by: "u", file_id: 9, url: null, markers: { name: "lm", points: [{ x: 1, y: 2, z: 3 }] } };
+    const saved = ws.opened("P1", out)!;
+    const old = complete({ name: "lm", type: "freeline", color: "#00ff00", points: [{ name: "A", x: 5, y: 6, z: 7 }] });
+    const copy = ws.openCopy("P1", old, "lm_v2")!;
+    expect([copy.doc.name, copy.doc.type, copy.doc.color, copy.base, copy.dirty]).toEqual(["lm_v2", "freeline", "#00ff00", 0, true]);
+    expect(copy.doc.points).toEqual([{ name: "A", x: 5, y: 6, z: 7 }]);
+    copy.doc.points[0]!.x = 9;
+    expect(old.points[0]!.x).toBe(5); // a copy, not the version's own arrays
+    expect(saved.doc.points).toEqual([{ name: "", x: 1, y: 2, z: 3 }]);
+    expect(ws.openCopy("P1", old, "lm_v2")!.doc.name).toBe("lm_v2_2");
+  });
 });

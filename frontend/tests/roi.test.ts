@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { centreOfGravity, countInside, emptyRoi, type Grid, index, worldToVoxel } from "../src/annotation/grid";
+import { centreOfGravity, countInside, emptyRoi, type Grid, index, worldToVoxel, worldToVoxelNear } from "../src/annotation/grid";
 import { ChangeRecorder, History } from "../src/annotation/history";
 import { decodeRoi, encodeRoi } from "../src/annotation/nifti";
-import { magicPen, paint, regionGrow, stampVoxels, thresholdPen } from "../src/annotation/pens";
+import { grownRegion, magicPen, paint, regionGrow, stampVoxels, thresholdPen } from "../src/annotation/pens";
 import { percentile, roiStats, statsCsv } from "../src/annotation/stats";
 
 const GRID: Grid = { dims: [20, 24, 16], affine: [2, 0, 0, -20, 0, 2, 0, -24, 0, 0, 3, -10, 0, 0, 0, 1] };
@@ -62,6 +62,9 @@ describe("pens", () => {
     expect(roi.data[index(GRID, 0, 0, 0)]).toBe(0);
     const flat = emptyRoi(GRID);
     expect(regionGrow(flat, new ChangeRecorder(flat), img, [8, 8, 8], 50, 150, 2)).toBe(100);
+    // the other slice orientations (their own slice-sized queues): 10 x 8 voxels each
+    expect(grownRegion(GRID, img, [8, 8, 8], 50, 150, 0).count).toBe(80);
+    expect(grownRegion(GRID, img, [8, 8, 8], 50, 150, 1).count).toBe(80);
     expect(regionGrow(flat, new ChangeRecorder(flat), img, [0, 10, 0], 50, 150, null)).toBe(0);
   });
 });
@@ -104,6 +107,11 @@ describe("NIfTI and geometry", () => {
   it("world positions map to the nearest voxel and back", () => {
     expect(worldToVoxel(GRID, [-20 + 2 * 3, -24 + 2 * 4, -10 + 3 * 5])).toEqual([3, 4, 5]);
     expect(worldToVoxel(GRID, [1000, 0, 0])).toBeNull();
+    // a 3D view's depth pick on the volume's outer face: half a voxel outside, clamped onto the border
+    expect(worldToVoxel(GRID, [-20 - 1.1, -24, -10])).toBeNull();
+    expect(worldToVoxelNear(GRID, [-20 - 1.1, -24 + 2 * 4, -10 + 3 * 5])).toEqual([0, 4, 5]);
+    expect(worldToVoxelNear(GRID, [-20 + 2 * 20, -24, -10])).toEqual([19, 0, 0]);
+    expect(worldToVoxelNear(GRID, [-20 - 2 * 3, -24, -10])).toBeNull(); // three voxels out: not near
     const roi = emptyRoi(GRID);
     roi.data[index(GRID, 1, 2, 3)] = 1;
     expect(centreOfGravity(roi)).toEqual([-18, -20, -1]);

@@ -88,6 +88,8 @@ describe("ROI workspace", () => {
     expect(b.name).toBe("roi_2");
     expect(ws.freeName("roi", { pid: "P2", sid: "S1" })).toBe("roi"); // another case
     expect(a.colour).not.toBe(b.colour);
+    expect(ws.target(false)).toBeNull(); // drawing is off until turned on (the window's New ROI does)
+    ws.setDrawing(true);
     expect(ws.target(false)).toBe(b);
     expect(ws.target(true)).toBeNull(); // Shift held suspends drawing
     ws.toggleDrawing();

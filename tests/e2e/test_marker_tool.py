@@ -208,3 +208,40 @@ def test_measurements_survive_a_shared_link(page: Page, server: Server) -> None:
     other.wait_for_function("() => window.noraViewer.viewports[0].nv.document.completedMeasurements.length === 1")
     shot(other, "measurements-shared-link")
     other.close()
+
+
+def test_the_versions_window_of_a_marker_set(page: Page, server: Server) -> None:
+    login(page, server)
+    choose(page, "DEMO")
+    open_study(page, "MNI001", "20240105")
+    url = f"{server.url}/api/projects/DEMO/patients/MNI001/markers/e2e_versions"
+    one = [{"name": "a", "x": 1.0, "y": 2.0, "z": 3.0}]
+    two = [*one, {"name": "b", "x": 4.0, "y": 5.0, "z": 6.0}]
+    for base, points in ((0, one), (1, two)):
+        r = page.request.put(f"{url}?base={base}", data={"name": "e2e_versions", "points": points})
+        assert r.ok, r.text()
+    page.get_by_test_id("marker-tool-button").click()
+    tool = page.get_by_test_id("marker-tool")
+    tool.get_by_test_id("marker-open").select_option("e2e_versions")
+    target = tool.locator('[data-testid="marker-set"][data-name="e2e_versions"]')
+    expect(tool.get_by_test_id("marker-point")).to_have_count(2)
+    target.get_by_test_id("marker-versions").click()
+    window = page.get_by_test_id("versions-window")
+    expect(window.get_by_test_id("version-row")).to_have_count(2)
+    v1 = window.locator('[data-testid="version-row"][data-number="1"]')
+    # open: a copy of version 1 as a new, unsaved set
+    v1.get_by_test_id("version-open").click()
+    expect(window.get_by_test_id("version-note")).to_contain_text("opened as e2e_versions_v1")
+    copy = tool.locator('[data-testid="marker-set"][data-name="e2e_versions_v1"]')
+    expect(copy).to_have_attribute("data-dirty", "1")
+    expect(tool.get_by_test_id("marker-point")).to_have_count(1)  # the copy is the current set
+    # restore: version 1 is the newest (3) on the server, and the open set shows it
+    v1.get_by_test_id("version-restore").click()
+    expect(window.get_by_test_id("version-note")).to_contain_text("restored as version 3")
+    expect(window.get_by_test_id("version-row")).to_have_count(3)
+    r = page.request.get(url)
+    assert r.json()["current"] == 3 and [p["name"] for p in r.json()["markers"]["points"]] == ["a"]
+    target.locator('input[type="radio"]').check()
+    expect(tool.get_by_test_id("marker-point")).to_have_count(1)
+    expect(target).to_have_attribute("data-dirty", "0")
+    assert page.request.delete(url).ok

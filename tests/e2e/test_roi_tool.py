@@ -333,17 +333,26 @@ def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: S
     expect(page.get_by_test_id("roi-row")).to_have_count(1)  # the other case's ROI closed
     assert on_disk(server, "SUBJ002", "20230611", "lesion") == drawn
 
-    # "ask first": the page asks, and saving goes on to the case, whose saved ROI opens at its version
+    # "ask first" (the one next-case setting): a click in the table asks too; "stay" keeps the case and
+    # the changed ROI; saving goes on to the case, whose saved ROI opens at its version
     page.get_by_test_id("autoloader-button").click()
-    panel.get_by_test_id("al-roi-save").select_option("ask")
+    panel.get_by_test_id("al-on-next").select_option("ask")
     panel.get_by_role("button", name="×").first.click()
     stroke(page, box, (0.5, 0.4), (0.5, 0.6))
-    wait_voxels(page, "lesion", "n > 0")
-    page.keyboard.press("ArrowUp")
-    ask = page.get_by_test_id("roi-step-ask")
-    expect(ask).to_contain_text("lesion")
+    changed = wait_voxels(page, "lesion", "n > 0")
+    earlier = page.locator('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20230611"]')
+    earlier.click()
+    ask = page.get_by_test_id("next-case-ask")
+    expect(ask).to_contain_text("ROI lesion")
     shot(page, "roi-step-ask")
-    ask.get_by_test_id("roi-step-save").click()
+    ask.get_by_test_id("next-case-stay").click()
+    expect(ask).to_have_count(0)
+    current = page.locator('[data-testid="study-row"][data-pid="SUBJ002"][data-sid="20240212"]')
+    expect(current).to_have_class(re.compile("selected"))
+    assert voxels(page, "lesion") == changed
+    earlier.click()
+    ask.get_by_test_id("next-case-save").click()
+    expect(earlier).to_have_class(re.compile("selected"))
     wait_idle(page)
     expect(row(page, "lesion")).to_have_attribute("data-version", "1")
     # the saved ROI's voxels arrive after its row: wait for the count the assertion reads

@@ -79,6 +79,16 @@ export function worldToVoxel(grid: Grid, world: Vec3): Vec3 | null {
   return inside(grid, v[0], v[1], v[2]) ? v : null;
 }
 
+/**
+ * The nearest voxel of a world position within `margin` voxels of the grid (clamped onto its border), or
+ * null farther out: a 3D view's depth pick lands on the volume's outer face, half a voxel outside.
+ */
+export function worldToVoxelNear(grid: Grid, world: Vec3, margin = 1): Vec3 | null {
+  const v = apply(invert(grid.affine), world).map((x) => Math.round(x)) as Vec3;
+  if (v.some((x, a) => x < -margin || x > grid.dims[a]! - 1 + margin)) return null;
+  return v.map((x, a) => Math.min(grid.dims[a]! - 1, Math.max(0, x))) as Vec3;
+}
+
 export function countInside(roi: RoiVolume): number {
   let n = 0;
   const d = roi.data;

@@ -77,10 +77,15 @@ export interface ThresholdPen {
   connected: boolean; // NORA's "Higher RGrow" / "Lower RGrow"
 }
 
+/** The voxels the thresholding pen takes: within the stamp, those at or above (higher) / below (lower) the threshold. */
+export function thresholdVoxels(grid: Grid, image: Image, s: Stamp, pen: ThresholdPen): number[] {
+  const take = (x: number) => (pen.mode === "higher" ? x >= pen.threshold : x <= pen.threshold);
+  return matchingVoxels(grid, image, s, take, pen.connected);
+}
+
 /** The thresholding pen: within the stamp, voxels above (higher) or below (lower) the threshold. */
 export function thresholdPen(roi: RoiVolume, rec: ChangeRecorder, image: Image, s: Stamp, pen: ThresholdPen, value: 0 | 1): void {
-  const take = (x: number) => (pen.mode === "higher" ? x >= pen.threshold : x <= pen.threshold);
-  fillMatching(roi, rec, image, s, take, pen.connected, value);
+  for (const v of thresholdVoxels(roi.grid, image, s, pen)) rec.set(v, value);
 }
 
 export interface MagicPen {
@@ -89,19 +94,21 @@ export interface MagicPen {
   connected: boolean;
 }
 
-/** The magic pen: within the stamp, voxels similar to the centre voxel (centre ± similarity × window). */
-export function magicPen(roi: RoiVolume, rec: ChangeRecorder, image: Image, s: Stamp, pen: MagicPen, value: 0 | 1): void {
-  const c = image[index(roi.grid, ...s.centre)] ?? 0;
+/** The voxels the magic pen takes: within the stamp, those similar to the centre voxel (centre ± similarity × window). */
+export function magicVoxels(grid: Grid, image: Image, s: Stamp, pen: MagicPen): number[] {
+  const c = image[index(grid, ...s.centre)] ?? 0;
   const tol = Math.abs(pen.window[1] - pen.window[0]) * pen.similarity;
-  fillMatching(roi, rec, image, s, (x) => Math.abs(x - c) <= tol, pen.connected, value);
+  return matchingVoxels(grid, image, s, (x) => Math.abs(x - c) <= tol, pen.connected);
 }
 
-function fillMatching(
-  roi: RoiVolume, rec: ChangeRecorder, image: Image, s: Stamp, take: (x: number) => boolean, connected: boolean, value: 0 | 1,
-): void {
-  const voxels = stampVoxels(roi.grid, s).filter((v) => take(image[v] ?? 0));
-  const chosen = connected ? connectedWithin(roi.grid, index(roi.grid, ...s.centre), new Set(voxels), s.fixed) : voxels;
-  for (const v of chosen) rec.set(v, value);
+/** The magic pen: within the stamp, voxels similar to the centre voxel (centre ± similarity × window). */
+export function magicPen(roi: RoiVolume, rec: ChangeRecorder, image: Image, s: Stamp, pen: MagicPen, value: 0 | 1): void {
+  for (const v of magicVoxels(roi.grid, image, s, pen)) rec.set(v, value);
+}
+
+function matchingVoxels(grid: Grid, image: Image, s: Stamp, take: (x: number) => boolean, connected: boolean): number[] {
+  const voxels = stampVoxels(grid, s).filter((v) => take(image[v] ?? 0));
+  return connected ? connectedWithin(grid, index(grid, ...s.centre), new Set(voxels), s.fixed) : voxels;
 }
 
 /**
@@ -109,24 +116,44 @@ function fillMatching(
  * `fixed` is set, else in 3D, unconstrained). A breadth-first fill on typed arrays (no per-voxel objects).
  */
 export function regionGrow(roi: RoiVolume, rec: ChangeRecorder, image: Image, seed: Vec3, low: number, high: number, fixed: Axis, value: 0 | 1 = 1): number {
-  const grid = roi.grid;
+  const { voxels, count } = grownRegion(roi.grid, image, seed, low, high, fixed);
+  if (count > 0) rec.setMany(voxels, count, value);
+  return count;
+}
+
+/** The voxels region growing takes (the first `count` of `voxels`): regionGrow without writing them. */
+export function grownRegion(grid: Grid, image: Image, seed: Vec3, low: number, high: number, fixed: Axis): { voxels: Int32Array; count: number } {
   const [nx, ny, nz] = grid.dims;
   const start = index(grid, ...seed);
   const v0 = image[start] ?? NaN;
-  if (!(v0 >= low && v0 <= high)) return 0;
+  if (!(v0 >= low && v0 <= high)) return { voxels: new Int32Array(0), count: 0 };
   const total = nx * ny * nz;
-  const visited = new Uint8Array(total);
-  const queue = new Int32Array(total);
+  // in one slice (the pen preview, every pointer move) the arrays are the slice's size, not the grid's
+  const queue = new Int32Array(fixed === null ? total : total / grid.dims[fixed]);
   let head = 0, tail = 0;
   queue[tail++] = start;
-  visited[start] = 1;
   const plane = nx * ny;
-  const ok = (n: number) => {
-    if (visited[n]) return;
-    visited[n] = 1;
+  const take = (n: number) => {
     const x = image[n] ?? NaN;
     if (x >= low && x <= high) queue[tail++] = n;
   };
+  let ok: (n: number) => void;
+  if (fixed === null) {
+    const visited = new Uint8Array(total);
+    visited[start] = 1;
+    ok = (n) => {
+      if (visited[n]) return;
+      visited[n] = 1;
+      take(n);
+    };
+  } else {
+    const visited = new Set<number>([start]);
+    ok = (n) => {
+      if (visited.has(n)) return;
+      visited.add(n);
+      take(n);
+    };
+  }
   while (head < tail) {
     const v = queue[head++] ?? 0;
     const i = v % nx, j = ((v - i) / nx) % ny, k = (v - i - j * nx) / plane;
@@ -143,6 +170,5 @@ export function regionGrow(roi: RoiVolume, rec: ChangeRecorder, image: Image, se
       if (k < nz - 1) ok(v + plane);
     }
   }
-  rec.setMany(queue, tail, value);
-  return tail;
+  return { voxels: queue, count: tail };
 }

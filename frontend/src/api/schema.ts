@@ -572,8 +572,9 @@ export interface paths {
          * Open Session
          * @description Open the caller's session on an image for an ROI of its study (needs write access).
          *
-         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is the
-         *     project's ``assistant_backend`` setting or the server's ``[assistant] backend``.
+         *     The image is read once, here; a session of the same user, image and ROI ends. The backend is
+         *     ``patchwork`` when ``model`` is given (the model runs on the image once, here), else the project's
+         *     ``assistant_backend`` setting or the server's ``[assistant] backend``.
          */
         post: operations["open_session_api_projects__project__assistant_sessions_post"];
         delete?: never;
@@ -2404,12 +2405,6 @@ export interface components {
              * @enum {string}
              */
             on_next_case?: "save" | "ask";
-            /**
-             * Roi Save
-             * @default save
-             * @enum {string}
-             */
-            roi_save?: "save" | "ask";
             /** Rois */
             rois?: components["schemas"]["RoiLoader-Input"][];
         };
@@ -2446,12 +2441,6 @@ export interface components {
              * @enum {string}
              */
             on_next_case: "save" | "ask";
-            /**
-             * Roi Save
-             * @default save
-             * @enum {string}
-             */
-            roi_save: "save" | "ask";
             /** Rois */
             rois: components["schemas"]["RoiLoader-Output"][];
         };
@@ -3892,7 +3881,8 @@ export interface components {
         };
         /**
          * MaskIn
-         * @description An initial mask: an ROI of the study (``roi``) or any mask file of the study (``file_id``).
+         * @description An initial mask: an ROI of the study (``roi``), any mask file of the study (``file_id``) or the
+         *     page's own mask (``packed``).
          */
         MaskIn: {
             /**
@@ -3905,6 +3895,8 @@ export interface components {
              * @enum {string}
              */
             kind: "mask";
+            /** @description a mask on the image's grid, packed like the results */
+            packed?: components["schemas"]["PackedMaskIn"] | null;
             /**
              * Positive
              * @default true
@@ -4141,6 +4133,22 @@ export interface components {
             label?: string;
             /** Value */
             value: string;
+        };
+        /**
+         * PackedMaskIn
+         * @description A mask on the session's grid, packed as the results are (``bbox-packbits-gzip-base64``): the page's
+         *     current content of the ROI, saved or not.
+         */
+        PackedMaskIn: {
+            /**
+             * Data
+             * @description base64 of gzip of the box's bits (C order, LSB first)
+             */
+            data: string;
+            /** Hi */
+            hi: number[];
+            /** Lo */
+            lo: number[];
         };
         /** PacsNodeOut */
         PacsNodeOut: {
@@ -5195,6 +5203,94 @@ export interface components {
             /** Raters */
             raters: string[];
         };
+        /**
+         * RoiState
+         * @description An ROI of the archive shown with the link (at its current version when the link opens) and how it
+         *     looked. ``pid``, ``sid`` and ``name`` are the server's: filled from the file on save and on opening.
+         */
+        "RoiState-Input": {
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour?: string;
+            /** File Id */
+            file_id: number;
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Opacity
+             * @default 0.5
+             */
+            opacity?: number;
+            /**
+             * Outline
+             * @default false
+             */
+            outline?: boolean;
+            /**
+             * Pid
+             * @default
+             */
+            pid?: string;
+            /**
+             * Sid
+             * @default
+             */
+            sid?: string;
+            /**
+             * Visible
+             * @default true
+             */
+            visible?: boolean;
+        };
+        /**
+         * RoiState
+         * @description An ROI of the archive shown with the link (at its current version when the link opens) and how it
+         *     looked. ``pid``, ``sid`` and ``name`` are the server's: filled from the file on save and on opening.
+         */
+        "RoiState-Output": {
+            /**
+             * Colour
+             * @default #ff3b30
+             */
+            colour: string;
+            /** File Id */
+            file_id: number;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Opacity
+             * @default 0.5
+             */
+            opacity: number;
+            /**
+             * Outline
+             * @default false
+             */
+            outline: boolean;
+            /**
+             * Pid
+             * @default
+             */
+            pid: string;
+            /**
+             * Sid
+             * @default
+             */
+            sid: string;
+            /**
+             * Visible
+             * @default true
+             */
+            visible: boolean;
+        };
         /** RuleList */
         "RuleList-Input": {
             /** Rules */
@@ -5340,6 +5436,11 @@ export interface components {
             /** @description start from this mask (the ROI's content, a model's output) */
             initial?: components["schemas"]["MaskIn"] | null;
             /**
+             * Model
+             * @description a patchwork model of the project proposes the initial mask (the patchwork backend)
+             */
+            model?: number | null;
+            /**
              * Roi
              * @description the target ROI's name in the image's study
              */
@@ -5372,6 +5473,11 @@ export interface components {
             interactions: number;
             /** Matrix */
             matrix: number[];
+            /**
+             * Model
+             * @description the patchwork model the session started from
+             */
+            model: number | null;
             /** Pid */
             pid: string;
             result: components["schemas"]["AssistantResultOut"];
@@ -5916,6 +6022,8 @@ export interface components {
             measurements?: components["schemas"]["FileMeasurements-Input"][];
             /** Pid */
             pid?: string | null;
+            /** Rois */
+            rois?: components["schemas"]["RoiState-Input"][];
             /** Sid */
             sid?: string | null;
             /** Viewports */
@@ -5942,6 +6050,8 @@ export interface components {
             measurements: components["schemas"]["FileMeasurements-Output"][];
             /** Pid */
             pid: string | null;
+            /** Rois */
+            rois: components["schemas"]["RoiState-Output"][];
             /** Sid */
             sid: string | null;
             /** Viewports */
@@ -6228,6 +6338,7 @@ export type Number = components['schemas']['Number'];
 export type OpenIn = components['schemas']['OpenIn'];
 export type OpenedOut = components['schemas']['OpenedOut'];
 export type Option = components['schemas']['Option'];
+export type PackedMaskIn = components['schemas']['PackedMaskIn'];
 export type PacsNodeOut = components['schemas']['PacsNodeOut'];
 export type PacsPatientFindRow = components['schemas']['PacsPatientFindRow'];
 export type PacsSeriesRow = components['schemas']['PacsSeriesRow'];
@@ -6274,6 +6385,8 @@ export type RoiLoaderFiles = components['schemas']['RoiLoaderFiles'];
 export type RoiOperation = components['schemas']['RoiOperation'];
 export type RoiOut = components['schemas']['RoiOut'];
 export type RoiPairSummary = components['schemas']['RoiPairSummary'];
+export type RoiStateInput = components['schemas']['RoiState-Input'];
+export type RoiStateOutput = components['schemas']['RoiState-Output'];
 export type RuleListInput = components['schemas']['RuleList-Input'];
 export type RuleListOutput = components['schemas']['RuleList-Output'];
 export type SavedBatch = components['schemas']['SavedBatch'];

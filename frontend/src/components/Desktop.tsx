@@ -32,7 +32,7 @@ import { rowKey, StudyTable, type Selection, type SelectHow } from "./StudyTable
 import { TagDialog } from "./TagDialog";
 import { TopBar } from "./TopBar";
 import { TopToolsSlot } from "./TopTools";
-import { pending as pendingCase } from "../viewer/bus";
+import { leaveCase, pending as pendingCase } from "../viewer/bus";
 import { Viewer } from "../viewer/Viewer";
 
 const FILTER_DEBOUNCE_MS = 250;
@@ -136,23 +136,29 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   const pagesRef = useRef(pages);
   pagesRef.current = pages;
   const onSelect = useCallback((index: number, row: StudyRow, how: SelectHow = "only") => {
-    const key = rowKey(row);
-    if (how === "toggle") {
-      setMarked((m) => {
-        const next = new Set(m);
-        if (!next.delete(key)) next.add(key);
-        return next;
-      });
-    } else if (how === "range" && anchor.current >= 0) {
-      const keys: string[] = [];
-      for (let i = Math.min(anchor.current, index); i <= Math.max(anchor.current, index); i++) {
-        const r = pagesRef.current.row(i);
-        if (r) keys.push(rowKey(r));
-      }
-      setMarked(new Set(keys));
-    } else setMarked(new Set([key]));
-    if (how !== "range") anchor.current = index;
-    setSelection({ pid: row.pid, sid: row.sid, index });
+    const apply = () => {
+      const key = rowKey(row);
+      if (how === "toggle") {
+        setMarked((m) => {
+          const next = new Set(m);
+          if (!next.delete(key)) next.add(key);
+          return next;
+        });
+      } else if (how === "range" && anchor.current >= 0) {
+        const keys: string[] = [];
+        for (let i = Math.min(anchor.current, index); i <= Math.max(anchor.current, index); i++) {
+          const r = pagesRef.current.row(i);
+          if (r) keys.push(rowKey(r));
+        }
+        setMarked(new Set(keys));
+      } else setMarked(new Set([key]));
+      if (how !== "range") anchor.current = index;
+      setSelection({ pid: row.pid, sid: row.sid, index });
+    };
+    const was = selectionRef.current;
+    // the viewer saves (or asks about) the changed annotation targets of the case being left first
+    if (was && (was.pid !== row.pid || was.sid !== row.sid)) leaveCase({ pid: row.pid, sid: row.sid }, apply);
+    else apply();
   }, []);
 
   async function changeStudyTags(row: StudyRow, change: TagChange, doing: string) {
@@ -330,7 +336,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
           <Pacs projects={writable} project={projectName !== null && writable.includes(projectName) ? projectName : (writable[0] ?? null)}
             onPulled={pages.reload} />
           <ReadingTool project={projectName} canCreate={project?.role === "admin" || (props.me?.is_admin ?? false)}
-            onOpenCase={(pid, sid) => setSelection({ pid, sid, index: pages.findIndex((r) => r.pid === pid && r.sid === sid) })} />
+            onOpenCase={(pid, sid) => leaveCase({ pid, sid }, () => setSelection({ pid, sid, index: pages.findIndex((r) => r.pid === pid && r.sid === sid) }))} />
         </TopToolsSlot.Provider>
       )}
       <TopToolsSlot.Provider value={toolsSlot}>

@@ -135,6 +135,15 @@ export function AutoloaderPanel(props: AutoloaderProps) {
       <AnnotationLoaders definition={def} onChange={props.onChange} />
       <RoiLoaders definition={def} onChange={props.onChange} />
       <div className="al-row">
+        <label title="when ↑ / ↓ or a click in the table moves to another case while the ROI or annotation loaders' targets changed">
+          changed ROIs and marker sets on the next case:
+          <select data-testid="al-on-next" value={def.on_next_case} onChange={(e) => props.onChange({ ...def, on_next_case: e.target.value as AutoloaderDef["on_next_case"] })}>
+            <option value="save">save</option>
+            <option value="ask">ask first</option>
+          </select>
+        </label>
+      </div>
+      <div className="al-row">
         <button data-testid="al-add" onClick={() => props.onChange({ ...def, loaders: [...def.loaders, { pattern: "*.nii*", viewports: [0], enabled: true, intent: plainIntent("background") }] })}>
           Add image loader
         </button>
@@ -194,13 +203,6 @@ function RoiLoaders(props: { definition: AutoloaderDef; onChange: (def: Autoload
       ) : null}
       <div className="al-row">
         <button data-testid="al-roi-add" onClick={add}>Add ROI loader</button>
-        <label title="what happens to changed ROIs when ↑ / ↓ moves to another case">
-          changed ROIs on the next case
-          <select data-testid="al-roi-save" value={def.roi_save} onChange={(e) => props.onChange({ ...def, roi_save: e.target.value as AutoloaderDef["roi_save"] })}>
-            <option value="save">save</option>
-            <option value="ask">ask first</option>
-          </select>
-        </label>
       </div>
     </div>
   );

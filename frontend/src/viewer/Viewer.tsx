@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { PenCursor } from "../annotation/roi/PenCursor";
+import { AssistantLayer } from "../annotation/assistant/AssistantLayer";
 import { PolygonLayer } from "../annotation/roi/PolygonLayer";
 import { RoiStatsWindow } from "../annotation/roi/RoiStats";
 import { RoiToolWindow, type Rights } from "../annotation/roi/RoiTool";
@@ -17,12 +18,14 @@ import { AutoloaderPanel } from "./AutoloaderPanel";
 import { layoutStudy } from "../studybrowser/layoutStudy";
 import { MeasureTools } from "./measure/MeasureTools";
 import { MarkerTool } from "../annotation/markers/MarkerTool";
+import { LeftClickOwner } from "./LeftClickOwner";
 import { endDrag, onOpenFile, onOpenStudy, useReadingTools } from "./bus";
 import { caseKey } from "./engine";
 import { Messages } from "./Messages";
 import { archiveSource, DEFAULT_LIM_PRESETS, LAYOUTS, LAYOUT_NAMES, limPresetLines, localSource, MAX_VIEWPORTS, viewportCount, type LayoutName, type Role, type Source } from "./model";
 import { useAutoloaders, type AfterAutoload } from "./useAutoloaders";
-import { applyRoiLoaders, saveChanged } from "../annotation/roi/autoload";
+import { applyRoiLoaders } from "../annotation/roi/autoload";
+import { useNextCase } from "../annotation/useNextCase";
 import { useEngine } from "./useEngine";
 import { useSharedLinks } from "./useSharedLinks";
 import { useViewerKeys } from "./useViewerKeys";
@@ -59,6 +62,11 @@ export function Viewer(props: {
     roiTool.onOpened = () => setRoiOpen(true);
   }, [roiTool]);
   const tools = useReadingTools();
+  // a reading that hides a tool ends that tool's mode if it had the left click
+  useEffect(() => {
+    const owner = engine.leftClick.owner;
+    if (owner !== null && !tools[owner]) engine.leftClick.stop();
+  }, [engine, tools]);
   useRoiKeys(roiTool, () => setRoiOpen((o) => tools.roi && !o));
 
   const sourceOf = useCallback(
@@ -75,34 +83,8 @@ export function Viewer(props: {
     [project, roiTool],
   );
   const auto = useAutoloaders(engine, project, props.selection, sourceOf, afterAutoload);
-  // Walking the cohort with a preset that loads ROIs: changed ROIs are saved (or asked) before moving on.
-  const [asking, setAsking] = useState<{ delta: number; names: string[] } | null>(null);
-  const stepCase = useCallback(
-    (delta: number) => {
-      const dirty = sel ? roiTool.ws.unsaved({ pid: sel.pid, sid: sel.sid }) : [];
-      if (!project || !auto.enabled || auto.definition.rois.length === 0 || dirty.length === 0) {
-        props.onStepCase(delta);
-      } else if (auto.definition.roi_save === "ask") {
-        setAsking({ delta, names: dirty.map((r) => r.name) });
-      } else {
-        void saveChanged(roiTool, project, dirty).then((problem) => (problem ? engine.message(problem) : props.onStepCase(delta)));
-      }
-    },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [project, auto.enabled, auto.definition, sel?.pid, sel?.sid, roiTool, engine, props.onStepCase],
-  );
-  function answerAsk(save: boolean) {
-    const a = asking;
-    setAsking(null);
-    if (!a || !project || !sel) return;
-    const dirty = roiTool.ws.unsaved({ pid: sel.pid, sid: sel.sid });
-    if (!save) {
-      for (const r of dirty) roiTool.ws.remove(r.id);
-      props.onStepCase(a.delta);
-      return;
-    }
-    void saveChanged(roiTool, project, dirty).then((problem) => (problem ? engine.message(problem) : props.onStepCase(a.delta)));
-  }
+  // Leaving a case (arrow keys, table clicks) with changed annotation targets: saved or asked first.
+  const nextCaseAsk = useNextCase(engine, roiTool, { project, selected: sel, def: auto.definition, enabled: auto.enabled });
   const links = useSharedLinks(engine, project, props.selection);
   useAddressProject(engine, project);
   useViewerKeys(engine, {
@@ -112,7 +94,7 @@ export function Viewer(props: {
       links.setOpen(false);
       links.setAsking(false);
     },
-    stepCase,
+    stepCase: props.onStepCase,
   });
 
   // ------------------------------------------------------------------ loading by double-click and drop
@@ -178,6 +160,7 @@ export function Viewer(props: {
         {tools.roi ? <button data-testid="roi-tool-button" className={roiOpen ? "on" : ""} onClick={() => setRoiOpen((o) => !o)} title="ROI tool (D)">ROI</button> : null}
         {tools.measure ? <MeasureTools engine={engine} /> : null}
         {tools.markers ? <MarkerTool engine={engine} project={project} pid={sel?.pid ?? null} readOnly={!!props.guest || !!props.readonly} /> : null}
+        <LeftClickOwner engine={engine} />
         {snap.loading > 0 || auto.busy ? (
           // Deliberately static: a CSS animation keeps the compositor busy, and with software WebGL that
           // made niivue's volume upload 15x slower (benchmarks/viewer_load.py).
@@ -229,16 +212,10 @@ export function Viewer(props: {
           onStats={() => setRoiStatsOpen(true)} onClose={() => setRoiOpen(false)} />
       ) : null}
       <PolygonLayer tool={roiTool} />
+      <AssistantLayer tool={roiTool} />
       <PenCursor tool={roiTool} />
       {roiStatsOpen ? <RoiStatsWindow tool={roiTool} onClose={() => setRoiStatsOpen(false)} /> : null}
-      {asking ? (
-        <div className="share-box" data-testid="roi-step-ask" role="dialog" aria-label="Unsaved ROIs">
-          <span>Changed ROIs: <b>{asking.names.join(", ")}</b>. Save them before moving on?</span>
-          <button data-testid="roi-step-save" onClick={() => answerAsk(true)}>Save and go on</button>
-          <button data-testid="roi-step-discard" onClick={() => answerAsk(false)}>Go on without saving</button>
-          <button data-testid="roi-step-cancel" onClick={() => setAsking(null)}>Stay</button>
-        </div>
-      ) : null}
+      {nextCaseAsk}
       {links.asking && links.link ? (
         <div className="share-box" data-testid="share-choice" role="dialog" aria-label="Share">
           <span>

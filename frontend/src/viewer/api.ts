@@ -72,6 +72,6 @@ export function plainIntent(role: Role): Intent {
 export function emptyDefinition(): AutoloaderDef {
   return {
     level: "either", main_viewport: 0, enabled: true, layout: null, loaders: [],
-    annotations: [], on_next_case: "save", rois: [], roi_save: "save",
+    annotations: [], on_next_case: "save", rois: [],
   };
 }

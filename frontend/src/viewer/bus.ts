@@ -130,6 +130,27 @@ export function fromUrlCall(answer: UrlCallAnswer): PendingCase {
   return { project: answer.project, pid: answer.pid, sid: answer.sid, preset: answer.preset, link: null };
 }
 
+/**
+ * The viewer's say before another case is selected (the arrow keys, a table click, a reading's case):
+ * its changed annotation targets are saved or asked about first (annotation/nextcase.ts); it calls `go`
+ * when the move may happen, or never (the user stays).
+ */
+export type LeaveGuard = (next: { pid: string; sid: string }, go: () => void) => void;
+let leaveGuard: LeaveGuard | null = null;
+
+export function setLeaveGuard(fn: LeaveGuard): () => void {
+  leaveGuard = fn;
+  return () => {
+    if (leaveGuard === fn) leaveGuard = null;
+  };
+}
+
+/** Select case `next` by `go`, once the viewer agrees. */
+export function leaveCase(next: { pid: string; sid: string }, go: () => void): void {
+  if (leaveGuard) leaveGuard(next, go);
+  else go();
+}
+
 /** The annotation tools the open reading's case view offers (its `tools`); every tool when no reading is open. */
 export interface ReadingTools {
   roi: boolean;

@@ -12,6 +12,7 @@
 import { DRAG_MODE, type NVImage } from "@niivue/niivue";
 import { ByteCache } from "./cache";
 import { attachGestures, type Gesture, type PanStart, type ViewportTool, type WindowStart } from "./gestures";
+import { LeftClick } from "./leftclick";
 import * as loading from "./loading";
 import * as looks from "./looks";
 import {
@@ -81,6 +82,8 @@ export class ViewerEngine implements LoadScene, LookScene, RestoreTarget {
   pin: Pin | null = null;
   /** A tool taking the mouse in the viewports first (the ROI tool's drawing; gestures.ts). */
   tool: ViewportTool | null = null;
+  /** Which tool's mode owns the left click in the viewports (leftclick.ts). */
+  readonly leftClick = new LeftClick();
   /** Buttons of other tools in each image's viewbar row. */
   volumeActions: VolumeAction[] = [];
   readonly cache = new ByteCache();

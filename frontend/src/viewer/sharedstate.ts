@@ -31,8 +31,8 @@ export function state(engine: Scene & { readonly crosshairMM: [number, number, n
       mosaic_columns: vp.slice === "mosaic" ? vp.mosaicColumns : null,
     };
   });
-  // measurements are the measure tool's (viewer/measure), added by the caller that shares (useSharedLinks)
-  return { state: { layout: engine.layout, crosshair_mm: engine.crosshairMM, viewports, pid, sid, measurements: [] }, skipped };
+  // measurements (viewer/measure) and ROIs (annotation/roi/links.ts) are added by the caller that shares (useSharedLinks)
+  return { state: { layout: engine.layout, crosshair_mm: engine.crosshairMM, viewports, pid, sid, measurements: [], rois: [] }, skipped };
 }
 
 /** Reopen a saved state; `sourceOf` turns an item into something loadable. */

@@ -7,7 +7,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { keys } from "../api/queries";
 import type { ArchiveFile } from "../api/types";
-import { prepareAnnotations, saveTargets } from "../annotation/markers/loaders";
+import { prepareAnnotations } from "../annotation/markers/loaders";
 import { markersOf } from "../annotation/markers/registry";
 import { emptyDefinition, plainIntent, viewerApi, type AutoloaderDef, type Preset } from "./api";
 import { applyAutoload, type AutoloadAnswer } from "./autoload";
@@ -129,15 +129,8 @@ export function useAutoloaders(
   selectedRef.current = selected;
   /** The case a preset was just dropped on: its selection does not also run the chosen preset. */
   const droppedOn = useRef<string | null>(null);
-  /** The case shown before: leaving its patient saves its changed annotation targets (or asks). */
-  const previous = useRef<Case | null>(null);
+  // (leaving a case saves its changed annotation targets first: annotation/useNextCase.tsx)
   useEffect(() => {
-    const left = previous.current;
-    previous.current = selected;
-    if (enabled && definition.enabled && project && left && left.pid !== selected?.pid) {
-      const say = (text: string, level?: "error" | "info") => engine.message(text, level);
-      void saveTargets(markersOf(engine).ws, project, left.pid, definition, say, (q) => window.confirm(q));
-    }
     const dropped = droppedOn.current;
     droppedOn.current = null;
     if (selected && dropped === `${selected.pid}\n${selected.sid}`) return;

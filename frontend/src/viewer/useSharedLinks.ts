@@ -1,9 +1,11 @@
 /**
- * Shared links in the viewer: opening the link a URL names (bus.ts's pending case), saving the current
- * view as a new link or over the current one (the link opened or last saved, when its creator or a
+ * Shared links in the viewer: opening the link a URL names (bus.ts's pending case) with its measurements
+ * and ROIs, saving the current view (with them) as a new link or over the current one (the link opened or last saved, when its creator or a
  * project admin asks), and the state of the link box and of the overwrite question.
  */
 import { useCallback, useEffect, useState } from "react";
+import { openLinkRois, roisState } from "../annotation/roi/links";
+import { roiToolOf } from "../annotation/roi/tool";
 import { viewerApi, type SharedLink } from "./api";
 import { pending, setPending } from "./bus";
 import type { ViewerEngine } from "./engine";
@@ -35,6 +37,7 @@ export function useSharedLinks(engine: ViewerEngine, project: string | null, sel
         url: `/api/projects/${encodeURIComponent(shared.project)}/viewer/files/${fileId}/${series ? "series.nii.gz" : "content"}`,
       }));
       measurementsOf(engine).imported(measurementsFromState(shared.state.measurements));
+      await openLinkRois(roiToolOf(engine), shared.project, shared.state.rois);
     },
     [engine],
   );
@@ -69,9 +72,11 @@ export function useSharedLinks(engine: ViewerEngine, project: string | null, sel
       const s = measurementsState(key, m);
       return s && s.distances.length + s.angles.length + s.regions.length > 0 ? [s] : [];
     });
-    const state = { ...view, measurements: measured };
     if (skipped.length > 0) engine.message(`Files from your computer are not part of a link: ${skipped.join(", ")}`, "info");
     try {
+      const { rois, notes } = await roisState(roiToolOf(engine), project);
+      for (const note of notes) engine.message(note, "info");
+      const state = { ...view, measurements: measured, rois };
       const saved =
         overwrite && link ? await viewerApi.overwrite(project, link.link, state, link.title) : await viewerApi.share(project, state, "");
       setLink(saved);

@@ -5,12 +5,8 @@
  * (per-viewport viewbar changes).
  */
 import { useEffect, useRef } from "react";
+import { isTyping } from "../lib/keys";
 import type { ViewerEngine } from "./engine";
-
-function typing(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  return !!el && (el.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
-}
 
 export interface KeyActions {
   toggleSettings(): void;
@@ -25,7 +21,7 @@ export function useViewerKeys(engine: ViewerEngine, actions: KeyActions) {
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
       if (e.key === "Shift") engine.shift = e.type === "keydown";
-      if (e.type !== "keydown" || e.defaultPrevented || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.type !== "keydown" || e.defaultPrevented || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
       const key = e.key.toLowerCase();
       const index = engine.active;
       const act = current.current;

@@ -92,15 +92,33 @@ def import_seg(
     return saved
 
 
-def _reference_for_series(session: Session, study: Study, series_uid: str) -> File | None:
-    """The converted image (NIfTI) of a series of ``study``, found through its kept originals
-    (``<base>_dicom/*.dcm``, whose indexed headers name their series)."""
+def _image_of(session: Session, study: Study, base: str) -> File | None:
+    names = [f"{base}.nii.gz", f"{base}.nii"]
+    return session.scalar(select(File).where(File.study_id == study.id, File.path.in_(names)))
+
+
+def _reference_for_series(
+    session: Session, access: Access, layout: Layout, study: Study, series_uid: str
+) -> File | None:
+    """The converted image (NIfTI) of a series of ``study``: found through its kept originals
+    (``<base>_dicom/*.dcm``, whose indexed headers name their series), or, where the project keeps no
+    originals, through the import's sidecar ``<base>.json`` (``NoraImport.SeriesInstanceUID``)."""
     for row in session.scalars(select(File).where(File.study_id == study.id, File.format == "dicom")):
         if "_dicom/" in row.path and row.header.get("series_instance_uid") == series_uid:
-            base = row.path.split("_dicom/", 1)[0]
-            return session.scalar(
-                select(File).where(File.study_id == study.id, File.path.in_([f"{base}.nii.gz", f"{base}.nii"]))
-            )
+            return _image_of(session, study, row.path.split("_dicom/", 1)[0])
+    sidecars = select(File).where(File.study_id == study.id, File.path.endswith(".json"))
+    for row in session.scalars(sidecars):
+        if row.path.startswith(f"{rois.ROI_FOLDER}/"):
+            continue
+        try:
+            data = json.loads(files.file_location(session, layout, access, row).read_text())
+        except (OSError, ValueError):
+            continue
+        imported = data.get("NoraImport") if isinstance(data, dict) else None
+        if isinstance(imported, dict) and imported.get("SeriesInstanceUID") == series_uid:
+            image = _image_of(session, study, row.path.removesuffix(".json"))
+            if image is not None:
+                return image
     return None
 
 
@@ -127,7 +145,7 @@ def after_import(sessions: Any, layout: Layout, actor: Any, project: str, report
             for rel in obj.paths:
                 ds = pydicom.dcmread(folder / rel)
                 series = seg.referenced_series(ds)
-                ref = _reference_for_series(session, study, series) if series else None
+                ref = _reference_for_series(session, access, layout, study, series) if series else None
                 if ref is None:
                     report.warnings.append(
                         f"SEG {rel} of {obj.study} references a series that is not in the study: kept as DICOM only"

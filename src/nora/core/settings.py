@@ -139,6 +139,8 @@ class AssistantConfig(BaseModel):
     remote_segmentation_api_key: str = ""
     #: how long one remote prediction may take (seconds)
     remote_timeout_s: float = Field(default=60.0, gt=0)
+    #: how long the patchwork backend's model may take to propose the initial mask (seconds)
+    prior_timeout_s: float = Field(default=600.0, gt=0)
 
 
 _PROCESSING_KEYS = frozenset(ProcessingConfig.model_fields)

@@ -242,12 +242,14 @@ def roi_stats(
     if data.ndim != 3:
         raise InvalidInput(f"ROI statistics need a 3D image, got shape {list(data.shape)}")
     if same_grid(data.shape, image_affine, mask.shape, mask_affine):
-        values = np.asarray(data, dtype=np.float64)[mask]
+        values = data[mask].astype(np.float64)  # only the voxels inside become float64, not the whole image
     else:
         shape3 = (int(mask.shape[0]), int(mask.shape[1]), int(mask.shape[2]))
         values = resample_to(data, image_affine, shape3, mask_affine)[mask]
-    values = values[np.isfinite(values)]
-    voxels = int(mask.sum())
+    finite = np.isfinite(values)
+    if not finite.all():
+        values = values[finite]
+    voxels = int(np.count_nonzero(mask))
     area = in_plane_area_mm2(mask.shape, mask_affine) * voxels / 100.0 if is_2d(mask.shape) else None
     if values.size == 0:
         return RoiStats(voxels, voxels * voxel_volume_mm3(mask_affine) / 1000.0, area, *([None] * 7))

@@ -174,11 +174,27 @@ class Autoloader(BaseModel):
     loaders: list[Loader] = Field(default_factory=list, max_length=MAX_LOADERS)
     #: annotation targets every case opens with (marker sets; prepared when the patient has none)
     annotations: list[AnnotationLoader] = Field(default_factory=list, max_length=MAX_LOADERS)
-    #: moving to another case with changed annotation targets: save them, or ask first
-    on_next_case: Literal["save", "ask"] = "save"
     rois: list[RoiLoader] = Field(default_factory=list, max_length=MAX_LOADERS)
-    #: changed ROIs when moving to another case: saved, or asked first
-    roi_save: Literal["save", "ask"] = "save"
+    #: moving to another case (arrow keys or a table click) with changed annotation targets (the ROI
+    #: loaders' ROIs, the annotation loaders' marker sets): save them, or ask first
+    on_next_case: Literal["save", "ask"] = "save"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_roi_save(cls, raw: object) -> object:
+        """Presets saved before the one setting kept the ROIs' choice as ``roi_save``: read it into
+        ``on_next_case`` ("ask" when either asked), and store it no more."""
+        if not isinstance(raw, dict) or "roi_save" not in raw:
+            return raw
+        out = dict(raw)
+        old = out.pop("roi_save")
+        if old not in ("save", "ask"):
+            raise ValueError(f"roi_save (the old name of on_next_case) is 'save' or 'ask', not {old!r}")
+        if old == "ask":
+            out["on_next_case"] = "ask"
+        else:
+            out.setdefault("on_next_case", old)
+        return out
 
     @model_validator(mode="after")
     def _fits_layout(self) -> Autoloader:

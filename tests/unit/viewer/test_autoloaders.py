@@ -162,7 +162,7 @@ def test_roi_loaders_find_each_study_s_roi_files(env: Env) -> None:
             {"pattern": "ROIS/lesion*", "colour": "#00FF00", "autocreate": True, "name": "lesion"},
             {"pattern": "ROIS/*", "enabled": False},
         ],
-        "roi_save": "ask",
+        "on_next_case": "ask",
     }
     user = env.client("user")
     got = {}
@@ -174,7 +174,22 @@ def test_roi_loaders_find_each_study_s_roi_files(env: Env) -> None:
     saved = user.put(f"{P}/autoloaders/rois", json=definition)
     assert saved.status_code == 200, saved.text
     back = saved.json()["definition"]
-    assert back["rois"][0]["colour"] == "#00ff00" and back["roi_save"] == "ask"
+    assert back["rois"][0]["colour"] == "#00ff00" and back["on_next_case"] == "ask"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"roi_save": "ask"}, "ask"),
+        ({"roi_save": "save"}, "save"),
+        ({"roi_save": "ask", "on_next_case": "save"}, "ask"),  # either asked: the page asks
+        ({"roi_save": "save", "on_next_case": "ask"}, "ask"),
+    ],
+)
+def test_the_old_roi_save_key_is_read_into_the_one_next_case_setting(raw: dict[str, object], expected: str) -> None:
+    preset = autoloaders.validate(raw)
+    assert preset.on_next_case == expected
+    assert "roi_save" not in preset.model_dump()
 
 
 def test_snapshot_modes(env: Env) -> None:

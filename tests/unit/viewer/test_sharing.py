@@ -277,3 +277,49 @@ def test_measurements_round_trip_and_go_with_their_file(env: Env) -> None:
     # a file deleted since takes its measurements with it
     assert env.client("admin").delete(f"/api/projects/P1/files/{fid}").status_code == 204
     assert env.client("readonly").get(f"{P}/sharedstates/{link}").json()["state"]["measurements"] == []
+
+
+def _roi_file(env: Env, name: str) -> int:
+    """An ROI file ``ROIS/<name>.nii.gz`` of PAT1's study (the ROI tool's save route), its file id."""
+    fid = _file_ids(env)[0]
+    client = env.client("user")
+    image = client.get(f"/api/projects/P1/viewer/files/{fid}/content").content
+    r = client.put(
+        f"/api/projects/P1/patients/PAT1/studies/20240101/rois/{name}",
+        params={"reference": fid, "base": 0},
+        content=image,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert r.status_code == 200, r.text
+    return int(r.json()["file_id"])
+
+
+def test_rois_go_with_a_link_and_are_dropped_once_deleted(env: Env) -> None:
+    fid = _file_ids(env)[0]
+    roi = _roi_file(env, "lesion")
+    user = env.client("user")
+    look = {"file_id": roi, "colour": "#00ff00", "visible": False, "opacity": 0.25, "outline": True}
+    # the case and name sent are not trusted: the archive's are kept
+    state = {**_state(fid), "rois": [{**look, "pid": "X", "sid": "Y", "name": "other"}]}
+    r = user.post(f"{P}/sharedstates", json={"state": state})
+    assert r.status_code == 201, r.text
+    link = r.json()["link"]
+    (got,) = env.client("readonly").get(f"{P}/sharedstates/{link}").json()["state"]["rois"]
+    assert got == {**look, "pid": "PAT1", "sid": "20240101", "name": "lesion"}
+
+    for bad in (
+        {**look, "file_id": fid},  # an image, not an ROI file
+        {**look, "file_id": 999999},  # not a file of the project
+        {**look, "colour": "green"},
+        {**look, "opacity": 2},
+        {**look, "extra": 1},
+    ):
+        r = user.post(f"{P}/sharedstates", json={"state": {**state, "rois": [bad]}})
+        assert r.status_code in (400, 422), (bad, r.text)
+
+    # an ROI deleted since is dropped from the link (and named missing); the rest opens
+    deleted = env.client("admin").delete("/api/projects/P1/patients/PAT1/studies/20240101/rois/lesion")
+    assert deleted.status_code == 204, deleted.text
+    opened = env.client("readonly").get(f"{P}/sharedstates/{link}").json()
+    assert opened["state"]["rois"] == [] and roi in opened["missing"]
+    assert opened["state"]["viewports"][0]["items"][0]["file_id"] == fid

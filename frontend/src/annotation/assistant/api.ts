@@ -20,13 +20,15 @@ const SESSION = "/api/projects/{project}/assistant/sessions/{session_id}" as con
 
 export const assistant = {
   /** Open the caller's session on image `fileId` for the ROI `roi` (needs write access to the project). */
-  open: (project: string, fileId: number, roi: string, initial?: InitialMask) =>
+  /** `model`: a patchwork model of the project proposes the initial mask (the patchwork backend). */
+  open: (project: string, fileId: number, roi: string, initial?: InitialMask, model: number | null = null) =>
     ok(
       api.POST("/api/projects/{project}/assistant/sessions", {
         params: { path: { project } },
-        body: { file_id: fileId, roi, initial: initial ?? null },
+        body: { file_id: fileId, roi, initial: initial ?? null, model },
       }),
     ),
+
   get: (project: string, id: string, signal?: AbortSignal) =>
     ok(api.GET(SESSION, { params: { path: { project, session_id: id } }, signal })),
   add: (project: string, id: string, interaction: AssistantInteraction) =>
@@ -74,4 +76,47 @@ export async function decodeResult(result: AssistantResult, matrix: readonly num
         if ((bits[n >> 3]! >> (n & 7)) & 1) out[i0 + i + ni * (j0 + j + nj * (k0 + k))] = 1;
       }
   return out;
+}
+
+async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function bytesBase64(bytes: Uint8Array): string {
+  let raw = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) raw += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(raw);
+}
+
+export type PackedMask = NonNullable<InitialMask["packed"]>;
+
+/**
+ * A mask (0/1 a voxel, NIfTI order: i fastest) of `matrix` packed as the server packs its results (its
+ * bounding box and the box's bits in C order, LSB first, gzip, base64); null when it is empty. The inverse
+ * of `decodeResult`: the ROI's current content sent as the assistant's initial mask.
+ */
+export async function encodeMask(mask: Uint8Array, matrix: readonly number[]): Promise<PackedMask | null> {
+  const [ni, nj] = matrix as [number, number, number];
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-1, -1, -1];
+  for (let v = 0; v < mask.length; v++) {
+    if (!mask[v]) continue;
+    const at = [v % ni, Math.floor(v / ni) % nj, Math.floor(v / (ni * nj))];
+    for (let a = 0; a < 3; a++) {
+      if (at[a]! < lo[a]!) lo[a] = at[a]!;
+      if (at[a]! > hi[a]!) hi[a] = at[a]!;
+    }
+  }
+  if (hi[0]! < 0) return null;
+  const [i0, j0, k0] = lo as [number, number, number];
+  const [bi, bj, bk] = [hi[0]! - i0 + 1, hi[1]! - j0 + 1, hi[2]! - k0 + 1];
+  const bits = new Uint8Array(Math.ceil((bi * bj * bk) / 8));
+  let n = 0; // C order in the box: i slowest, k fastest
+  for (let i = 0; i < bi; i++)
+    for (let j = 0; j < bj; j++)
+      for (let k = 0; k < bk; k++, n++) {
+        if (mask[i0 + i + ni * (j0 + j + nj * (k0 + k))]) bits[n >> 3]! |= 1 << (n & 7);
+      }
+  return { lo: [...lo], hi: [...hi], data: bytesBase64(await gzip(bits)) };
 }

@@ -48,13 +48,6 @@ export function AnnotationLoaders(props: { definition: AutoloaderDef; onChange: 
         <button data-testid="al-add-annotation" onClick={add} title="a marker set every case opens with; made empty when the patient has none">
           Add annotation loader
         </button>
-        <label title="when ↑ / ↓ (or a click in the table) moves to another case while annotation targets changed">
-          next case:
-          <select data-testid="al-on-next" value={def.on_next_case} onChange={(e) => props.onChange({ ...def, on_next_case: e.target.value as AutoloaderDef["on_next_case"] })}>
-            <option value="save">save changed annotations</option>
-            <option value="ask">ask before saving</option>
-          </select>
-        </label>
       </div>
     </div>
   );

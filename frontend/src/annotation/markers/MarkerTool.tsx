@@ -13,7 +13,9 @@ import { invalidate, keys } from "../../api/queries";
 import { FloatingWindow } from "../../components/FloatingWindow";
 import { isTyping } from "../../lib/keys";
 import type { ViewerEngine } from "../../viewer/engine";
+import { VersionsWindow } from "../VersionsWindow";
 import { markersOf } from "./registry";
+import { markerVersions } from "./versions";
 import { SIZE_LIMITS, markersApi, nameProblem, type MarkerType, type OpenSet } from "./workspace";
 import "./markers.css";
 
@@ -34,6 +36,7 @@ export function MarkerTool(props: { engine: ViewerEngine; project: string | null
   const [open, setOpen] = useState(false);
   const [problems, setProblems] = useState<Record<number, Problem>>({});
   const [saving, setSaving] = useState<number | null>(null);
+  const [versionsOf, setVersionsOf] = useState<number | null>(null);
   const client = useQueryClient();
   const { project, pid, readOnly } = props;
 
@@ -168,6 +171,8 @@ export function MarkerTool(props: { engine: ViewerEngine; project: string | null
                         {saving === s.id ? "Saving…" : "Save"}
                       </button>
                     ) : null}
+                    <button type="button" data-testid="marker-versions" disabled={s.base === 0 || !project} onClick={() => setVersionsOf(s.id)}
+                      title={s.base ? "every saved version: open a copy or restore one" : "not saved yet: no versions"}>Versions</button>
                     <button type="button" title="close (the saved file stays)" aria-label={`Close marker set ${s.doc.name}`} onClick={() => ws.close(s.id)}>×</button>
                   </div>
                   {p ? (
@@ -210,6 +215,11 @@ export function MarkerTool(props: { engine: ViewerEngine; project: string | null
           ) : null}
         </FloatingWindow>
       ) : null}
+      {(() => {
+        const set = versionsOf === null ? null : ws.byId(versionsOf);
+        if (!open || !set || !project || set.base === 0) return null;
+        return <VersionsWindow project={project} target={markerVersions(ws, project, set)} canRestore={!readOnly} onClose={() => setVersionsOf(null)} />;
+      })()}
     </>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * Annotation loaders at work (the autoloader's `annotations`): on opening a case, each enabled entry's
- * marker set of the patient is opened, or prepared empty when the patient has none; on moving to another
- * case, the changed ones of the previous patient are saved (or, as the preset sets, asked about first).
+ * marker set of the patient is opened, or prepared empty when the patient has none; moving to another
+ * patient saves the changed ones first (or asks, as the preset sets: nextcase.ts).
  */
 import { ApiError } from "../../api/client";
 import type { AutoloaderDef } from "../../viewer/api";
@@ -41,20 +41,16 @@ export function changedTargets(ws: MarkerWorkspace, pid: string, loaders: Loader
 }
 
 /**
- * Leaving patient `pid`: save its changed annotation targets (after asking, when `ask`); a failed save
- * (a 409 included) is told, and the set stays open and changed, so nothing is lost.
+ * Save changed marker sets before leaving their patient (nextcase.ts); the first failed save (a 409
+ * included) stops and is answered, so the user stays and the set stays open and changed: nothing is lost.
  */
-export async function saveTargets(ws: MarkerWorkspace, project: string, pid: string, def: AutoloaderDef, message: (text: string, level?: "error" | "info") => void, ask: (question: string) => boolean) {
-  const changed = changedTargets(ws, pid, def.annotations);
-  if (changed.length === 0) return;
-  const names = changed.map((s) => s.doc.name).join(", ");
-  if (def.on_next_case === "ask" && !ask(`Save the changed marker set(s) ${names} of patient ${pid}?`)) return;
-  for (const set of changed) {
+export async function saveSets(ws: MarkerWorkspace, project: string, sets: OpenSet[]): Promise<string | null> {
+  for (const set of sets) {
     try {
       await ws.save(project, set.id);
-      message(`Marker set ${set.doc.name} of ${pid} saved (version ${set.base})`, "info");
     } catch (err) {
-      message(`Saving marker set ${set.doc.name} of ${pid}: ${err instanceof Error ? err.message : String(err)} (it stays open in the marker tool)`);
+      return `Marker set ${set.doc.name} of ${set.pid} was not saved (${err instanceof Error ? err.message : String(err)}): save it in the marker tool, or move on without saving`;
     }
   }
+  return null;
 }

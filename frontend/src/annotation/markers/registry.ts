@@ -25,6 +25,9 @@ export function markersOf(engine: ViewerEngine): Markers {
   if (!m) {
     const ws = new MarkerWorkspace();
     m = { ws, view: new MarkerView(engine, ws) };
+    // the pen owns the viewers' left click while it is on; another tool taking it turns the pen off
+    engine.leftClick.register("markers", () => ws.setPen(false));
+    ws.subscribe(() => engine.leftClick.set("markers", ws.pen));
     all.set(engine, m);
     window.noraMarkers = m;
   }

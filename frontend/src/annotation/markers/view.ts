@@ -10,6 +10,7 @@
 import { NVMesh, type Niivue } from "@niivue/niivue";
 import type { ViewerEngine } from "../../viewer/engine";
 import { viewportCount } from "../../viewer/model";
+import { surfacePoint } from "../../viewer/pick";
 import { depthAxis, inSlice, markerMesh, nearest, onTile, rgb, type Tile, type Vec3 } from "./geometry";
 import type { MarkerWorkspace, OpenSet } from "./workspace";
 
@@ -246,7 +247,7 @@ export class MarkerView {
       }
       done = true;
     } else if (e.button === 0 && render && e.shiftKey) {
-      const mm = this.pick3D(i, x, y);
+      const mm = surfacePoint(vp.nv, x, y);
       if (mm) {
         this.ws.addPoint(mm);
         this.engine.setCrosshairMM(mm);
@@ -257,19 +258,6 @@ export class MarkerView {
       e.preventDefault();
       e.stopImmediatePropagation();
     }
-  }
-
-  /** The world point of the rendered surface under canvas pixel (x, y), by niivue's depth picking. */
-  private pick3D(i: number, x: number, y: number): Vec3 | null {
-    const nv = this.engine.viewports[i]!.nv;
-    const before = Array.from(nv.scene.crosshairPos);
-    nv.mousePos = [x, y];
-    nv.uiData.mouseDepthPicker = true;
-    nv.drawScene();
-    nv.drawScene(); // niivue picks on the frame after it was asked (as its own click does)
-    const after = Array.from(nv.scene.crosshairPos);
-    if (after.every((v, k) => v === before[k])) return null;
-    return vec(nv.frac2mm(nv.scene.crosshairPos, 0, true));
   }
 
   private wheel(i: number, e: WheelEvent) {

@@ -135,6 +135,15 @@ export class MarkerWorkspace extends VersionedStore {
     return set;
   }
 
+  /** A copy of `doc` (an earlier version) as a new, unsaved set of patient `pid`, under a free name from `name`. */
+  openCopy(pid: string, doc: MarkerDoc, name: string): OpenSet | null {
+    const set = this.create(doc.type, name, doc.color, doc.size, pid);
+    if (!set) return null;
+    set.doc = { ...doc, name: set.doc.name, points: doc.points.map((p) => ({ ...p })) };
+    this.changed();
+    return set;
+  }
+
   /** Close an open set (its saved file stays). */
   close(id: number) {
     this.sets = this.sets.filter((s) => s.id !== id);

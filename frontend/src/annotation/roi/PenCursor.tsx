@@ -7,7 +7,7 @@ import { useEffect, useState, useSyncExternalStore } from "react";
 import { pixelsPerMM } from "../../viewer/viewport";
 import type { RoiTool } from "./tool";
 
-const PLANES = ["axial", "coronal", "sagittal", "multiplanar"];
+const PLANES = ["axial", "coronal", "sagittal", "multiplanar", "mosaic"];
 
 export function PenCursor(props: { tool: RoiTool }) {
   const { tool } = props;
@@ -25,7 +25,7 @@ export function PenCursor(props: { tool: RoiTool }) {
   const roi = at ? tool.ws.target(at.shift) : null;
   const vp = at ? tool.engine.viewports[at.index] : undefined;
   const pen = tool.ws.pen;
-  if (!at || !roi || !vp || !PLANES.includes(vp.slice) || pen.kind === "polygon" || pen.kind === "grow3d") return null;
+  if (!at || !roi || !vp || !PLANES.includes(vp.slice) || ["polygon", "grow3d", "assistant"].includes(pen.kind)) return null;
   const perMM = pixelsPerMM(vp.nv);
   if (perMM === null) return null;
   const a = roi.roi.grid.affine;

@@ -5,14 +5,18 @@
  * save (a 409 conflict asks right there), download (with the download right), clear and delete from the
  * workspace. Errors show in the row the user acted in.
  */
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import type { ArchiveFile } from "../../api/types";
 import { FloatingWindow, type Rect } from "../../components/FloatingWindow";
 import { endDrag, FILE_MIME } from "../../viewer/bus";
 import { voxelVolumeMm3 } from "../grid";
 import type { Morphology, SetOperation } from "../morphology";
+import { VersionsWindow } from "../VersionsWindow";
+import { AssistantPanel } from "../assistant/AssistantPanel";
+import { useAssistantKeys } from "../assistant/useAssistantKeys";
 import { isConflict } from "./api";
 import type { RoiTool } from "./tool";
+import { roiVersions } from "./versions";
 import { MAX_RADIUS, PENS, type OpenRoi, type PenKind } from "./workspace";
 import "./roi.css";
 
@@ -48,6 +52,9 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
   const ws = tool.ws;
   useSyncExternalStore(ws.subscribe, ws.getVersion);
   const [note, setNote] = useState<string | null>(null);
+  const [versionsOf, setVersionsOf] = useState<number | null>(null);
+  useAssistantKeys(tool);
+  useEffect(() => void (tool.assistant.project = props.project), [tool, props.project]);
   const pen = ws.pen;
   const usesThreshold = ["higher", "lower", "higherGrow", "lowerGrow"].includes(pen.kind);
   const usesSimilarity = ["magic", "magicConnected", "grow3d"].includes(pen.kind);
@@ -56,6 +63,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
     try {
       const r = await tool.openDropped(project, file);
       setNote(typeof r === "string" ? r : null);
+      if (typeof r !== "string") ws.setDrawing(true);
     } catch (err) {
       setNote(`${file.path}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -64,6 +72,7 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
   function newRoi() {
     const r = tool.newRoi();
     setNote(typeof r === "string" ? r : null);
+    if (typeof r !== "string") ws.setDrawing(true); // a new ROI is drawn on at once
   }
 
   return (
@@ -89,10 +98,10 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
         <select data-testid="roi-pen-kind" value={pen.kind} onChange={(e) => ws.setPen({ kind: e.target.value as PenKind })} title="pen type">
           {PENS.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
         </select>
-        <label title="pen radius in voxels (Shift+wheel, Alt+drag)">
+        {pen.kind === "assistant" ? null : <label title="pen radius in voxels (Shift+wheel, Alt+drag)">
           size <input type="number" data-testid="roi-pen-size" min={0} max={MAX_RADIUS} value={pen.radius}
             onChange={(e) => ws.setPen({ radius: Number(e.target.value) })} />
-        </label>
+        </label>}
         {usesThreshold ? (
           <label title="empty: the colour limits (Higher: the lower limit, Lower: the upper one)">
             threshold <input type="number" data-testid="roi-pen-threshold" placeholder="colour limits" value={pen.threshold ?? ""}
@@ -115,7 +124,8 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
             <button type="button" data-testid="roi-poly-clear" disabled={!ws.polygon} onClick={() => ws.setPolygon(null)}>Delete outline</button>
             <span className="muted">click or drag: points · drag a point: move it · right click: last point off</span>
           </>
-        ) : <span className="muted">left paints · right erases</span>}
+        ) : pen.kind === "assistant" ? <AssistantPanel tool={tool} project={props.project} canWrite={props.rights.write} />
+          : <span className="muted">left paints · right erases</span>}
       </div>
       {note ? <div className="roi-note error" data-testid="roi-note" role="alert">{note}</div> : null}
       <div className="roi-list" data-testid="roi-list" onDragOver={(e) => e.dataTransfer.types.includes(FILE_MIME) && e.preventDefault()}
@@ -127,13 +137,21 @@ export function RoiToolWindow(props: { tool: RoiTool; project: string | null; ri
           void dropped(props.project, JSON.parse(raw) as ArchiveFile);
         }}>
         {ws.rois.length === 0 ? <div className="muted roi-empty">No ROI open: “New ROI”, drop an ROIS/ file here, or an image’s ROI button in the viewbar.</div> : null}
-        {ws.rois.map((r) => <RoiRow key={r.id} tool={tool} roi={r} project={props.project} rights={props.rights} />)}
+        {ws.rois.map((r) => <RoiRow key={r.id} tool={tool} roi={r} project={props.project} rights={props.rights} onVersions={() => setVersionsOf(r.id)} />)}
       </div>
+      <RoiVersions tool={tool} project={props.project} id={versionsOf} canRestore={props.rights.write} onClose={() => setVersionsOf(null)} />
     </FloatingWindow>
   );
 }
 
-function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; rights: Rights }) {
+/** The versions window of the open ROI `id` (a saved ROI of a study), while it is open. */
+function RoiVersions(props: { tool: RoiTool; project: string | null; id: number | null; canRestore: boolean; onClose: () => void }) {
+  const r = props.id === null ? null : props.tool.ws.byId(props.id);
+  if (!r || !props.project || !r.case || r.base === 0) return null;
+  return <VersionsWindow project={props.project} target={roiVersions(props.tool, props.project, r)} canRestore={props.canRestore} onClose={props.onClose} />;
+}
+
+function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; rights: Rights; onVersions: () => void }) {
   const { tool, roi: r, project, rights } = props;
   const ws = tool.ws;
   const [error, setError] = useState<string | null>(null);
@@ -210,6 +228,8 @@ function RoiRow(props: { tool: RoiTool; roi: OpenRoi; project: string | null; ri
           title={canSave ? "save to the server (a new version)" : rights.write ? "only ROIs on an archive image of a study can be saved" : "you have no write right in this project"}>Save</button>
         <button type="button" data-testid="roi-download" disabled={!rights.download} onClick={() => void tool.download(r.id)}
           title={rights.download ? "download as .nii.gz" : "you have no download right in this project"}>Download</button>
+        <button type="button" data-testid="roi-versions" disabled={!project || !r.case || r.base === 0} onClick={props.onVersions}
+          title={r.base ? "every saved version: open a copy or restore one" : "not saved yet: no versions"}>Versions</button>
         <button type="button" data-testid="roi-clear" onClick={() => ws.clear(r.id)} title="clear every voxel (undoable)">Clear</button>
         <button type="button" data-testid="roi-delete" onClick={() => ws.remove(r.id)} title="close it (the server's copy stays)">Delete</button>
       </div>

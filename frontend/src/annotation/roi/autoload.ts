@@ -2,7 +2,7 @@
  * NORA's ROI loaders in the page: after a preset's images are shown for a case, each ROI loader's files
  * (the server's answer) open in the ROI tool in the loader's colour; a loader with `autocreate` makes an
  * empty ROI on the main viewport's background when the case has none. ROIs of other cases close (their
- * changes were saved or dropped when the user moved on: `beforeStep`).
+ * changes were saved or dropped when the user moved on: annotation/nextcase.ts).
  */
 import type { AutoloaderDef } from "../../viewer/api";
 import type { AutoloadAnswer } from "../../viewer/autoload";
@@ -43,7 +43,11 @@ export async function applyRoiLoaders(tool: RoiTool, project: string, def: Autol
       }
     }
   }
-  if (opened[0]) ws.setCurrent(opened[0].id);
+  if (opened[0]) {
+    ws.setCurrent(opened[0].id);
+    // the case opens ready to draw, unless another tool (the marker pen, measuring) has the left click
+    if (engine.leftClick.owner === null) ws.setDrawing(true);
+  }
   return ws.rois.filter((r) => sameCase(r.case, roiCase)).length;
 }
 

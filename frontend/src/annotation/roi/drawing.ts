@@ -9,18 +9,19 @@
 import type { Niivue, NVImage } from "@niivue/niivue";
 import type { ViewerEngine } from "../../viewer/engine";
 import { canvasXY, mmPerPixel, type ToolDrag, type ViewportTool } from "../../viewer/gestures";
+import { surfacePoint } from "../../viewer/pick";
 import { effectiveLook } from "../../viewer/model";
-import { type Grid, index as voxelIndex, type Vec3, worldToVoxel } from "../grid";
+import { type Grid, index as voxelIndex, type Vec3, worldToVoxel, worldToVoxelNear } from "../grid";
 import { ChangeRecorder, type Change } from "../history";
-import { type Axis, type Image, magicPen, paint, regionGrow, type Stamp, thresholdPen } from "../pens";
+import { type Axis, grownRegion, type Image, magicVoxels, regionGrow, type Stamp, stampVoxels, thresholdVoxels } from "../pens";
 import { volumeGrid, volumeScale } from "./volume";
-import type { OpenRoi, Pen, RoiWorkspace, Stroke } from "./workspace";
+import type { OpenRoi, Pen, PenKind, RoiWorkspace, Stroke } from "./workspace";
 
-const PLANES = ["axial", "coronal", "sagittal", "multiplanar"];
+const PLANES = ["axial", "coronal", "sagittal", "multiplanar", "mosaic"];
 /** niivue's tile orientation (axial, coronal, sagittal) -> the world axis normal to it */
 const NORMAL = [2, 1, 0] as const;
 
-interface Hit {
+export interface Hit {
   voxel: Vec3;
   fixed: Axis;
   tile: number;
@@ -44,7 +45,7 @@ export function line(a: Vec3, b: Vec3): Vec3[] {
 }
 
 /** The background's values and colour limits when it lies on the ROI's grid. */
-interface Background {
+export interface Background {
   image: Image;
   limits: [number, number];
 }
@@ -75,6 +76,11 @@ function values(vol: NVImage): Image {
  * own screen-to-world mapping (gestures.ts's mmPerPixel at its centre) inverted; null outside a 2D tile.
  */
 export function screenOf(nv: Niivue, tile: number, mm: Vec3): [number, number] | null {
+  return tileProjection(nv, tile)?.(mm) ?? null;
+}
+
+/** screenOf's mapping of one tile, worked out once for many points (the pen preview's voxels). */
+export function tileProjection(nv: Niivue, tile: number): ((mm: Vec3) => [number, number]) | null {
   const box = nv.screenSlices[tile]?.leftTopWidthHeight;
   if (!box) return null;
   const cx = (box[0] ?? 0) + (box[2] ?? 0) / 2;
@@ -83,16 +89,50 @@ export function screenOf(nv: Niivue, tile: number, mm: Vec3): [number, number] |
   const scale = mmPerPixel(nv, cx, cy);
   if (!scale || !Number.isFinite(o[0]!)) return null;
   const { ux, uy } = scale;
-  const r = [0, 1, 2].map((i) => mm[i]! - o[i]!);
   const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
   const [a, b, c] = [dot(ux, ux), dot(ux, uy), dot(uy, uy)];
   const det = a * c - b * b;
   if (Math.abs(det) < 1e-12) return null;
-  const [p, q] = [dot(ux, r), dot(uy, r)];
-  return [cx + (c * p - b * q) / det, cy + (a * q - b * p) / det];
+  return (mm) => {
+    const r = [0, 1, 2].map((i) => mm[i]! - o[i]!);
+    const [p, q] = [dot(ux, r), dot(uy, r)];
+    return [cx + (c * p - b * q) / det, cy + (a * q - b * p) / det];
+  };
+}
+
+/**
+ * The voxels a stamp of `pen` takes (what a press paints or erases; the preview shows them): the disc,
+ * or the thresholding / magic pens' choice within it when the background lies on the ROI's grid.
+ */
+export function penSelection(grid: Grid, s: Stamp, pen: Pen, back: Background | null): number[] {
+  const k = pen.kind;
+  const thresholding = k === "higher" || k === "lower" || k === "higherGrow" || k === "lowerGrow";
+  if (!back || (!thresholding && k !== "magic" && k !== "magicConnected")) return stampVoxels(grid, s);
+  if (k === "magic" || k === "magicConnected") {
+    return magicVoxels(grid, back.image, s, { similarity: pen.similarity, window: back.limits, connected: k === "magicConnected" });
+  }
+  const higher = k === "higher" || k === "higherGrow";
+  const threshold = pen.threshold ?? (higher ? back.limits[0] : back.limits[1]);
+  return thresholdVoxels(grid, back.image, s, { mode: higher ? "higher" : "lower", threshold, connected: k.endsWith("Grow") });
+}
+
+/** The in-slice part of what 3D region growing from `seed` takes (the preview; a press grows through the volume). */
+export function growSelection(grid: Grid, seed: Vec3, fixed: Axis, similarity: number, back: Background): number[] {
+  const { low, high } = growRange(grid, seed, similarity, back);
+  const { voxels, count } = grownRegion(grid, back.image, seed, low, high, fixed);
+  return Array.from(voxels.subarray(0, count));
+}
+
+function growRange(grid: Grid, seed: Vec3, similarity: number, back: Background): { low: number; high: number } {
+  const value = back.image[voxelIndex(grid, ...seed)] ?? 0;
+  const tol = similarity * (Math.abs(back.limits[1] - back.limits[0]) || 1);
+  return { low: value - tol, high: value + tol };
 }
 
 export class RoiDrawing implements ViewportTool {
+  /** The assistant pen's presses (annotation/assistant/gestures.ts). */
+  assist: ((index: number, e: MouseEvent) => ToolDrag | null) | null = null;
+
   constructor(private readonly engine: ViewerEngine, private readonly ws: RoiWorkspace) {}
 
   wheel(_index: number, e: WheelEvent): boolean {
@@ -108,7 +148,10 @@ export class RoiDrawing implements ViewportTool {
     const vp = this.engine.viewports[index];
     const roi = this.ws.target(e.shiftKey);
     if (!vp?.canvas || !roi || (e.button !== 0 && e.button !== 2) || e.ctrlKey || e.metaKey) return null;
-    if (!PLANES.includes(vp.slice) || !this.engine.hasBackground(index)) return null;
+    if (vp.slice === "render" && this.engine.hasBackground(index)) {
+      return e.altKey ? this.resize(index, e) : this.press3D(index, e, roi, e.button === 0 ? 1 : 0);
+    }
+    if (!this.drawsIn(index)) return null;
     if (e.altKey) return this.resize(index, e);
     const hit = this.hit(index, e, roi, -1);
     if (!hit) return null;
@@ -117,6 +160,7 @@ export class RoiDrawing implements ViewportTool {
     const value: 0 | 1 = e.button === 0 ? 1 : 0;
     const pen = this.ws.pen;
     if (pen.kind === "polygon") return this.polygonPress(index, e, roi, hit);
+    if (pen.kind === "assistant") return this.assist?.(index, e) ?? null;
     const back = this.background(index, roi);
     if (pen.kind !== "paint" && !back) {
       this.engine.message(`${roi.name}: the ${pen.kind} pen reads the background, which is not on the ROI's grid; the plain pen works`);
@@ -140,23 +184,72 @@ export class RoiDrawing implements ViewportTool {
   }
 
   private apply(stroke: Stroke, s: Stamp, pen: Pen, back: Background | null, value: 0 | 1): void {
-    const { rec, target } = stroke;
-    const k = pen.kind;
-    if (k === "paint" || !back) paint(target.roi, rec, s, value);
-    else if (k === "magic" || k === "magicConnected") {
-      magicPen(target.roi, rec, back.image, s, { similarity: pen.similarity, window: back.limits, connected: k === "magicConnected" }, value);
-    } else {
-      const higher = k === "higher" || k === "higherGrow";
-      const threshold = pen.threshold ?? (higher ? back.limits[0] : back.limits[1]);
-      thresholdPen(target.roi, rec, back.image, s, { mode: higher ? "higher" : "lower", threshold, connected: k.endsWith("Grow") }, value);
+    for (const v of penSelection(stroke.target.roi.grid, s, pen, back)) stroke.rec.set(v, value);
+  }
+
+  /**
+   * Drawing in a 3D viewport: the pen is a sphere (radius in voxels) at the rendered surface under the
+   * pointer (niivue's depth picking, which moves the crosshair there, so the 2D views show the painted
+   * place); a drag stamps along the surface, one pick a frame. A press off the image leaves the view to
+   * rotate. The polygon, 3D region growing and the assistant are 2D-viewport pens.
+   */
+  private press3D(index: number, e: MouseEvent, roi: OpenRoi, value: 0 | 1): ToolDrag | null {
+    const vp = this.engine.viewports[index]!;
+    const nv = vp.nv;
+    const pen = this.ws.pen;
+    const only2d: Partial<Record<PenKind, string>> = { polygon: "polygon", grow3d: "3D region growing", assistant: "assistant" };
+    const name = only2d[pen.kind];
+    if (name !== undefined) {
+      this.engine.message(`${roi.name}: the ${name} pen draws in the 2D viewports`, "info");
+      return null;
     }
+    const back = this.background(index, roi);
+    if (pen.kind !== "paint" && !back) {
+      this.engine.message(`${roi.name}: the ${pen.kind} pen reads the background, which is not on the ROI's grid; the plain pen works`);
+      return null;
+    }
+    const voxelAt = (m: MouseEvent): Vec3 | null => {
+      const mm = surfacePoint(nv, ...canvasXY(nv, vp.canvas!, m));
+      return mm ? worldToVoxelNear(roi.roi.grid, mm) : null;
+    };
+    const first = voxelAt(e);
+    if (!first) return null;
+    if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
+    const stroke = this.ws.begin(roi);
+    const stamp = (v: Vec3) => this.apply(stroke, { centre: v, radius: pen.radius, fixed: null }, pen, back, value);
+    let last = first;
+    stamp(first);
+    stroke.update();
+    let pending: MouseEvent | null = null;
+    let frame = 0;
+    const step = () => {
+      frame = 0;
+      const m = pending;
+      pending = null;
+      const v = m ? voxelAt(m) : null;
+      if (!v) return;
+      for (const p of line(last, v).slice(1)) stamp(p);
+      last = v;
+      stroke.update();
+    };
+    return {
+      move: (m) => {
+        pending = m;
+        if (frame === 0) frame = requestAnimationFrame(step);
+      },
+      end: () => {
+        if (frame) {
+          cancelAnimationFrame(frame);
+          step();
+        }
+        void stroke.finish();
+      },
+    };
   }
 
   /** Unconstrained 3D region growing from the pressed voxel; dragging right widens the similarity. */
   private grow(index: number, e: MouseEvent, roi: OpenRoi, hit: Hit, back: Background, value: 0 | 1): ToolDrag {
     const vp = this.engine.viewports[index]!;
-    const seed = back.image[voxelIndex(roi.roi.grid, ...hit.voxel)] ?? 0;
-    const width = Math.abs(back.limits[1] - back.limits[0]) || 1;
     const x0 = e.clientX;
     let done: Change | null = null;
     let frame = 0;
@@ -165,8 +258,8 @@ export class RoiDrawing implements ViewportTool {
       frame = 0;
       if (done) for (let n = 0; n < done.indices.length; n++) roi.roi.data[done.indices[n]!] = done.before[n]!;
       const rec = new ChangeRecorder(roi.roi);
-      const tol = similarity * width;
-      regionGrow(roi.roi, rec, back.image, hit.voxel, seed - tol, seed + tol, null, value);
+      const { low, high } = growRange(roi.roi.grid, hit.voxel, similarity, back);
+      regionGrow(roi.roi, rec, back.image, hit.voxel, low, high, null, value);
       done = rec.finish();
       this.ws.touched(roi, false);
     };
@@ -246,8 +339,14 @@ export class RoiDrawing implements ViewportTool {
     };
   }
 
+  /** Whether viewport `index` is drawn in: a 2D slicing with a background shown. */
+  drawsIn(index: number): boolean {
+    const vp = this.engine.viewports[index];
+    return !!vp && PLANES.includes(vp.slice) && this.engine.hasBackground(index);
+  }
+
   /** The ROI voxel under the pointer in viewport `index` (in tile `tile`, or whichever it is over). */
-  private hit(index: number, e: MouseEvent, roi: OpenRoi, tile: number): Hit | null {
+  hit(index: number, e: MouseEvent, roi: OpenRoi, tile: number): Hit | null {
     const vp = this.engine.viewports[index]!;
     const nv = vp.nv;
     const [x, y] = canvasXY(nv, vp.canvas!, e);
@@ -261,7 +360,8 @@ export class RoiDrawing implements ViewportTool {
     return { voxel, fixed: fixedAxis(roi.roi.grid, NORMAL[orient as 0 | 1 | 2]), tile: t };
   }
 
-  private background(index: number, roi: OpenRoi): Background | null {
+  /** The viewport's background as the pens read it, when it lies on the ROI's grid. */
+  background(index: number, roi: OpenRoi): Background | null {
     const entry = this.engine.viewports[index]?.entries.find((x) => x.role === "background" && x.vol !== null);
     const item = entry ? this.engine.items.get(entry.key) : undefined;
     if (!entry?.vol || !item || !onGrid(entry.vol, roi.roi.grid)) return null;

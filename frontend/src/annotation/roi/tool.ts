@@ -8,9 +8,12 @@ import type { ViewerEngine } from "../../viewer/engine";
 import { effectiveLook } from "../../viewer/model";
 import { centreOfGravity, type Grid } from "../grid";
 import { decodeRoi, encodeRoi } from "../nifti";
+import { AssistantController } from "../assistant/controller";
+import { assistantPress } from "../assistant/gestures";
 import { roiApi } from "./api";
 import { RoiDrawing } from "./drawing";
 import { RoiOverlays } from "./overlays";
+import { PenPreview } from "./preview";
 import { volumeGrid, volumeScale } from "./volume";
 import { type OpenRoi, type RoiCase, RoiWorkspace } from "./workspace";
 
@@ -30,11 +33,19 @@ export class RoiTool {
   readonly ws = new RoiWorkspace();
   readonly overlays: RoiOverlays;
   readonly drawing: RoiDrawing;
+  readonly preview: PenPreview;
+  readonly assistant: AssistantController;
 
   constructor(readonly engine: ViewerEngine) {
     this.overlays = new RoiOverlays(engine, this.ws);
     this.drawing = new RoiDrawing(engine, this.ws);
+    this.preview = new PenPreview(engine, this.ws, this.drawing);
+    this.assistant = new AssistantController(this.ws);
+    this.drawing.assist = (index, e) => assistantPress(engine, this.assistant, index, e);
     engine.tool = this.drawing;
+    // drawing owns the viewers' left click while it is on; another tool taking the click turns it off
+    engine.leftClick.register("roi", () => this.ws.setDrawing(false));
+    this.ws.subscribe(() => engine.leftClick.set("roi", this.ws.drawing));
     engine.volumeActions = [
       ...engine.volumeActions.filter((a) => a.id !== "roi-from-image"),
       {
@@ -44,7 +55,10 @@ export class RoiTool {
         run: (index, key) => {
           const r = this.fromImage(index, key);
           if (typeof r === "string") engine.message(r);
-          else this.onOpened?.();
+          else {
+            this.ws.setDrawing(true);
+            this.onOpened?.();
+          }
         },
       },
     ];

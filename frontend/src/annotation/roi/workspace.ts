@@ -11,7 +11,7 @@ import { ChangeRecorder, History, type Change } from "../history";
 import { combine, fillHoles, morphology, removeSalt, type Morphology, type SetOperation } from "../morphology";
 import { fillOutline } from "../polygon";
 
-export type PenKind = "paint" | "higher" | "lower" | "higherGrow" | "lowerGrow" | "magic" | "magicConnected" | "grow3d" | "polygon";
+export type PenKind = "paint" | "higher" | "lower" | "higherGrow" | "lowerGrow" | "magic" | "magicConnected" | "grow3d" | "polygon" | "assistant";
 
 export const PENS: { id: PenKind; label: string }[] = [
   { id: "paint", label: "Pen" },
@@ -23,6 +23,7 @@ export const PENS: { id: PenKind; label: string }[] = [
   { id: "magicConnected", label: "Magic pen (connected)" },
   { id: "grow3d", label: "3D region growing" },
   { id: "polygon", label: "Polygon" },
+  { id: "assistant", label: "Assistant (3D, server)" },
 ];
 
 export interface Pen {
@@ -93,7 +94,8 @@ export interface RoiView {
 export class RoiWorkspace {
   rois: OpenRoi[] = [];
   currentId: number | null = null;
-  drawing = true;
+  /** drawing on (Space): off until the user opens an ROI or turns it on; another tool's mode turns it off */
+  drawing = false;
   hiddenAll = false;
   pen: Pen = { kind: "paint", radius: 3, threshold: null, similarity: 0.1 };
   polygon: PolygonDraft | null = null;
@@ -195,7 +197,12 @@ export class RoiWorkspace {
   }
 
   toggleDrawing(): void {
-    this.drawing = !this.drawing;
+    this.setDrawing(!this.drawing);
+  }
+
+  setDrawing(on: boolean): void {
+    if (this.drawing === on) return;
+    this.drawing = on;
     this.changed();
   }
 

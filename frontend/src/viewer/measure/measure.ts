@@ -121,10 +121,12 @@ export class Measurements extends VersionedStore {
   constructor(private readonly engine: ViewerEngine) {
     super();
     engine.subscribe(() => this.sync());
+    engine.leftClick.register("measure", () => this.setTool("off"));
   }
 
   setTool(tool: Tool) {
     this.tool = tool;
+    this.engine.leftClick.set("measure", tool !== "off");
     this.sync();
     this.changed();
   }

@@ -25,6 +25,9 @@ class SessionIn(Strict):
     file_id: DbInt = Field(ge=1, description="the image (a file of a study) the ROI is drawn on")
     roi: str = Field(min_length=1, max_length=128, description="the target ROI's name in the image's study")
     initial: MaskIn | None = Field(None, description="start from this mask (the ROI's content, a model's output)")
+    model: DbInt | None = Field(
+        None, ge=1, description="a patchwork model of the project proposes the initial mask (the patchwork backend)"
+    )
 
 
 class AssistantResultOut(Out):
@@ -51,6 +54,7 @@ class StepOut(Out):
 
 class SessionOut(StepOut):
     backend: Literal["builtin", "patchwork", "nninteractive"]
+    model: int | None = Field(description="the patchwork model the session started from")
     file_id: int
     roi: str
     pid: str
@@ -86,6 +90,7 @@ def _out(state: State, session: Session) -> SessionOut:
     return SessionOut(
         **_step(state, session).model_dump(),
         backend=s["backend"],
+        model=s["model"],
         file_id=s["file_id"],
         roi=s["roi"],
         pid=s["pid"],
@@ -105,8 +110,9 @@ def _session(state: State, access: Access, session_id: str) -> Session:
 def open_session(body: SessionIn, access: ProjectAccess, db: DB, state: State) -> SessionOut:
     """Open the caller's session on an image for an ROI of its study (needs write access).
 
-    The image is read once, here; a session of the same user, image and ROI ends. The backend is the
-    project's ``assistant_backend`` setting or the server's ``[assistant] backend``."""
+    The image is read once, here; a session of the same user, image and ROI ends. The backend is
+    ``patchwork`` when ``model`` is given (the model runs on the image once, here), else the project's
+    ``assistant_backend`` setting or the server's ``[assistant] backend``."""
     session = service.open_session(
         db,
         access,
@@ -116,6 +122,7 @@ def open_session(body: SessionIn, access: ProjectAccess, db: DB, state: State) -
         file_id=body.file_id,
         roi=body.roi,
         initial=body.initial,
+        model=body.model,
     )
     return _out(state, session)
 

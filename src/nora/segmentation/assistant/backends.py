@@ -4,8 +4,8 @@ A backend session holds one image and answers each step (the voxel interactions 
 an undo and a reset with the new result mask on the image grid:
 
 - ``builtin`` (the default; :mod:`.builtin`): the seeded intensity-adaptive method on this server's CPU;
-- ``patchwork``: the same refinement starting from a patchwork model's output (:func:`model_output`, the
-  seam where the patchwork apply job's output mask enters; a session of this backend starts from a mask);
+- ``patchwork`` (:mod:`.patchwork`): the same refinement starting from a project's trained patchwork model's
+  output on the image (chosen per session by its model), or from a mask file of the study (:func:`model_output`);
 - ``nninteractive`` (:mod:`.remote`): a site's nnInteractive server (``remote_segmentation_base_url``).
 
 The server settings (``[assistant] backend``) choose the default; a project's ``assistant_backend``
@@ -70,23 +70,27 @@ def choose(config: AssistantConfig, project_settings: dict[str, object]) -> Back
     return chosen
 
 
-def open_session(name: BackendName, config: AssistantConfig, image: Volume) -> BackendSession:
-    """A backend session on ``image`` (the remote one claims its session on the GPU server here)."""
+def open_session(
+    name: BackendName, config: AssistantConfig, image: Volume, prior: Mask | None = None
+) -> BackendSession:
+    """A backend session on ``image`` (the remote one claims its session on the GPU server here); ``prior``:
+    the patchwork model's output, the standing first step."""
     if name == "nninteractive":
         from nora.segmentation.assistant.remote import RemoteSession
 
         return RemoteSession(config, image)
+    if prior is not None:
+        from nora.segmentation.assistant.patchwork import PatchworkSession
+
+        return PatchworkSession(image.data, prior)
     from nora.segmentation.assistant.builtin import BuiltinSession
 
     return BuiltinSession(image.data)
 
 
 def model_output(path: Path, shape: tuple[int, int, int], affine: Affine) -> Mask:
-    """The seam of the patchwork backend: a model's output mask file as the session's initial mask.
-
-    Today any mask file of the study is accepted (voxels > 0.5 inside; resampled by nearest neighbour when
-    its grid differs). When the patchwork apply job lands, the session will run it (or find its output)
-    and pass that file here."""
+    """A mask file (a model's output, any mask of the study) on the session's grid: voxels > 0.5 inside,
+    resampled by nearest neighbour when its grid differs."""
     from nora.imaging.roi import resample_to, same_grid
     from nora.processing.catalog import load_volume
 

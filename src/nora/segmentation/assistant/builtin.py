@@ -25,6 +25,7 @@ The image is smoothed once (Gaussian, 0.6 voxel) when the session starts.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,8 +34,20 @@ import numpy.typing as npt
 
 from nora.imaging.roi import Mask, neighbourhood
 from nora.segmentation.assistant.interactions import Index, VoxelInteraction
+from nora.segmentation.assistant.regions import (
+    PRIOR_SAMPLES,
+    Crop,
+    Gaussian,
+    Memo,
+    bounds,
+    core,
+    kept_prior,
+    local,
+    partition,
+    reached,
+    unravel,
+)
 
-Crop = tuple[slice, slice, slice]
 MARGIN = 16
 #: the margin of the region a step is held to after a compact result
 HELD_MARGIN = 8
@@ -45,28 +58,6 @@ WIDTH = 3.0
 #: a compact structure (one that stays inside the region around its seeds) is first looked for this narrow
 NARROW = 1.5
 SMOOTHING = 0.6
-#: prior voxels sampled for the intensity model
-PRIOR_SAMPLES = 20000
-#: the geodesic competition of positive and negative seeds runs on at most about this many voxels
-GEODESIC_VOXELS = 80_000
-#: the length term of a geodesic step, as a fraction of the image's range
-STEP = 0.01
-
-
-@dataclass(frozen=True)
-class Gaussian:
-    mean: float
-    sd: float
-
-    @classmethod
-    def of(cls, values: npt.NDArray[np.float32], floor: float) -> Gaussian:
-        median = float(np.median(values))
-        mad = float(np.median(np.abs(values - median))) * 1.4826
-        # at most twice the floor: a click on a rim samples both sides, and its band must not take both
-        return cls(median, min(max(mad, floor), 2 * floor))
-
-    def z2(self, v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        return np.asarray(((v - self.mean) / self.sd) ** 2, dtype=np.float32)
 
 
 @dataclass
@@ -161,10 +152,6 @@ def _latest_wins(s: Seeds, shape: tuple[int, int, int]) -> None:
     s.neg = [keep(n, False) for n in s.neg]
 
 
-def _unravel(flat: npt.NDArray[np.intp], shape: tuple[int, ...]) -> Index:
-    return np.asarray(np.stack(np.unravel_index(flat, shape), axis=1), dtype=np.intp).reshape(-1, 3)
-
-
 def _stack(parts: list[Index]) -> Index:
     return np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.intp)
 
@@ -172,7 +159,8 @@ def _stack(parts: list[Index]) -> Index:
 class BuiltinSession:
     """One image and its interactions; :meth:`add`, :meth:`undo`, :meth:`reset` return the new result."""
 
-    def __init__(self, image: npt.NDArray[np.floating] | npt.NDArray[np.integer]) -> None:
+    def __init__(self, image: npt.NDArray[np.floating] | npt.NDArray[np.integer], reuse: bool = True) -> None:
+        import scipy.sparse.csgraph  # noqa: F401  (imported here, not in the first negative click's answer)
         from scipy import ndimage
 
         data = np.asarray(image, dtype=np.float32)
@@ -188,13 +176,17 @@ class BuiltinSession:
         self.limits: list[Crop | None] = []
         self.large: list[bool] = []
         self.result: Mask = np.zeros(self.shape, dtype=bool)
+        #: the growth of the last positive seed sets (a negative click or an undo reuses it) and the last graph
+        self.memo = Memo({"growth": 2, "graph": 1}, enabled=reuse)
+        #: ``reuse=False`` (the benchmark's baseline): every step computed from scratch, no memo, no hint
+        self.reuse = reuse
 
     @property
     def nbytes(self) -> int:
         seeds = sum(
             i.voxels.nbytes + (0 if i.plane_voxels is None else i.plane_voxels.nbytes) for s in self.steps for i in s
         )
-        return int(self.image.nbytes + self.result.nbytes + self.cells.low.nbytes * 2 + seeds)
+        return int(self.image.nbytes + self.result.nbytes + self.cells.low.nbytes * 2 + seeds + self.memo.nbytes)
 
     def add(self, step: Sequence[VoxelInteraction]) -> Mask:
         # grown as needed: after a compact result, a new step grows within the region around it and the
@@ -204,12 +196,14 @@ class BuiltinSession:
         if self.limits and self.limits[-1] is not None:
             limit = self.limits[-1]  # widened only around new positive seeds, never by the result itself
             if grows:
-                limit = _union(limit, _bounds(np.concatenate(grows), None, self.shape, HELD_MARGIN))
+                limit = _union(limit, bounds(np.concatenate(grows), None, self.shape, HELD_MARGIN))
         elif self.steps and not self.large[-1] and self.result.any():
-            limit = _bounds(_stack(grows), self.result, self.shape, HELD_MARGIN)
+            limit = bounds(_stack(grows), self.result, self.shape, HELD_MARGIN)
         self.steps.append(list(step))
         self.limits.append(limit)
-        self.result, large = segment(self.image, collect(self.steps, self.shape), self.floor, self.cells, limit)
+        was_large = self.reuse and bool(self.large and self.large[-1])
+        seeds = collect(self.steps, self.shape)
+        self.result, large = segment(self.image, seeds, self.floor, self.cells, limit, self.memo, was_large)
         self.large.append(large)
         return self.result
 
@@ -228,10 +222,14 @@ class BuiltinSession:
 
     def close(self) -> None:
         self.steps.clear()
+        self.memo.clear()
 
     def _compute(self) -> Mask:
         limit = self.limits[-1] if self.limits else None
-        self.result, _ = segment(self.image, collect(self.steps, self.shape), self.floor, self.cells, limit)
+        # the last step's own flag: its seeds reach as far again
+        was_large = self.reuse and bool(self.large and self.large[-1])
+        seeds = collect(self.steps, self.shape)
+        self.result, _ = segment(self.image, seeds, self.floor, self.cells, limit, self.memo, was_large)
         return self.result
 
 
@@ -240,28 +238,8 @@ def _values(image: npt.NDArray[np.float32], parts: list[Index]) -> npt.NDArray[n
     return np.concatenate(values) if values else np.zeros(0, dtype=np.float32)
 
 
-def _bounds(points: Index, prior: Mask | None, shape: tuple[int, int, int], margin: int) -> Crop:
-    lo, hi = points.min(axis=0) if len(points) else None, points.max(axis=0) if len(points) else None
-    if prior is not None and prior.any():
-        where = [np.flatnonzero(prior.any(axis=tuple(a for a in range(3) if a != axis))) for axis in range(3)]
-        plo, phi = np.array([w[0] for w in where]), np.array([w[-1] for w in where])
-        lo = plo if lo is None else np.minimum(lo, plo)
-        hi = phi if hi is None else np.maximum(hi, phi)
-    assert lo is not None and hi is not None
-    return tuple(
-        slice(max(0, int(a) - margin), min(size, int(b) + margin + 1)) for a, b, size in zip(lo, hi, shape, strict=True)
-    )  # type: ignore[return-value]
-
-
 def _union(a: Crop, b: Crop) -> Crop:
     return tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
-
-
-def _local(points: Index, crop: Crop) -> Index:
-    start = np.array([c.start for c in crop])
-    stop = np.array([c.stop for c in crop])
-    inside = np.all((points >= start) & (points < stop), axis=1)
-    return np.asarray(points[inside] - start, dtype=np.intp)
 
 
 def _touches(mask: Mask, crop: Crop, shape: tuple[int, int, int]) -> bool:
@@ -305,8 +283,8 @@ def _coarse_reach(
         band |= (cells.high >= lo) & (cells.low <= hi)
     seeds = anchors // n
     band[tuple(seeds.T)] = True
-    reached = np.argwhere(_reached(band, seeds, structure))
-    lo, hi = reached.min(axis=0) * n - MARGIN, (reached.max(axis=0) + 1) * n + MARGIN
+    where = np.argwhere(reached(band, seeds, structure))
+    lo, hi = where.min(axis=0) * n - MARGIN, (where.max(axis=0) + 1) * n + MARGIN
     return tuple(slice(max(0, int(a)), min(s, int(b))) for a, b, s in zip(lo, hi, shape, strict=True))  # type: ignore[return-value]
 
 
@@ -359,8 +337,48 @@ def _dilate(mask: Mask) -> Mask:
     return out
 
 
-def _likelier_background(image: npt.NDArray[np.float32], fg: Gaussian, bg: Gaussian) -> Mask:
-    return np.asarray(fg.z2(image) + 2 * np.log(fg.sd) >= bg.z2(image) + 2 * np.log(bg.sd), dtype=bool)
+def _grow(
+    image: npt.NDArray[np.float32],
+    groups: list[Gaussian],
+    fg: Gaussian,
+    pos: Index,
+    anchors: Index,
+    cells: Cells,
+    limit: Crop | None,
+    structure: npt.NDArray[np.bool_],
+    was_large: bool = False,
+) -> tuple[Crop, Mask, bool]:
+    """The growth from the positive seeds (step 3): its crop, the grown voxels there, whether it is large.
+    ``was_large``: the previous result was large; more seeds of it are too, so the growth goes straight to
+    the full band where the coarse grid says it reaches (one pass instead of three)."""
+    shape = (image.shape[0], image.shape[1], image.shape[2])
+    large = False
+    crop = limit or bounds(anchors, None, shape, MARGIN)
+    widths: tuple[float, ...] = (NARROW, WIDTH, WIDTH)
+    if was_large and limit is None:
+        crop, large, widths = _coarse_reach(cells, _intervals(groups, WIDTH), anchors, shape, structure), True, (WIDTH,)
+    for width in widths:
+        cand = _band(image[crop], _intervals(groups, width))
+        cand[tuple(local(pos, crop).T)] = True
+        grown = _rim(image[crop], reached(cand, local(anchors, crop), structure), fg, structure)
+        if limit is not None or not _touches(grown, crop, shape) or large:
+            break  # held to its region, a compact structure in its narrow band, or a large one's reach
+        if width == WIDTH:
+            # a structure larger than the region: where it reaches on a coarse grid, in one pass
+            crop, large = _coarse_reach(cells, _intervals(groups, WIDTH), anchors, shape, structure), True
+    return crop, grown, large
+
+
+def _digest(*parts: Index) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(np.ascontiguousarray(part, dtype=np.intp).tobytes())
+        h.update(b"|")
+    return h.digest()
+
+
+def _crop_key(crop: Crop | None) -> tuple[tuple[int, int], ...] | None:
+    return None if crop is None else tuple((c.start, c.stop) for c in crop)
 
 
 def segment(
@@ -369,9 +387,13 @@ def segment(
     floor: float,
     cells: Cells | None = None,
     limit: Crop | None = None,
+    memo: Memo | None = None,
+    was_large: bool = False,
 ) -> tuple[Mask, bool]:
     """The structure the seeds describe (see the module's description), and whether it is large (reached
-    beyond the region around its seeds). ``limit``: the growth stays in this region, in the narrow band."""
+    beyond the region around its seeds). ``limit``: the growth stays in this region, in the narrow band.
+    ``memo``: the session's kept growth (by its positive seeds) and geodesic graphs; ``was_large``: the
+    previous result was large (see :func:`_grow`)."""
     shape = (image.shape[0], image.shape[1], image.shape[2])
     out = np.zeros(shape, dtype=bool)
     groups = [Gaussian.of(image[tuple(p.T)], floor) for p in seeds.fg_samples if len(p)]
@@ -383,118 +405,30 @@ def segment(
     cells = Cells.of(image) if cells is None else cells
     large = False
     if len(anchors):
-        crop = limit or _bounds(anchors, None, shape, MARGIN)
-        for width in (NARROW, WIDTH, WIDTH):
-            cand = _band(image[crop], _intervals(groups, width))
-            p, n, a = _local(pos, crop), _local(neg, crop), _local(anchors, crop)
-            cand[tuple(p.T)] = True
-            cand[tuple(n.T)] = False
-            grown = _rim(image[crop], _reached(cand, a, structure), fg, structure)
-            grown[tuple(n.T)] = False
-            if limit is not None or not _touches(grown, crop, shape) or large:
-                break  # held to its region, a compact structure in its narrow band, or a large one's reach
-            if width == WIDTH:
-                # a structure larger than the region: where it reaches on a coarse grid, in one pass
-                crop, large = _coarse_reach(cells, _intervals(groups, WIDTH), anchors, shape, structure), True
+        groups_key = tuple((g.mean, g.sd) for g in groups)
+        key = (_digest(pos, anchors), _crop_key(limit), groups_key, fg.mean, fg.sd, was_large)
+
+        def grow() -> tuple[Crop, Mask, bool]:
+            return _grow(image, groups, fg, pos, anchors, cells, limit, structure, was_large)
+
+        crop, grown, large = memo.get("growth", key, grow) if memo is not None else grow()
+        n = local(neg, crop)
+        if len(n) and grown[tuple(n.T)].any():
+            # a negative seed inside cuts the growth: what it separates from every positive one goes
+            cut = grown.copy()
+            cut[tuple(n.T)] = False
+            grown = reached(cut, local(anchors, crop), structure)
         out[crop] = grown
     markers = anchors
     if seeds.prior is not None and seeds.prior.any():
         out |= seeds.prior
         bg_values = _values(image, seeds.bg_samples)
         bg = Gaussian.of(bg_values, floor) if len(bg_values) else None
-        core = np.flatnonzero(_kept_prior(image, seeds.prior, neg, fg, bg, structure))
-        markers = np.concatenate([anchors, _unravel(core[:: max(1, len(core) // PRIOR_SAMPLES)], shape)])
+        kept = np.flatnonzero(kept_prior(image, seeds.prior, neg, fg, bg, structure))
+        markers = np.concatenate([anchors, unravel(kept[:: max(1, len(kept) // PRIOR_SAMPLES)], shape)])
     if len(neg) and len(markers) and out.any():
         if large:
-            markers = np.concatenate([markers, _core(image, out, fg, markers, neg)])
-        out = _partition(image, out, markers, neg, structure)
+            markers = np.concatenate([markers, core(image, out, fg, markers, neg)])
+        out = partition(image, out, markers, neg, structure, memo)
     out[tuple(neg.T)] = False
     return out, large
-
-
-def _core(image: npt.NDArray[np.float32], region: Mask, fg: Gaussian, markers: Index, neg: Index) -> Index:
-    """Voxels of the region typical of the structure (within one standard deviation) and farther from every
-    negative seed than half its distance to the nearest positive marker: they keep what is far from a
-    negative click from being handed to it (one click of a large structure would not hold it)."""
-    flat = np.flatnonzero(region)
-    where = _unravel(flat[:: max(1, len(flat) // PRIOR_SAMPLES)], region.shape)
-    where = where[fg.z2(image[tuple(where.T)]) <= 1.0]
-    if not len(where):
-        return where
-    keep = np.ones(len(where), dtype=bool)
-    pick = markers[:: max(1, len(markers) // 256)]
-    for n in neg[:: max(1, len(neg) // 64)]:
-        reach = 0.5 * float(np.sqrt(((pick - n) ** 2).sum(axis=1)).min())
-        keep &= ((where - n) ** 2).sum(axis=1) > reach**2
-    return np.asarray(where[keep], dtype=np.intp)
-
-
-def _partition(
-    image: npt.NDArray[np.float32], region: Mask, markers: Index, neg: Index, structure: npt.NDArray[np.bool_]
-) -> Mask:
-    """The region where the positive markers are geodesically nearer than the negative seeds, less islands
-    cut off from them. The geodesic length of a step is the intensity change plus ``STEP`` of the image's
-    range per voxel; it is measured on every ``stride``-th voxel of a large region."""
-    shape = (image.shape[0], image.shape[1], image.shape[2])
-    crop = _bounds(neg, region, shape, 2)
-    size = np.array([c.stop - c.start for c in crop])
-    stride = max(1, int(np.ceil((float(np.prod(size)) / GEODESIC_VOXELS) ** (1 / 3))))
-    coarse = image[crop][::stride, ::stride, ::stride]
-    near_pos = _geodesic(coarse, _local(markers, crop) // stride) < _geodesic(coarse, _local(neg, crop) // stride)
-    up = near_pos[np.ix_(*(np.arange(n) // stride for n in size))]
-    out = np.zeros(shape, dtype=bool)
-    out[crop] = _reached(region[crop] & up, _local(markers, crop), structure)
-    return out
-
-
-def _geodesic(image: npt.NDArray[np.float32], sources: Index) -> npt.NDArray[np.float64]:
-    """Geodesic distance (face steps: intensity change + a length term) from the nearest source voxel."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    index = np.arange(image.size).reshape(image.shape)
-    span = float(image.max() - image.min()) or 1.0
-    rows, cols, costs = [], [], []
-    for axis in range(3):
-        a = np.moveaxis(index, axis, 0)
-        v = np.moveaxis(image, axis, 0)
-        rows.append(a[:-1].ravel())
-        cols.append(a[1:].ravel())
-        costs.append((np.abs(v[1:] - v[:-1]) + STEP * span).ravel())
-    r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
-    graph = coo_matrix((w, (r, c)), shape=(image.size, image.size)).tocsr()
-    start = np.unique(np.ravel_multi_index(tuple(sources.T), image.shape))
-    dist = dijkstra(graph, directed=False, indices=start, min_only=True)
-    return np.asarray(dist, dtype=np.float64).reshape(image.shape)
-
-
-def _reached(cand: Mask, anchors: Index, structure: npt.NDArray[np.bool_]) -> Mask:
-    """The face-connected components of ``cand`` that hold an anchor."""
-    from scipy import ndimage
-
-    labels, count = ndimage.label(cand, structure=structure)
-    lut = np.zeros(count + 1, dtype=bool)
-    lut[labels[tuple(anchors.T)]] = True
-    lut[0] = False
-    return np.asarray(lut[labels], dtype=bool)
-
-
-def _kept_prior(
-    image: npt.NDArray[np.float32],
-    prior: Mask,
-    neg: Index,
-    fg: Gaussian,
-    bg: Gaussian | None,
-    structure: npt.NDArray[np.bool_],
-) -> Mask:
-    """The prior less what the negative seeds reach through voxels more likely the surroundings'."""
-
-    kept = prior.copy()
-    if bg is None or len(neg) == 0:
-        return kept
-    crop = _bounds(np.zeros((0, 3), dtype=np.intp), prior, (prior.shape[0], prior.shape[1], prior.shape[2]), 1)
-    local = prior[crop] & _likelier_background(image[crop], fg, bg)
-    n = _local(neg, crop)
-    local[tuple(n.T)] = prior[crop][tuple(n.T)]
-    kept[crop] &= ~_reached(local, n, structure)
-    return kept

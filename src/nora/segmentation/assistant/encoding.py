@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,15 +43,24 @@ def pack(mask: Mask) -> Packed:
 
 
 def unpack(packed: Packed, shape: tuple[int, int, int]) -> Mask:
-    """The full mask back (what the page does; the tests and the benchmark use it)."""
+    """The full mask back (what the page does with a result; the server with a mask the page sends: its box
+    must lie in ``shape`` and its stream hold exactly the box's bits, never more than that is inflated)."""
     out = np.zeros(shape, dtype=bool)
     if packed.lo is None or packed.hi is None:
         return out
+    if any(not 0 <= lo <= h < n for lo, h, n in zip(packed.lo, packed.hi, shape, strict=True)):
+        raise InvalidInput(
+            f"the packed mask's box {list(packed.lo)}..{list(packed.hi)} is not inside the matrix {list(shape)}"
+        )
     size = tuple(h - lo + 1 for lo, h in zip(packed.lo, packed.hi, strict=True))
+    need = (int(np.prod(size)) + 7) // 8
     try:
-        raw = gzip.decompress(base64.b64decode(packed.data))
-    except (ValueError, OSError) as exc:
-        raise InvalidInput(f"not a packed mask: {exc}") from None
+        inflate = zlib.decompressobj(wbits=31)  # gzip
+        raw = inflate.decompress(base64.b64decode(packed.data, validate=True), need + 1)
+    except (ValueError, zlib.error) as exc:
+        raise InvalidInput(f"not a packed mask (base64 of gzip): {exc}") from None
+    if len(raw) != need:
+        raise InvalidInput(f"the packed mask holds {len(raw)} bytes; its box of {list(size)} voxels needs {need}")
     bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[: int(np.prod(size))]
     out[tuple(slice(lo, h + 1) for lo, h in zip(packed.lo, packed.hi, strict=True))] = bits.reshape(size).astype(bool)
     return out

@@ -80,18 +80,29 @@ class LassoIn(_Body):
     positive: bool = True
 
 
+class PackedMaskIn(_Body):
+    """A mask on the session's grid, packed as the results are (``bbox-packbits-gzip-base64``): the page's
+    current content of the ROI, saved or not."""
+
+    lo: list[Annotated[int, Field(ge=0, le=2**16)]] = Field(min_length=3, max_length=3)
+    hi: list[Annotated[int, Field(ge=0, le=2**16)]] = Field(min_length=3, max_length=3)
+    data: str = Field(max_length=48_000_000, description="base64 of gzip of the box's bits (C order, LSB first)")
+
+
 class MaskIn(_Body):
-    """An initial mask: an ROI of the study (``roi``) or any mask file of the study (``file_id``)."""
+    """An initial mask: an ROI of the study (``roi``), any mask file of the study (``file_id``) or the
+    page's own mask (``packed``)."""
 
     kind: Literal["mask"]
     roi: str | None = Field(None, max_length=128, description="an ROI name of the image's study")
     file_id: int | None = Field(None, ge=1, le=2**31 - 1, description="a mask file of the image's study")
+    packed: PackedMaskIn | None = Field(None, description="a mask on the image's grid, packed like the results")
     positive: bool = True
 
     @model_validator(mode="after")
     def _one_source(self) -> MaskIn:
-        if (self.roi is None) == (self.file_id is None):
-            raise ValueError("name exactly one source of the mask: 'roi' or 'file_id'")
+        if sum(x is not None for x in (self.roi, self.file_id, self.packed)) != 1:
+            raise ValueError("name exactly one source of the mask: 'roi', 'file_id' or 'packed'")
         return self
 
 

@@ -19,9 +19,10 @@ from nora.archive.services.access import Access
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput, NotFound, TooLarge
 from nora.core.settings import AssistantConfig
-from nora.imaging.roi import Mask, resample_to, same_grid
+from nora.imaging.roi import Affine, Mask, resample_to, same_grid
 from nora.segmentation.assistant import backends
 from nora.segmentation.assistant.backends import Volume
+from nora.segmentation.assistant.encoding import Packed, unpack
 from nora.segmentation.assistant.interactions import Interaction, MaskIn, VoxelInteraction, mask_interaction, to_voxels
 from nora.segmentation.assistant.sessions import Key, Session, SessionStore
 
@@ -61,8 +62,10 @@ def open_session(
     file_id: int,
     roi: str,
     initial: MaskIn | None = None,
+    model: int | None = None,
 ) -> Session:
-    """A session on image ``file_id`` for the ROI ``roi`` of its study (optionally starting from a mask)."""
+    """A session on image ``file_id`` for the ROI ``roi`` of its study (optionally starting from a mask);
+    ``model``: a patchwork model of the project proposes the initial mask (the patchwork backend)."""
     access.require_write()
     rois.roi_path(roi)  # a valid ROI name, or InvalidInput
     row, patient, study = _study_file(db, access, file_id, "image")
@@ -70,12 +73,13 @@ def open_session(
     voxels = int(np.prod(grid.shape))
     if voxels > config.max_voxels:
         raise TooLarge(f"{row.path} has {voxels} voxels; the assistant takes images of up to {config.max_voxels}")
-    name = backends.choose(config, access.project.settings)
-    if name == "patchwork" and initial is None:
+    name = "patchwork" if model is not None else backends.choose(config, access.project.settings)
+    if name == "patchwork" and initial is None and model is None:
         raise InvalidInput(
-            "the patchwork backend starts from a model's output: give 'initial' {kind: mask, file_id: ...} "
-            "(the output mask of the patchwork apply job in this study)"
+            "the patchwork backend starts from a model's output: give 'model' (a patchwork model of the project) "
+            "or 'initial' {kind: mask, file_id: ...} (a model's output mask in this study)"
         )
+    prior = None if model is None else _model_prior(db, access, layout, config, row, grid.shape, grid.affine, model)
     volume = _read(db, access, layout, row)
     key = Key(access.actor.user_id, access.project.id, row.id, roi)
     session = sessions.open(
@@ -83,12 +87,18 @@ def open_session(
         access.actor.username,
         name,
         voxels * BYTES_PER_VOXEL[name],
-        lambda: backends.open_session(name, config, volume),
+        lambda: backends.open_session(name, config, volume, prior),
         shape=grid.shape,
         affine=grid.affine,
         pid=patient.pid,
         sid=study.sid,
+        model=model,
     )
+    if prior is not None:
+        from nora.segmentation.assistant.patchwork import PatchworkSession
+
+        assert isinstance(session.backend, PatchworkSession)
+        session.result = session.backend.result
     if initial is not None:
         try:
             interact(db, access, layout, sessions, session, initial)
@@ -98,8 +108,39 @@ def open_session(
     return session
 
 
+def _model_prior(
+    db: Db,
+    access: Access,
+    layout: Layout,
+    config: AssistantConfig,
+    image: File,
+    shape: tuple[int, int, int],
+    affine: Affine,
+    model_id: int,
+) -> Mask:
+    """The project's patchwork model ``model_id`` applied to the image (one contrast): its output mask."""
+    from nora.processing.resolve import analysis_dir
+    from nora.segmentation import service as models
+    from nora.segmentation.assistant.patchwork import model_prior
+
+    model = models.get_model(db, access, layout, model_id)
+    if len(model.contrasts) != 1:
+        raise InvalidInput(
+            f"the model {model.name} takes {len(model.contrasts)} contrasts ({', '.join(model.contrasts)}); "
+            "the assistant gives it one image: choose a model of one contrast"
+        )
+    path = files.file_location(db, layout, access, image)
+    return model_prior(
+        analysis_dir(layout, access.project.name), model.folder, path, shape, affine, config.prior_timeout_s
+    )
+
+
 def _mask_of(db: Db, access: Access, layout: Layout, session: Session, item: MaskIn) -> Mask:
-    """The mask on the session's grid: a mask file of the image's study, or one of its ROIs."""
+    """The mask on the session's grid: the page's packed mask, a mask file of the image's study, or one of
+    its ROIs."""
+    if item.packed is not None:
+        p = item.packed
+        return unpack(Packed((p.lo[0], p.lo[1], p.lo[2]), (p.hi[0], p.hi[1], p.hi[2]), 0, p.data), session.shape)
     image, patient, study = _study_file(db, access, session.key.file_id, "image")
     if item.file_id is not None:
         row, _, _ = _study_file(db, access, item.file_id, "mask")
@@ -134,7 +175,10 @@ def interact(
         step = to_voxels(item, session.affine, session.shape)
     with session.lock:
         session.result = session.backend.add(step)
-        session.history.append(item.model_dump())
+        sent = item.model_dump()
+        if isinstance(item, MaskIn) and item.packed is not None:
+            sent["packed"]["data"] = ""  # the history names a packed mask's box, not its bits
+        session.history.append(sent)
         session.version += 1
     return session
 
@@ -163,6 +207,7 @@ def summary(session: Session) -> dict[str, Any]:
     return {
         "id": session.id,
         "backend": session.backend_name,
+        "model": session.model,
         "file_id": session.key.file_id,
         "roi": session.key.roi,
         "pid": session.pid,

@@ -57,6 +57,8 @@ class Session:
     #: counts every change of the result (the page drops answers older than the one it shows)
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: the patchwork model whose output the session started from (None: none)
+    model: int | None = None
 
     @property
     def nbytes(self) -> int:
@@ -94,6 +96,7 @@ class SessionStore:
         affine: Affine,
         pid: str,
         sid: str,
+        model: int | None = None,
     ) -> Session:
         """A new session for ``key`` (its old one ends), if the bounds allow ``estimate`` more bytes."""
         ended = self._make_room(key, estimate)
@@ -114,6 +117,7 @@ class SessionStore:
             now,
             now,
             np.zeros(shape, dtype=bool),
+            model=model,
         )
         with self._mu:
             self._sessions[session.id] = session

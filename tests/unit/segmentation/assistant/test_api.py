@@ -110,3 +110,38 @@ def test_bad_input_gets_a_clear_4xx_and_another_users_session_is_not_found(env: 
     assert env.client("projadmin").delete(url).status_code == 404
     assert env.client("user").get(url).status_code == 200
     assert env.client("user").get(f"{A}/no-such-session").status_code == 404
+
+
+def test_the_pages_own_mask_packed_as_the_results_starts_a_session_and_bad_ones_are_refused(env: Env) -> None:
+    import base64
+    import gzip
+
+    from nora.segmentation.assistant.encoding import pack
+
+    mine = box(12, 18).astype(bool)  # the ROI's content in the page, never saved
+    p = pack(mine)
+    packed = {"lo": list(p.lo or ()), "hi": list(p.hi or ()), "data": p.data}
+    r = start(env, initial={"kind": "mask", "packed": packed})
+    assert r.status_code == 201, r.text
+    assert np.array_equal(mask_of(r.json()["result"]), mine)
+    assert r.json()["history"] == [
+        {"kind": "mask", "roi": None, "file_id": None, "packed": {**packed, "data": ""}, "positive": True}
+    ]
+    url = f"{A}/{r.json()['id']}"
+    c = env.client("user")
+
+    def send(**over: Any) -> Any:
+        return c.post(f"{url}/interactions", json={"kind": "mask", "packed": {**packed, **over}})
+
+    outside = send(hi=[SHAPE[0], 17, 17])
+    assert outside.status_code == 400 and "not inside the matrix" in outside.json()["detail"]
+    assert send(lo=[18, 12, 12], hi=[12, 17, 17]).status_code == 400  # lo beyond hi
+    junk = send(data="not base64!")
+    assert junk.status_code == 400 and "not a packed mask" in junk.json()["detail"]
+    short = send(data=base64.b64encode(gzip.compress(b"\xff" * 3)).decode())
+    assert short.status_code == 400 and "needs" in short.json()["detail"]
+    bomb = send(data=base64.b64encode(gzip.compress(b"\0" * 50_000_000)).decode())
+    assert bomb.status_code == 400 and "needs" in bomb.json()["detail"]
+    both = c.post(f"{url}/interactions", json={"kind": "mask", "roi": "brain", "packed": packed})
+    assert both.status_code == 422 and "exactly one source" in both.text
+    assert c.get(url).json()["interactions"] == 1  # nothing of the refused ones was kept
