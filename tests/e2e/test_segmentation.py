@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
+from tests.e2e.test_viewer import api
 
 pytestmark = pytest.mark.e2e
 
@@ -75,3 +76,9 @@ def test_train_a_patchwork_model_from_the_batch_tool(page: Page, server: Server)
     applied = monitor.locator('[data-testid="job-row"]').filter(has_text="patchwork_apply")
     expect(applied).to_have_count(1)
     expect(applied.first).to_have_attribute("data-state", "d", timeout=120_000)
+    # the mask became the study's ROI; removed again, since the study's series list is counted by
+    # tests/e2e/test_study_browser.py on the same server
+    study = "/api/projects/DEMO/patients/MNI001/studies/20240105"
+    client = api(server)
+    assert client.get(f"{study}/rois/wm_pw").status_code == 200
+    assert client.delete(f"{study}/rois/wm_pw").status_code == 204
