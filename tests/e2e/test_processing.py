@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
@@ -14,15 +14,20 @@ from tests.e2e.test_desktop import choose, login
 pytestmark = pytest.mark.e2e
 
 
-def test_launch_monitor_and_rerun_failed(page: Page, server: Server) -> None:
+def batch_tool_on_subj002(page: Page, server: Server) -> Locator:
+    """Logged in on DEMO, the table filtered to SUBJ002's two studies, the batch tool open on them."""
     login(page, server)
     choose(page, "DEMO")
     page.get_by_test_id("filter-pid").fill("subj002")
     expect(page.get_by_test_id("study-row")).to_have_count(2)
-
     page.get_by_test_id("open-batchtool").click()
     tool = page.get_by_test_id("batch-tool")
     expect(tool.locator("[data-psid]")).to_have_count(2)
+    return tool
+
+
+def test_launch_monitor_and_rerun_failed(page: Page, server: Server) -> None:
+    tool = batch_tool_on_subj002(page, server)
     tool.get_by_test_id("pick-all").click()
     tool.get_by_test_id("job-menu").select_option("bash")
     tool.get_by_test_id("add-job").click()
@@ -64,13 +69,7 @@ def test_a_running_jobs_progress_shows_in_the_monitor_live(page: Page, server: S
         'echo \'{"fraction": 0.4, "message": "step 2 of 5"}\' > "$NORA_JOB_DIR/progress.json"\n'
         f'until [ -e "{go}" ]; do sleep 0.1; done\n'
     )
-    login(page, server)
-    choose(page, "DEMO")
-    page.get_by_test_id("filter-pid").fill("subj002")
-    expect(page.get_by_test_id("study-row")).to_have_count(2)
-    page.get_by_test_id("open-batchtool").click()
-    tool = page.get_by_test_id("batch-tool")
-    expect(tool.locator("[data-psid]")).to_have_count(2)
+    tool = batch_tool_on_subj002(page, server)
     tool.locator("[data-psid]").first.check()
     tool.get_by_test_id("job-menu").select_option("bash")
     tool.get_by_test_id("add-job").click()

@@ -10,7 +10,7 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Server, crosshair_moved, rendered, shot
 from tests.e2e.test_desktop import choose, login
@@ -304,7 +304,8 @@ def test_pens_roi_from_image_dropped_file_and_roistats_agree_with_the_server(pag
         assert client.delete(f"{study}/rois/{name}").status_code == 204
 
 
-def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: Server) -> None:
+def roi_loader(page: Page, server: Server, name: str) -> Locator:
+    """Logged in on DEMO with an autoloader of t1_mprage/*.nii and an autocreated ROI ``name``, switched on."""
     login(page, server)
     choose(page, "DEMO")
     page.get_by_test_id("autoloader-button").click()
@@ -312,10 +313,15 @@ def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: S
     panel.get_by_test_id("al-add").click()
     panel.get_by_test_id("al-pattern").fill("t1_mprage/*.nii")
     panel.get_by_test_id("al-roi-add").click()
-    panel.get_by_test_id("al-roi-pattern").fill("ROIS/lesion*")
+    panel.get_by_test_id("al-roi-pattern").fill(f"ROIS/{name}*")
     panel.get_by_test_id("al-roi-autocreate").check()
-    panel.get_by_test_id("al-roi-name").fill("lesion")
+    panel.get_by_test_id("al-roi-name").fill(name)
     panel.get_by_test_id("autoload-enabled").check()
+    return panel
+
+
+def test_roi_loader_autocreates_and_saves_on_the_next_case(page: Page, server: Server) -> None:
+    panel = roi_loader(page, server, "lesion")
     shot(page, "roi-autoloader-editor")
     panel.get_by_role("button", name="×").first.click()
 

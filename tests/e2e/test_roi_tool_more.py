@@ -11,7 +11,17 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, shot
 from tests.e2e.test_desktop import choose, login
-from tests.e2e.test_roi_tool import INSIDE, INSIDE_OF, on_disk, open_image, row, stroke, voxels, wait_voxels
+from tests.e2e.test_roi_tool import (
+    INSIDE,
+    INSIDE_OF,
+    on_disk,
+    open_image,
+    roi_loader,
+    row,
+    stroke,
+    voxels,
+    wait_voxels,
+)
 from tests.e2e.test_viewer import LOAD_MS, api, file_row, items, open_study, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -188,17 +198,7 @@ def test_drawing_in_a_mosaic_tile_paints_that_tile_s_slice(page: Page, server: S
 
 
 def test_a_failed_save_on_the_next_case_asks_with_the_reason(page: Page, server: Server) -> None:
-    login(page, server)
-    choose(page, "DEMO")
-    page.get_by_test_id("autoloader-button").click()
-    panel = page.get_by_test_id("autoloader-panel")
-    panel.get_by_test_id("al-add").click()
-    panel.get_by_test_id("al-pattern").fill("t1_mprage/*.nii")
-    panel.get_by_test_id("al-roi-add").click()
-    panel.get_by_test_id("al-roi-pattern").fill("ROIS/clash*")
-    panel.get_by_test_id("al-roi-autocreate").check()
-    panel.get_by_test_id("al-roi-name").fill("clash")
-    panel.get_by_test_id("autoload-enabled").check()
+    panel = roi_loader(page, server, "clash")
     panel.get_by_role("button", name="×").first.click()
     open_study(page, "SUBJ002", "20230611")
     expect(items(page, 0)).to_have_count(1, timeout=LOAD_MS)
