@@ -157,7 +157,7 @@ export function Analysis(props: { project: string; reading: string; readers: str
         <label>Marker tolerance (mm){" "}
           <input type="number" min="0.1" step="0.5" className="rd-tolerance" data-testid="reading-marker-tolerance" value={tolerance} onChange={(e) => setTolerance(e.target.value)} />
         </label>
-        <label><input type="checkbox" data-testid="reading-marker-by-label" checked={byLabel} onChange={(e) => setByLabel(e.target.checked)} /> markers by name</label>
+        <label className="rd-check"><input type="checkbox" data-testid="reading-marker-by-label" checked={byLabel} onChange={(e) => setByLabel(e.target.checked)} /> markers by name</label>
         <button type="button" data-testid="reading-analyse" disabled={busy} onClick={run}>{busy ? "Analysing…" : "Analyse"}</button>
       </div>
       {error ? <div className="rd-problems" data-testid="reading-analysis-error" role="alert">{error}</div> : null}

@@ -41,7 +41,7 @@ export function MarkerAgreement(props: { reading: string; items: readonly Marker
           : "Sensitivity: the share of the first reader's markers the second matched; precision: of the second's, the first matched; F1 is symmetric."}
       </p>
       <table>
-        <thead><tr><th>item</th><th>arm</th><th>readers</th><th>cases</th><th>markers</th><th>matched</th><th>sensitivity</th><th>precision</th><th>F1</th><th>mean (mm)</th><th>max (mm)</th></tr></thead>
+        <thead><tr><th>item</th><th>arm</th><th>readers</th><th>cases</th><th>markers a · b</th><th>matched</th><th>sensitivity</th><th>precision</th><th>F1</th><th>mean (mm)</th><th>max (mm)</th></tr></thead>
         <tbody>
           {props.items.flatMap((r) => r.pairs.map((p) => (
             <tr key={`${r.item}-${r.arm}-${p.raters.join("-")}`} data-testid="reading-marker-pair">
