@@ -4,10 +4,10 @@ Two marker sets ``a`` (the reference, or the first reader of a pair) and ``b`` (
 matched one to one: among all pairings that join only markers at most ``tolerance`` mm apart, the one with
 the most pairs, and of those the smallest summed distance (an optimal assignment, the Hungarian method of
 :func:`scipy.optimize.linear_sum_assignment`). A distance of exactly ``tolerance`` still matches. With
-``by_label`` only markers of the same name (label) are paired. Markers far from every other one cannot
-take part in a match, so the sets split into groups of markers linked by distances within the tolerance
-(connected components) and each group is assigned on its own; a case of thousands of scattered markers
-stays cheap.
+``by_label`` only markers of the same name (label) are paired. Sets of up to a few hundred markers are
+assigned at once; larger ones split first into groups of markers linked by distances within the tolerance
+(connected components, since no pair crosses two groups) and each group is assigned on its own, so a case
+of thousands of scattered markers stays cheap (benchmarks/markers.py).
 
 From ``k`` matched pairs of ``n_a`` and ``n_b`` markers: sensitivity ``k / n_a`` (the reference's markers
 found), precision ``k / n_b`` (the reader's markers that are right) and F1 ``2k / (n_a + n_b)``, which is
@@ -33,6 +33,8 @@ from nora.core.errors import InvalidInput
 from nora.reading.analysis.schemas import MarkerCase, MarkerMatch, MarkerPairSummary
 
 DEFAULT_TOLERANCE_MM = 5.0
+#: up to this many marker pairs (n x m) one assignment on the whole distance matrix is quickest
+DENSE_CELLS = 250_000
 #: the most markers of one group linked within the tolerance that are assigned at once (a dense n x m cost)
 MAX_GROUP = 2_000
 
@@ -47,16 +49,27 @@ class Marker:
     z: float
 
 
-def _xyz(points: Sequence[Marker]) -> npt.NDArray[np.float64]:
+Points = npt.NDArray[np.float64]
+
+
+def _xyz(points: Sequence[Marker]) -> Points:
     return np.array([[p.x, p.y, p.z] for p in points], dtype=np.float64).reshape(len(points), 3)
 
 
-def _assign(pa: npt.NDArray[np.float64], pb: npt.NDArray[np.float64], tolerance: float) -> list[tuple[int, int]]:
-    """The most pairs within ``tolerance``, least summed distance: (index in a, index in b)."""
-    if not len(pa) or not len(pb):
-        return []
-    # the groups: markers linked by distances within the tolerance (a hair wider, so that no pair the exact
-    # test below accepts falls between two groups by a rounding difference)
+def _dense(pa: Points, pb: Points, tolerance: float) -> list[tuple[int, int, float]]:
+    """One assignment on the whole distance matrix: the most pairs within ``tolerance``, then the shortest."""
+    d = np.linalg.norm(pa[:, None, :] - pb[None, :, :], axis=2)
+    inside = d <= tolerance
+    # a pairing beyond the tolerance costs more than any set of pairings within it: the assignment
+    # first takes as many pairs within the tolerance as there can be, then the shortest ones
+    penalty = tolerance * min(len(pa), len(pb)) + 1.0
+    r, c = linear_sum_assignment(np.where(inside, d, penalty))
+    return [(int(i), int(j), float(d[i, j])) for i, j in zip(r, c, strict=True) if inside[i, j]]
+
+
+def _groups(pa: Points, pb: Points, tolerance: float) -> list[tuple[list[int], list[int]]]:
+    """The markers linked by distances within the tolerance (connected components), with a partner each."""
+    # a hair wider, so that no pair the exact test of _dense accepts falls between two groups by rounding
     reach = cKDTree(pb).query_ball_point(pa, tolerance * (1 + 1e-9))
     links = [(i, int(j)) for i, js in enumerate(reach) for j in js]
     if not links:
@@ -68,20 +81,21 @@ def _assign(pa: npt.NDArray[np.float64], pb: npt.NDArray[np.float64], tolerance:
     members: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for index, g in enumerate(group.tolist()):
         members[g][index >= n].append(index if index < n else index - n)
-    out: list[tuple[int, int]] = []
-    for la, lb in members.values():
-        if not la or not lb:
-            continue
-        ia, ib = np.array(la), np.array(lb)
-        if max(len(ia), len(ib)) > MAX_GROUP:
+    return [(la, lb) for la, lb in members.values() if la and lb]
+
+
+def _assign(pa: Points, pb: Points, tolerance: float) -> list[tuple[int, int, float]]:
+    """The most pairs within ``tolerance``, least summed distance: (index in a, index in b, distance)."""
+    if not len(pa) or not len(pb):
+        return []
+    if len(pa) * len(pb) <= DENSE_CELLS:
+        return _dense(pa, pb, tolerance)
+    out: list[tuple[int, int, float]] = []
+    for la, lb in _groups(pa, pb, tolerance):
+        if max(len(la), len(lb)) > MAX_GROUP:
             raise InvalidInput(f"over {MAX_GROUP} markers lie within the tolerance of each other: give a smaller one")
-        d = np.linalg.norm(pa[ia][:, None, :] - pb[ib][None, :, :], axis=2)
-        inside = d <= tolerance
-        # a pairing beyond the tolerance costs more than any set of pairings within it: the assignment
-        # first takes as many pairs within the tolerance as there can be, then the shortest ones
-        penalty = tolerance * min(len(ia), len(ib)) + 1.0
-        r, c = linear_sum_assignment(np.where(inside, d, penalty))
-        out += [(int(ia[i]), int(ib[j])) for i, j in zip(r, c, strict=True) if inside[i, j]]
+        ia, ib = np.array(la), np.array(lb)
+        out += [(int(ia[i]), int(ib[j]), d) for i, j, d in _dense(pa[ia], pb[ib], tolerance)]
     return sorted(out)
 
 
@@ -96,17 +110,18 @@ def match_markers(
     if not np.isfinite(tolerance) or tolerance <= 0:
         raise InvalidInput(f"the marker tolerance must be a positive number of mm, not {tolerance}")
     groups: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-    for side, points in enumerate((a, b)):
-        for index, p in enumerate(points):
-            groups[p.name if by_label else ""][side].append(index)
+    if by_label:
+        for side, points in enumerate((a, b)):
+            for index, p in enumerate(points):
+                groups[p.name][side].append(index)
+    else:
+        groups[""] = (list(range(len(a))), list(range(len(b))))
     matches: list[MarkerMatch] = []
     for ia, ib in groups.values():
         pa, pb = _xyz([a[i] for i in ia]), _xyz([b[j] for j in ib])
-        for i, j in _assign(pa, pb, tolerance):
-            distance = float(np.linalg.norm(pa[i] - pb[j]))
-            matches.append(
-                MarkerMatch(a=ia[i], b=ib[j], a_name=a[ia[i]].name, b_name=b[ib[j]].name, distance_mm=distance)
-            )
+        for i, j, distance in _assign(pa, pb, tolerance):
+            ka, kb = ia[i], ib[j]
+            matches.append(MarkerMatch(a=ka, b=kb, a_name=a[ka].name, b_name=b[kb].name, distance_mm=distance))
     return sorted(matches, key=lambda m: m.a)
 
 

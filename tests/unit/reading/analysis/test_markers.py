@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nora.core.errors import InvalidInput
+from nora.reading.analysis import markers
 from nora.reading.analysis.markers import Marker, marker_case, match_markers, summarise_marker_pairs
 
 
@@ -84,6 +85,22 @@ def test_the_matching_is_the_brute_force_optimum_on_random_clusters() -> None:
             inside = [x for x in d if x <= 5]
             best = max(best, (len(inside), -sum(inside)))
         assert (len(got), -sum(x.distance_mm for x in got)) == pytest.approx(best)
+
+
+def test_large_sets_assigned_group_by_group_give_the_whole_assignment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # clusters of markers 30 mm apart, so they fall into separate groups; dense inside each cluster
+    rng = np.random.default_rng(3)
+    centres = np.array([[30.0 * i, 0, 0] for i in range(8)])
+    a = [m(*p) for c in centres for p in c + rng.uniform(-4, 4, (6, 3))]
+    b = [m(*p) for c in centres for p in c + rng.uniform(-4, 4, (5, 3))] + [m(500)]
+    whole = [(x.a, x.b, x.distance_mm) for x in match_markers(a, b, tolerance=5)]
+    monkeypatch.setattr(markers, "DENSE_CELLS", 0)
+    grouped = [(x.a, x.b, x.distance_mm) for x in match_markers(a, b, tolerance=5)]
+    assert len(grouped) == len(whole) > 20
+    assert sum(d for *_, d in grouped) == pytest.approx(sum(d for *_, d in whole))
+    monkeypatch.setattr(markers, "MAX_GROUP", 10)
+    with pytest.raises(InvalidInput, match="give a smaller one"):
+        match_markers(a, b, tolerance=40)
 
 
 def astuple(p: Marker) -> tuple[float, float, float]:
