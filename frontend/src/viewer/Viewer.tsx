@@ -62,10 +62,15 @@ export function Viewer(props: {
     roiTool.onOpened = () => setRoiOpen(true);
   }, [roiTool]);
   const tools = useReadingTools();
-  // a reading that hides a tool ends that tool's mode if it had the left click
+  // a reading that hides a tool ends that tool's mode if it has the left click, now or when it takes it
+  // later (a reading's own ROI target turns drawing on as it loads)
   useEffect(() => {
-    const owner = engine.leftClick.owner;
-    if (owner !== null && !tools[owner]) engine.leftClick.stop();
+    const check = () => {
+      const owner = engine.leftClick.owner;
+      if (owner !== null && !tools[owner]) engine.leftClick.stop();
+    };
+    check();
+    return engine.leftClick.subscribe(check);
   }, [engine, tools]);
   useRoiKeys(roiTool, () => setRoiOpen((o) => tools.roi && !o), tools.roi);
 
