@@ -198,12 +198,34 @@ def affine_summary(affine: npt.ArrayLike | None) -> dict[str, Any]:
     return {"affine": aff.tolist(), "orientation": orientation(aff)}
 
 
-def orientation(affine: npt.NDArray[np.float64]) -> str:
-    """Axis codes of the voxel axes (``"RAS"``, ``"LPS"``); ``?`` marks an axis without a direction."""
-    from nibabel import orientations
+#: world axis -> (code of its negative direction, code of its positive one), as nibabel's ``aff2axcodes``
+_AXIS_CODES = (("L", "R"), ("P", "A"), ("I", "S"))
 
-    axcodes: Any = orientations.aff2axcodes  # nibabel's function is untyped
-    return "".join(code or "?" for code in axcodes(affine))
+
+def orientation(affine: npt.NDArray[np.float64]) -> str:
+    """Axis codes of the voxel axes (``"RAS"``, ``"LPS"``); ``?`` marks an axis without a direction.
+
+    nibabel's ``io_orientation`` + ``aff2axcodes`` (the closest rotation of the affine by its singular
+    value decomposition, then each voxel axis, the best aligned first, takes the world axis it moves along
+    most), done on plain floats: nibabel's general N-dimensional code cost half a millisecond per volume,
+    a quarter of indexing a small converted series (the tests compare the two on real and random affines).
+    """
+    rzs = np.asarray(affine, dtype=np.float64)[:3, :3]
+    zooms = np.sqrt(np.sum(rzs * rzs, axis=0))
+    zooms[zooms == 0] = 1
+    p, s, qs = np.linalg.svd(rzs / zooms, full_matrices=False)
+    keep = s > s.max() * 3 * np.finfo(np.float64).eps
+    rows: list[list[float]] = (p[:, keep] @ qs[keep]).tolist()
+    codes = ["?", "?", "?"]
+    # the voxel axis most aligned with a world axis chooses first (a stable sort, as nibabel's argsort)
+    for in_ax in sorted(range(3), key=lambda c: min(-(row[c] ** 2) for row in rows)):
+        column = [row[in_ax] for row in rows]
+        if all(abs(v) <= 1e-8 for v in column):  # np.allclose(column, 0): no direction left
+            continue
+        out_ax = max(range(3), key=lambda k: abs(column[k]))  # the first of equals, as np.argmax
+        codes[in_ax] = _AXIS_CODES[out_ax][column[out_ax] > 0]
+        rows[out_ax] = [0.0, 0.0, 0.0]  # that world axis is taken
+    return "".join(codes)
 
 
 def finite_or_none(value: Any) -> float | None:
@@ -213,7 +235,9 @@ def finite_or_none(value: Any) -> float | None:
 
 
 def text(value: Any) -> str:
-    """A stripped str of a header field that may be bytes."""
+    """A stripped str of a header field that may be bytes (or nibabel's 0-d array of bytes)."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind == "S":
+        value = value.item()
     if isinstance(value, bytes | np.bytes_):
         return bytes(value).split(b"\0", 1)[0].decode("latin-1").strip()
     return str(value).strip()
