@@ -71,15 +71,18 @@ def alias(request: Request) -> Alias | None:
 
 
 def alias_files(request: Request, files: list[FileOut]) -> list[FileOut]:
-    """The files of a case as a caller who named it by key sees them: the key for PID and SID, tags hidden
-    where the reading hides tags; unchanged for everyone else."""
+    """The files of a case as a caller who named it by key sees them: the key for PID and SID, no DICOM
+    PatientID in the header summary, tags hidden where the reading hides tags; unchanged for everyone else."""
     a = alias(request)
     if a is None:
         return files
     update: dict[str, object] = {"pid": a.key, "sid": a.key}
     if a.hide_tags:
         update["tags"] = []
-    return [f.model_copy(update=update) for f in files]
+    return [
+        f.model_copy(update={**update, "header": {k: v for k, v in f.header.items() if k != "patient_id"}})
+        for f in files
+    ]
 
 
 def scrub(request: Request, message: str) -> str:
