@@ -1,7 +1,7 @@
-"""Case keys in the API: a pseudonymised reader names a case by its key wherever a route takes a PID and SID.
+"""Case keys in the API: a pseudonymised reader names a case by its key in every route they use for it.
 
 :func:`resolve_path` runs in the project access dependencies (before the confinement guard), so every route
-with ``{pid}`` (and ``{sid}``) in its path takes a case key (:mod:`nora.reading.casekeys`) in their place:
+for a case (its files, ROIs and marker sets) takes a case key (:mod:`nora.reading.casekeys`) in their place:
 the key is resolved to its case (a case of its stage for the caller, else 404) and the path parameters are
 replaced by the case's PID and SID before the route reads them. Routes that name the case in their body
 (the viewer's autoload, the reading's answers) resolve it themselves (:func:`resolve_body`).
@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from nora.api.confinement import CASE_FILES, MARKERS, STUDY, path_of
 from nora.api.schemas import FileOut
 from nora.archive.services.access import Access
+from nora.core.errors import NotFound
 from nora.reading.casekeys import CaseKeys, KeyedCase, is_key, resolve
 
 
@@ -53,11 +55,15 @@ def resolve_body(request: Request, db: Session, access: Access, key: str) -> Key
 
 
 def resolve_path(request: Request, db: Session, access: Access) -> None:
-    """A case key in the path's ``{pid}`` (and ``{sid}``): replaced by its case's PID and SID (see the module)."""
+    """A case key in the path's ``{pid}`` (and ``{sid}``) of a case route (the case's files, ROIs, marker
+    sets): replaced by its case's PID and SID (see the module). Other routes (metadata, tags) take no key."""
     params = request.path_params
     key = params.get("pid")
     if not is_key(key):
         return
+    route = path_of(request)
+    if not (route == CASE_FILES or route.startswith((STUDY, MARKERS))):
+        raise NotFound("this route takes no case key: a reading's case key names a case's files, ROIs and markers")
     found = resolve_body(request, db, access, str(key))
     params["pid"] = found.case.pid
     if "sid" in params:

@@ -79,6 +79,7 @@ def test_a_blind_reader_meets_the_case_by_its_key_only(env: Env, restrict: bool)
     assert listed.status_code == 200 and [f["id"] for f in listed.json()] == [own]
     assert user.get(f"{P}/patients/{key}/studies/{key}/rois").status_code == 200
     assert user.get(f"{P}/patients/{key}/markers").status_code == 200
+    assert user.get(f"{P}/patients/{key}/studies/{key}/meta").status_code == 404  # a key names a case's files only
     missing = user.get(f"{P}/patients/{key}/studies/{key}/rois/lesion_user")  # an error names the key
     assert missing.status_code == 404, missing.text
     answers += [loaded.json(), listed.json(), missing.json()]
