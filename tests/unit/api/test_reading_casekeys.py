@@ -14,6 +14,7 @@ import pytest
 from nora.reading.casekeys import CaseKeys
 from nora.reading.cases import Case
 from tests.unit.api.conftest import Env
+from tests.unit.api.test_annotation_api import MARKERS, box, nifti
 from tests.unit.api.test_reading_blinding import AUTOLOADER, PAT1, B, P, blind_reading, file_id
 
 PID, SID = "PAT1", "20240101"
@@ -140,3 +141,29 @@ def test_case_keys_read_back_and_depend_on_the_secret(tmp_path: Any) -> None:
     assert other.key(3, "serious", 7, 9) != key
     assert CaseKeys(tmp_path / "a").key(3, "serious", 7, 9) == key  # the secret lies in the data root
     assert (tmp_path / "a" / "secrets" / "case-keys.key").stat().st_mode & 0o077 == 0
+
+
+def test_a_blind_reader_draws_and_attaches_their_roi_by_key(env: Env) -> None:
+    blind_reading(env, readers=["user"], form=FORM)
+    key = key_of(env)
+    ref = {"reference": file_id(env, PAT1)}  # before the calls: env.client switches the one client's caller
+    user = env.client("user")
+    roi = f"{P}/patients/{key}/studies/{key}/rois/lesion_user"
+    headers = {"content-type": "application/octet-stream"}
+    saved = user.put(roi, content=nifti(box()), params=ref, headers=headers)
+    assert saved.status_code == 200, saved.text
+    body = {"pid": key, "sid": key, "answers": {"lesion": True}}
+    attached = user.post(f"{B}/stages/serious/answers", json=body)
+    assert attached.status_code == 201, attached.text
+    assert attached.json()["answers"]["lesion"] == "ROIS/lesion_user.nii.gz@1"
+    markers = user.put(f"{P}/patients/{key}/markers/landmarks", json=MARKERS)
+    assert markers.status_code == 200, markers.text
+    for answer in (
+        saved.json(),
+        attached.json(),
+        markers.json(),
+        user.get(f"{P}/patients/{key}/studies/{key}/rois").json(),
+    ):
+        no_psid(answer)
+    # the server stored them on the case itself
+    assert [r["name"] for r in env.client("admin").get(f"{PAT1}/rois").json()] == ["lesion_user"]
