@@ -154,8 +154,8 @@ def test_the_form_designer_says_where_the_json_is_wrong_and_saves_a_reading(page
 
 
 def test_a_reader_confined_to_a_blind_reading_reads_without_the_table(page: Page, server: Server) -> None:
-    """A blind reading that restricts its reader: the table's routes refuse them (the page says so), the
-    reading opens the cases as "Case N" with their images."""
+    """A blind reading that restricts its reader: the page opens the reading list and asks for no table (no
+    403 on the way), the reading opens the cases as "Case N" with their images, by case key."""
     from tests.e2e.test_files_actions import admin_api
 
     c = admin_api(server)
@@ -181,12 +181,17 @@ def test_a_reader_confined_to_a_blind_reading_reads_without_the_table(page: Page
             assert r.status_code == 201, r.text
     finally:
         c.close()
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
+    named: list[str] = []  # what the page sends or receives that names the case's patient
+    page.on("request", lambda r: named.append(r.url) if "SUBJ003" in r.url + (r.post_data or "") else None)
     login(page, server, "blindreader", "blind-password-1")
     page.get_by_test_id("project-select").select_option("DEMO")
-    expect(page.get_by_text("restricts its readers to the reading").first).to_be_visible()  # in the table
-    expect(page.get_by_test_id("study-row")).to_have_count(0)
-    page.get_by_test_id("open-reading").click()
+    # the page goes straight to the reading list: no table asked for, so no 403
     row = page.locator('[data-testid="reading-row"][data-name="blind-e2e"]')
+    expect(row).to_be_visible()
+    expect(page.get_by_test_id("reading-only")).to_be_visible()
+    expect(page.get_by_test_id("study-row")).to_have_count(0)
     row.get_by_test_id("reading-stage-serious").get_by_test_id("reading-start-serious").click()
     case = page.get_by_test_id("reading-case")
     expect(case.get_by_test_id("reading-case-label")).to_contain_text("1 / ")
@@ -195,4 +200,5 @@ def test_a_reader_confined_to_a_blind_reading_reads_without_the_table(page: Page
     page.locator("body").click(position={"x": 5, "y": 790})
     page.keyboard.press("1")
     expect(case.get_by_test_id("reading-item-q")).to_have_attribute("data-value", "a")
+    assert refused == [] and named == [], (refused, named)
     shot(page, "reading-confined")

@@ -488,7 +488,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Project */
+        /**
+         * Get Project
+         * @description The project, its counts and settings; for a reader confined to a blind reading only what the reading needs.
+         */
         get: operations["get_project_api_projects__project__get"];
         put?: never;
         post?: never;
@@ -1242,7 +1245,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Study Files */
+        /**
+         * Study Files
+         * @description A study's files (named by a reading's case key: with the key for PID and SID).
+         */
         get: operations["study_files_api_projects__project__patients__pid__studies__sid__files_get"];
         put?: never;
         /**
@@ -1519,7 +1525,8 @@ export interface paths {
         };
         /**
          * Results
-         * @description The results: a reader's own, everyone's for reading admins; the current answers, or every one given.
+         * @description The results: a reader's own, everyone's for reading admins; the current answers, or every one given
+         *     (a pseudonymised reader's with case keys for the cases).
          */
         get: operations["results_api_projects__project__readings__name__results_get"];
         put?: never;
@@ -1539,7 +1546,8 @@ export interface paths {
         };
         /**
          * Export Results
-         * @description Every answer ever given (with ``current`` 1 for the standing ones) as CSV, with case times.
+         * @description Every answer ever given (with ``current`` 1 for the standing ones) as CSV, with case times (PID and
+         *     SID for the reading's admins; a pseudonymised reader's own answers with case keys).
          */
         get: operations["export_results_api_projects__project__readings__name__results_csv_get"];
         put?: never;
@@ -1863,7 +1871,8 @@ export interface paths {
         put?: never;
         /**
          * Autoload
-         * @description Run a preset (saved or being edited) for one case: each enabled loader's files.
+         * @description Run a preset (saved or being edited) for one case: each enabled loader's files. A reading's case key
+         *     for ``pid`` names its case; the answer then names it by the key (files included), never by PID or SID.
          */
         post: operations["autoload_api_projects__project__viewer_autoload_post"];
         delete?: never;
@@ -2246,14 +2255,20 @@ export interface components {
             arm?: string;
             /** File Id */
             file_id?: number | null;
-            /** Pid */
+            /**
+             * Pid
+             * @description the PID, or the slot's case key (`~...`)
+             */
             pid: string;
             /**
              * Repetition
              * @default 1
              */
             repetition?: number;
-            /** Sid */
+            /**
+             * Sid
+             * @description the SID (ignored with a case key)
+             */
             sid: string;
             /**
              * Time Ms
@@ -2363,9 +2378,15 @@ export interface components {
         /** AutoloadIn */
         AutoloadIn: {
             definition: components["schemas"]["Autoloader-Input"];
-            /** Pid */
+            /**
+             * Pid
+             * @description the PID, or a reading's case key (`~...`)
+             */
             pid: string;
-            /** Sid */
+            /**
+             * Sid
+             * @description the SID (with a case key: the key's)
+             */
             sid?: string | null;
         };
         /** AutoloadOut */
@@ -4202,14 +4223,20 @@ export interface components {
             /** File Id */
             file_id?: number | null;
             leaving?: components["schemas"]["LeftVisit"] | null;
-            /** Pid */
+            /**
+             * Pid
+             * @description the PID, or the slot's case key (`~...`)
+             */
             pid: string;
             /**
              * Repetition
              * @default 1
              */
             repetition?: number;
-            /** Sid */
+            /**
+             * Sid
+             * @description the SID (ignored with a case key)
+             */
             sid: string;
         };
         /** OpenedOut */
@@ -4625,21 +4652,33 @@ export interface components {
             description: string;
             /** Download */
             download: boolean;
-            /** N Patients */
-            n_patients: number;
-            /** N Studies */
-            n_studies: number;
+            /**
+             * N Patients
+             * @description null for a reader confined to a blind reading
+             */
+            n_patients: number | null;
+            /**
+             * N Studies
+             * @description null for a reader confined to a blind reading
+             */
+            n_studies: number | null;
             /** Name */
             name: string;
             /** Public */
             public: boolean;
+            /**
+             * Reading Only
+             * @description the caller reads a blind reading that restricts its readers to the reading (restrictToReading): the project's table, files and tools are closed to them; the page opens the reading list
+             * @default false
+             */
+            reading_only: boolean;
             /** Readonly */
             readonly: boolean;
             /** Role */
             role: string;
             /**
              * Settings
-             * @description the project's settings (guests of a public project: only what the viewer needs)
+             * @description the project's settings (guests of a public project and confined readers: only what the viewer needs)
              */
             settings: components["schemas"]["GuestSettings"] | components["schemas"]["ProjectSettings-Output"] | null;
         };
@@ -5682,6 +5721,11 @@ export interface components {
         SlotOut: {
             /** Arm */
             arm: string;
+            /**
+             * Case
+             * @description the case key of a pseudonymised reader (blind: hideMetadata; not the reading's admins), else null; for them `pid` and `sid` are the key too, and every route that takes a PID and SID takes it
+             */
+            case: string | null;
             /** Done */
             done: boolean;
             /** File Id */

@@ -82,6 +82,9 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
   const writable = (projectList ?? []).filter((p) => !p.readonly).map((p) => p.name);
   // a guest, or a logged-in user reading a public project without a right on it: viewing only
   const viewOnly = guest || project?.role === "guest";
+  // a reader confined to a blind reading: the table and the project's tools are closed to them (the server
+  // says so in the project's answer), so the page asks for none of them and opens the reading list
+  const readingOnly = project?.reading_only === true;
 
   // The first answer picks the project (a URL call or shared link names one; else the last one used).
   const picked = useRef(false);
@@ -99,7 +102,7 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
 
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
-  const pages = useStudyPages(projectName, debouncedFilters, sort, (newState) => {
+  const pages = useStudyPages(readingOnly ? null : projectName, debouncedFilters, sort, (newState) => {
     if (newState && bodyRef.current) bodyRef.current.scrollTop = 0;
     const sel = selectionRef.current;
     if (sel) setSelection({ ...sel, index: pages.findIndex((r) => r.pid === sel.pid && r.sid === sel.sid) });
@@ -294,6 +297,10 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
         table={
           project === null ? (
             <div className="empty">{projectList === null ? "Loading projects…" : "No project available to you."}</div>
+          ) : readingOnly ? (
+            <div className="empty" data-testid="reading-only">
+              You read a blind reading of this project that restricts its readers to the reading: open it in <strong>Reading</strong>.
+            </div>
           ) : (
             <StudyTable
               project={project}
@@ -329,13 +336,17 @@ export function Desktop(props: { me: Me | null; onLogout: () => void }) {
       />
       {viewOnly ? null : (
         <TopToolsSlot.Provider value={toolsSlot}>
-          <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} marked={marked}
-            canLaunch={project !== null && (project.batchtool || project.role === "admin")} />
-          {/* only what the user's rights allow: import and PACS retrieve write into a project */}
-          {readonly ? null : <Importing project={projectName} onImported={pages.reload} />}
-          <Pacs projects={writable} project={projectName !== null && writable.includes(projectName) ? projectName : (writable[0] ?? null)}
-            onPulled={pages.reload} />
-          <ReadingTool project={projectName} canCreate={project?.role === "admin" || (props.me?.is_admin ?? false)}
+          {readingOnly ? null : (
+            <>
+              <Processing project={projectName} filters={filters} sort={sort} onFilter={onFilter} marked={marked}
+                canLaunch={project !== null && (project.batchtool || project.role === "admin")} />
+              {/* only what the user's rights allow: import and PACS retrieve write into a project */}
+              {readonly ? null : <Importing project={projectName} onImported={pages.reload} />}
+              <Pacs projects={writable} project={projectName !== null && writable.includes(projectName) ? projectName : (writable[0] ?? null)}
+                onPulled={pages.reload} />
+            </>
+          )}
+          <ReadingTool project={projectName} canCreate={project?.role === "admin" || (props.me?.is_admin ?? false)} startOpen={readingOnly}
             onOpenCase={(pid, sid) => leaveCase({ pid, sid }, () => setSelection({ pid, sid, index: pages.findIndex((r) => r.pid === pid && r.sid === sid) }))} />
         </TopToolsSlot.Provider>
       )}

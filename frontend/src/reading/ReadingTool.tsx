@@ -98,11 +98,16 @@ function Row(props: { r: ReadingSummary; onStart: (s: StageName) => void; onResu
   );
 }
 
-export function ReadingTool(props: { project: string | null; canCreate: boolean; onOpenCase: (pid: string, sid: string) => void }) {
+/** `startOpen`: the list opens by itself (a reader confined to a blind reading has nothing else to do). */
+export function ReadingTool(props: { project: string | null; canCreate: boolean; startOpen?: boolean; onOpenCase: (pid: string, sid: string) => void }) {
   const project = props.project;
   const { report } = useErrors();
   const client = useQueryClient();
   const [open, setOpen] = useState(false);
+  const startOpen = props.startOpen === true;
+  useEffect(() => {
+    if (startOpen) setOpen(true);
+  }, [startOpen, project]);
   const [active, setActive] = useState<{ reading: string; stage: StageName } | null>(null);
   const [results, setResults] = useState<string | null>(null);
   const [designing, setDesigning] = useState<{ name: string | null } | null>(null);

@@ -24,6 +24,12 @@ export interface Case {
   sid: string;
 }
 
+/** A case as messages name it: a blind reading's case key (`~...`, never a PID) as "the reading's case". */
+export function caseName(pid: string, sid: string | null): string {
+  if (pid.startsWith("~")) return "the reading's case";
+  return `${pid}${sid ? ` / ${sid}` : ""}`;
+}
+
 function pick(list: Preset[], name: string): Preset | undefined {
   return list.find((x) => x.name === name && x.mine) ?? list.find((x) => x.name === name);
 }
@@ -111,7 +117,7 @@ export function useAutoloaders(
           const answer = await (prefetched.current.take(prefetchKey(def, pid, sid))?.catch(fresh) ?? fresh());
           // a preset of ROI or annotation loaders alone keeps the images shown
           if (def.loaders.length > 0) {
-            await applyAutoload(engine, def, answer, `${pid}${sid ? ` / ${sid}` : ""}`, sourceOf, generation);
+            await applyAutoload(engine, def, answer, caseName(pid, sid), sourceOf, generation);
           }
           if (after && generation === engine.generation) await after(def, answer, pid, sid, generation);
         }

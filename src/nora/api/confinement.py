@@ -43,7 +43,8 @@ MARKERS = "/patients/{pid}/markers"
 SAVES = {"PUT", "POST", "DELETE", "PATCH"}
 
 
-def _route(request: Request) -> str:
+def path_of(request: Request) -> str:
+    """The matched route's path below ``/projects/{project}`` (``/patients/{pid}/markers``)."""
     route = request.scope.get("route")
     before, found, rest = str(getattr(route, "path", "")).partition(PROJECT)
     return rest if found else before
@@ -67,7 +68,7 @@ def _tool(c: Confinement, method: str, tool: Tool) -> None:
 
 
 def _check(request: Request, db: Session, access: Access, c: Confinement) -> None:
-    method, route = request.method, _route(request)
+    method, route = request.method, path_of(request)
     params = request.path_params
     if (method, route) in OPEN or route.startswith("/readings/") or route == "/readings":
         return

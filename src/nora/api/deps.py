@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from nora.api import confinement
+from nora.api import casekeys, confinement
 from nora.archive.models import User
 from nora.archive.services.access import Access, Actor, project_access, read_access
 from nora.archive.services.accounts import create_token, user_for_token
@@ -18,6 +18,7 @@ from nora.archive.services.throttle import LoginThrottle
 from nora.archive.storage import Layout
 from nora.core.errors import NotAuthenticated
 from nora.core.settings import Settings
+from nora.reading.casekeys import CaseKeys
 from nora.runtime import Services
 
 COOKIE = "nora_session"
@@ -32,6 +33,11 @@ class AppState:
     layout: Layout
     services: Services
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: the opaque case keys of pseudonymised readers (:mod:`nora.reading.casekeys`)
+    case_keys: CaseKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.case_keys = CaseKeys(self.layout.home)
 
 
 def app_state(request: Request) -> AppState:
@@ -99,8 +105,10 @@ def access(
     actor: Annotated[Actor, Depends(current_actor)],
     db: Annotated[Session, Depends(db_session)],
 ) -> Access:
-    """The caller's rights on the project (readers confined to a blind reading: only its routes)."""
+    """The caller's rights on the project (readers confined to a blind reading: only its routes); a case key
+    in the path stands for its case's PID and SID."""
     granted = project_access(db, actor, project)
+    casekeys.resolve_path(request, db, granted)
     confinement.guard(request, db, granted)
     return granted
 
@@ -113,6 +121,7 @@ def reading_access(
 ) -> Access:
     """For read-only routes: the caller's rights, or guest access when the project is public."""
     granted = read_access(db, actor, project)
+    casekeys.resolve_path(request, db, granted)
     confinement.guard(request, db, granted)
     return granted
 

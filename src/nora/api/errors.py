@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from nora.api.casekeys import scrub
 from nora.api.schemas import ErrorOut
 from nora.core.errors import (
     Conflict,
@@ -92,12 +93,13 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(NoraError)
-    async def _nora_error(_request: Request, exc: NoraError) -> JSONResponse:
+    async def _nora_error(request: Request, exc: NoraError) -> JSONResponse:
         status = status_for(type(exc))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, Throttled):
             headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
-        return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
+        # a caller who named the case by its key never reads its PID or SID in an error
+        return JSONResponse({"detail": scrub(request, exc.message)}, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -115,10 +115,18 @@ class ProjectOut(Out):
     deanonym: bool
     anonymised: bool
     public: bool
-    n_patients: int
-    n_studies: int
+    n_patients: int | None = Field(description="null for a reader confined to a blind reading")
+    n_studies: int | None = Field(description="null for a reader confined to a blind reading")
     settings: GuestSettings | ProjectSettings | None = Field(
-        default=None, description="the project's settings (guests of a public project: only what the viewer needs)"
+        default=None,
+        description="the project's settings (guests of a public project and confined readers: only what the "
+        "viewer needs)",
+    )
+    reading_only: bool = Field(
+        default=False,
+        description="the caller reads a blind reading that restricts its readers to the reading "
+        "(restrictToReading): the project's table, files and tools are closed to them; the page opens the "
+        "reading list",
     )
 
 

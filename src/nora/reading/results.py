@@ -12,7 +12,7 @@ get none (:class:`Forbidden`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,8 @@ class ResultRow:
     time_ms: int
     created_at: dt.datetime
     current: bool
+    study_id: int = 0
+    file_id: int | None = None
 
 
 def _named(model: type[ReadingResult] | type[ReadingVisit], reading_id: int) -> Select[Any, str, str, str, str | None]:
@@ -96,6 +98,8 @@ def result_rows(
                 r.time_ms,
                 r.created_at,
                 current,
+                r.study_id,
+                r.file_id,
             )
         )
     return out
@@ -154,13 +158,16 @@ COLUMNS = (
 )
 
 
-def export_csv(session: Session, reading: Reading, rows: Iterable[ResultRow]) -> str:
+def export_csv(
+    session: Session, reading: Reading, rows: Iterable[ResultRow], shown: Callable[[ResultRow], ResultRow] | None = None
+) -> str:
     """Every answer as CSV (:data:`COLUMNS`; cells guarded against formulas); times are active milliseconds,
-    ``answered_at`` UTC ISO."""
+    ``answered_at`` UTC ISO. ``shown``: each row as the caller may see it (a pseudonymised reader: case keys)."""
     times = case_times(session, reading.id)
 
-    def line(r: ResultRow) -> list[object]:
-        t = times.get((r.reader, r.stage, r.arm, r.case, r.repetition))
+    def line(row: ResultRow) -> list[object]:
+        t = times.get((row.reader, row.stage, row.arm, row.case, row.repetition))
+        r = shown(row) if shown is not None else row
         return [
             reading.name,
             r.stage,

@@ -31,28 +31,34 @@ def blind_reading(
     tools: dict[str, Any] | None = None,
     restrict: bool = True,
     form: dict[str, Any] | None = None,
+    blind: dict[str, Any] | None = None,
+    name: str = "B",
+    second_patient: bool = True,
 ) -> None:
     """Reading B of PAT1 alone (PAT2 is no case), blind; a second patient PAT2 with the same image."""
-    with env.sessions() as s:  # type: ignore[attr-defined]
-        access = project_access(s, SYSTEM, "P1")
-        patient = nodes.create_patient(s, access, env.layout, "PAT2")
-        study = nodes.create_study(s, access, env.layout, patient, "20240202")
-        raw = (Path(data_path) / "anatomical.nii").read_bytes()
-        store_uploads(s, access, env.layout, patient, study, [Upload("t1_mprage/s002.nii", io.BytesIO(raw))])
-        s.commit()
+    if second_patient:
+        with env.sessions() as s:  # type: ignore[attr-defined]
+            access = project_access(s, SYSTEM, "P1")
+            patient = nodes.create_patient(s, access, env.layout, "PAT2")
+            study = nodes.create_study(s, access, env.layout, patient, "20240202")
+            raw = (Path(data_path) / "anatomical.nii").read_bytes()
+            store_uploads(s, access, env.layout, patient, study, [Upload("t1_mprage/s002.nii", io.BytesIO(raw))])
+            s.commit()
     definition = {
         "general": {"readers": readers},
         "form": form or FORM,
         "reading": {
             "reading": {
                 "mode": "blind",
-                "blind": {"restrictToReading": restrict},
+                "blind": {"restrictToReading": restrict, **(blind or {})},
                 "mode_serious": {"SQLCondition": "PID = 'PAT1'"},
+                "mode_training": {"SQLCondition": "PID = 'PAT1'"},
             },
             "tools": tools or {},
+            "viewer": {"autoloader": AUTOLOADER},
         },
     }
-    r = env.client("admin").post(f"{P}/readings", json={"name": "B", "definition": definition})
+    r = env.client("admin").post(f"{P}/readings", json={"name": name, "definition": definition})
     assert r.status_code == 201, r.text
 
 

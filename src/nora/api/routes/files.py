@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
+from nora.api.casekeys import alias_files
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import FileOut, FilePage, FileRename
 from nora.api.streaming import require_download_unless_viewing, stream_file
@@ -48,10 +49,11 @@ def files_out(db: DB, access: Access, rows: list[FileRow], names: dict[int, tupl
 
 
 @router.get("/patients/{pid}/studies/{sid}/files", response_model=list[FileOut])
-def study_files(pid: str, sid: str, access: ReadAccess, db: DB) -> list[FileOut]:
+def study_files(pid: str, sid: str, request: Request, access: ReadAccess, db: DB) -> list[FileOut]:
+    """A study's files (named by a reading's case key: with the key for PID and SID)."""
     study = nodes.get_study(db, access, pid, sid)
     rows = svc.list_files(db, access, study.patient, study)
-    return files_out(db, access, rows, {r.id: (pid, sid) for r in rows})
+    return alias_files(request, files_out(db, access, rows, {r.id: (pid, sid) for r in rows}))
 
 
 @router.get("/patients/{pid}/files", response_model=list[FileOut])

@@ -10,14 +10,19 @@ from nora.archive.services import projects as svc
 from nora.archive.services import rights
 from nora.archive.services.access import Access, project_access
 from nora.archive.services.projects import ProjectSettings
+from nora.reading.confinement import confinement
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
-def project_out(access: Access, counts: tuple[int, int], with_settings: bool = False) -> ProjectOut:
+def project_out(
+    access: Access, counts: tuple[int, int], with_settings: bool = False, reading_only: bool = False
+) -> ProjectOut:
+    """The project as the caller sees it; a reader confined to a blind reading (``reading_only``) learns no
+    counts and only the settings the viewer needs."""
     p = access.project
     settings: GuestSettings | ProjectSettings | None = None
-    if with_settings and access.role == "guest":
+    if with_settings and (access.role == "guest" or reading_only):
         shown = {k: v for k, v in p.settings.items() if k in GuestSettings.model_fields}
         settings = GuestSettings.model_validate(shown)
     elif with_settings:
@@ -32,10 +37,15 @@ def project_out(access: Access, counts: tuple[int, int], with_settings: bool = F
         deanonym=access.deanonym,
         anonymised=access.anonymised,
         public=bool(p.settings.get("public", False)),
-        n_patients=counts[0],
-        n_studies=counts[1],
+        n_patients=None if reading_only else counts[0],
+        n_studies=None if reading_only else counts[1],
         settings=settings,
+        reading_only=reading_only,
     )
+
+
+def _reading_only(db: DB, access: Access) -> bool:
+    return access.actor.user_id is not None and confinement(db, access) is not None
 
 
 @router.get("", response_model=list[ProjectOut])
@@ -43,7 +53,7 @@ def list_projects(actor: OptionalActor, db: DB) -> list[ProjectOut]:
     """The caller's projects and every public one; without a login, only the public projects."""
     accesses = svc.visible_projects(db, actor)
     counts = svc.project_counts(db, [a.project.id for a in accesses])
-    return [project_out(a, counts[a.project.id]) for a in accesses]
+    return [project_out(a, counts[a.project.id], reading_only=_reading_only(db, a)) for a in accesses]
 
 
 @router.post("", response_model=ProjectOut, status_code=status.HTTP_201_CREATED)
@@ -56,6 +66,9 @@ def create_project(body: ProjectIn, actor: CurrentActor, db: DB, state: State) -
 
 @router.get("/{project}", response_model=ProjectOut)
 def get_project(access: ReadAccess, db: DB) -> ProjectOut:
+    """The project, its counts and settings; for a reader confined to a blind reading only what the reading needs."""
+    if _reading_only(db, access):
+        return project_out(access, (0, 0), with_settings=True, reading_only=True)
     return project_out(access, svc.project_counts(db, [access.project.id])[access.project.id], with_settings=True)
 
 

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import Field
 
+from nora.api.casekeys import resolve_body
 from nora.api.deps import DB, ProjectAccess, State
 from nora.api.schemas import Out, Strict, UtcDateTime
+from nora.archive.models import Study
 from nora.archive.services import nodes
 from nora.archive.services.access import Access
-from nora.core.errors import InvalidInput
+from nora.core.errors import InvalidInput, NotFound
 from nora.core.validation import DbInt
 from nora.reading.analyse import analyse
 from nora.reading.analysis.markers import DEFAULT_TOLERANCE_MM
 from nora.reading.analysis.mrmc import CovarianceMethod
 from nora.reading.analysis.schemas import ReadingAnalysis
-from nora.reading.answers import Reader, StageProgress
+from nora.reading.answers import Reader, SlotState, StageProgress
+from nora.reading.casekeys import CaseKeys, is_key, keyed_row, pseudonymised
 from nora.reading.config import Blind, definition_problems, viewer_of
 from nora.reading.forms import Form
-from nora.reading.results import export_csv, visible_rows
+from nora.reading.results import ResultRow, export_csv, visible_rows
 from nora.reading.service import Reading, Readings
 from nora.reading.targets import with_targets
 
@@ -86,6 +90,11 @@ class CheckOut(Out):
 class SlotOut(Out):
     index: int
     label: str
+    #: the case's opaque key for a reader of a ``hideMetadata`` reading (not its admins), else null
+    case: str | None = Field(
+        description="the case key of a pseudonymised reader (blind: hideMetadata; not the reading's admins), "
+        "else null; for them `pid` and `sid` are the key too, and every route that takes a PID and SID takes it"
+    )
     pid: str
     sid: str
     file_id: int | None
@@ -113,8 +122,9 @@ class StageOut(Out):
 
 
 class CaseRef(Strict):
-    pid: str = Field(min_length=1, max_length=128)
-    sid: str = Field(min_length=1, max_length=128)
+    #: the PID, or the slot's case key (then ``sid`` and ``file_id`` are the key's)
+    pid: str = Field(min_length=1, max_length=128, description="the PID, or the slot's case key (`~...`)")
+    sid: str = Field(min_length=1, max_length=128, description="the SID (ignored with a case key)")
     file_id: DbInt | None = None
     repetition: int = Field(1, ge=1, le=20)
     arm: str = Field("", max_length=64)
@@ -263,6 +273,40 @@ def delete_reading(name: str, access: ProjectAccess, db: DB) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+def _slot(keys: CaseKeys, reading: Reading, stage: str, s: SlotState) -> SlotOut:
+    """One slot as the caller sees it: a pseudonymised reader gets the case key for PID, SID and file."""
+    c = s.slot.case
+    key = keys.key(reading.id, stage, c.study_id, c.file_id) if pseudonymised(reading) else None
+    return SlotOut(
+        index=s.slot.index,
+        label=_label(reading, s.slot.index, c.pid, c.sid, c.path),
+        case=key,
+        pid=key or c.pid,
+        sid=key or c.sid,
+        file_id=None if key else c.file_id,
+        path=None if key else c.path,
+        repetition=s.slot.repetition,
+        arm=s.slot.arm,
+        period=s.slot.period,
+        done=s.done,
+        locked=s.locked,
+    )
+
+
+def _case(
+    request: Request, db: DB, access: Access, reading: Reading, stage: str, pid: str, sid: str, file_id: int | None
+) -> tuple[Study, int | None]:
+    """The study (and file) a request names: by PID and SID, or by a case key of this reading and stage."""
+    if not is_key(pid):
+        return nodes.get_study(db, access, pid, sid), file_id
+    found = resolve_body(request, db, access, pid)
+    if found.reading.id != reading.id or found.stage != stage:
+        raise NotFound("no such case in this reading and stage")
+    study = db.get(Study, found.case.study_id)
+    assert study is not None  # resolved from the archive just now
+    return study, found.case.file_id
+
+
 def _label(reading: Reading, index: int, pid: str, sid: str, path: str | None) -> str:
     blind = reading.definition.reading.reading.blind
     if blind is not None and blind.hideMetadata:
@@ -271,7 +315,7 @@ def _label(reading: Reading, index: int, pid: str, sid: str, path: str | None) -
 
 
 @router.get(S, response_model=StageOut)
-def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, seed: Seed = "") -> StageOut:
+def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, state: State, seed: Seed = "") -> StageOut:
     """The caller's cases of a stage in reading order, each done or not (and locked until a washout ends),
     with the stage's viewer context (autoloaders), tools, blinding and form."""
     reading = Readings(db, access).get(name)
@@ -280,22 +324,7 @@ def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, seed
     blind = config.reading.blind
     st = config.reading.stage(stage)
     summary = _stage_summary(reading, progress)
-    slots = [
-        SlotOut(
-            index=s.slot.index,
-            label=_label(reading, s.slot.index, s.slot.case.pid, s.slot.case.sid, s.slot.case.path),
-            pid=s.slot.case.pid,
-            sid=s.slot.case.sid,
-            file_id=s.slot.case.file_id,
-            path=s.slot.case.path,
-            repetition=s.slot.repetition,
-            arm=s.slot.arm,
-            period=s.slot.period,
-            done=s.done,
-            locked=s.locked,
-        )
-        for s in progress.slots
-    ]
+    slots = [_slot(state.case_keys, reading, stage, s) for s in progress.slots]
     return StageOut(
         reading=reading.name,
         **summary.model_dump(),
@@ -312,6 +341,7 @@ def stage_slots(name: str, stage: StageName, access: ProjectAccess, db: DB, seed
 def current_answers(
     name: str,
     stage: StageName,
+    request: Request,
     access: ProjectAccess,
     db: DB,
     pid: Annotated[str, Query(min_length=1, max_length=128)],
@@ -322,19 +352,21 @@ def current_answers(
 ) -> CurrentOut:
     """The current answers of one case (the caller's own; in a joint reading the shared ones)."""
     reader = Reader(db, access, Readings(db, access).get(name))
-    study = nodes.get_study(db, access, pid, sid)
+    study, file_id = _case(request, db, access, reader.reading, stage, pid, sid, file_id)
     answers = reader.current_case(stage, (study.id, file_id, repetition, arm))
     return CurrentOut(answers=answers, done=reader.is_done(answers))
 
 
 @router.post(f"{S}/answers", response_model=AnswersOut, status_code=status.HTTP_201_CREATED)
-def give_answers(name: str, stage: StageName, body: AnswersIn, access: ProjectAccess, db: DB) -> AnswersOut:
+def give_answers(
+    name: str, stage: StageName, body: AnswersIn, request: Request, access: ProjectAccess, db: DB
+) -> AnswersOut:
     """Record answers of one case: each changed answer is a new result (the old ones are kept)."""
     reader = Reader(db, access, Readings(db, access).get(name))
-    study = nodes.get_study(db, access, body.pid, body.sid)
-    key = (study.id, body.file_id, body.repetition, body.arm)
+    study, file_id = _case(request, db, access, reader.reading, stage, body.pid, body.sid, body.file_id)
+    key = (study.id, file_id, body.repetition, body.arm)
     added = reader.record(
-        stage, study, body.file_id, body.repetition, body.arm, body.answers, time_ms=body.time_ms,
+        stage, study, file_id, body.repetition, body.arm, body.answers, time_ms=body.time_ms,
         visit_id=body.visit_id,
     )  # fmt: skip
     db.commit()
@@ -343,16 +375,16 @@ def give_answers(name: str, stage: StageName, body: AnswersIn, access: ProjectAc
 
 
 @router.post(f"{S}/visits", response_model=OpenedOut, status_code=status.HTTP_201_CREATED)
-def open_visit(name: str, stage: StageName, body: OpenIn, access: ProjectAccess, db: DB) -> OpenedOut:
+def open_visit(name: str, stage: StageName, body: OpenIn, request: Request, access: ProjectAccess, db: DB) -> OpenedOut:
     """Open a case: its visit records the active time until the first answer and in total; the answer
     has the case's answers so far. ``leaving`` times the visit of the case left, in the same request."""
     reader = Reader(db, access, Readings(db, access).get(name))
     if body.leaving is not None:
         reader.time_visit(body.leaving.id, body.leaving.active_ms, body.leaving.first_answer_ms)
-    study = nodes.get_study(db, access, body.pid, body.sid)
-    visit = reader.open_visit(stage, study, body.file_id, body.repetition, body.arm)
+    study, file_id = _case(request, db, access, reader.reading, stage, body.pid, body.sid, body.file_id)
+    visit = reader.open_visit(stage, study, file_id, body.repetition, body.arm)
     db.commit()
-    answers = reader.current_case(stage, (study.id, body.file_id, body.repetition, body.arm))
+    answers = reader.current_case(stage, (study.id, file_id, body.repetition, body.arm))
     return OpenedOut(
         id=visit.id,
         active_ms=visit.active_ms,
@@ -384,11 +416,14 @@ def results(
     name: str,
     access: ProjectAccess,
     db: DB,
+    state: State,
     stage: StageName | None = None,
     history: bool = False,
 ) -> list[ResultOut]:
-    """The results: a reader's own, everyone's for reading admins; the current answers, or every one given."""
-    _, rows = visible_rows(db, access, name, stage=stage, history=history)
+    """The results: a reader's own, everyone's for reading admins; the current answers, or every one given
+    (a pseudonymised reader's with case keys for the cases)."""
+    reading, rows = visible_rows(db, access, name, stage=stage, history=history)
+    rows = [_shown(state.case_keys, reading)(r) for r in rows]
     return [
         ResultOut(
             reader=r.reader, stage=r.stage, arm=r.arm, case=r.case, pid=r.pid, sid=r.sid, image=r.image,
@@ -400,15 +435,23 @@ def results(
 
 
 @router.get(f"{R}/results.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def export_results(name: str, access: ProjectAccess, db: DB, stage: StageName | None = None) -> Response:
-    """Every answer ever given (with ``current`` 1 for the standing ones) as CSV, with case times."""
+def export_results(name: str, access: ProjectAccess, db: DB, state: State, stage: StageName | None = None) -> Response:
+    """Every answer ever given (with ``current`` 1 for the standing ones) as CSV, with case times (PID and
+    SID for the reading's admins; a pseudonymised reader's own answers with case keys)."""
     reading, rows = visible_rows(db, access, name, stage=stage, history=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
     return Response(
-        export_csv(db, reading, rows),
+        export_csv(db, reading, rows, _shown(state.case_keys, reading)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{reading.name}-results-{stamp}.csv"'},
     )
+
+
+def _shown(keys: CaseKeys, reading: Reading) -> Callable[[ResultRow], ResultRow]:
+    """A result row as the caller sees it: with case keys for a pseudonymised reader."""
+    if not pseudonymised(reading):
+        return lambda row: row
+    return lambda row: keyed_row(keys, reading, row)
 
 
 class AnalysisIn(Strict):

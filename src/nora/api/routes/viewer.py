@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from nora.api.casekeys import alias_files, resolve_body
 from nora.api.confinement import guard, hidden, require_case
 from nora.api.deps import DB, OptionalActor, ReadAccess, State, start_web_session
 from nora.api.routes.files import files_out
@@ -19,6 +20,7 @@ from nora.archive.services.access import Access, Actor, read_access
 from nora.core.errors import NotFound
 from nora.core.ids import Psid
 from nora.core.validation import DbInt
+from nora.reading.casekeys import is_key
 from nora.viewer import autoloaders, dicomseries, sharedstates, urlcall
 from nora.viewer.layouts import LayoutName
 
@@ -52,8 +54,8 @@ class RoiLoaderFiles(Out):
 class AutoloadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     definition: autoloaders.Autoloader
-    pid: str = Field(min_length=1, max_length=128)
-    sid: str | None = Field(default=None, max_length=128)
+    pid: str = Field(min_length=1, max_length=128, description="the PID, or a reading's case key (`~...`)")
+    sid: str | None = Field(default=None, max_length=128, description="the SID (with a case key: the key's)")
 
 
 class AutoloadOut(Out):
@@ -131,9 +133,14 @@ def delete_preset(name: str, access: ViewerAccess, db: DB, shared: bool = False)
 
 @router.post(f"{P}/autoload", response_model=AutoloadOut)
 def autoload(body: AutoloadIn, request: Request, access: ViewerAccess, db: DB) -> AutoloadOut:
-    """Run a preset (saved or being edited) for one case: each enabled loader's files."""
-    require_case(request, db, access, body.pid, body.sid or None)
-    case = Psid(body.pid, body.sid or None)
+    """Run a preset (saved or being edited) for one case: each enabled loader's files. A reading's case key
+    for ``pid`` names its case; the answer then names it by the key (files included), never by PID or SID."""
+    pid, sid = body.pid, body.sid or None
+    if is_key(pid):
+        keyed = resolve_body(request, db, access, pid).case
+        pid, sid = keyed.pid, keyed.sid
+    require_case(request, db, access, pid, sid)
+    case = Psid(pid, sid)
     found = autoloaders.resolve(db, access, body.definition, case)
     roi_found = autoloaders.resolve_rois(db, access, body.definition, case)
     hits = [h for lh in found for h in lh.hits] + [h for rh in roi_found for h in rh.hits]
@@ -149,7 +156,7 @@ def autoload(body: AutoloadIn, request: Request, access: ViewerAccess, db: DB) -
                 index=lh.index,
                 viewports=lh.loader.viewports,
                 intent=lh.loader.intent,
-                files=files_out(db, access, hit_rows, names),
+                files=alias_files(request, files_out(db, access, hit_rows, names)),
             )
         )
     return AutoloadOut(
@@ -161,7 +168,9 @@ def autoload(body: AutoloadIn, request: Request, access: ViewerAccess, db: DB) -
         rois=[
             RoiLoaderFiles(
                 index=rh.index,
-                files=files_out(db, access, [rows[h.file_id] for h in rh.hits if h.file_id in rows], names),
+                files=alias_files(
+                    request, files_out(db, access, [rows[h.file_id] for h in rh.hits if h.file_id in rows], names)
+                ),
             )
             for rh in roi_found
         ],
