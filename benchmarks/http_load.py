@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -223,16 +224,31 @@ def cpu_seconds(pid: int) -> float:
 
 
 def serve(
-    home: Path, db_url: str, token: str, args: argparse.Namespace, src: Path | None
+    home: Path, db_url: str, token: str, args: argparse.Namespace, src: Path | None, env: dict[str, str]
 ) -> tuple[dict[str, list[float]], float]:
-    """One server (this tree's, or ``src``'s) under the load: the latencies and its CPU ms per request."""
+    """One server (this tree's, or ``src``'s; ``env``: settings of its own) under the load: the latencies
+    and its CPU ms per request."""
     from tests.e2e.conftest import running_server
 
-    with running_server(home, db_url, src) as server:
-        asyncio.run(load(server.url, token, args.clients, 2))  # warm-up
-        cpu0 = cpu_seconds(server.pid)
-        lat = asyncio.run(load(server.url, token, args.clients, args.seconds))
-        cpu = cpu_seconds(server.pid) - cpu0
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # running_server hands the server a copy of this environment
+    try:
+        with running_server(home, db_url, src) as server:
+            lat, cpu_ms = _measure(server, token, args)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return lat, cpu_ms
+
+
+def _measure(server: Any, token: str, args: argparse.Namespace) -> tuple[dict[str, list[float]], float]:
+    asyncio.run(load(server.url, token, args.clients, 2))  # warm-up
+    cpu0 = cpu_seconds(server.pid)
+    lat = asyncio.run(load(server.url, token, args.clients, args.seconds))
+    cpu = cpu_seconds(server.pid) - cpu0
     return lat, 1000 * cpu / max(1, sum(len(v) for v in lat.values()))
 
 
@@ -259,12 +275,14 @@ def bench(engine: str, db_url: str, home: Path, args: argparse.Namespace) -> Non
     loaded = time.perf_counter() - t0
     print(f"\n{engine}: {STUDIES} studies, {STUDIES * len(FILES)} files, {JOBS} jobs, loaded in {loaded:.0f} s")
     bare = time_bare(bare_queries(db_url, random.Random(0)), args.repeats)
-    servers: list[tuple[str, Path | None]] = [("this tree", None)]
+    one: list[tuple[str, Path | None, dict[str, str]]] = [("this tree", None, {})]
+    if args.cache_off:
+        one.append(("this tree, cache off", None, {"NORA_RESPONSE_CACHE_MB": "0"}))
     if args.baseline_src:
-        # interleaved, so both see the same load from the rest of the machine
-        servers = [("baseline", args.baseline_src), ("this tree", None)] * args.rounds
-    for label, src in servers:
-        lat, cpu_ms = serve(home, db_url, token, args, src)
+        one.insert(0, ("baseline", args.baseline_src, {}))
+    # interleaved rounds, so every server sees the same load from the rest of the machine
+    for label, src, env in one * args.rounds:
+        lat, cpu_ms = serve(home, db_url, token, args, src, env)
         report(f"{engine}, {label}", lat, cpu_ms, bare, args)
 
 
@@ -279,7 +297,10 @@ def main() -> None:
         type=Path,
         help="another tree's src folder (e.g. from git archive) whose server runs the same load in turn with this one",
     )
-    parser.add_argument("--rounds", type=int, default=1, help="with --baseline-src: baseline/this-tree rounds")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the servers compared, interleaved")
+    parser.add_argument(
+        "--cache-off", action="store_true", help="also serve this tree without its response cache in each round"
+    )
     args = parser.parse_args()
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 import nora
 from nora.api import errors, security
+from nora.api.cache import ResponseCache
 from nora.api.deps import AppState
 from nora.api.routes import (
     admin,
@@ -113,7 +114,8 @@ def bind(app: FastAPI, settings: Settings) -> AppState:
         address_limit=settings.login_address_attempts,
         max_lock_s=settings.login_max_lock_s,
     )
-    state = AppState(settings, sessions, Layout(settings.home), Services.build(settings, sessions), throttle)
+    cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
+    state = AppState(settings, sessions, Layout(settings.home), Services.build(settings, sessions), throttle, cache)
     app.state.nora = state
     return state
 

@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from nora.api import casekeys, confinement
+from nora.api.cache import ResponseCache
 from nora.archive.models import User
 from nora.archive.services.access import Access, Actor, project_access, read_access
 from nora.archive.services.accounts import create_token, user_for_token
@@ -33,6 +34,8 @@ class AppState:
     layout: Layout
     services: Services
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: the table, file-list and job-list answers of the current database revision
+    cache: ResponseCache = field(default_factory=lambda: ResponseCache(0))
     #: the opaque case keys of pseudonymised readers (:mod:`nora.reading.casekeys`)
     case_keys: CaseKeys = field(init=False)
 

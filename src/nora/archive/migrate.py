@@ -6,7 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
+
+from nora.archive import revision as counter
 
 _HERE = Path(__file__).parent / "migrations"
 
@@ -18,11 +20,14 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database to ``revision`` (default: every head; feature packages add their own branches)."""
+    """Bring the database to ``revision`` (default: every head; feature packages add their own branches),
+    then (re)create the write-counter triggers on every table (:func:`nora.archive.revision.install`)."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if inspect(conn).has_table("revision"):
+            counter.install(conn)
 
 
 def current_revision(engine: Engine) -> str | None:

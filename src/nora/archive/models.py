@@ -269,3 +269,13 @@ class AuditEntry(Base):
     project: Mapped[str] = mapped_column(String(128), default="", index=True)
     target: Mapped[str] = mapped_column(String(1024), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Revision(Base):
+    """One row: a counter that every committed write of the database raises (database triggers on every
+    table but the tokens and the audit log, :mod:`nora.archive.revision`), whichever process wrote it."""
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

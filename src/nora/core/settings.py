@@ -219,6 +219,9 @@ class Settings(BaseSettings):
     login_max_lock_s: float = Field(default=900.0, gt=0)
     max_upload_mb: int = 2048
     page_size_max: int = 5000
+    #: memory for the server's cache of the table, file-list and job-list answers (per server process; kept
+    #: until the next write to the database, by anyone: see nora.api.cache); 0 turns it off
+    response_cache_mb: int = Field(default=32, ge=0, description="response cache per server process (MB; 0: off)")
     #: the user the CLI acts as; defaults to the system admin created at init
     user: str = ""
     token: str = ""

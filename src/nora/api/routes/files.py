@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
+from pydantic import TypeAdapter
 from sqlalchemy import select
 
 from nora.api.casekeys import alias_files
@@ -48,19 +49,30 @@ def files_out(db: DB, access: Access, rows: list[FileRow], names: dict[int, tupl
     ]
 
 
+FILE_LIST = TypeAdapter(list[FileOut])
+
+
 @router.get("/patients/{pid}/studies/{sid}/files", response_model=list[FileOut])
-def study_files(pid: str, sid: str, request: Request, access: ReadAccess, db: DB) -> list[FileOut]:
+def study_files(pid: str, sid: str, request: Request, access: ReadAccess, db: DB, state: State) -> Response:
     """A study's files (named by a reading's case key: with the key for PID and SID)."""
-    study = nodes.get_study(db, access, pid, sid)
-    rows = svc.list_files(db, access, study.patient, study)
-    return alias_files(request, files_out(db, access, rows, {r.id: (pid, sid) for r in rows}))
+
+    def listing() -> bytes:
+        study = nodes.get_study(db, access, pid, sid)
+        rows = svc.list_files(db, access, study.patient, study)
+        named = alias_files(request, files_out(db, access, rows, {r.id: (pid, sid) for r in rows}))
+        return FILE_LIST.dump_json(named, by_alias=True)
+
+    return state.cache.answer(request, db, access, listing)
 
 
 @router.get("/patients/{pid}/files", response_model=list[FileOut])
-def patient_files(pid: str, access: ReadAccess, db: DB) -> list[FileOut]:
-    patient = nodes.get_patient(db, access, pid)
-    rows = svc.list_files(db, access, patient, None)
-    return files_out(db, access, rows, {r.id: (pid, None) for r in rows})
+def patient_files(pid: str, request: Request, access: ReadAccess, db: DB, state: State) -> Response:
+    def listing() -> bytes:
+        patient = nodes.get_patient(db, access, pid)
+        rows = svc.list_files(db, access, patient, None)
+        return FILE_LIST.dump_json(files_out(db, access, rows, {r.id: (pid, None) for r in rows}), by_alias=True)
+
+    return state.cache.answer(request, db, access, listing)
 
 
 @router.get("/files", response_model=FilePage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
@@ -184,16 +184,22 @@ def script_argument_rows(body: ScriptRowsIn, actor: CurrentActor) -> list[Script
 
 @router.get(P + "/jobs", response_model=list[JobOut])
 def list_jobs(
+    request: Request,
     access: ProjectAccess,
     db: DB,
+    server: State,
     state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     search: str = "",
     sort: str = "-id",
     hide_done: bool = False,
     batch_id: DbInt | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
-) -> list[JobOut]:
-    return JOB_LIST.validate_python(service.list_jobs(db, access, state, search, sort, hide_done, batch_id, limit))
+) -> Response:
+    def listing() -> bytes:
+        rows = service.list_jobs(db, access, state, search, sort, hide_done, batch_id, limit)
+        return JOB_LIST.dump_json(JOB_LIST.validate_python(rows), by_alias=True)
+
+    return server.cache.answer(request, db, access, listing)
 
 
 @router.get(P + "/jobs/{job_id}", response_model=JobDetail)

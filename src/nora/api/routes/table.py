@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from nora.api.deps import DB, ProjectAccess, ReadAccess, State
 from nora.api.schemas import NodeOut, PatientIn, PatientPage, StudyIn, StudyPage
@@ -51,18 +51,28 @@ Table = Annotated[TableQuery, Depends(table_query)]
 
 
 @router.get("/studies", response_model=StudyPage)
-def list_studies(access: ReadAccess, db: DB, state: State, q: Table) -> StudyPage:
+def list_studies(request: Request, access: ReadAccess, db: DB, state: State, q: Table) -> Response:
     """Studies of the project filtered by the filter bars (selection language) and the file-search bar."""
-    total, rows = query_studies(db, access, q, state.settings.page_size_max)
-    # one validation of the whole page (200 rows), not a model built per row
-    return StudyPage.model_validate({"total": total, "offset": q.offset, "limit": q.limit, "items": rows})
+
+    def page() -> bytes:
+        total, rows = query_studies(db, access, q, state.settings.page_size_max)
+        # one validation of the whole page (200 rows), not a model built per row
+        out = StudyPage.model_validate({"total": total, "offset": q.offset, "limit": q.limit, "items": rows})
+        return out.model_dump_json(by_alias=True).encode()
+
+    return state.cache.answer(request, db, access, page)
 
 
 @router.get("/patients", response_model=PatientPage)
-def list_patients(access: ReadAccess, db: DB, state: State, q: Table) -> PatientPage:
+def list_patients(request: Request, access: ReadAccess, db: DB, state: State, q: Table) -> Response:
     """Patients with at least one study matching the same filters (``sort`` is by patient ID here)."""
-    total, rows = query_patients(db, access, q, state.settings.page_size_max)
-    return PatientPage.model_validate({"total": total, "offset": q.offset, "limit": q.limit, "items": rows})
+
+    def page() -> bytes:
+        total, rows = query_patients(db, access, q, state.settings.page_size_max)
+        out = PatientPage.model_validate({"total": total, "offset": q.offset, "limit": q.limit, "items": rows})
+        return out.model_dump_json(by_alias=True).encode()
+
+    return state.cache.answer(request, db, access, page)
 
 
 @router.post("/patients", response_model=NodeOut, status_code=status.HTTP_201_CREATED)
