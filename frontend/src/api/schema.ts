@@ -2616,6 +2616,8 @@ export interface components {
              * @default true
              */
             positive?: boolean;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /**
          * Call
@@ -3635,6 +3637,8 @@ export interface components {
              * @default true
              */
             positive?: boolean;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /** LaunchIn */
         LaunchIn: {
@@ -3907,6 +3911,8 @@ export interface components {
              * @description an ROI name of the image's study
              */
             roi?: string | null;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /** Me */
         Me: {
@@ -4479,6 +4485,8 @@ export interface components {
              * @description per point: true adds to the structure, false removes
              */
             positive: boolean[];
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /** PresetOut */
         PresetOut: {
@@ -5342,6 +5350,8 @@ export interface components {
              * @default true
              */
             positive?: boolean;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /**
          * ScriptRow
@@ -5520,6 +5530,26 @@ export interface components {
             title: string;
             /** Url */
             url: string;
+        };
+        /**
+         * SlicesIn
+         * @description NORA's N: the step's answer changes the result on these slices only (elsewhere it stays as it was).
+         *     ``plane``: the viewport's plane; ``from`` and ``to``: world points (the crosshair when N was pressed
+         *     and released) whose coordinate along the plane's normal bounds the slices; ``to`` absent: one slice.
+         */
+        SlicesIn: {
+            /**
+             * From
+             * @description x, y, z in RAS mm
+             */
+            from: number[];
+            /**
+             * Plane
+             * @enum {string}
+             */
+            plane: "axial" | "coronal" | "sagittal";
+            /** To */
+            to?: number[] | null;
         };
         /** Slider */
         Slider: {
@@ -6402,6 +6432,7 @@ export type SessionIn = components['schemas']['SessionIn'];
 export type SessionOut = components['schemas']['SessionOut'];
 export type SharedIn = components['schemas']['SharedIn'];
 export type SharedOut = components['schemas']['SharedOut'];
+export type SlicesIn = components['schemas']['SlicesIn'];
 export type Slider = components['schemas']['Slider'];
 export type SlotOut = components['schemas']['SlotOut'];
 export type SnapshotIn = components['schemas']['SnapshotIn'];
