@@ -136,6 +136,72 @@ def noc(name: str, image: np.ndarray[Any, Any], truth: Mask, budget: int) -> Non
     )
 
 
+def _clicker(session: Any) -> Any:
+    """A simulated click as a point interaction of one backend session."""
+    return lambda c: session.add([VoxelInteraction("point", c.positive, np.array([c.voxel]))])
+
+
+def noc_patchwork(
+    rows: list[tuple[str, np.ndarray[Any, Any], Mask]], budget: int, seconds: float, affine: np.ndarray[Any, Any]
+) -> None:
+    """NoC of the patchwork backend: a model trained by the Patchwork 3D code on the patchwork benchmark's
+    subjects (warps of the template at 2 mm, grey and white matter) proposes the start on each image, the
+    simulated clicks refine it (``PatchworkSession``, the backend's own class); beside it in the same run the
+    built-in backend and region growing from no start on the same image."""
+    import patchwork as pwb  # the patchwork benchmark's subjects (main put benchmarks/ on the path)
+    import torch
+
+    from nora.segmentation.assistant.patchwork import PatchworkSession
+    from nora.segmentation.modelfile import PatchworkParams
+    from nora.segmentation.patchwork import data, infer, train
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    t2, maps2, affine2 = pwb.template(2.0)
+    rng = np.random.default_rng(0)
+    made = [pwb.make_subject(t2, maps2, rng, 4.0 / 2.0) for _ in range(4)]
+    subjects = [data.from_arrays([img], affine2, labels, name=f"S{i}") for i, (img, labels) in enumerate(made)]
+    params = PatchworkParams(
+        depth=2, patch=16, voxel_mm=2.0, iterations=100_000, epoch=100_000, batch=2, features=8,
+        learning_rate=0.003, foreground=0.7, validation=0.0, seed=0,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = train.new_doc("bench", ["t1"], list(pwb.TISSUES), params, subjects, [])
+        began = time.monotonic()
+        doc, net = train.train(doc, subjects, [], Path(tmp), say=lambda _t: None, until=began + seconds)
+    net.eval()
+    print(
+        f"\npatchwork backend: a model trained {time.monotonic() - began:.0f} s ({doc.history[-1]['iteration']} "
+        f"iterations, one thread) on 4 warps of the template at 2 mm (the patchwork benchmark's subjects), "
+        f"grey and white matter; its proposal (0 clicks) refined by the clicks"
+    )
+    print(
+        f"{'structure':<32}{'start':>7}{'NoC@85':>8}{'NoC@90':>8}{'best':>8}   built-in @85 @90 best   RG @85 @90 best"
+    )
+    for name, image, truth in rows:
+        tissue = 0 if name.startswith("grey") else 1
+        prob = infer.predict(net, doc, data.from_arrays([image], affine))
+        prior = np.asarray(prob[tissue] >= 0.5)
+        ours = PatchworkSession(image, prior)
+
+        got, curve = clicks_to_reach(_clicker(ours), truth, (0.85, 0.90), budget, start=prior)
+        best = max([dice(prior, truth), *curve])
+        plain = BuiltinSession(image)
+        b_noc, b_curve = clicks_to_reach(_clicker(plain), truth, (0.85, 0.90), budget)
+        rg = RegionGrowing(image)
+        r_noc, r_curve = clicks_to_reach(rg.click, truth, (0.85, 0.90), budget)
+
+        def fmt(n: int) -> str:
+            return f">{budget}" if n > budget else str(n)
+
+        print(
+            f"{name:<32}{dice(prior, truth):>7.3f}{fmt(got[0.85]):>8}{fmt(got[0.90]):>8}{best:>8.3f}"
+            f"   {fmt(b_noc[0.85]):>8} {fmt(b_noc[0.90]):>3} {max(b_curve):.3f}"
+            f"   {fmt(r_noc[0.85]):>3} {fmt(r_noc[0.90]):>3} {max(r_curve):.3f}"
+        )
+        print(f"  {name}: Dice after each click from the proposal: {' '.join(f'{d:.3f}' for d in curve)}")
+
+
 def build(home: Path, volume: np.ndarray[Any, Any], affine: np.ndarray[Any, Any]) -> tuple[Any, str, int]:
     """A data root holding the volume, an app on it, an admin token and the volume's file id."""
     from fastapi.testclient import TestClient
@@ -299,13 +365,16 @@ def main() -> None:
     parser.add_argument("--no-gm", action="store_true", help="leave out the grey matter (the slowest case)")
     parser.add_argument("--no-noc", action="store_true", help="leave out the NoC table (latency and reuse only)")
     parser.add_argument(
+        "--patchwork", type=float, default=120.0, help="seconds of patchwork training for its NoC (0: leave it out)"
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="seconds: half resolution, padded to 128^3, 3 clicks, no grey matter"
     )
     args = parser.parse_args()
     half = slice(None, None, 2) if args.smoke else slice(None)
     size = 128 if args.smoke else 256
     if args.smoke:
-        args.clicks, args.budget, args.no_gm = 3, 3, True
+        args.clicks, args.budget, args.no_gm, args.patchwork = 3, 3, True, 0.0
     t1img = mni("t1")
     t1 = np.asarray(t1img.dataobj).astype(np.float32)[half, half, half]
     wm = (np.asarray(mni("wm").dataobj) > 0.5)[half, half, half]
@@ -324,6 +393,15 @@ def main() -> None:
         noc("lesion in white matter", with_lesion, blob, args.budget)
     if not args.no_gm and not args.no_noc:
         noc("grey matter", t1, gm, args.budget)
+    if args.patchwork > 0 and not args.no_noc:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import patchwork as pwb
+
+        maps = [np.asarray(mni(t).dataobj, dtype=np.float32)[half, half, half] for t in ("gm", "wm")]
+        warped, (warped_gm, _) = pwb.make_subject(t1, maps, np.random.default_rng(99), 4.0)
+        rows = [("grey matter", t1, gm), ("white matter", t1, wm), ("grey matter, a held-out warp", warped, warped_gm)]
+        noc_patchwork([r for r in rows if not (args.no_gm and r[0].startswith("grey"))], args.budget, args.patchwork,
+                      t1img.affine)  # fmt: skip
     off = padded(t1, size)[1]
     affine = t1img.affine.copy()
     if args.smoke:
