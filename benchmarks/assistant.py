@@ -16,9 +16,11 @@
 3. Memory per session (what the store counts, and the process's resident memory growth) and the number of
    sessions the server holds within 4 GB.
 4. What the session's reuse saves (the kept growth of the same positive seeds, the kept geodesic graph,
-   a large result's growth straight from the coarse reach): the same clicks on two backend sessions of the
-   same image, one with reuse and one computing every step from scratch (``reuse=False``), alternating
-   click by click so both see the same load; their results must be identical. Ratio of the p50 and p95.
+   a large result's growth straight from the coarse reach and extended from the last one): the same clicks
+   on three backend sessions of the same image, the backend as it is, the same without extending a large
+   growth (``extend=False``: labelled anew) and computing every step from scratch (``reuse=False``),
+   taking turns click by click so all see the same load; their results must be identical. Ratios of the
+   p50 and p95, and of the CPU times.
 
     .venv/bin/python benchmarks/assistant.py                 # about 3 minutes on 2 cores
     .venv/bin/python benchmarks/assistant.py --clicks 5 --budget 8 --no-gm   # a quicker look
@@ -308,50 +310,67 @@ def _latency(
 
 
 def reuse(volume: np.ndarray[Any, Any], truths: list[tuple[str, Mask]], clicks: int) -> None:
-    """Per click, the backend with the session's reuse beside the same backend computing from scratch."""
-    fresh: list[float] = []
-    kept: list[float] = []
-    cpu: dict[tuple[bool, bool], list[float]] = {(a, b): [] for a in (True, False) for b in (True, False)}
+    """Per click, the backend as it is (the session's reuse and the extension of a large growth) beside
+    the same without the extension (the large growth labelled anew) and computing every step from scratch."""
+    names = ("ours", "no extension", "from scratch")
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[tuple[str, bool], list[float]] = {(n, b): [] for n in names for b in (True, False)}
     for name, truth in truths:
-        with_reuse, without = BuiltinSession(volume), BuiltinSession(volume, reuse=False)
+        sessions = {
+            "ours": BuiltinSession(volume),
+            "no extension": BuiltinSession(volume, extend=False),
+            "from scratch": BuiltinSession(volume, reuse=False),
+        }
         result = np.zeros(truth.shape, dtype=bool)
         for n in range(clicks):
             c = next_click(result, truth)
             if c is None:
                 break
             step = [VoxelInteraction("point", c.positive, np.array([c.voxel]))]
-            order = (with_reuse, without) if n % 2 == 0 else (without, with_reuse)
-            for session in order:
+            order = names[n % 3 :] + names[: n % 3]  # each first in turn: all see the same load
+            for who in order:
                 t, c0 = time.perf_counter(), time.process_time()
-                out = session.add(step)
-                (kept if session is with_reuse else fresh).append(time.perf_counter() - t)
-                cpu[(session is with_reuse, c.positive)].append(time.process_time() - c0)
-                if session is with_reuse:
+                out = sessions[who].add(step)
+                wall[who].append(time.perf_counter() - t)
+                cpu[(who, c.positive)].append(time.process_time() - c0)
+                if who == "ours":
                     result = out
-            assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed click {n + 1}'s result"
-        t = time.perf_counter()
-        with_reuse.undo()
-        kept_undo = time.perf_counter() - t
-        t = time.perf_counter()
-        without.undo()
-        fresh_undo = time.perf_counter() - t
-        assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed the undo's result"
-        print(f"  {name}: undo {kept_undo * 1000:.0f} ms with reuse, {fresh_undo * 1000:.0f} ms from scratch")
-    p50, p95 = percentile(kept, 50), percentile(kept, 95)
-    b50, b95 = percentile(fresh, 50), percentile(fresh, 95)
+            for who in names[1:]:
+                same = np.array_equal(sessions["ours"].result, sessions[who].result)
+                assert same, f"{name}: click {n + 1}'s result differs from {who}'s"
+        undo: dict[str, float] = {}
+        for who in names:
+            t = time.perf_counter()
+            sessions[who].undo()
+            undo[who] = time.perf_counter() - t
+        assert all(np.array_equal(sessions["ours"].result, sessions[w].result) for w in names[1:]), name
+        print(
+            f"  {name}: {sessions['ours'].memo.extended} growths extended; undo "
+            + ", ".join(f"{w} {undo[w] * 1000:.0f} ms" for w in names)
+        )
+    p50, p95 = percentile(wall["ours"], 50), percentile(wall["ours"], 95)
     print(
-        f"backend per click ({len(kept)} clicks, identical results): with reuse p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
-        f"from scratch p50 {b50:.0f} ms, p95 {b95:.0f} ms; ratio p50 {p50 / b50:.2f}, p95 {p95 / b95:.2f}"
+        f"backend per click ({len(wall['ours'])} clicks, identical results), wall: "
+        f"ours p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
+    for who in names[1:]:
+        b50, b95 = percentile(wall[who], 50), percentile(wall[who], 95)
+        print(f"  {who}: p50 {b50:.0f} ms, p95 {b95:.0f} ms; ours / {who}: p50 {p50 / b50:.2f}, p95 {p95 / b95:.2f}")
     for positive in (True, False):
-        ours, base = cpu[(True, positive)], cpu[(False, positive)]
-        if ours:
-            print(
-                f"  CPU time of the {'positive' if positive else 'negative'} clicks ({len(ours)}): with reuse "
-                f"p50 {percentile(ours, 50):.0f} ms, p95 {percentile(ours, 95):.0f} ms; from scratch p50 "
-                f"{percentile(base, 50):.0f} ms, p95 {percentile(base, 95):.0f} ms; ratio of the totals "
-                f"{sum(ours) / sum(base):.2f}"
+        ours = cpu[("ours", positive)]
+        if not ours:
+            continue
+        line = (
+            f"  CPU time of the {'positive' if positive else 'negative'} clicks ({len(ours)}): ours "
+            f"p50 {percentile(ours, 50):.0f} ms, p95 {percentile(ours, 95):.0f} ms"
+        )
+        for who in names[1:]:
+            base = cpu[(who, positive)]
+            line += (
+                f"; {who} p50 {percentile(base, 50):.0f} ms, p95 {percentile(base, 95):.0f} ms "
+                f"(ratio of totals {sum(ours) / sum(base):.2f})"
             )
+        print(line)
 
 
 def _t(v: list[int] | None) -> tuple[int, int, int] | None:

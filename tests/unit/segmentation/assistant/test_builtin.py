@@ -152,3 +152,10 @@ def test_the_sessions_reuse_gives_the_same_results_as_computing_every_step_anew(
     assert np.array_equal(kept.undo(), fresh.undo()) and np.array_equal(kept.undo(), fresh.undo())
     assert kept.memo.hits > 0 and fresh.memo.hits == 0 and kept.memo.nbytes > 0
     assert kept.nbytes > fresh.nbytes  # what is kept is counted in the session's memory
+    # more positive clicks of the large structure, one in the darker blob (a new intensity group widens
+    # the band): each growth extends the last one, and equals the one labelled anew
+    for voxel, positive in [((40, 60, 20), True), ((60, 40, 20), True), ((20, 48, 20), True), ((70, 60, 25), False)]:
+        assert np.array_equal(kept.add(click(voxel, positive)), fresh.add(click(voxel, positive)))
+    assert kept.memo.extended >= 2 and fresh.memo.extended == 0
+    assert np.array_equal(kept.undo(), fresh.undo()) and np.array_equal(kept.undo(), fresh.undo())
+    assert np.array_equal(kept.add(click((30, 30, 20), True)), fresh.add(click((30, 30, 20), True)))
