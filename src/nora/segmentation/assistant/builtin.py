@@ -369,11 +369,15 @@ def _extends(prev: Growth, crop: Crop, intervals: list[tuple[float, float]]) -> 
 def _extend(cand: Mask, old: Mask, anchors: Index, structure: npt.NDArray[np.bool_]) -> Mask:
     """The components of ``cand`` holding an anchor, given ``old`` (within ``cand``): components of it that
     hold anchors too. The rest of ``cand`` falls into components that do not touch each other, so the result is
-    ``old`` with those of them that touch it or hold an anchor: the same as labelling ``cand`` whole, on far
-    fewer voxels."""
+    ``old`` with those of them that touch it or hold an anchor: the same as labelling ``cand`` whole. A rest
+    of few voxels (the usual case: the band grew a little) is labelled as a graph of those voxels alone
+    (labelling the crop costs a pass over all of it, however few voxels are new)."""
     from scipy import ndimage
 
     rest = cand & ~old
+    flat = np.flatnonzero(rest)
+    if len(flat) <= SPARSE_REST:
+        return _extend_sparse(flat, old, anchors)
     labels, count = ndimage.label(rest, structure=structure)
     if count == 0:
         return old.copy()
@@ -382,6 +386,49 @@ def _extend(cand: Mask, old: Mask, anchors: Index, structure: npt.NDArray[np.boo
     lut = np.zeros(count + 1, dtype=bool)
     lut[held[held > 0]] = True
     return np.asarray(old | lut[labels], dtype=bool)
+
+
+#: the most voxels of a growth's new part that :func:`_extend_sparse` takes
+SPARSE_REST = 200_000
+
+
+def _extend_sparse(flat: npt.NDArray[np.intp], old: Mask, anchors: Index) -> Mask:
+    """:func:`_extend` on the new voxels ``flat`` (sorted C-order indices): their face-neighbour graph's
+    components that touch ``old`` or hold an anchor join it."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    out = old.copy()
+    if not len(flat):
+        return out
+    shape = old.shape
+    steps = (shape[1] * shape[2], shape[2], 1)
+    at = np.unravel_index(flat, shape)
+    grown = old.reshape(-1)
+    touch = np.zeros(len(flat), dtype=bool)
+    rows: list[npt.NDArray[np.intp]] = []
+    cols: list[npt.NDArray[np.intp]] = []
+    for axis, step in enumerate(steps):
+        for sign in (-1, 1):
+            ok = np.flatnonzero((at[axis] + sign >= 0) & (at[axis] + sign < shape[axis]))
+            near = flat[ok] + sign * step
+            touch[ok] |= grown[near]
+            if sign == 1:  # each edge once
+                where = np.minimum(np.searchsorted(flat, near), len(flat) - 1)
+                hit = flat[where] == near
+                rows.append(ok[hit])
+                cols.append(where[hit])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(flat), len(flat)))
+    _, labels = connected_components(graph, directed=False)
+    held = [labels[touch]]
+    if len(anchors):
+        a = np.ravel_multi_index(tuple(anchors.T), shape)
+        where = np.minimum(np.searchsorted(flat, a), len(flat) - 1)
+        held.append(labels[where[flat[where] == a]])
+    keep = np.isin(labels, np.unique(np.concatenate(held)))
+    out.reshape(-1)[flat[keep]] = True
+    return out
 
 
 def _grow(
