@@ -22,6 +22,7 @@ python benchmarks/selection.py --engine sqlite --scale 0.002 >/dev/null
 python benchmarks/import.py --slices 40 >/dev/null
 python benchmarks/roi.py --shape 48 48 32 --repeats 1 >/dev/null
 python benchmarks/mrmc.py --cases 100 --repeats 1 >/dev/null
+python benchmarks/markers.py --cases 5 --markers 100 --repeats 1 >/dev/null
 python benchmarks/assistant.py --smoke >/dev/null
 python benchmarks/patchwork.py --seconds 2 --seeds 1 --train 1 --test 1 --mm 4 --big 64 64 48 --no-deepbet >/dev/null
 step "pytest"

@@ -29,3 +29,20 @@ describe("the ROI agreement export", () => {
     );
   });
 });
+
+describe("the marker agreement export", () => {
+  it("has one line per compared case with its counts, ratios and the tolerance", async () => {
+    const { markerCsv } = await import("../src/reading/MarkerAgreement");
+    const c = { case: "P1#S1", n_a: 2, n_b: 1, matched: 1, sensitivity: 0.5, precision: 1, f1: 2 / 3, mean_mm: 1.5, max_mm: 1.5,
+      matches: [{ a: 0, b: 0, a_name: "P1", b_name: "P1", distance_mm: 1.5 }] };
+    const empty = { ...c, case: "P2#S1", n_a: 0, n_b: 0, matched: 0, sensitivity: null, precision: null, f1: null, mean_mm: null, max_mm: null, matches: [] };
+    const pair = { raters: ["ref", "-ben"], n: 2, n_a: 2, n_b: 1, matched: 1, sensitivity: 0.5, precision: 1, f1: 2 / 3, mean_mm: 1.5, max_mm: 1.5, cases: [c, empty] };
+    const text = markerCsv([{ item: "marks", arm: "serious", reference: "ref", tolerance_mm: 5, by_label: false, pairs: [pair], notes: [] }]);
+    expect(text.split("\n")).toEqual([
+      "item,arm,reader_a,reader_b,case,n_a,n_b,matched,sensitivity,precision,f1,mean_mm,max_mm,tolerance_mm",
+      `marks,serious,ref,'-ben,P1#S1,2,1,1,0.5,1,${2 / 3},1.5,1.5,5`,
+      "marks,serious,ref,'-ben,P2#S1,0,0,0,,,,,,5",
+      "",
+    ]);
+  });
+});

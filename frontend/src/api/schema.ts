@@ -2093,7 +2093,8 @@ export interface components {
          * AnalysisIn
          * @description What the analysis compares against: an uploaded ``case,item,value`` reference table (its CSV text) or
          *     a reader whose answers are the reference; the covariance method of the MRMC analysis; per item, the
-         *     answers that mean "finding present".
+         *     answers that mean "finding present"; for ``markers`` items, the distance (mm) within which two readers'
+         *     markers match and whether only markers of the same name (label) match.
          */
         AnalysisIn: {
             /**
@@ -2102,6 +2103,16 @@ export interface components {
              * @enum {string}
              */
             covariance?: "jackknife" | "delong";
+            /**
+             * Marker Tolerance Mm
+             * @default 5
+             */
+            marker_tolerance_mm?: number;
+            /**
+             * Markers By Label
+             * @default false
+             */
+            markers_by_label?: boolean;
             /** Positive */
             positive?: {
                 [key: string]: string[];
@@ -3787,6 +3798,98 @@ export interface components {
             username: string;
         };
         /**
+         * MarkerCase
+         * @description Two readers' markers of one case (``a``: the reference or the pair's first reader; see
+         *     :mod:`nora.reading.analysis.markers`): counts, matches, the detection ratios and matched distances.
+         */
+        MarkerCase: {
+            /** Case */
+            case: string;
+            /** F1 */
+            f1: number | null;
+            /** Matched */
+            matched: number;
+            /** Matches */
+            matches: components["schemas"]["MarkerMatch"][];
+            /** Max Mm */
+            max_mm: number | null;
+            /** Mean Mm */
+            mean_mm: number | null;
+            /** N A */
+            n_a: number;
+            /** N B */
+            n_b: number;
+            /** Precision */
+            precision: number | null;
+            /** Sensitivity */
+            sensitivity: number | null;
+        };
+        /**
+         * MarkerItemAnalysis
+         * @description Marker agreement of one ``markers`` item in one arm: per pair of readers (with a reference reader,
+         *     each reader against the reference), markers matched one to one within ``tolerance_mm``.
+         */
+        MarkerItemAnalysis: {
+            /** Arm */
+            arm: string;
+            /** By Label */
+            by_label: boolean;
+            /** Item */
+            item: string;
+            /** Notes */
+            notes: string[];
+            /** Pairs */
+            pairs: components["schemas"]["MarkerPairSummary"][];
+            /** Reference */
+            reference: string | null;
+            /** Tolerance Mm */
+            tolerance_mm: number;
+        };
+        /**
+         * MarkerMatch
+         * @description A matched pair of markers: their indices in the two readers' sets (from 0), names and distance.
+         */
+        MarkerMatch: {
+            /** A */
+            a: number;
+            /** A Name */
+            a_name: string;
+            /** B */
+            b: number;
+            /** B Name */
+            b_name: string;
+            /** Distance Mm */
+            distance_mm: number;
+        };
+        /**
+         * MarkerPairSummary
+         * @description One pair of readers over the cases both attached a marker set for, pooled (counts summed).
+         */
+        MarkerPairSummary: {
+            /** Cases */
+            cases: components["schemas"]["MarkerCase"][];
+            /** F1 */
+            f1: number | null;
+            /** Matched */
+            matched: number;
+            /** Max Mm */
+            max_mm: number | null;
+            /** Mean Mm */
+            mean_mm: number | null;
+            /** N */
+            n: number;
+            /** N A */
+            n_a: number;
+            /** N B */
+            n_b: number;
+            /** Precision */
+            precision: number | null;
+            /** Raters */
+            raters: string[];
+            /** Sensitivity */
+            sensitivity: number | null;
+        };
+        /**
          * MarkerSet
          * @description A pointset or freeline as saved (and as the REST API takes and gives it).
          */
@@ -4732,6 +4835,8 @@ export interface components {
         ReadingAnalysis: {
             /** Items */
             items: components["schemas"]["ItemAnalysis"][];
+            /** Markers */
+            markers?: components["schemas"]["MarkerItemAnalysis"][];
             /** Reference */
             reference: string | null;
             /** Rois */
@@ -6355,6 +6460,10 @@ export type LoaderInput = components['schemas']['Loader-Input'];
 export type LoaderOutput = components['schemas']['Loader-Output'];
 export type LoaderFiles = components['schemas']['LoaderFiles'];
 export type LoginIn = components['schemas']['LoginIn'];
+export type MarkerCase = components['schemas']['MarkerCase'];
+export type MarkerItemAnalysis = components['schemas']['MarkerItemAnalysis'];
+export type MarkerMatch = components['schemas']['MarkerMatch'];
+export type MarkerPairSummary = components['schemas']['MarkerPairSummary'];
 export type MarkerSet = components['schemas']['MarkerSet'];
 export type MarkersItem = components['schemas']['MarkersItem'];
 export type MarkersOut = components['schemas']['MarkersOut'];

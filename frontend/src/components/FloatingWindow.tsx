@@ -1,8 +1,8 @@
 /**
  * The desktop's tool windows (Batchtool, Gridstats, PACS): moved by their title bar, resized by their
  * corner, raised by a click, closed by Escape (the topmost one, when the focus is in it or on the page),
- * and opened where no other window's title bar is, so two never stack on each other's headers. Each
- * window's place and size are remembered (per browser profile, as the splitters are).
+ * and opened where it covers no other window's title bar (beside, below or above it, else cascaded), so no
+ * header is hidden. Each window's place and size are remembered (per browser profile, as the splitters are).
  */
 import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type PointerEvent, type ReactNode } from "react";
 import { isTyping } from "../lib/keys";
@@ -51,12 +51,38 @@ function onScreen(rect: Rect): Rect {
   };
 }
 
-/** The first place from `rect` on whose title bar no open window sits (stepping down and right). */
+/** Whether a window at `place` sits on `other`'s title bar (or `other` on its own). */
+function covers(place: Rect, other: Rect): boolean {
+  const across = place.left < other.left + other.width && other.left < place.left + place.width;
+  const onTheirs = other.top < place.top + place.height && place.top < other.top + CASCADE;
+  const onMine = place.top < other.top + other.height && other.top < place.top + CASCADE;
+  return across && (onTheirs || onMine);
+}
+
+/**
+ * The place nearest `rect` that covers no open window's title bar and whose own title bar no open window
+ * covers: `rect` itself, else beside, below or above one of the others, else cascaded down and right from
+ * `rect` (the last resort when the screen is full: then at least the title bars do not stack).
+ */
 export function freePlace(rect: Rect, others: readonly Rect[]): Rect {
-  let place = onScreen(rect);
+  const start = onScreen(rect);
+  const free = (place: Rect) => !others.some((o) => covers(place, o));
+  const candidates: Rect[] = [start];
+  for (const o of others) {
+    candidates.push(
+      { ...start, left: o.left + o.width + 8 },
+      { ...start, left: o.left - start.width - 8 },
+      { ...start, top: o.top + o.height + 8 },
+      { ...start, top: o.top - start.height - 8 },
+    );
+  }
+  const fits = (r: Rect) => r.left >= 0 && r.top >= 0 && r.left + r.width <= window.innerWidth && r.top + r.height <= window.innerHeight;
+  const distance = (r: Rect) => Math.abs(r.left - start.left) + Math.abs(r.top - start.top);
+  const best = candidates.filter((r) => fits(r) && free(r)).sort((a, b) => distance(a) - distance(b))[0];
+  if (best) return best;
+  let place = start;
   for (let step = 0; step < 20; step++) {
-    const clash = others.some((o) => Math.abs(o.top - place.top) < CASCADE && place.left < o.left + o.width && o.left < place.left + place.width);
-    if (!clash) return place;
+    if (!others.some((o) => Math.abs(o.top - place.top) < CASCADE && place.left < o.left + o.width && o.left < place.left + place.width)) return place;
     place = onScreen({ ...place, top: place.top + CASCADE, left: place.left + CASCADE });
   }
   return place;

@@ -19,3 +19,13 @@ export function csvCell(value: string | number | null | undefined): string {
 export function csvText(columns: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
   return [columns, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
 }
+
+/** Offer CSV text as a download named `name` (the browser saves it). */
+export function saveCsv(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}

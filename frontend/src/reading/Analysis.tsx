@@ -7,6 +7,7 @@ import { useState } from "react";
 import { useErrors } from "../state/errors";
 import { readingApi, type ReadingAnalysis } from "./api";
 import { fmt, readerColour, rocPoints } from "./roc";
+import { MarkerAgreement } from "./MarkerAgreement";
 import { RoiAgreement } from "./RoiAgreement";
 
 type Item = ReadingAnalysis["items"][number];
@@ -110,6 +111,8 @@ export function Analysis(props: { project: string; reading: string; readers: str
   const [referenceReader, setReferenceReader] = useState("");
   const [covariance, setCovariance] = useState<"jackknife" | "delong">("jackknife");
   const [positive, setPositive] = useState("");
+  const [tolerance, setTolerance] = useState("5");
+  const [byLabel, setByLabel] = useState(false);
   const [result, setResult] = useState<ReadingAnalysis | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -122,6 +125,8 @@ export function Analysis(props: { project: string; reading: string; readers: str
         reference_reader: referenceReader || null,
         covariance,
         positive: parsePositive(positive),
+        marker_tolerance_mm: Number(tolerance),
+        markers_by_label: byLabel,
       })
       .then(setResult)
       .catch((err: unknown) => {
@@ -149,11 +154,16 @@ export function Analysis(props: { project: string; reading: string; readers: str
             <option value="jackknife">jackknife</option><option value="delong">DeLong</option>
           </select>
         </label>
+        <label>Marker tolerance (mm){" "}
+          <input type="number" min="0.1" step="0.5" className="rd-tolerance" data-testid="reading-marker-tolerance" value={tolerance} onChange={(e) => setTolerance(e.target.value)} />
+        </label>
+        <label className="rd-check"><input type="checkbox" data-testid="reading-marker-by-label" checked={byLabel} onChange={(e) => setByLabel(e.target.checked)} /> markers by name</label>
         <button type="button" data-testid="reading-analyse" disabled={busy} onClick={run}>{busy ? "Analysing…" : "Analyse"}</button>
       </div>
       {error ? <div className="rd-problems" data-testid="reading-analysis-error" role="alert">{error}</div> : null}
       {result ? result.items.map((item) => <ItemView key={item.item} item={item} />) : null}
       {result ? <RoiAgreement reading={props.reading} rois={result.rois ?? []} /> : null}
+      {result ? <MarkerAgreement reading={props.reading} items={result.markers ?? []} /> : null}
     </div>
   );
 }

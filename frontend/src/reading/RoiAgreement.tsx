@@ -2,7 +2,7 @@
  * Dice and HD95 of the readers' ROIs (the form's roi items) in the Analysis panel: per item, arm and reader
  * pair the mean / SD / median over the cases, and every case in the export (Save CSV).
  */
-import { csvText } from "../lib/csv";
+import { csvText, saveCsv } from "../lib/csv";
 import type { ReadingAnalysis } from "./api";
 import { fmt } from "./roc";
 
@@ -16,20 +16,11 @@ export function roiCsv(rois: readonly RoiItem[]): string {
   return csvText(["item", "arm", "reader_a", "reader_b", "case", "dice", "hd95_mm"], rows);
 }
 
-function save(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
-
 export function RoiAgreement(props: { reading: string; rois: readonly RoiItem[] }) {
   if (props.rois.length === 0) return null;
   return (
     <section className="rd-analysis-item" data-testid="reading-roi-agreement">
-      <h4>ROIs: Dice and HD95 <button type="button" data-testid="reading-roi-csv" onClick={() => save(`${props.reading}-roi-agreement.csv`, roiCsv(props.rois))}>Save CSV</button></h4>
+      <h4>ROIs: Dice and HD95 <button type="button" data-testid="reading-roi-csv" onClick={() => saveCsv(`${props.reading}-roi-agreement.csv`, roiCsv(props.rois))}>Save CSV</button></h4>
       <table>
         <thead><tr><th>item</th><th>arm</th><th>readers</th><th>cases</th><th>Dice mean (SD)</th><th>Dice median</th><th>HD95 mean (mm)</th><th>HD95 median</th></tr></thead>
         <tbody>

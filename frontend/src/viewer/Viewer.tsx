@@ -67,7 +67,7 @@ export function Viewer(props: {
     const owner = engine.leftClick.owner;
     if (owner !== null && !tools[owner]) engine.leftClick.stop();
   }, [engine, tools]);
-  useRoiKeys(roiTool, () => setRoiOpen((o) => tools.roi && !o));
+  useRoiKeys(roiTool, () => setRoiOpen((o) => tools.roi && !o), tools.roi);
 
   const sourceOf = useCallback(
     (file: ArchiveFile): Source | null => (project ? archiveSource(project, file) : null),

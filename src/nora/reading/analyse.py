@@ -4,7 +4,8 @@ Form elements map to analysis kinds as docs/reading-analysis.md says: radio, sel
 categorical, Likert and slider scales ordinal (a Likert scale's points are its levels, in order), number
 items numeric; text, dates and sections are not analysed. The arm of an answer is its crossover arm, or
 its stage where the reading has none; ``roi`` items get Dice and HD95 between the readers' attached ROIs
-(:mod:`nora.reading.roiagreement`). The analysis reads everyone's answers, so it is for the reading's
+(:mod:`nora.reading.roiagreement`), ``markers`` items the readers' markers matched one to one within a
+tolerance in mm (:mod:`nora.reading.markeragreement`). The analysis reads everyone's answers, so it is for the reading's
 admins (readers of a blind reading never see others' answers).
 """
 
@@ -17,11 +18,13 @@ from sqlalchemy.orm import Session
 from nora.archive.services.access import Access
 from nora.archive.storage import Layout
 from nora.core.errors import InvalidInput
+from nora.reading.analysis.markers import DEFAULT_TOLERANCE_MM
 from nora.reading.analysis.mrmc import CovarianceMethod
 from nora.reading.analysis.reference import parse_reference_csv
 from nora.reading.analysis.schemas import Answer, ItemSpec, ReadingAnalysis
 from nora.reading.analysis.study import analyse_reading
 from nora.reading.forms import Checkbox, Form, Likert, Number, Radio, Select, Slider
+from nora.reading.markeragreement import marker_agreement
 from nora.reading.results import result_rows
 from nora.reading.roiagreement import roi_agreement
 from nora.reading.service import Readings
@@ -61,6 +64,8 @@ def analyse(
     reference_reader: str | None = None,
     covariance: CovarianceMethod = "jackknife",
     positive: Mapping[str, Sequence[str]] | None = None,
+    marker_tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+    markers_by_label: bool = False,
 ) -> ReadingAnalysis:
     """Agreement, accuracy and the MRMC analysis of reading ``name``'s current answers (its admins only)."""
     readings = Readings(session, access)
@@ -79,5 +84,16 @@ def analyse(
         reference_reader=reference_reader or None,
         covariance=covariance,
     )
-    rois = roi_agreement(session, access, layout, reading.definition.form, rows, reference_reader=reference_reader)
-    return result.model_copy(update={"rois": rois})
+    form = reading.definition.form
+    rois = roi_agreement(session, access, layout, form, rows, reference_reader=reference_reader)
+    marks = marker_agreement(
+        session,
+        access,
+        layout,
+        form,
+        rows,
+        reference_reader=reference_reader,
+        tolerance_mm=marker_tolerance_mm,
+        by_label=markers_by_label,
+    )
+    return result.model_copy(update={"rois": rois, "markers": marks})

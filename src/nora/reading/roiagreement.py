@@ -40,7 +40,8 @@ def _on_grid(roi: Roi, like: Roi) -> Roi:
     return Roi(np.nan_to_num(values) > 0.5, like.affine)
 
 
-def _pairs(readers: Sequence[str], reference: str | None) -> list[Pair]:
+def reader_pairs(readers: Sequence[str], reference: str | None) -> list[Pair]:
+    """Every pair of ``readers`` (in order), or with a ``reference`` reader each reader against it."""
     if reference is not None:
         return [(reference, r) for r in readers if r != reference]
     return list(combinations(readers, 2))
@@ -62,7 +63,7 @@ def _compare(
                 masks[reader] = roi_of(session, access, layout, study, row.value)
             except NoraError as exc:
                 notes.append(f"{case}, {reader}: {exc.message}")
-        for a, b in _pairs(sorted(masks), reference):
+        for a, b in reader_pairs(sorted(masks), reference):
             if a in masks and b in masks:
                 mb = _on_grid(masks[b], masks[a])
                 yield (case, *mask_agreement(masks[a].mask, masks[a].affine, mb.mask, mb.affine, raters=(a, b)))
@@ -80,12 +81,17 @@ def roi_agreement(
     """The Dice / HD95 analysis of every ``roi`` item of ``form`` over the current answers ``rows``."""
     out = []
     for item in (i for i in form.answerable if isinstance(i, RoiItem)):
-        by_arm: dict[str, dict[str, dict[str, ResultRow]]] = defaultdict(lambda: defaultdict(dict))
-        for r in rows:
-            if r.item == item.name and r.repetition == 1 and r.value:
-                by_arm[r.arm or r.stage][r.case][r.reader] = r
-        for arm, cases in sorted(by_arm.items()):
+        for arm, cases in attached_by_arm(rows, item.name):
             notes: list[str] = []
             pairs = summarise_pairs(_compare(session, access, layout, cases, reference_reader, notes))
             out.append(RoiItemAnalysis(item=item.name, arm=arm, reference=reference_reader, pairs=pairs, notes=notes))
     return out
+
+
+def attached_by_arm(rows: Sequence[ResultRow], item: str) -> list[tuple[str, dict[str, dict[str, ResultRow]]]]:
+    """The attached annotations of ``item`` (first repetitions) by arm, then case, then reader."""
+    by_arm: dict[str, dict[str, dict[str, ResultRow]]] = defaultdict(lambda: defaultdict(dict))
+    for r in rows:
+        if r.item == item and r.repetition == 1 and r.value:
+            by_arm[r.arm or r.stage][r.case][r.reader] = r
+    return sorted(by_arm.items())

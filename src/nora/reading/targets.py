@@ -96,3 +96,13 @@ def roi_of(session: Session, access: Access, layout: Layout, study: Study, value
     shape = rois.grid_of(reference).shape
     content = store.version_content(layout, store.get_version(session, obj, attached.version))
     return rois.decode(content, shape[0] * shape[1] * shape[2])
+
+
+def markers_of(session: Session, access: Access, layout: Layout, study: Study, value: str) -> markers.MarkerSet:
+    """The marker set of an attached version (``PATH@VERSION`` in the patient of ``study``)."""
+    attached = parse_attached(value)
+    obj = store.find_object(session, access, store.Node(study.patient, None), attached.path)
+    if obj is None:
+        raise InvalidInput(f"the attached marker set {attached.path} of {study.patient.pid} no longer exists")
+    content = store.version_content(layout, store.get_version(session, obj, attached.version))
+    return markers.decode(content, f"{attached.path}@{attached.version}")

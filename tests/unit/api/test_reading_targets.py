@@ -81,3 +81,39 @@ def test_the_analysis_has_dice_and_hd95_of_the_readers_rois(env: Env) -> None:
         ("user", "admin"),
         ("user", "projadmin"),
     ]
+
+
+def put_markers(env: Env, role: str, points: list[tuple[str, float, float, float]]) -> None:
+    doc = {**MARKERS, "name": f"landmarks_{role}", "points": [dict(zip(("name", "x", "y", "z"), p)) for p in points]}
+    r = env.client(role).put(f"{P}/patients/PAT1/markers/landmarks_{role}", json=doc)
+    assert r.status_code == 200, r.text
+    assert answer(env, role, {"marks": True}).status_code == 201
+
+
+def test_the_analysis_matches_the_readers_markers_within_the_tolerance(env: Env) -> None:
+    env.client("admin").post(f"{P}/readings", json={"name": "T", "definition": DEFINITION})
+    put_markers(env, "user", [("AC", 0.0, 0.0, 0.0), ("PC", 0.0, -24.0, 0.0)])
+    put_markers(env, "projadmin", [("PC", 3.0, 4.0, 0.0), ("AC", 0.0, -25.0, 0.0), ("X", 60.0, 0.0, 0.0)])
+    put_markers(env, "admin", [])  # attached, with no findings
+    r = env.client("projadmin").post(f"{R}/analysis", json={})
+    assert r.status_code == 200, r.text
+    (item,) = r.json()["markers"]
+    assert (item["item"], item["arm"], item["tolerance_mm"], item["notes"]) == ("marks", "serious", 5.0, [])
+    pairs = {tuple(p["raters"]): p for p in item["pairs"]}
+    # projadmin against user: (3, 4, 0) is exactly 5 mm from the origin, (0, -25, 0) 1 mm from (0, -24, 0)
+    p = pairs[("projadmin", "user")]
+    assert (p["n"], p["n_a"], p["n_b"], p["matched"]) == (1, 3, 2, 2)
+    assert (p["sensitivity"], p["precision"], p["f1"], p["mean_mm"], p["max_mm"]) == (2 / 3, 1.0, 0.8, 3.0, 5.0)
+    assert [(m["a_name"], m["b_name"]) for m in p["cases"][0]["matches"]] == [("PC", "AC"), ("AC", "PC")]
+    assert pairs[("admin", "user")]["matched"] == 0 and pairs[("admin", "user")]["sensitivity"] is None
+    # against a reference reader, by label (AC and PC are 25 mm from their namesakes) or a tighter tolerance
+    body: dict[str, Any] = {"reference_reader": "user", "markers_by_label": True}
+    r = env.client("projadmin").post(f"{R}/analysis", json=body)
+    pairs = {tuple(p["raters"]): p for p in r.json()["markers"][0]["pairs"]}
+    assert sorted(pairs) == [("user", "admin"), ("user", "projadmin")]
+    assert (pairs[("user", "projadmin")]["matched"], pairs[("user", "admin")]["sensitivity"]) == (0, 0.0)
+    r = env.client("projadmin").post(f"{R}/analysis", json={"reference_reader": "user", "marker_tolerance_mm": 4.9})
+    assert r.json()["markers"][0]["pairs"][1]["matched"] == 1
+    r = env.client("projadmin").post(f"{R}/analysis", json={"marker_tolerance_mm": 0})
+    assert r.status_code == 422, r.text
+    assert env.client("user").post(f"{R}/analysis", json={}).status_code == 403

@@ -15,6 +15,7 @@ from nora.archive.services.access import Access
 from nora.core.errors import InvalidInput
 from nora.core.validation import DbInt
 from nora.reading.analyse import analyse
+from nora.reading.analysis.markers import DEFAULT_TOLERANCE_MM
 from nora.reading.analysis.mrmc import CovarianceMethod
 from nora.reading.analysis.schemas import ReadingAnalysis
 from nora.reading.answers import Reader, StageProgress
@@ -413,12 +414,15 @@ def export_results(name: str, access: ProjectAccess, db: DB, stage: StageName | 
 class AnalysisIn(Strict):
     """What the analysis compares against: an uploaded ``case,item,value`` reference table (its CSV text) or
     a reader whose answers are the reference; the covariance method of the MRMC analysis; per item, the
-    answers that mean "finding present"."""
+    answers that mean "finding present"; for ``markers`` items, the distance (mm) within which two readers'
+    markers match and whether only markers of the same name (label) match."""
 
     reference_csv: str | None = Field(None, max_length=5_000_000)
     reference_reader: str | None = Field(None, max_length=255)
     covariance: CovarianceMethod = "jackknife"
     positive: dict[str, list[Annotated[str, Field(max_length=255)]]] = Field(default_factory=dict, max_length=500)
+    marker_tolerance_mm: float = Field(DEFAULT_TOLERANCE_MM, gt=0, le=1000)
+    markers_by_label: bool = False
 
 
 @router.post(f"{R}/analysis", response_model=ReadingAnalysis)
@@ -434,6 +438,8 @@ def analyse_results(name: str, body: AnalysisIn, access: ProjectAccess, db: DB, 
         reference_reader=body.reference_reader,
         covariance=body.covariance,
         positive=body.positive,
+        marker_tolerance_mm=body.marker_tolerance_mm,
+        markers_by_label=body.markers_by_label,
     )
     db.rollback()
     return result

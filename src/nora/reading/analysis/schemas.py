@@ -292,6 +292,61 @@ class RoiItemAnalysis(Schema):
     notes: list[str]
 
 
+class MarkerMatch(Schema):
+    """A matched pair of markers: their indices in the two readers' sets (from 0), names and distance."""
+
+    a: int
+    b: int
+    a_name: str
+    b_name: str
+    distance_mm: float
+
+
+class MarkerCase(Schema):
+    """Two readers' markers of one case (``a``: the reference or the pair's first reader; see
+    :mod:`nora.reading.analysis.markers`): counts, matches, the detection ratios and matched distances."""
+
+    case: str
+    n_a: int
+    n_b: int
+    matched: int
+    sensitivity: float | None  # matched / n_a
+    precision: float | None  # matched / n_b
+    f1: float | None  # 2 matched / (n_a + n_b)
+    mean_mm: float | None
+    max_mm: float | None
+    matches: list[MarkerMatch]
+
+
+class MarkerPairSummary(Schema):
+    """One pair of readers over the cases both attached a marker set for, pooled (counts summed)."""
+
+    raters: list[str]
+    n: int
+    n_a: int
+    n_b: int
+    matched: int
+    sensitivity: float | None
+    precision: float | None
+    f1: float | None
+    mean_mm: float | None
+    max_mm: float | None
+    cases: list[MarkerCase]
+
+
+class MarkerItemAnalysis(Schema):
+    """Marker agreement of one ``markers`` item in one arm: per pair of readers (with a reference reader,
+    each reader against the reference), markers matched one to one within ``tolerance_mm``."""
+
+    item: str
+    arm: str
+    reference: str | None
+    tolerance_mm: float
+    by_label: bool
+    pairs: list[MarkerPairSummary]
+    notes: list[str]
+
+
 class ReadingAnalysis(Schema):
     """The analysis of a reading's results, item by item, ready for the page (tables, ROC plots)."""
 
@@ -299,3 +354,5 @@ class ReadingAnalysis(Schema):
     items: list[ItemAnalysis]
     #: the ``roi`` items: Dice / HD95 between readers' ROIs (nora.reading.roiagreement)
     rois: list[RoiItemAnalysis] = Field(default_factory=list)
+    #: the ``markers`` items: markers matched between readers (nora.reading.markeragreement)
+    markers: list[MarkerItemAnalysis] = Field(default_factory=list)
