@@ -16,9 +16,11 @@
 3. Memory per session (what the store counts, and the process's resident memory growth) and the number of
    sessions the server holds within 4 GB.
 4. What the session's reuse saves (the kept growth of the same positive seeds, the kept geodesic graph,
-   a large result's growth straight from the coarse reach): the same clicks on two backend sessions of the
-   same image, one with reuse and one computing every step from scratch (``reuse=False``), alternating
-   click by click so both see the same load; their results must be identical. Ratio of the p50 and p95.
+   a large result's growth straight from the coarse reach and extended from the last one): the same clicks
+   on three backend sessions of the same image, the backend as it is, the same without extending a large
+   growth (``extend=False``: labelled anew) and computing every step from scratch (``reuse=False``),
+   taking turns click by click so all see the same load; their results must be identical. Ratios of the
+   p50 and p95, and of the CPU times.
 
     .venv/bin/python benchmarks/assistant.py                 # about 3 minutes on 2 cores
     .venv/bin/python benchmarks/assistant.py --clicks 5 --budget 8 --no-gm   # a quicker look
@@ -136,6 +138,72 @@ def noc(name: str, image: np.ndarray[Any, Any], truth: Mask, budget: int) -> Non
     )
 
 
+def _clicker(session: Any) -> Any:
+    """A simulated click as a point interaction of one backend session."""
+    return lambda c: session.add([VoxelInteraction("point", c.positive, np.array([c.voxel]))])
+
+
+def noc_patchwork(
+    rows: list[tuple[str, np.ndarray[Any, Any], Mask]], budget: int, seconds: float, affine: np.ndarray[Any, Any]
+) -> None:
+    """NoC of the patchwork backend: a model trained by the Patchwork 3D code on the patchwork benchmark's
+    subjects (warps of the template at 2 mm, grey and white matter) proposes the start on each image, the
+    simulated clicks refine it (``PatchworkSession``, the backend's own class); beside it in the same run the
+    built-in backend and region growing from no start on the same image."""
+    import patchwork as pwb  # the patchwork benchmark's subjects (main put benchmarks/ on the path)
+    import torch
+
+    from nora.segmentation.assistant.patchwork import PatchworkSession
+    from nora.segmentation.modelfile import PatchworkParams
+    from nora.segmentation.patchwork import data, infer, train
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    t2, maps2, affine2 = pwb.template(2.0)
+    rng = np.random.default_rng(0)
+    made = [pwb.make_subject(t2, maps2, rng, 4.0 / 2.0) for _ in range(4)]
+    subjects = [data.from_arrays([img], affine2, labels, name=f"S{i}") for i, (img, labels) in enumerate(made)]
+    params = PatchworkParams(
+        depth=2, patch=16, voxel_mm=2.0, iterations=100_000, epoch=100_000, batch=2, features=8,
+        learning_rate=0.003, foreground=0.7, validation=0.0, seed=0,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = train.new_doc("bench", ["t1"], list(pwb.TISSUES), params, subjects, [])
+        began = time.monotonic()
+        doc, net = train.train(doc, subjects, [], Path(tmp), say=lambda _t: None, until=began + seconds)
+    net.eval()
+    print(
+        f"\npatchwork backend: a model trained {time.monotonic() - began:.0f} s ({doc.history[-1]['iteration']} "
+        f"iterations, one thread) on 4 warps of the template at 2 mm (the patchwork benchmark's subjects), "
+        f"grey and white matter; its proposal (0 clicks) refined by the clicks"
+    )
+    print(
+        f"{'structure':<32}{'start':>7}{'NoC@85':>8}{'NoC@90':>8}{'best':>8}   built-in @85 @90 best   RG @85 @90 best"
+    )
+    for name, image, truth in rows:
+        tissue = 0 if name.startswith("grey") else 1
+        prob = infer.predict(net, doc, data.from_arrays([image], affine))
+        prior = np.asarray(prob[tissue] >= 0.5)
+        ours = PatchworkSession(image, prior)
+
+        got, curve = clicks_to_reach(_clicker(ours), truth, (0.85, 0.90), budget, start=prior)
+        best = max([dice(prior, truth), *curve])
+        plain = BuiltinSession(image)
+        b_noc, b_curve = clicks_to_reach(_clicker(plain), truth, (0.85, 0.90), budget)
+        rg = RegionGrowing(image)
+        r_noc, r_curve = clicks_to_reach(rg.click, truth, (0.85, 0.90), budget)
+
+        def fmt(n: int) -> str:
+            return f">{budget}" if n > budget else str(n)
+
+        print(
+            f"{name:<32}{dice(prior, truth):>7.3f}{fmt(got[0.85]):>8}{fmt(got[0.90]):>8}{best:>8.3f}"
+            f"   {fmt(b_noc[0.85]):>8} {fmt(b_noc[0.90]):>3} {max(b_curve):.3f}"
+            f"   {fmt(r_noc[0.85]):>3} {fmt(r_noc[0.90]):>3} {max(r_curve):.3f}"
+        )
+        print(f"  {name}: Dice after each click from the proposal: {' '.join(f'{d:.3f}' for d in curve)}")
+
+
 def build(home: Path, volume: np.ndarray[Any, Any], affine: np.ndarray[Any, Any]) -> tuple[Any, str, int]:
     """A data root holding the volume, an app on it, an admin token and the volume's file id."""
     from fastapi.testclient import TestClient
@@ -242,50 +310,67 @@ def _latency(
 
 
 def reuse(volume: np.ndarray[Any, Any], truths: list[tuple[str, Mask]], clicks: int) -> None:
-    """Per click, the backend with the session's reuse beside the same backend computing from scratch."""
-    fresh: list[float] = []
-    kept: list[float] = []
-    cpu: dict[tuple[bool, bool], list[float]] = {(a, b): [] for a in (True, False) for b in (True, False)}
+    """Per click, the backend as it is (the session's reuse and the extension of a large growth) beside
+    the same without the extension (the large growth labelled anew) and computing every step from scratch."""
+    names = ("ours", "no extension", "from scratch")
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[tuple[str, bool], list[float]] = {(n, b): [] for n in names for b in (True, False)}
     for name, truth in truths:
-        with_reuse, without = BuiltinSession(volume), BuiltinSession(volume, reuse=False)
+        sessions = {
+            "ours": BuiltinSession(volume),
+            "no extension": BuiltinSession(volume, extend=False),
+            "from scratch": BuiltinSession(volume, reuse=False),
+        }
         result = np.zeros(truth.shape, dtype=bool)
         for n in range(clicks):
             c = next_click(result, truth)
             if c is None:
                 break
             step = [VoxelInteraction("point", c.positive, np.array([c.voxel]))]
-            order = (with_reuse, without) if n % 2 == 0 else (without, with_reuse)
-            for session in order:
+            order = names[n % 3 :] + names[: n % 3]  # each first in turn: all see the same load
+            for who in order:
                 t, c0 = time.perf_counter(), time.process_time()
-                out = session.add(step)
-                (kept if session is with_reuse else fresh).append(time.perf_counter() - t)
-                cpu[(session is with_reuse, c.positive)].append(time.process_time() - c0)
-                if session is with_reuse:
+                out = sessions[who].add(step)
+                wall[who].append(time.perf_counter() - t)
+                cpu[(who, c.positive)].append(time.process_time() - c0)
+                if who == "ours":
                     result = out
-            assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed click {n + 1}'s result"
-        t = time.perf_counter()
-        with_reuse.undo()
-        kept_undo = time.perf_counter() - t
-        t = time.perf_counter()
-        without.undo()
-        fresh_undo = time.perf_counter() - t
-        assert np.array_equal(with_reuse.result, without.result), f"{name}: reuse changed the undo's result"
-        print(f"  {name}: undo {kept_undo * 1000:.0f} ms with reuse, {fresh_undo * 1000:.0f} ms from scratch")
-    p50, p95 = percentile(kept, 50), percentile(kept, 95)
-    b50, b95 = percentile(fresh, 50), percentile(fresh, 95)
+            for who in names[1:]:
+                same = np.array_equal(sessions["ours"].result, sessions[who].result)
+                assert same, f"{name}: click {n + 1}'s result differs from {who}'s"
+        undo: dict[str, float] = {}
+        for who in names:
+            t = time.perf_counter()
+            sessions[who].undo()
+            undo[who] = time.perf_counter() - t
+        assert all(np.array_equal(sessions["ours"].result, sessions[w].result) for w in names[1:]), name
+        print(
+            f"  {name}: {sessions['ours'].memo.extended} growths extended; undo "
+            + ", ".join(f"{w} {undo[w] * 1000:.0f} ms" for w in names)
+        )
+    p50, p95 = percentile(wall["ours"], 50), percentile(wall["ours"], 95)
     print(
-        f"backend per click ({len(kept)} clicks, identical results): with reuse p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
-        f"from scratch p50 {b50:.0f} ms, p95 {b95:.0f} ms; ratio p50 {p50 / b50:.2f}, p95 {p95 / b95:.2f}"
+        f"backend per click ({len(wall['ours'])} clicks, identical results), wall: "
+        f"ours p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
+    for who in names[1:]:
+        b50, b95 = percentile(wall[who], 50), percentile(wall[who], 95)
+        print(f"  {who}: p50 {b50:.0f} ms, p95 {b95:.0f} ms; ours / {who}: p50 {p50 / b50:.2f}, p95 {p95 / b95:.2f}")
     for positive in (True, False):
-        ours, base = cpu[(True, positive)], cpu[(False, positive)]
-        if ours:
-            print(
-                f"  CPU time of the {'positive' if positive else 'negative'} clicks ({len(ours)}): with reuse "
-                f"p50 {percentile(ours, 50):.0f} ms, p95 {percentile(ours, 95):.0f} ms; from scratch p50 "
-                f"{percentile(base, 50):.0f} ms, p95 {percentile(base, 95):.0f} ms; ratio of the totals "
-                f"{sum(ours) / sum(base):.2f}"
+        ours = cpu[("ours", positive)]
+        if not ours:
+            continue
+        line = (
+            f"  CPU time of the {'positive' if positive else 'negative'} clicks ({len(ours)}): ours "
+            f"p50 {percentile(ours, 50):.0f} ms, p95 {percentile(ours, 95):.0f} ms"
+        )
+        for who in names[1:]:
+            base = cpu[(who, positive)]
+            line += (
+                f"; {who} p50 {percentile(base, 50):.0f} ms, p95 {percentile(base, 95):.0f} ms "
+                f"(ratio of totals {sum(ours) / sum(base):.2f})"
             )
+        print(line)
 
 
 def _t(v: list[int] | None) -> tuple[int, int, int] | None:
@@ -299,13 +384,16 @@ def main() -> None:
     parser.add_argument("--no-gm", action="store_true", help="leave out the grey matter (the slowest case)")
     parser.add_argument("--no-noc", action="store_true", help="leave out the NoC table (latency and reuse only)")
     parser.add_argument(
+        "--patchwork", type=float, default=120.0, help="seconds of patchwork training for its NoC (0: leave it out)"
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="seconds: half resolution, padded to 128^3, 3 clicks, no grey matter"
     )
     args = parser.parse_args()
     half = slice(None, None, 2) if args.smoke else slice(None)
     size = 128 if args.smoke else 256
     if args.smoke:
-        args.clicks, args.budget, args.no_gm = 3, 3, True
+        args.clicks, args.budget, args.no_gm, args.patchwork = 3, 3, True, 0.0
     t1img = mni("t1")
     t1 = np.asarray(t1img.dataobj).astype(np.float32)[half, half, half]
     wm = (np.asarray(mni("wm").dataobj) > 0.5)[half, half, half]
@@ -324,6 +412,15 @@ def main() -> None:
         noc("lesion in white matter", with_lesion, blob, args.budget)
     if not args.no_gm and not args.no_noc:
         noc("grey matter", t1, gm, args.budget)
+    if args.patchwork > 0 and not args.no_noc:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import patchwork as pwb
+
+        maps = [np.asarray(mni(t).dataobj, dtype=np.float32)[half, half, half] for t in ("gm", "wm")]
+        warped, (warped_gm, _) = pwb.make_subject(t1, maps, np.random.default_rng(99), 4.0)
+        rows = [("grey matter", t1, gm), ("white matter", t1, wm), ("grey matter, a held-out warp", warped, warped_gm)]
+        noc_patchwork([r for r in rows if not (args.no_gm and r[0].startswith("grey"))], args.budget, args.patchwork,
+                      t1img.affine)  # fmt: skip
     off = padded(t1, size)[1]
     affine = t1img.affine.copy()
     if args.smoke:

@@ -59,6 +59,25 @@ describe("ROI workspace", () => {
     expect(view.log[0]).toBe("added lesion");
   });
 
+  it("tells who follows the history (the assistant) which change each undo and redo took", () => {
+    const ws = new RoiWorkspace();
+    const r = ws.open("lesion", GRID, REF, CASE);
+    const told: string[] = [];
+    ws.onHistory = (roi, change, undo) => told.push(`${roi.name} ${undo ? "undo" : "redo"} ${change.indices.length}`);
+    const mask = new Uint8Array(r.roi.data.length);
+    mask[index(GRID, 3, 3, 3)] = 1;
+    mask[index(GRID, 4, 3, 3)] = 1;
+    ws.replace(r, mask);
+    const landed = r.history.top;
+    expect(landed?.indices.length).toBe(2);
+    expect(ws.undo()).toBe(true);
+    expect(r.history.top).toBeUndefined();
+    expect(ws.redo()).toBe(true);
+    expect(r.history.top).toBe(landed);
+    expect(ws.undo(99)).toBe(false);
+    expect(told).toEqual(["lesion undo 2", "lesion redo 2"]);
+  });
+
   it("more than eight steps of history; clear and operations are undoable too", () => {
     const ws = new RoiWorkspace();
     const r = ws.open("a", GRID, REF, CASE);

@@ -104,17 +104,23 @@ def test_points_undo_box_reset_accept_and_save(page: Page, server: Server) -> No
     assert len(after) < grown
     shot(page, "assistant-negative-click")
 
-    # the assistant's undo gives the first result back; Ctrl+Z (the ROI's history) undoes that step again
+    # the assistant's undo (the ROI's undo of that step, the server's too) gives the first result back;
+    # Ctrl+Shift+Z sends the negative click again and Ctrl+Z takes it back again: one session throughout
+    opened = session["id"]
     page.get_by_test_id("assistant-undo").click()
     wait_voxels(page, NAME, f"n === {grown}")
     idle(page)
     assert page.evaluate(INSIDE) == first
-    expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction")
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction ")
     page.mouse.move(box["x"] + 5, box["y"] + 5)
-    page.keyboard.press("Control+z")
-    wait_voxels(page, NAME, f"n === {len(after)}")
     page.keyboard.press("Control+Shift+z")
+    wait_voxels(page, NAME, f"n === {len(after)}")
+    idle(page)
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+    page.keyboard.press("Control+z")
     wait_voxels(page, NAME, f"n === {grown}")
+    idle(page)
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction ")
 
     # a box on the slice in the same session: on its slice the result keeps to the box
     page.get_by_test_id("assistant-mode-box").check()
@@ -126,14 +132,51 @@ def test_points_undo_box_reset_accept_and_save(page: Page, server: Server) -> No
     assert session["history"][1]["plane"] in ("axial", "coronal", "sagittal")
     on_slice, in_box = box_slice(session, page.evaluate(INSIDE))
     assert on_slice > 0 and in_box == on_slice, "on the box's slice the result lies inside the box"
+    assert session["id"] == opened, "after Ctrl+Z the next interaction goes on in the same session"
     shot(page, "assistant-box")
+
+    # another ROI has its own session; back on the first, its interactions go on
+    page.get_by_test_id("roi-new").click()
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("0 interactions")
+    page.get_by_test_id("assistant-mode-point").check()
+    click(page, box, (0.5, 0.5))
+    wait_voxels(page, "roi", "n > 20")
+    idle(page)
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("1 interaction ")
+    row(page, NAME).get_by_test_id("roi-current").check()
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+    assert page.evaluate("() => window.noraRois.assistant.sessionRois.length") == 2
+
+    # N: the next (negative) click changes the ROI on its own slice only
+    held = set(page.evaluate(INSIDE))
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.keyboard.press("n")
+    expect(page.get_by_test_id("assistant-slices")).to_have_attribute("data-armed", "slice")
+    click(page, box, (0.5, 0.5), button="right")
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("3 interactions")
+    idle(page)
+    expect(page.get_by_test_id("assistant-slices")).to_have_attribute("data-armed", "")
+    session = page.evaluate(SESSION)
+    assert session["id"] == opened and session["history"][2]["slices"]["to"] is None
+    changed = held ^ set(page.evaluate(INSIDE))
+    assert changed, "the negative click took voxels out"
+    plane = session["history"][2]["slices"]["plane"]
+    normal = {"sagittal": 0, "coronal": 1, "axial": 2}[plane]
+    level = session["history"][2]["points"][0][normal]
+    ni, nj, _ = session["matrix"]
+    affine = np.asarray(session["affine"], dtype=np.float64)
+    flat = np.asarray(sorted(changed))
+    ijk = np.stack([flat % ni, (flat // ni) % nj, flat // (ni * nj)], axis=1)
+    along = (ijk @ affine[:3, :3].T + affine[:3, 3])[:, normal]
+    assert np.all(np.abs(along - level) <= 0.5 * np.abs(affine[normal, :3]).max() + 1e-6), "one slice changed"
+    shot(page, "assistant-slice-only")
 
     # a lasso of one point is refused in the tool, where the user drew it; nothing was sent
     page.get_by_test_id("assistant-mode-lasso").check()
     click(page, box, (0.6, 0.6))
     expect(page.get_by_test_id("assistant-error")).to_contain_text("at least 3 points")
     shot(page, "assistant-error")
-    expect(page.get_by_test_id("assistant-count")).to_contain_text("2 interactions")
+    expect(page.get_by_test_id("assistant-count")).to_contain_text("3 interactions")
 
     # Reset: every interaction is forgotten, the ROI is empty (one undoable step)
     page.get_by_test_id("assistant-reset").click()

@@ -94,20 +94,27 @@ export class History {
     }
   }
 
-  undo(roi: RoiVolume): boolean {
+  /** Undo the last change: the change undone (null: none). */
+  undo(roi: RoiVolume): Change | null {
     const c = this.undos.pop();
-    if (!c) return false;
+    if (!c) return null;
     for (let n = 0; n < c.indices.length; n++) roi.data[c.indices[n] ?? 0] = c.before[n] ?? 0;
     this.redos.push(c);
-    return true;
+    return c;
   }
 
-  redo(roi: RoiVolume): boolean {
+  /** Redo the last change undone: the change redone (null: none). */
+  redo(roi: RoiVolume): Change | null {
     const c = this.redos.pop();
-    if (!c) return false;
+    if (!c) return null;
     for (let n = 0; n < c.indices.length; n++) roi.data[c.indices[n] ?? 0] = c.after[n] ?? 0;
     this.undos.push(c);
-    return true;
+    return c;
+  }
+
+  /** The change the next undo takes back. */
+  get top(): Change | undefined {
+    return this.undos[this.undos.length - 1];
   }
 
   get canUndo(): boolean {

@@ -2648,6 +2648,8 @@ export interface components {
              * @default true
              */
             positive?: boolean;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /**
          * Call
@@ -3667,6 +3669,8 @@ export interface components {
              * @default true
              */
             positive?: boolean;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /** LaunchIn */
         LaunchIn: {
@@ -4031,6 +4035,8 @@ export interface components {
              * @description an ROI name of the image's study
              */
             roi?: string | null;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /** Me */
         Me: {
@@ -4609,6 +4615,8 @@ export interface components {
              * @description per point: true adds to the structure, false removes
              */
             positive: boolean[];
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /** PresetOut */
         PresetOut: {
@@ -5486,6 +5494,8 @@ export interface components {
              * @default true
              */
             positive?: boolean;
+            /** @description NORA's N: the answer changes the result on these slices of a plane only */
+            slices?: components["schemas"]["SlicesIn"] | null;
         };
         /**
          * ScriptRow
@@ -5664,6 +5674,26 @@ export interface components {
             title: string;
             /** Url */
             url: string;
+        };
+        /**
+         * SlicesIn
+         * @description NORA's N: the step's answer changes the result on these slices only (elsewhere it stays as it was).
+         *     ``plane``: the viewport's plane; ``from`` and ``to``: world points (the crosshair when N was pressed
+         *     and released) whose coordinate along the plane's normal bounds the slices; ``to`` absent: one slice.
+         */
+        SlicesIn: {
+            /**
+             * From
+             * @description x, y, z in RAS mm
+             */
+            from: number[];
+            /**
+             * Plane
+             * @enum {string}
+             */
+            plane: "axial" | "coronal" | "sagittal";
+            /** To */
+            to?: number[] | null;
         };
         /** Slider */
         Slider: {
@@ -6555,6 +6585,7 @@ export type SessionIn = components['schemas']['SessionIn'];
 export type SessionOut = components['schemas']['SessionOut'];
 export type SharedIn = components['schemas']['SharedIn'];
 export type SharedOut = components['schemas']['SharedOut'];
+export type SlicesIn = components['schemas']['SlicesIn'];
 export type Slider = components['schemas']['Slider'];
 export type SlotOut = components['schemas']['SlotOut'];
 export type SnapshotIn = components['schemas']['SnapshotIn'];

@@ -52,6 +52,8 @@ export const TOOLS: ToolHelp[] = [
       { keys: "ROI: W", action: "the assistant pen on the current ROI (again: the plain pen)" },
       { keys: "Assistant: left / right click", action: "point mode: part of the structure / not part; hold Q to send several points at once" },
       { keys: "Assistant: drag", action: "scribble, box or lasso with the chosen sign (+ / -); right drag: the other sign" },
+      { keys: "Assistant: N", action: "the next interaction changes the ROI on its slice only (again: not); hold N while moving to another slice, release: on the slices between" },
+      { keys: "Assistant: Ctrl + Z / Ctrl + Shift + Z", action: "undo / redo an assistant step, on the server too: the next interaction goes on in the same session" },
       { keys: "Assistant: Enter", action: "accept: the result stays in the ROI, the session ends (save with the ROI's Save)" },
       { keys: "?", action: "this help" },
     ],

@@ -1,6 +1,7 @@
 /**
  * The assistant's part of the ROI tool window (shown while the "Assistant" pen is chosen): the mode
- * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "Start from ROI" (the ROI's current
+ * (point, scribble, box, lasso), the sign of the next drawing (+ / -), "N: slice only" (NORA's N: the next
+ * interaction changes the current slice, or the slices N was held over, only), "Start from ROI" (the ROI's current
  * content as a mask), a patchwork model of the project whose output the session starts from, Undo (the last interaction), Reset (every interaction), Accept (Enter: keep
  * the result in the ROI and end the session), a busy mark (static) while the server computes, and the
  * server's error where the user acted.
@@ -40,6 +41,10 @@ export function AssistantPanel(props: { tool: RoiTool; project: string | null; c
           <button type="button" data-testid="assistant-minus" className={ctl.positive ? "" : "on"} disabled={!drawing}
             onClick={() => ctl.setPositive(false)}>−</button>
         </span>
+        <button type="button" data-testid="assistant-slices" className={`assistant-slices${ctl.slices ? " on" : ""}`} disabled={off}
+          onClick={() => ctl.armSlices()} data-armed={ctl.slices ? (ctl.slices.from ? "range" : "slice") : ""}
+          title="N: the next interaction changes the ROI on its slice only (hold N while moving to another slice: on the slices between)">
+          {ctl.slices?.from ? "N: these slices" : "N: slice only"}</button>
         {ctl.busy > 0 ? <span className="assistant-busy" data-testid="assistant-busy" role="status">computing…</span> : null}
       </div>
       <div className="assistant-line">

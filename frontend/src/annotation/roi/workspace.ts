@@ -255,17 +255,25 @@ export class RoiWorkspace {
     return new Stroke(this, r);
   }
 
+  /** Told of every undo (`undo` true) and redo of a ROI's history, with the change (the assistant's
+   * session follows the ROI's Ctrl+Z). */
+  onHistory: ((r: OpenRoi, change: Change, undo: boolean) => void) | null = null;
+
   undo(id = this.currentId): boolean {
     const r = id === null ? null : this.byId(id);
-    if (!r || !r.history.undo(r.roi)) return false;
+    const change = r ? r.history.undo(r.roi) : null;
+    if (!r || !change) return false;
     this.touched(r);
+    this.onHistory?.(r, change, true);
     return true;
   }
 
   redo(id = this.currentId): boolean {
     const r = id === null ? null : this.byId(id);
-    if (!r || !r.history.redo(r.roi)) return false;
+    const change = r ? r.history.redo(r.roi) : null;
+    if (!r || !change) return false;
     this.touched(r);
+    this.onHistory?.(r, change, false);
     return true;
   }
 

@@ -159,7 +159,9 @@ def _stack(parts: list[Index]) -> Index:
 class BuiltinSession:
     """One image and its interactions; :meth:`add`, :meth:`undo`, :meth:`reset` return the new result."""
 
-    def __init__(self, image: npt.NDArray[np.floating] | npt.NDArray[np.integer], reuse: bool = True) -> None:
+    def __init__(
+        self, image: npt.NDArray[np.floating] | npt.NDArray[np.integer], reuse: bool = True, extend: bool = True
+    ) -> None:
         import scipy.sparse.csgraph  # noqa: F401  (imported here, not in the first negative click's answer)
         from scipy import ndimage
 
@@ -177,8 +179,9 @@ class BuiltinSession:
         self.large: list[bool] = []
         self.result: Mask = np.zeros(self.shape, dtype=bool)
         #: the growth of the last positive seed sets (a negative click or an undo reuses it) and the last graph
-        self.memo = Memo({"growth": 2, "graph": 1}, enabled=reuse)
-        #: ``reuse=False`` (the benchmark's baseline): every step computed from scratch, no memo, no hint
+        self.memo = Memo({"growth": 2, "graph": 1, "extend": 1 if extend else 0}, enabled=reuse)
+        #: ``reuse=False`` (the benchmark's baseline): every step computed from scratch, no memo, no hint;
+        #: ``extend=False``: a large structure's growth is labelled anew each time (the benchmark's other)
         self.reuse = reuse
 
     @property
@@ -337,6 +340,97 @@ def _dilate(mask: Mask) -> Mask:
     return out
 
 
+@dataclass(frozen=True)
+class Growth:
+    """A large structure's growth before its rim: on ``crop``, in the band ``intervals``, from the positive
+    seeds ``pos`` and the ``anchors`` (sorted flat indices). The next positive step's growth extends it
+    (:func:`_extend`) where it holds all of these (see :func:`_extends`)."""
+
+    crop: Crop
+    intervals: tuple[tuple[float, float], ...]
+    pos: npt.NDArray[np.intp]
+    anchors: npt.NDArray[np.intp]
+    grown: Mask
+
+
+def _flat(points: Index, shape: tuple[int, int, int]) -> npt.NDArray[np.intp]:
+    return np.unique(np.ravel_multi_index(tuple(points.T), shape)) if len(points) else np.zeros(0, dtype=np.intp)
+
+
+def _extends(prev: Growth, crop: Crop, intervals: list[tuple[float, float]]) -> bool:
+    """Whether a growth in the band ``intervals`` on ``crop`` holds ``prev``'s: its crop within this one, each
+    of its intervals within one of these (with its seeds among the new ones, :func:`_among`, every candidate
+    voxel of ``prev`` is one now and every region it grew is grown again)."""
+    inside = all(a.start <= b.start and b.stop <= a.stop for a, b in zip(crop, prev.crop, strict=True))
+    covered = all(any(lo <= plo and phi <= hi for lo, hi in intervals) for plo, phi in prev.intervals)
+    return inside and covered
+
+
+def _extend(cand: Mask, old: Mask, anchors: Index, structure: npt.NDArray[np.bool_]) -> Mask:
+    """The components of ``cand`` holding an anchor, given ``old`` (within ``cand``): components of it that
+    hold anchors too. The rest of ``cand`` falls into components that do not touch each other, so the result is
+    ``old`` with those of them that touch it or hold an anchor: the same as labelling ``cand`` whole. A rest
+    of few voxels (the usual case: the band grew a little) is labelled as a graph of those voxels alone
+    (labelling the crop costs a pass over all of it, however few voxels are new)."""
+    from scipy import ndimage
+
+    rest = cand & ~old
+    flat = np.flatnonzero(rest)
+    if len(flat) <= SPARSE_REST:
+        return _extend_sparse(flat, old, anchors)
+    labels, count = ndimage.label(rest, structure=structure)
+    if count == 0:
+        return old.copy()
+    touching = labels[_dilate(old) & rest]
+    held = np.unique(np.concatenate([touching, labels[tuple(anchors.T)]]))
+    lut = np.zeros(count + 1, dtype=bool)
+    lut[held[held > 0]] = True
+    return np.asarray(old | lut[labels], dtype=bool)
+
+
+#: the most voxels of a growth's new part that :func:`_extend_sparse` takes
+SPARSE_REST = 200_000
+
+
+def _extend_sparse(flat: npt.NDArray[np.intp], old: Mask, anchors: Index) -> Mask:
+    """:func:`_extend` on the new voxels ``flat`` (sorted C-order indices): their face-neighbour graph's
+    components that touch ``old`` or hold an anchor join it."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    out = old.copy()
+    if not len(flat):
+        return out
+    shape = old.shape
+    steps = (shape[1] * shape[2], shape[2], 1)
+    at = np.unravel_index(flat, shape)
+    grown = old.reshape(-1)
+    touch = np.zeros(len(flat), dtype=bool)
+    rows: list[npt.NDArray[np.intp]] = []
+    cols: list[npt.NDArray[np.intp]] = []
+    for axis, step in enumerate(steps):
+        for sign in (-1, 1):
+            ok = np.flatnonzero((at[axis] + sign >= 0) & (at[axis] + sign < shape[axis]))
+            near = flat[ok] + sign * step
+            touch[ok] |= grown[near]
+            if sign == 1:  # each edge once
+                where = np.minimum(np.searchsorted(flat, near), len(flat) - 1)
+                hit = flat[where] == near
+                rows.append(ok[hit])
+                cols.append(where[hit])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(flat), len(flat)))
+    _, labels = connected_components(graph, directed=False)
+    held = [labels[touch]]
+    if len(anchors):
+        a = np.ravel_multi_index(tuple(anchors.T), shape)
+        where = np.minimum(np.searchsorted(flat, a), len(flat) - 1)
+        held.append(labels[where[flat[where] == a]])
+    keep = np.isin(labels, np.unique(np.concatenate(held)))
+    out.reshape(-1)[flat[keep]] = True
+    return out
+
+
 def _grow(
     image: npt.NDArray[np.float32],
     groups: list[Gaussian],
@@ -347,10 +441,12 @@ def _grow(
     limit: Crop | None,
     structure: npt.NDArray[np.bool_],
     was_large: bool = False,
+    memo: Memo | None = None,
 ) -> tuple[Crop, Mask, bool]:
     """The growth from the positive seeds (step 3): its crop, the grown voxels there, whether it is large.
     ``was_large``: the previous result was large; more seeds of it are too, so the growth goes straight to
-    the full band where the coarse grid says it reaches (one pass instead of three)."""
+    the full band where the coarse grid says it reaches (one pass instead of three), extending the last
+    large growth kept in ``memo`` where that gives the same (:func:`_extends`)."""
     shape = (image.shape[0], image.shape[1], image.shape[2])
     large = False
     crop = limit or bounds(anchors, None, shape, MARGIN)
@@ -358,15 +454,40 @@ def _grow(
     if was_large and limit is None:
         crop, large, widths = _coarse_reach(cells, _intervals(groups, WIDTH), anchors, shape, structure), True, (WIDTH,)
     for width in widths:
-        cand = _band(image[crop], _intervals(groups, width))
+        intervals = _intervals(groups, width)
+        cand = _band(image[crop], intervals)
         cand[tuple(local(pos, crop).T)] = True
-        grown = _rim(image[crop], reached(cand, local(anchors, crop), structure), fg, structure)
+        prev = memo.last("extend") if memo is not None and large else None
+        flat_pos, flat_anchors = (_flat(pos, shape), _flat(anchors, shape)) if large else (None, None)
+        if prev is not None and _extends(prev, crop, intervals) and _among(prev, flat_pos, flat_anchors):
+            core = _extend(cand, _embed(prev, crop), local(anchors, crop), structure)
+            assert memo is not None
+            memo.extended += 1
+        else:
+            core = reached(cand, local(anchors, crop), structure)
+        if large and memo is not None and flat_pos is not None and flat_anchors is not None:
+            memo.put("extend", "last", Growth(crop, tuple(intervals), flat_pos, flat_anchors, core))
+        grown = _rim(image[crop], core, fg, structure)
         if limit is not None or not _touches(grown, crop, shape) or large:
             break  # held to its region, a compact structure in its narrow band, or a large one's reach
         if width == WIDTH:
             # a structure larger than the region: where it reaches on a coarse grid, in one pass
             crop, large = _coarse_reach(cells, _intervals(groups, WIDTH), anchors, shape, structure), True
     return crop, grown, large
+
+
+def _among(prev: Growth, pos: npt.NDArray[np.intp] | None, anchors: npt.NDArray[np.intp] | None) -> bool:
+    """``prev``'s positive seeds and anchors are among these (sorted flat indices)."""
+    if pos is None or anchors is None:
+        return False
+    return bool(np.isin(prev.pos, pos, assume_unique=True).all() and np.isin(prev.anchors, anchors).all())
+
+
+def _embed(prev: Growth, crop: Crop) -> Mask:
+    """``prev``'s growth on ``crop`` (which holds its crop)."""
+    out = np.zeros(tuple(c.stop - c.start for c in crop), dtype=bool)
+    out[tuple(slice(p.start - c.start, p.stop - c.start) for p, c in zip(prev.crop, crop, strict=True))] = prev.grown
+    return out
 
 
 def _digest(*parts: Index) -> bytes:
@@ -409,7 +530,7 @@ def segment(
         key = (_digest(pos, anchors), _crop_key(limit), groups_key, fg.mean, fg.sd, was_large)
 
         def grow() -> tuple[Crop, Mask, bool]:
-            return _grow(image, groups, fg, pos, anchors, cells, limit, structure, was_large)
+            return _grow(image, groups, fg, pos, anchors, cells, limit, structure, was_large, memo)
 
         crop, grown, large = memo.get("growth", key, grow) if memo is not None else grow()
         n = local(neg, crop)

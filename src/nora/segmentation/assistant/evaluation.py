@@ -49,12 +49,21 @@ def next_click(result: Mask, truth: Mask) -> Click | None:
 
 
 def clicks_to_reach(
-    click: Callable[[Click], Mask], truth: Mask, targets: tuple[float, ...], budget: int = 20
+    click: Callable[[Click], Mask],
+    truth: Mask,
+    targets: tuple[float, ...],
+    budget: int = 20,
+    start: Mask | None = None,
 ) -> tuple[dict[float, int], list[float]]:
-    """NoC per target Dice (``budget + 1`` where never reached) and the Dice after each click."""
-    result = np.zeros(truth.shape, dtype=bool)
+    """NoC per target Dice (``budget + 1`` where never reached) and the Dice after each click. ``start``: the
+    result before the first click (a model's proposal; 0 clicks where it reaches a target already)."""
+    result = np.zeros(truth.shape, dtype=bool) if start is None else start
     reached: dict[float, int] = {}
     curve: list[float] = []
+    if start is not None:
+        for t in targets:
+            if dice(start, truth) >= t:
+                reached[t] = 0
     for n in range(1, budget + 1):
         c = next_click(result, truth)
         if c is None:

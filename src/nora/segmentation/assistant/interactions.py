@@ -38,7 +38,25 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PointsIn(_Body):
+class SlicesIn(_Body):
+    """NORA's N: the step's answer changes the result on these slices only (elsewhere it stays as it was).
+    ``plane``: the viewport's plane; ``from`` and ``to``: world points (the crosshair when N was pressed
+    and released) whose coordinate along the plane's normal bounds the slices; ``to`` absent: one slice."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    plane: Plane
+    from_: WorldPoint = Field(alias="from", serialization_alias="from")
+    to: WorldPoint | None = None
+
+
+class _Step(_Body):
+    slices: SlicesIn | None = Field(
+        None, description="NORA's N: the answer changes the result on these slices of a plane only"
+    )
+
+
+class PointsIn(_Step):
     """One or more clicks, each positive (left click) or negative (right click); one undo step."""
 
     kind: Literal["points"]
@@ -54,7 +72,7 @@ class PointsIn(_Body):
         return self
 
 
-class ScribbleIn(_Body):
+class ScribbleIn(_Step):
     """A polyline drawn over the structure (positive) or over what is not part of it (negative)."""
 
     kind: Literal["scribble"]
@@ -62,7 +80,7 @@ class ScribbleIn(_Body):
     positive: bool = True
 
 
-class BoxIn(_Body):
+class BoxIn(_Step):
     """A 2D box on a slice: two opposite corners on the plane (a positive box holds the structure)."""
 
     kind: Literal["box"]
@@ -71,7 +89,7 @@ class BoxIn(_Body):
     positive: bool = True
 
 
-class LassoIn(_Body):
+class LassoIn(_Step):
     """A closed polygon on a plane: its inside is (positive) or is not (negative) part of the structure."""
 
     kind: Literal["lasso"]
@@ -89,7 +107,7 @@ class PackedMaskIn(_Body):
     data: str = Field(max_length=48_000_000, description="base64 of gzip of the box's bits (C order, LSB first)")
 
 
-class MaskIn(_Body):
+class MaskIn(_Step):
     """An initial mask: an ROI of the study (``roi``), any mask file of the study (``file_id``) or the
     page's own mask (``packed``)."""
 
@@ -226,6 +244,30 @@ def to_voxels(
     lo, hi = inside.min(axis=0), inside.max(axis=0)
     bounds = ((int(lo[0]), int(lo[1]), int(lo[2])), (int(hi[0]), int(hi[1]), int(hi[2])))
     return [VoxelInteraction("box", item.positive, inside, box=bounds, plane_voxels=slab)]
+
+
+def slab_of(slices: SlicesIn, affine: Affine, shape: tuple[int, int, int]) -> Mask:
+    """The voxels whose centres lie on the slices (within half a voxel of the range along the normal)."""
+    normal = NORMAL[slices.plane]
+    ends = [slices.from_[normal], (slices.to or slices.from_)[normal]]
+    half = 0.5 * float(np.abs(affine[normal, :3]).max())
+    lo, hi = min(ends) - half - 1e-6, max(ends) + half + 1e-6
+    row = affine[normal]
+    out = np.zeros(shape, dtype=bool)
+    moving = [a for a in range(3) if abs(row[a]) > 1e-9]
+    if len(moving) == 1:  # the usual grid: the slices are a range of one voxel axis
+        axis = moving[0]
+        at = np.arange(shape[axis]) * row[axis] + row[3]
+        index: list[slice | npt.NDArray[np.bool_]] = [slice(None)] * 3
+        index[axis] = (at >= lo) & (at <= hi)
+        out[tuple(index)] = True
+    else:
+        ijk = np.ogrid[: shape[0], : shape[1], : shape[2]]
+        at = ijk[0] * row[0] + ijk[1] * row[1] + ijk[2] * row[2] + row[3]
+        out = np.asarray((at >= lo) & (at <= hi), dtype=bool)
+    if not out.any():
+        raise InvalidInput(f"the slices of 'slices' lie outside the image (matrix {list(shape)}): choose slices of it")
+    return out
 
 
 def mask_interaction(mask: Mask, positive: bool) -> VoxelInteraction:

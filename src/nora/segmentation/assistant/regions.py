@@ -171,6 +171,8 @@ class Memo:
         self.kept: dict[str, OrderedDict[object, Any]] = {kind: OrderedDict() for kind in sizes}
         self.hits = 0
         self.misses = 0
+        #: large growths computed by extending the last one (builtin's ``_extend``)
+        self.extended = 0
 
     def get(self, kind: str, key: object, build: Callable[[], Any]) -> Any:
         if not self.enabled:
@@ -186,6 +188,20 @@ class Memo:
             kept.popitem(last=False)
         return value
 
+    def last(self, kind: str) -> Any:
+        """The value of ``kind`` kept last (None: none, or reuse is off)."""
+        kept = self.kept[kind]
+        return next(reversed(kept.values())) if self.enabled and kept else None
+
+    def put(self, kind: str, key: object, value: Any) -> None:
+        if not self.enabled:
+            return
+        kept = self.kept[kind]
+        kept[key] = value
+        kept.move_to_end(key)
+        while len(kept) > self.sizes[kind]:
+            kept.popitem(last=False)
+
     def clear(self) -> None:
         for kept in self.kept.values():
             kept.clear()
@@ -200,6 +216,8 @@ def _size(value: Any) -> int:
         return int(value.nbytes)
     if isinstance(value, tuple):
         return sum(_size(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return sum(_size(getattr(value, name)) for name in value.__dataclass_fields__)
     parts = [getattr(value, name, None) for name in ("data", "indices", "indptr")]  # a sparse matrix
     return sum(int(p.nbytes) for p in parts if isinstance(p, np.ndarray))
 

@@ -22,8 +22,15 @@ from nora.core.settings import AssistantConfig
 from nora.imaging.roi import Affine, Mask, resample_to, same_grid
 from nora.segmentation.assistant import backends
 from nora.segmentation.assistant.backends import Volume
-from nora.segmentation.assistant.encoding import Packed, unpack
-from nora.segmentation.assistant.interactions import Interaction, MaskIn, VoxelInteraction, mask_interaction, to_voxels
+from nora.segmentation.assistant.encoding import Packed, pack, unpack
+from nora.segmentation.assistant.interactions import (
+    Interaction,
+    MaskIn,
+    VoxelInteraction,
+    mask_interaction,
+    slab_of,
+    to_voxels,
+)
 from nora.segmentation.assistant.sessions import Key, Session, SessionStore
 
 #: bytes a session holds per voxel: the smoothed image (float32) and the result; remote: the target buffer
@@ -162,7 +169,9 @@ def _mask_of(db: Db, access: Access, layout: Layout, session: Session, item: Mas
 def interact(
     db: Db, access: Access, layout: Layout, sessions: SessionStore, session: Session, item: Interaction
 ) -> Session:
-    """Adds one interaction (one undo step) and computes the new result."""
+    """Adds one interaction (one undo step) and computes the new result. An interaction with ``slices``
+    (NORA's N) changes the result on those slices only; the backend keeps its interactions for the next
+    steps, which refine the whole 3D result again."""
     access.require_write()
     if len(session.history) >= sessions.config.max_interactions:
         raise InvalidInput(
@@ -173,9 +182,18 @@ def interact(
         step = [mask_interaction(_mask_of(db, access, layout, session, item), item.positive)]
     else:
         step = to_voxels(item, session.affine, session.shape)
+    slab = None if item.slices is None else slab_of(item.slices, session.affine, session.shape)
     with session.lock:
-        session.result = session.backend.add(step)
-        sent = item.model_dump()
+        before = session.result
+        result = session.backend.add(step)
+        if slab is not None:
+            result = np.where(slab, result, before)
+        # once a step was held to its slices, what the page saw before a step is not the backend's result
+        # for the steps before it: kept (packed) so that undo gives exactly that back
+        held = slab is not None or any(b is not None for b in session.before)
+        session.before.append(pack(before) if held else None)
+        session.result = result
+        sent = item.model_dump(by_alias=True)
         if isinstance(item, MaskIn) and item.packed is not None:
             sent["packed"]["data"] = ""  # the history names a packed mask's box, not its bits
         session.history.append(sent)
@@ -184,11 +202,14 @@ def interact(
 
 
 def undo(access: Access, session: Session) -> Session:
+    """Forgets the last interaction: the result is what it was before it (the backend's own undo)."""
     access.require_write()
     with session.lock:
         if not session.history:
             raise InvalidInput("nothing to undo: the session has no interaction")
-        session.result = session.backend.undo()
+        result = session.backend.undo()
+        before = session.before.pop() if session.before else None
+        session.result = result if before is None else unpack(before, session.shape)
         session.history.pop()
         session.version += 1
     return session
@@ -199,6 +220,7 @@ def reset(access: Access, session: Session) -> Session:
     with session.lock:
         session.result = session.backend.reset()
         session.history.clear()
+        session.before.clear()
         session.version += 1
     return session
 

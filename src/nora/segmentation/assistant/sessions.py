@@ -24,6 +24,7 @@ from nora.core.errors import NotFound, Unavailable
 from nora.core.settings import AssistantConfig
 from nora.imaging.roi import Affine, Mask
 from nora.segmentation.assistant.backends import BackendName, BackendSession
+from nora.segmentation.assistant.encoding import Packed
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class Session:
     result: Mask
     #: the interactions as the page sent them (world coordinates), one entry per undo step
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: per history entry: the result before it (packed) where undo cannot take the backend's (see
+    #: :func:`nora.segmentation.assistant.service.interact`), else None
+    before: list[Packed | None] = field(default_factory=list)
     #: counts every change of the result (the page drops answers older than the one it shows)
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -62,7 +66,7 @@ class Session:
 
     @property
     def nbytes(self) -> int:
-        return int(self.backend.nbytes)
+        return int(self.backend.nbytes) + sum(len(b.data) for b in self.before if b is not None)
 
 
 class SessionStore:

@@ -49,7 +49,7 @@ def test_clicks_refine_a_result_that_undo_and_reset_take_back_and_that_saves_as_
     assert back.status_code == 200 and np.array_equal(mask_of(back.json()["result"]), first)
     assert back.json()["version"] == 3 and back.json()["interactions"] == 1
     state = c.get(url).json()
-    assert state["history"] == [{"kind": "points", "points": [world((16, 20, 12))], "positive": [True]}]
+    assert state["history"] == [{"kind": "points", "points": [world((16, 20, 12))], "positive": [True], "slices": None}]
     assert np.array_equal(mask_of(c.get(f"{url}/result").json()), first)
     # the page applies the result to the ROI: it is on the reference's grid
     saved = put_roi(env, "brain", nifti(first))
@@ -125,7 +125,14 @@ def test_the_pages_own_mask_packed_as_the_results_starts_a_session_and_bad_ones_
     assert r.status_code == 201, r.text
     assert np.array_equal(mask_of(r.json()["result"]), mine)
     assert r.json()["history"] == [
-        {"kind": "mask", "roi": None, "file_id": None, "packed": {**packed, "data": ""}, "positive": True}
+        {
+            "kind": "mask",
+            "roi": None,
+            "file_id": None,
+            "packed": {**packed, "data": ""},
+            "positive": True,
+            "slices": None,
+        }
     ]
     url = f"{A}/{r.json()['id']}"
     c = env.client("user")
@@ -145,3 +152,104 @@ def test_the_pages_own_mask_packed_as_the_results_starts_a_session_and_bad_ones_
     both = c.post(f"{url}/interactions", json={"kind": "mask", "roi": "brain", "packed": packed})
     assert both.status_code == 422 and "exactly one source" in both.text
     assert c.get(url).json()["interactions"] == 1  # nothing of the refused ones was kept
+
+
+def test_a_user_holds_a_session_per_roi_and_each_goes_on_from_its_own_state_after_an_undo(env: Env) -> None:
+    image = image_id(env)
+    c = env.client("user")
+    a = c.post(A, json={"file_id": image, "roi": "left"}).json()
+    b = c.post(A, json={"file_id": image, "roi": "right"}).json()
+    assert a["id"] != b["id"]
+
+    def click(session: dict[str, Any], voxel: tuple[int, int, int], positive: bool = True) -> Any:
+        body = {"kind": "points", "points": [world(voxel)], "positive": [positive]}
+        out = c.post(f"{A}/{session['id']}/interactions", json=body)
+        assert out.status_code == 200, out.text
+        return out.json()
+
+    first = mask_of(click(a, (16, 20, 12))["result"])
+    other = mask_of(click(b, (8, 30, 6))["result"])
+    click(a, (16, 20, 14), positive=False)
+    # the page's Ctrl+Z of the negative click: the session's undo, then the next click goes on from there
+    back = c.post(f"{A}/{a['id']}/undo").json()
+    assert np.array_equal(mask_of(back["result"]), first) and back["interactions"] == 1
+    on = click(a, (16, 22, 12))
+    assert on["interactions"] == 2
+    history = c.get(f"{A}/{a['id']}").json()["history"]
+    assert [h["points"] for h in history] == [[world((16, 20, 12))], [world((16, 22, 12))]]
+    # the other ROI's session kept its own interaction and result
+    state = c.get(f"{A}/{b['id']}").json()
+    assert state["interactions"] == 1 and np.array_equal(mask_of(state["result"]), other)
+
+
+def test_slices_hold_a_steps_answer_to_its_slices_and_undo_gives_back_exactly_what_was_there(env: Env) -> None:
+    s = start(env).json()
+    c = env.client("user")
+    url = f"{A}/{s['id']}"
+    first = mask_of(
+        c.post(
+            f"{url}/interactions", json={"kind": "points", "points": [world((16, 20, 12))], "positive": [True]}
+        ).json()["result"]
+    )
+    assert first[:, :, 11:14].any() and first.sum() > first[:, :, 12].sum()
+    # N: a negative click on slice k = 12 of the axial plane changes that slice only
+    at = world((16, 20, 12))
+    held = c.post(
+        f"{url}/interactions",
+        json={"kind": "points", "points": [at], "positive": [False], "slices": {"plane": "axial", "from": at}},
+    )
+    assert held.status_code == 200, held.text
+    after = mask_of(held.json()["result"])
+    assert not after[16, 20, 12]
+    outside = np.ones(SHAPE, dtype=bool)
+    outside[:, :, 12] = False
+    assert np.array_equal(after[outside], first[outside]), "the other slices are as they were"
+    assert not np.array_equal(after[:, :, 12], first[:, :, 12])
+    # a range of slices (N held from slice 10 to 14): the next step changes those five only
+    lo, hi = world((16, 20, 10)), world((16, 20, 14))
+    ranged = c.post(
+        f"{url}/interactions",
+        json={
+            "kind": "points",
+            "points": [world((16, 24, 12))],
+            "positive": [True],
+            "slices": {"plane": "axial", "from": lo, "to": hi},
+        },
+    )
+    grown = mask_of(ranged.json()["result"])
+    keep = np.ones(SHAPE, dtype=bool)
+    keep[:, :, 10:15] = False
+    assert np.array_equal(grown[keep], after[keep])
+    history = c.get(url).json()["history"]
+    assert history[1]["slices"] == {"plane": "axial", "from": at, "to": None}
+    assert history[0]["slices"] is None
+    # undo gives back exactly what the page saw before each held step (not the backend's 3D result)
+    assert np.array_equal(mask_of(c.post(f"{url}/undo").json()["result"]), after)
+    assert np.array_equal(mask_of(c.post(f"{url}/undo").json()["result"]), first)
+    # a step without slices after a held one refines the whole 3D result again
+    c.post(
+        f"{url}/interactions",
+        json={"kind": "points", "points": [at], "positive": [False], "slices": {"plane": "axial", "from": at}},
+    )
+    free = mask_of(
+        c.post(
+            f"{url}/interactions", json={"kind": "points", "points": [world((16, 21, 12))], "positive": [True]}
+        ).json()["result"]
+    )
+    assert not np.array_equal(free[outside], first[outside]), "the negative click now acts in 3D too"
+    # slices outside the image, or without their plane, are refused and nothing is kept
+    far = c.post(
+        f"{url}/interactions",
+        json={
+            "kind": "points",
+            "points": [at],
+            "positive": [True],
+            "slices": {"plane": "axial", "from": [0.0, 0.0, 500.0]},
+        },
+    )
+    assert far.status_code == 400 and "outside the image" in far.json()["detail"]
+    bad = c.post(
+        f"{url}/interactions", json={"kind": "points", "points": [at], "positive": [True], "slices": {"from": at}}
+    )
+    assert bad.status_code == 422
+    assert c.get(url).json()["interactions"] == 3

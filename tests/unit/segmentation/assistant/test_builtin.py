@@ -152,3 +152,32 @@ def test_the_sessions_reuse_gives_the_same_results_as_computing_every_step_anew(
     assert np.array_equal(kept.undo(), fresh.undo()) and np.array_equal(kept.undo(), fresh.undo())
     assert kept.memo.hits > 0 and fresh.memo.hits == 0 and kept.memo.nbytes > 0
     assert kept.nbytes > fresh.nbytes  # what is kept is counted in the session's memory
+    # more positive clicks of the large structure, one in the darker blob (a new intensity group widens
+    # the band): each growth extends the last one, and equals the one labelled anew
+    for voxel, positive in [((40, 60, 20), True), ((60, 40, 20), True), ((20, 48, 20), True), ((70, 60, 25), False)]:
+        assert np.array_equal(kept.add(click(voxel, positive)), fresh.add(click(voxel, positive)))
+    assert kept.memo.extended >= 2 and fresh.memo.extended == 0
+    assert np.array_equal(kept.undo(), fresh.undo()) and np.array_equal(kept.undo(), fresh.undo())
+    assert np.array_equal(kept.add(click((30, 30, 20), True)), fresh.add(click((30, 30, 20), True)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_extending_a_growth_gives_the_components_labelling_would(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of :func:`builtin._extend` (the new voxels as a graph, and labelling the crop) against
+    labelling the wider band whole, on random bands (a band within a wider one, anchors added)."""
+    from nora.imaging.roi import neighbourhood
+    from nora.segmentation.assistant import builtin
+    from nora.segmentation.assistant.regions import reached
+
+    rng = np.random.default_rng(seed)
+    values = rng.random((30, 26, 22)).astype(np.float32)
+    structure = neighbourhood(values.shape)
+    narrow, wide = values < 0.3, values < 0.36
+    anchors = np.argwhere(narrow)[rng.choice(int(narrow.sum()), 5, replace=False)]
+    old = reached(narrow, anchors, structure)
+    more = np.concatenate([anchors, np.argwhere(wide & ~narrow)[:3]])
+    want = reached(wide, more, structure)
+    assert not np.array_equal(want, old)
+    assert np.array_equal(builtin._extend(wide, old, more, structure), want)
+    monkeypatch.setattr(builtin, "SPARSE_REST", 0)  # the labelling way
+    assert np.array_equal(builtin._extend(wide, old, more, structure), want)
